@@ -1,0 +1,62 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+:
+#   make run    install, migrate, load the demo data, serve on http://127.0.0.1:5000
+#   make test   install the test tools and run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test i18n lint check-python migrate demo test-postgres clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+
+$(BIN)/activate: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(FLASK) translate compile
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo load --if-empty
+
+run: demo
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops)."
+	@echo "To create the first administrator, in another terminal:"
+	@echo "  $(FLASK) users create you@example.org --role admin"
+	@echo
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check tracker tests migrations/env.py wsgi.py
+	$(BIN)/hadolint Dockerfile
+
+i18n: install
+	$(FLASK) translate extract
+	$(FLASK) translate update
+	$(FLASK) translate compile
+
+test-postgres: install-test
+	scripts/test-postgres
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+
+from tracker import create_app
+from tracker.config import ConfigError, database_url
+
+
+def test_testing_config_is_applied(app):
+    assert app.testing
+    assert app.config["SECRET_KEY"] == "test-secret-key"
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_uses_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    app.extensions["engine"].dispose()
+
+
+def test_development_key_is_generated_once(monkeypatch, tmp_path):
+    from tracker.config import secret_key
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("TRACKER_ENV", raising=False)
+    first = secret_key(tmp_path)
+    assert len(first) == 64
+    assert secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_default_database_is_the_instance_sqlite_file(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    url = database_url()
+    assert url.startswith("sqlite:///")
+    assert Path(url.removeprefix("sqlite:///")).parts[-2:] == ("instance", "tracker.db")
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql+psycopg://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+    ],
+)
+def test_postgres_urls_use_psycopg3(monkeypatch, given, expected):
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert database_url() == expected

@@ -1,0 +1,39 @@
+"""The e-waste regulation tracker: application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config -> database -> i18n -> blueprints -> errors -> CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if test_config is None:
+        app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    else:
+        app.config.from_mapping(
+            {**config_module.from_environment(Path(app.instance_path)), **test_config}
+        )
+    app.json.sort_keys = False
+
+    from . import db, i18n
+
+    db.init_app(app)
+    i18n.init_app(app)
+
+    from . import web
+
+    web.init_app(app)
+
+    from . import errors
+
+    errors.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,221 @@
+"""Command-line interface: ``flask --app wsgi db|demo|users|translate ...``.
+
+Other tools script against these exact forms, so keep names, options and exit codes stable.
+Errors print ``Error: ...`` on stderr and exit with status 2.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlmodel import select
+
+from . import db, demo
+from .config import ROOT
+from .models import Country, Role, User
+from .security import hash_password, password_problem
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+demo_cli = AppGroup("demo", help="Demo data.")
+users_cli = AppGroup("users", help="Staff accounts.")
+translate_cli = AppGroup("translate", help="Translation catalogs (extract, update, compile).")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, demo_cli, users_cli, translate_cli):
+        app.cli.add_command(group)
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+
+def alembic_config(url: str | None = None) -> AlembicConfig:
+    """Alembic's config for ``alembic.ini``, pointed at the app's database."""
+    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = url or current_app.config["DATABASE_URL"]
+    return cfg
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    alembic_command.upgrade(alembic_config(), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (e.g. -1 or base)."""
+    alembic_command.downgrade(alembic_config(), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's revision."""
+    alembic_command.current(alembic_config())
+
+
+@db_cli.command("check")
+def db_check() -> None:
+    """Fail when the models and the migrations disagree."""
+    alembic_command.check(alembic_config())
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no country yet.")
+def demo_load(if_empty: bool) -> None:
+    """Load (or refresh) the demo checklist, countries, instruments and milestones."""
+    with db.standalone_session() as session:
+        if if_empty and not demo.is_empty(session):
+            click.echo("The database already has data; demo data not loaded.")
+            return
+        try:
+            stats = demo.load(session)
+        except demo.DemoDataError as exc:
+            fail(str(exc))
+    click.echo(f"Demo data loaded: {stats.summary()}.")
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help="admin or editor.")
+@click.option(
+    "--country", "iso3", default=None, help="ISO 3166 alpha-3 code; required for editors."
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, iso3: str | None, password_stdin: bool) -> None:
+    """Create a staff account. The password is prompted for unless --password-stdin is given."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        fail(f"invalid email address: {exc}")
+    if role not in Role.codes():
+        fail(f"unknown role {role!r}; use one of: {', '.join(Role.codes())}")
+    role = Role(role)
+    with db.standalone_session() as session:
+        country = None
+        if iso3:
+            country = session.exec(select(Country).where(Country.iso3 == iso3.upper())).first()
+            if country is None:
+                fail(
+                    f"unknown country {iso3!r}; use an ISO 3166 alpha-3 code already in the database"
+                )
+        if role is Role.EDITOR and country is None:
+            fail("an editor needs a country: add --country ISO3")
+        if session.exec(select(User.id).where(User.email == email)).first() is not None:
+            fail(f"a user with the email {email} already exists")
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(password)
+        if problem:
+            fail(problem)
+
+        user = User(
+            email=email,
+            password_hash=hash_password(password),
+            role=role,
+            country_id=country.id if (country and role is Role.EDITOR) else None,
+        )
+        session.add(user)
+        session.commit()
+    where = f" for {country.iso3}" if country and role is Role.EDITOR else ""
+    click.echo(f"Created {role.value} {email}{where}.")
+
+
+# --- translate ----------------------------------------------------------------------------------
+
+BABEL_KEYWORDS = [
+    "-k",
+    "_l",
+    "-k",
+    "lazy_gettext",
+    "-k",
+    "_lp:1c,2",
+    "-k",
+    "lazy_pgettext:1c,2",
+    "-k",
+    "lazy_ngettext:1,2",
+]
+
+
+def _pybabel(*args: str) -> None:
+    cmd = [sys.executable, "-m", "babel.messages.frontend", *args]
+    result = subprocess.run(cmd, cwd=ROOT, check=False)
+    if result.returncode != 0:
+        fail(f"pybabel {args[0]} failed with status {result.returncode}")
+
+
+@translate_cli.command("extract")
+def translate_extract() -> None:
+    """Extract messages into translations/messages.pot."""
+    _pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        *BABEL_KEYWORDS,
+        "--add-comments=TRANSLATORS:",
+        "--sort-by-file",
+        "--no-wrap",
+        "--project=ewaste-tracker",
+        "--copyright-holder=Contributors",
+        "-o",
+        "translations/messages.pot",
+        ".",
+    )
+
+
+@translate_cli.command("update")
+def translate_update() -> None:
+    """Merge messages.pot into every catalog (no fuzzy matching)."""
+    _pybabel(
+        "update",
+        "-i",
+        "translations/messages.pot",
+        "-d",
+        "translations",
+        "--no-fuzzy-matching",
+        "--no-wrap",
+        "--ignore-obsolete",
+    )
+
+
+@translate_cli.command("compile")
+def translate_compile() -> None:
+    """Compile every catalog to .mo; fails on placeholder errors."""
+    if not any(Path(ROOT, "translations").glob("*/LC_MESSAGES/messages.po")):
+        click.echo("No catalogs to compile.")
+        return
+    _pybabel("compile", "-d", "translations", "--statistics")
+
+
+@translate_cli.command("init")
+@click.argument("locale")
+def translate_init(locale: str) -> None:
+    """Start a catalog for LOCALE."""
+    _pybabel(
+        "init", "-i", "translations/messages.pot", "-d", "translations", "-l", locale, "--no-wrap"
+    )

@@ -1,0 +1,84 @@
+"""Settings read from the environment.
+
+Everything a deployment changes comes from environment variables, so the same image runs anywhere:
+
+``DATABASE_URL``   SQLAlchemy URL; default ``sqlite:///<repo>/instance/tracker.db``.
+``SECRET_KEY``     signs session cookies and CSRF tokens; required when ``TRACKER_ENV=production``.
+``TRACKER_ENV``    ``production`` or ``development`` (default).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+DEV_SECRET_FILE = "secret_key"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot run the app safely."""
+
+
+def database_url() -> str:
+    """The database URL: ``DATABASE_URL`` or the embedded SQLite file."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        # Heroku-style URLs name the old driver; we ship psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    return f"sqlite:///{INSTANCE / 'tracker.db'}"
+
+
+def is_production() -> bool:
+    return os.environ.get("TRACKER_ENV", "development").strip().lower() == "production"
+
+
+def secret_key(instance_path: Path) -> str:
+    """``SECRET_KEY`` from the environment, or a development key kept in the instance folder.
+
+    In production a missing key is an error: a generated key would differ between instances
+    behind a load balancer and would log everyone out at each restart.
+    """
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if is_production():
+        raise ConfigError("SECRET_KEY must be set when TRACKER_ENV=production.")
+    path = Path(instance_path) / DEV_SECRET_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        # Exclusive create: if two workers race, the loser reads the winner's key.
+        try:
+            with open(path, "x", encoding="ascii") as fh:
+                fh.write(key)
+            os.chmod(path, 0o600)
+        except FileExistsError:
+            key = path.read_text(encoding="ascii").strip()
+        return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    """The config mapping for ``create_app``."""
+    production = is_production()
+    return {
+        "TRACKER_ENV": "production" if production else "development",
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": secret_key(instance_path),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        "MAX_FORM_PARTS": 5000,
+    }

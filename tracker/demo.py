@@ -1,0 +1,320 @@
+"""Loads the demo data in ``tracker/data`` (checklist, countries, instruments, milestones).
+
+Idempotent: records are matched on natural keys (checklist code, provision code, ISO code,
+instrument title, milestone kind and title) and updated in place, so loading twice gives the same
+data. Coverage judgements from the files are *example* data (``is_example``); once staff have
+edited a judgement, the loader leaves it alone.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlmodel import Session, select
+
+from .models import (
+    Category,
+    CategoryName,
+    ChecklistVersion,
+    Country,
+    Coverage,
+    CoverageLink,
+    Extent,
+    GemIndicator,
+    Implementation,
+    Instrument,
+    InstrumentRelation,
+    InstrumentStatus,
+    InstrumentTitle,
+    InstrumentType,
+    Level,
+    Milestone,
+    MilestoneKind,
+    MilestoneStatus,
+    Provision,
+    ProvisionText,
+    RelationKind,
+    utcnow,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+INSTRUMENT_DATES = (
+    "consultation_on",
+    "validated_on",
+    "adopted_on",
+    "published_on",
+    "in_force_on",
+    "amended_on",
+    "repealed_on",
+)
+
+
+class DemoDataError(ValueError):
+    """A demo data file does not match the schema in ``tracker/data/SCHEMA.md``."""
+
+
+@dataclass
+class LoadStats:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        target = self.created if created else self.updated
+        target[kind] = target.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        made = ", ".join(f"{n} {k}" for k, n in sorted(self.created.items())) or "nothing"
+        return f"created {made}"
+
+
+def read_yaml(path: Path) -> dict:
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise DemoDataError(f"{path.name}: expected a mapping at the top level")
+    return data
+
+
+def is_empty(session: Session) -> bool:
+    return session.exec(select(Country.id).limit(1)).first() is None
+
+
+def load(session: Session, data_dir: Path = DATA_DIR) -> LoadStats:
+    """Load every checklist file, then every country file, and commit once."""
+    stats = LoadStats()
+    for path in sorted(data_dir.glob("checklist-*.yaml")):
+        load_checklist(session, read_yaml(path), stats)
+    session.flush()
+    current = session.exec(select(ChecklistVersion).where(ChecklistVersion.is_current)).first()
+    for path in sorted((data_dir / "countries").glob("*.yaml")):
+        load_country(session, read_yaml(path), current, stats)
+    session.commit()
+    return stats
+
+
+def _get_or_new(session: Session, model, stats: LoadStats, what: str, **keys):
+    row = session.exec(select(model).filter_by(**keys)).first()
+    created = row is None
+    if created:
+        row = model(**keys)
+        session.add(row)
+    stats.count(what, created)
+    return row
+
+
+def _set(row, **values) -> None:
+    """Assign values, bumping version and updated_at only when something really changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if changed and row.id is not None and hasattr(row, "version"):
+        row.version = (row.version or 0) + 1
+        if hasattr(row, "updated_at"):
+            row.updated_at = utcnow()
+
+
+def _sync_translations(parent_rows: list, model, wanted: dict[str, dict]) -> None:
+    existing = {row.locale: row for row in parent_rows}
+    for locale, values in wanted.items():
+        row = existing.get(locale)
+        if row is None:
+            parent_rows.append(model(locale=locale, **values))
+        else:
+            _set(row, **values)
+
+
+def load_checklist(session: Session, data: dict, stats: LoadStats) -> ChecklistVersion:
+    code = str(data["code"])
+    checklist = _get_or_new(session, ChecklistVersion, stats, "checklist versions", code=code)
+    _set(checklist, title=data.get("title") or code, published_on=data.get("published_on"))
+    if data.get("current") and not checklist.is_current:
+        for other in session.exec(select(ChecklistVersion).where(ChecklistVersion.is_current)):
+            other.is_current = False
+        session.flush()
+        checklist.is_current = True
+    session.flush()
+
+    categories = {}
+    for position, item in enumerate(data.get("categories") or [], start=1):
+        cat = _get_or_new(
+            session, Category, stats, "categories", checklist_id=checklist.id, code=item["code"]
+        )
+        _set(cat, position=position)
+        _sync_translations(
+            cat.names,
+            CategoryName,
+            {loc: {"name": name} for loc, name in (item.get("names") or {}).items()},
+        )
+        categories[item["code"]] = cat
+    session.flush()
+
+    for position, item in enumerate(data.get("provisions") or [], start=1):
+        if item["category"] not in categories:
+            raise DemoDataError(f"provision {item['code']}: unknown category {item['category']}")
+        prov = _get_or_new(
+            session, Provision, stats, "provisions", checklist_id=checklist.id, code=item["code"]
+        )
+        _set(
+            prov,
+            category_id=categories[item["category"]].id,
+            level=Level(item["level"]),
+            position=position,
+            gem_indicator=GemIndicator(item["gem"]) if item.get("gem") else None,
+            sources=item.get("sources"),
+        )
+        _sync_translations(
+            prov.texts,
+            ProvisionText,
+            {
+                loc: {"title": text["title"], "guidance": text.get("guidance") or ""}
+                for loc, text in (item.get("text") or {}).items()
+            },
+        )
+    return checklist
+
+
+def _languages(value) -> str:
+    if isinstance(value, str):
+        return " ".join(value.replace(",", " ").split())
+    return " ".join(value or [])
+
+
+def load_country(
+    session: Session, data: dict, checklist: ChecklistVersion | None, stats: LoadStats
+) -> Country:
+    country = _get_or_new(session, Country, stats, "countries", iso3=data["iso3"].upper())
+    _set(
+        country,
+        iso2=data["iso2"].upper(),
+        joined_on=data.get("joined_on"),
+        languages=_languages(data.get("languages")),
+    )
+    session.flush()
+
+    by_key: dict[str, Instrument] = {}
+    for item in data.get("instruments") or []:
+        inst = _get_or_new(
+            session, Instrument, stats, "instruments", country_id=country.id, title=item["title"]
+        )
+        _set(
+            inst,
+            type=InstrumentType(item["type"]),
+            title_lang=item.get("title_lang") or "en",
+            number=item.get("number"),
+            issuing_body=item.get("issuing_body"),
+            status=InstrumentStatus(item["status"]),
+            year=item.get("year"),
+            dates_note=item.get("dates_note"),
+            url=item.get("url"),
+            summary=item.get("summary"),
+            **{name: item.get(name) for name in INSTRUMENT_DATES},
+        )
+        _sync_translations(
+            inst.titles,
+            InstrumentTitle,
+            {loc: {"title": title} for loc, title in (item.get("titles") or {}).items()},
+        )
+        by_key[item["key"]] = inst
+    session.flush()
+
+    for item in data.get("instruments") or []:
+        for rel in item.get("relations") or []:
+            target = _lookup(by_key, rel["target"], item["key"])
+            _get_or_new(
+                session,
+                InstrumentRelation,
+                stats,
+                "relations",
+                instrument_id=by_key[item["key"]].id,
+                target_id=target.id,
+                kind=RelationKind(rel["kind"]),
+            )
+
+    for item in data.get("milestones") or []:
+        ms = _get_or_new(
+            session,
+            Milestone,
+            stats,
+            "milestones",
+            country_id=country.id,
+            kind=MilestoneKind(item["kind"]),
+            title=item["title"],
+        )
+        _set(
+            ms,
+            planned_on=item.get("planned_on"),
+            actual_on=item.get("actual_on"),
+            place=item.get("place"),
+            status=MilestoneStatus(item.get("status") or "planned"),
+            source_url=item.get("source_url"),
+            notes=item.get("notes"),
+        )
+
+    if checklist is not None:
+        _load_coverage(session, country, checklist, data.get("coverage") or [], by_key, stats)
+    return country
+
+
+def _lookup(by_key: dict, key: str, context: str) -> Instrument:
+    try:
+        return by_key[key]
+    except KeyError:
+        raise DemoDataError(f"{context}: unknown instrument key {key!r}") from None
+
+
+def _load_coverage(
+    session: Session,
+    country: Country,
+    checklist: ChecklistVersion,
+    items: Iterable[dict],
+    by_key: dict[str, Instrument],
+    stats: LoadStats,
+) -> None:
+    provisions = {
+        p.code: p
+        for p in session.exec(select(Provision).where(Provision.checklist_id == checklist.id))
+    }
+    for item in items:
+        provision = provisions.get(item["provision"])
+        if provision is None:
+            raise DemoDataError(f"{country.iso3}: unknown provision {item['provision']}")
+        cov = session.exec(
+            select(Coverage).where(
+                Coverage.country_id == country.id, Coverage.provision_id == provision.id
+            )
+        ).first()
+        if cov is not None and not cov.is_example:
+            continue  # staff have judged this provision: never overwrite real data
+        created = cov is None
+        if created:
+            cov = Coverage(country_id=country.id, provision_id=provision.id, is_example=True)
+            session.add(cov)
+        stats.count("coverage judgements", created)
+        applicable = bool(item.get("applicable", True))
+        _set(
+            cov,
+            applicable=applicable,
+            not_applicable_reason=None if applicable else item.get("not_applicable_reason"),
+            implementation=Implementation(item.get("implementation") or "none"),
+            evidence=item.get("evidence"),
+        )
+        wanted = {}
+        for link in item.get("links") or []:
+            inst = _lookup(by_key, link["instrument"], f"{country.iso3} {item['provision']}")
+            wanted[inst.id] = (Extent(link["extent"]), link.get("articles"))
+        current = {link.instrument_id: link for link in cov.links}
+        for inst_id, link in current.items():
+            if inst_id not in wanted:
+                cov.links.remove(link)
+        for inst_id, (extent, articles) in wanted.items():
+            if inst_id in current:
+                _set(current[inst_id], extent=extent, articles=articles)
+            else:
+                cov.links.append(
+                    CoverageLink(instrument_id=inst_id, extent=extent, articles=articles)
+                )
+        session.flush()

@@ -1,0 +1,101 @@
+"""Error pages in the reader's language (English when the language itself is unknown)."""
+
+import logging
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .i18n import _, _l
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please check what you sent."),
+    ),
+    403: (_l("Not allowed"), _l("You do not have permission to see or change this.")),
+    404: (
+        _l("Page not found"),
+        _l(
+            "There is no page at this address. Check the address or start again from the home page."
+        ),
+    ),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("Someone else changed this record in the meantime.")),
+    413: (
+        _l("Upload too large"),
+        _l("The file or form you sent is larger than this site accepts."),
+    ),
+    422: (_l("Invalid input"), _l("Some of what you entered could not be accepted.")),
+    429: (
+        _l("Too many attempts"),
+        _l("Too many attempts in a short time. Please wait a few minutes and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l(
+            "The server could not complete your request. The team has been told; please try again later."
+        ),
+    ),
+    503: (
+        _l("Service unavailable"),
+        _l("The service is temporarily unavailable. Please try again later."),
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def render_error(code: int, description: str | None = None):
+    title, message = MESSAGES.get(code, (_l("Error"), _l("The request could not be completed.")))
+    if wants_json():
+        return {
+            "error": {"status": code, "title": str(title), "message": description or str(message)}
+        }, code
+    return (
+        render_template(
+            "errors/error.html", code=code, title=title, message=message, detail=description
+        ),
+        code,
+    )
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    # Werkzeug's default descriptions are English; show ours unless a view supplied its own text.
+    detail = getattr(error, "tracker_detail", None)
+    body, status = render_error(code, detail)
+    valid = getattr(error, "valid_methods", None)
+    if code == 405 and valid:
+        return body, status, {"Allow": ", ".join(valid)}
+    return body, status
+
+
+def handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    from . import db
+
+    db.close_session()
+    return render_error(InternalServerError.code)
+
+
+def abort_with(code: int, detail: str):
+    """Abort with a translated, specific explanation shown on the error page."""
+    from werkzeug.exceptions import default_exceptions
+
+    exc = default_exceptions[code]()
+    exc.tracker_detail = detail
+    raise exc
+
+
+__all__ = ["abort_with", "init_app", "render_error", "_"]

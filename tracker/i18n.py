@@ -1,0 +1,137 @@
+"""Everything that knows about Flask-Babel and CLDR lives here.
+
+Locale selection: pages live under ``/<lang>/``. The URL prefix wins; ``/`` and pages without a
+prefix fall back to the language cookie set by the switcher, then ``Accept-Language``, then English.
+"""
+
+import logging
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app, g, request
+from flask_babel import (
+    Babel,
+    get_locale,
+    ngettext,  # noqa: F401
+    pgettext,  # noqa: F401
+)
+from flask_babel import gettext as _  # noqa: F401  (re-exported)
+from flask_babel import lazy_gettext as _l  # noqa: F401
+from flask_babel import lazy_pgettext as _lp  # noqa: F401
+
+log = logging.getLogger(__name__)
+
+babel = Babel()
+
+DEFAULT_LOCALE = "en"
+# The order is the switcher's order. Codes are the URL prefixes and the catalog directory names.
+# A language is listed here once its catalog is complete (see tests/test_i18n.py).
+LOCALES = ("en",)
+LANG_COOKIE = "lang"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("LANGUAGES", list(LOCALES))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    babel.init_app(app, locale_selector=select_locale)
+    # Must match ``trimmed = true`` in babel.cfg, or {% trans %} msgids will not match the catalog.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.context_processor(_template_context)
+    _warn_missing_catalogs(app)
+
+
+def _warn_missing_catalogs(app: Flask) -> None:
+    directories = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    for lang in app.config["LANGUAGES"]:
+        if lang == DEFAULT_LOCALE:
+            continue
+        if not any((Path(d) / lang / "LC_MESSAGES" / "messages.mo").exists() for d in directories):
+            log.warning("No compiled catalog for %r: its pages will show English.", lang)
+
+
+def languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def is_language(code: str | None) -> bool:
+    return bool(code) and code in current_app.config["LANGUAGES"]
+
+
+def negotiate() -> str:
+    """The language for a request without a ``/<lang>/`` prefix: cookie, header, default."""
+    cookie = request.cookies.get(LANG_COOKIE)
+    if is_language(cookie):
+        return cookie
+    best = request.accept_languages.best_match(languages())
+    if best:
+        return best
+    # "fr-CA" style headers: best_match compares whole tags, so compare primary subtags too.
+    for tag, _q in request.accept_languages:
+        primary = tag.split("-")[0].split("_")[0].lower()
+        if is_language(primary):
+            return primary
+    return DEFAULT_LOCALE
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    lang = g.get("lang")
+    if is_language(lang):
+        return lang
+    if request:
+        return negotiate()
+    return DEFAULT_LOCALE
+
+
+def current_lang() -> str:
+    return str(get_locale() or DEFAULT_LOCALE).split("_")[0]
+
+
+def locale_tag() -> str:
+    """BCP 47 tag of the current locale for ``<html lang>``."""
+    return str(get_locale() or DEFAULT_LOCALE).replace("_", "-")
+
+
+def text_direction(code: str | None = None) -> str:
+    try:
+        return Locale.parse(code).text_direction if code else get_locale().text_direction
+    except (UnknownLocaleError, ValueError, AttributeError):
+        return "ltr"
+
+
+def language_name(code: str, in_locale: str | None = None) -> str:
+    """A language's name, by default in its own language (for the switcher)."""
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+        display = Locale.parse(in_locale) if in_locale else locale
+        name = locale.get_display_name(display)
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+def country_name(iso2: str, lang: str | None = None) -> str:
+    """A country's name in the reader's language, from CLDR; English where CLDR has none."""
+    code = (iso2 or "").upper()
+    for candidate in (lang or current_lang(), DEFAULT_LOCALE):
+        try:
+            name = Locale.parse(candidate).territories.get(code)
+        except (UnknownLocaleError, ValueError):
+            name = None
+        if name:
+            return name
+    return code
+
+
+def _template_context() -> dict:
+    return {
+        "current_lang": current_lang(),
+        "current_locale_tag": locale_tag(),
+        "text_direction": text_direction(),
+        "available_languages": [(code, language_name(code)) for code in languages()],
+        "country_name": country_name,
+        "language_name": language_name,
+    }

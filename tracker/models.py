@@ -1,0 +1,589 @@
+"""The domain model: countries, checklist versions, instruments, coverage, milestones, users, history.
+
+Design rules (see STYLE.md):
+- tables are named explicitly and constraints get names from the convention in ``tracker.db``;
+- coded values are ``StrEnum``s stored as their lower-case value (the stable code used in exports),
+  with a CHECK constraint listing the allowed codes and a translated ``label``;
+- dates of legal events are ``date``; timestamps are timezone-aware UTC;
+- every editable record has a ``version`` counter for lost-update detection;
+- how far a provision is covered "in force" or "including drafts" is *derived* from the coverage
+  links and the instruments' lifecycle status, never stored.
+"""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, Relationship, SQLModel
+
+from . import db as _db  # noqa: F401  (applies the naming convention before any table exists)
+from .i18n import _l, _lp
+
+
+def utcnow() -> datetime:
+    """Aware UTC now. SQLModel stores timestamps as ``UTCDateTime`` and refuses naive values."""
+    return datetime.now(UTC)
+
+
+# --- coded values -------------------------------------------------------------------------------
+
+
+class Choice(StrEnum):
+    """A coded value with a translated label; the value is the stable, exported code."""
+
+    @property
+    def label(self) -> str:
+        return LABELS[type(self)][self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, Any]]:
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def codes(cls) -> list[str]:
+        return [m.value for m in cls]
+
+
+class Level(Choice):
+    CORE = "core"
+    RECOMMENDED = "recommended"
+
+
+class GemIndicator(Choice):
+    """The Global E-waste Monitor's four legislation indicators."""
+
+    NATIONAL_LEGISLATION = "national_legislation"
+    EPR = "epr"
+    COLLECTION_TARGET = "collection_target"
+    RECYCLING_TARGET = "recycling_target"
+
+
+class InstrumentType(Choice):
+    POLICY = "policy"
+    STRATEGY = "strategy"
+    PLAN = "plan"
+    ACT = "act"
+    REGULATION = "regulation"
+    STATUTORY_INSTRUMENT = "statutory_instrument"
+    MINISTERIAL_ORDER = "ministerial_order"
+    DECREE = "decree"
+    STANDARD = "standard"
+    GUIDELINE = "guideline"
+    MEMORANDUM = "memorandum"
+    BILL = "bill"
+    OTHER = "other"
+
+
+class InstrumentStatus(Choice):
+    """Lifecycle of a legal instrument, in order."""
+
+    PLANNED = "planned"
+    DRAFTING = "drafting"
+    PUBLIC_CONSULTATION = "public_consultation"
+    VALIDATED = "validated"
+    ADOPTED = "adopted"
+    IN_FORCE = "in_force"
+    AMENDED = "amended"
+    REPEALED = "repealed"
+
+    @property
+    def is_binding(self) -> bool:
+        """Adopted or in force (an amended instrument stays in force as amended)."""
+        return self in (
+            InstrumentStatus.ADOPTED,
+            InstrumentStatus.IN_FORCE,
+            InstrumentStatus.AMENDED,
+        )
+
+    @property
+    def is_draft(self) -> bool:
+        return self in DRAFT_STATUSES
+
+
+DRAFT_STATUSES = frozenset(
+    {
+        InstrumentStatus.PLANNED,
+        InstrumentStatus.DRAFTING,
+        InstrumentStatus.PUBLIC_CONSULTATION,
+        InstrumentStatus.VALIDATED,
+    }
+)
+
+
+class RelationKind(Choice):
+    MADE_UNDER = "made_under"
+    AMENDS = "amends"
+    REPEALS = "repeals"
+
+
+class Implementation(Choice):
+    NONE = "none"
+    INITIATED = "initiated"
+    OPERATIONAL = "operational"
+    ENFORCED = "enforced"
+
+
+class Extent(Choice):
+    PARTIAL = "partial"
+    FULL = "full"
+
+
+class MilestoneKind(Choice):
+    INCEPTION = "inception"
+    BASELINE_ASSESSMENT = "baseline_assessment"
+    STAKEHOLDER_CONSULTATION = "stakeholder_consultation"
+    DRAFT_SUBMITTED = "draft_submitted"
+    VALIDATION_WORKSHOP = "validation_workshop"
+    ADOPTION = "adoption"
+    GAZETTING = "gazetting"
+    LAUNCH = "launch"
+    CAPACITY_BUILDING = "capacity_building"
+    OTHER = "other"
+
+
+class MilestoneStatus(Choice):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DELAYED = "delayed"
+    CANCELLED = "cancelled"
+
+
+class Role(Choice):
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+class ChangeAction(Choice):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    RESTORE = "restore"
+
+
+LABELS: dict[type[Choice], dict[Choice, Any]] = {
+    Level: {
+        Level.CORE: _lp("checklist level", "Core"),
+        Level.RECOMMENDED: _lp("checklist level", "Recommended"),
+    },
+    GemIndicator: {
+        GemIndicator.NATIONAL_LEGISLATION: _l("National e-waste legislation"),
+        GemIndicator.EPR: _l("Extended producer responsibility"),
+        GemIndicator.COLLECTION_TARGET: _l("Collection target"),
+        GemIndicator.RECYCLING_TARGET: _l("Recycling target"),
+    },
+    InstrumentType: {
+        InstrumentType.POLICY: _l("Policy"),
+        InstrumentType.STRATEGY: _l("Strategy"),
+        InstrumentType.PLAN: _l("Plan"),
+        InstrumentType.ACT: _l("Act or law"),
+        InstrumentType.REGULATION: _l("Regulation"),
+        InstrumentType.STATUTORY_INSTRUMENT: _l("Statutory instrument"),
+        InstrumentType.MINISTERIAL_ORDER: _l("Ministerial order"),
+        InstrumentType.DECREE: _l("Decree"),
+        InstrumentType.STANDARD: _l("Standard"),
+        InstrumentType.GUIDELINE: _l("Guideline"),
+        InstrumentType.MEMORANDUM: _l("Memorandum of understanding"),
+        InstrumentType.BILL: _l("Bill"),
+        InstrumentType.OTHER: _lp("instrument type", "Other"),
+    },
+    InstrumentStatus: {
+        InstrumentStatus.PLANNED: _lp("instrument status", "Planned"),
+        InstrumentStatus.DRAFTING: _l("Drafting"),
+        InstrumentStatus.PUBLIC_CONSULTATION: _l("Public consultation"),
+        InstrumentStatus.VALIDATED: _l("Validated"),
+        InstrumentStatus.ADOPTED: _l("Adopted"),
+        InstrumentStatus.IN_FORCE: _l("In force"),
+        InstrumentStatus.AMENDED: _l("Amended"),
+        InstrumentStatus.REPEALED: _l("Repealed"),
+    },
+    RelationKind: {
+        RelationKind.MADE_UNDER: _l("Made under"),
+        RelationKind.AMENDS: _l("Amends"),
+        RelationKind.REPEALS: _l("Repeals"),
+    },
+    Implementation: {
+        Implementation.NONE: _lp("implementation", "Not implemented"),
+        Implementation.INITIATED: _lp("implementation", "Initiated"),
+        Implementation.OPERATIONAL: _lp("implementation", "Operational"),
+        Implementation.ENFORCED: _lp("implementation", "Enforced"),
+    },
+    Extent: {
+        Extent.PARTIAL: _lp("coverage extent", "Partially"),
+        Extent.FULL: _lp("coverage extent", "Fully"),
+    },
+    MilestoneKind: {
+        MilestoneKind.INCEPTION: _l("Inception"),
+        MilestoneKind.BASELINE_ASSESSMENT: _l("Baseline assessment"),
+        MilestoneKind.STAKEHOLDER_CONSULTATION: _l("Stakeholder consultation"),
+        MilestoneKind.DRAFT_SUBMITTED: _l("Draft submitted"),
+        MilestoneKind.VALIDATION_WORKSHOP: _l("Validation workshop"),
+        MilestoneKind.ADOPTION: _l("Adoption"),
+        MilestoneKind.GAZETTING: _l("Gazetting"),
+        MilestoneKind.LAUNCH: _l("Launch"),
+        MilestoneKind.CAPACITY_BUILDING: _l("Capacity building"),
+        MilestoneKind.OTHER: _lp("milestone kind", "Other"),
+    },
+    MilestoneStatus: {
+        MilestoneStatus.PLANNED: _lp("milestone status", "Planned"),
+        MilestoneStatus.IN_PROGRESS: _l("In progress"),
+        MilestoneStatus.DONE: _l("Done"),
+        MilestoneStatus.DELAYED: _l("Delayed"),
+        MilestoneStatus.CANCELLED: _l("Cancelled"),
+    },
+    Role: {
+        Role.ADMIN: _l("Administrator"),
+        Role.EDITOR: _l("Editor"),
+    },
+    ChangeAction: {
+        ChangeAction.CREATE: _l("Created"),
+        ChangeAction.UPDATE: _l("Changed"),
+        ChangeAction.DELETE: _l("Deleted"),
+        ChangeAction.RESTORE: _l("Restored"),
+    },
+}
+
+
+class CodeType(sa.types.TypeDecorator):
+    """Stores a ``Choice`` as its code (VARCHAR) and loads it back as the enum member.
+
+    Binding an unknown code raises, so bad values never reach the database even before the CHECK
+    constraint would refuse them. Migrations render it as a plain ``sa.String``.
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[Choice], length: int = 32):
+        super().__init__(length=length)
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return self.enum(value).value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return self.enum(value)
+
+
+def code_check(column: str, enum: type[Choice], nullable: bool = False) -> sa.CheckConstraint:
+    """A named CHECK constraint listing the allowed codes of ``enum``."""
+    allowed = ", ".join(f"'{code}'" for code in enum.codes())
+    sql = f"{column} IN ({allowed})"
+    if nullable:
+        sql = f"{column} IS NULL OR {sql}"
+    return sa.CheckConstraint(sql, name=f"{column}_code")
+
+
+def code_field(enum: type[Choice], default: Any = ..., nullable: bool = False, **kw) -> Any:
+    if nullable and default is ...:
+        default = None
+    return Field(default=default, sa_type=CodeType(enum), nullable=nullable, **kw)
+
+
+def text_field(nullable: bool = True, **kw) -> Any:
+    return Field(default=None if nullable else ..., sa_type=sa.Text, nullable=nullable, **kw)
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+class Country(SQLModel, table=True):
+    """A country taking part in the project. Display names come from CLDR, never from here."""
+
+    __tablename__ = "country"
+    __table_args__ = (
+        sa.CheckConstraint("length(iso3) = 3 AND iso3 = upper(iso3)", name="iso3_format"),
+        sa.CheckConstraint("length(iso2) = 2 AND iso2 = upper(iso2)", name="iso2_format"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    iso3: str = Field(max_length=3, unique=True)
+    iso2: str = Field(max_length=2, unique=True)
+    joined_on: date | None = None
+    languages: str = Field(default="", max_length=100)  # space-separated BCP 47 tags
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def language_list(self) -> list[str]:
+        return self.languages.split()
+
+
+class ChecklistVersion(SQLModel, table=True):
+    """A version of the model-law checklist (e.g. ``2025.1``); exactly one may be current."""
+
+    __tablename__ = "checklist_version"
+    __table_args__ = (
+        sa.Index(
+            "uq_checklist_version_one_current",
+            "is_current",
+            unique=True,
+            sqlite_where=sa.text("is_current"),
+            postgresql_where=sa.text("is_current"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    title: str = Field(max_length=200)
+    published_on: date | None = None
+    is_current: bool = False
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Category(SQLModel, table=True):
+    """A group of provisions within one checklist version (e.g. ``EPR``)."""
+
+    __tablename__ = "category"
+    __table_args__ = (sa.UniqueConstraint("checklist_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist_version.id", ondelete="CASCADE", index=True)
+    code: str = Field(max_length=20)
+    position: int = 0
+
+    names: list["CategoryName"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+
+
+class CategoryName(SQLModel, table=True):
+    __tablename__ = "category_name"
+    __table_args__ = (sa.UniqueConstraint("category_id", "locale"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    category_id: int = Field(foreign_key="category.id", ondelete="CASCADE", index=True)
+    locale: str = Field(max_length=12)
+    name: str = Field(max_length=200)
+
+
+class Provision(SQLModel, table=True):
+    """One provision of a checklist version; ``code`` is stable across versions."""
+
+    __tablename__ = "provision"
+    __table_args__ = (
+        sa.UniqueConstraint("checklist_id", "code"),
+        code_check("level", Level),
+        code_check("gem_indicator", GemIndicator, nullable=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist_version.id", ondelete="CASCADE", index=True)
+    category_id: int = Field(foreign_key="category.id", index=True)
+    code: str = Field(max_length=20)
+    level: Level = code_field(Level, default=Level.RECOMMENDED)
+    position: int = 0
+    gem_indicator: GemIndicator | None = code_field(GemIndicator, nullable=True)
+    sources: str | None = text_field()
+    retired: bool = False
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    texts: list["ProvisionText"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+
+
+class ProvisionText(SQLModel, table=True):
+    """A provision's title and "fully addressed when" guidance in one language."""
+
+    __tablename__ = "provision_text"
+    __table_args__ = (sa.UniqueConstraint("provision_id", "locale"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provision_id: int = Field(foreign_key="provision.id", ondelete="CASCADE", index=True)
+    locale: str = Field(max_length=12)
+    title: str = Field(max_length=300)
+    guidance: str = Field(sa_type=sa.Text)
+
+
+class Instrument(SQLModel, table=True):
+    """A legal or policy text of one country, in its original language, with its lifecycle."""
+
+    __tablename__ = "instrument"
+    __table_args__ = (
+        code_check("type", InstrumentType),
+        code_check("status", InstrumentStatus),
+        sa.CheckConstraint("year IS NULL OR (year >= 1800 AND year <= 2200)", name="year_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    country_id: int = Field(foreign_key="country.id", index=True)
+    type: InstrumentType = code_field(InstrumentType)
+    title: str = Field(max_length=500)
+    title_lang: str = Field(max_length=12)
+    number: str | None = Field(default=None, max_length=200)
+    issuing_body: str | None = Field(default=None, max_length=300)
+    status: InstrumentStatus = code_field(InstrumentStatus)
+    year: int | None = None
+    consultation_on: date | None = None
+    validated_on: date | None = None
+    adopted_on: date | None = None
+    published_on: date | None = None
+    in_force_on: date | None = None
+    amended_on: date | None = None
+    repealed_on: date | None = None
+    dates_note: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=2000)
+    summary: str | None = text_field()
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    titles: list["InstrumentTitle"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+
+
+class InstrumentTitle(SQLModel, table=True):
+    """A translated title of an instrument (the original stays on the instrument)."""
+
+    __tablename__ = "instrument_title"
+    __table_args__ = (sa.UniqueConstraint("instrument_id", "locale"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    instrument_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE", index=True)
+    locale: str = Field(max_length=12)
+    title: str = Field(max_length=500)
+
+
+class InstrumentRelation(SQLModel, table=True):
+    """``instrument`` is made under / amends / repeals ``target``."""
+
+    __tablename__ = "instrument_relation"
+    __table_args__ = (
+        sa.UniqueConstraint("instrument_id", "target_id", "kind"),
+        sa.CheckConstraint("instrument_id <> target_id", name="not_self"),
+        code_check("kind", RelationKind),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    instrument_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE", index=True)
+    target_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE", index=True)
+    kind: RelationKind = code_field(RelationKind)
+
+
+class Coverage(SQLModel, table=True):
+    """A country's judgement on one provision: applicability, implementation and evidence.
+
+    Legal coverage is not stored here: it follows from the ``CoverageLink`` rows and the linked
+    instruments' status (see ``tracker.progress``).
+    """
+
+    __tablename__ = "coverage"
+    __table_args__ = (
+        sa.UniqueConstraint("country_id", "provision_id"),
+        sa.CheckConstraint(
+            "applicable OR not_applicable_reason IS NOT NULL", name="reason_when_not_applicable"
+        ),
+        code_check("implementation", Implementation),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    country_id: int = Field(foreign_key="country.id", index=True)
+    provision_id: int = Field(foreign_key="provision.id", index=True)
+    applicable: bool = True
+    not_applicable_reason: str | None = text_field()
+    implementation: Implementation = code_field(Implementation, default=Implementation.NONE)
+    evidence: str | None = text_field()
+    is_example: bool = False
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    links: list["CoverageLink"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "CoverageLink.id"}
+    )
+
+
+class CoverageLink(SQLModel, table=True):
+    """An instrument addressing a provision for a country: how fully, and where (articles)."""
+
+    __tablename__ = "coverage_link"
+    __table_args__ = (
+        sa.UniqueConstraint("coverage_id", "instrument_id"),
+        code_check("extent", Extent),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    coverage_id: int = Field(foreign_key="coverage.id", ondelete="CASCADE", index=True)
+    instrument_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE", index=True)
+    extent: Extent = code_field(Extent)
+    articles: str | None = Field(default=None, max_length=500)
+
+
+class Milestone(SQLModel, table=True):
+    """A step of the ITU project in one country, planned and (once it happens) actual."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (
+        code_check("kind", MilestoneKind),
+        code_check("status", MilestoneStatus),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    country_id: int = Field(foreign_key="country.id", index=True)
+    kind: MilestoneKind = code_field(MilestoneKind)
+    title: str = Field(max_length=300)
+    planned_on: date | None = None
+    actual_on: date | None = None
+    place: str | None = Field(default=None, max_length=200)
+    status: MilestoneStatus = code_field(MilestoneStatus, default=MilestoneStatus.PLANNED)
+    source_url: str | None = Field(default=None, max_length=2000)
+    notes: str | None = text_field()
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A staff account. Editors are bound to one country; admins to none."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        code_check("role", Role),
+        sa.CheckConstraint("role = 'admin' OR country_id IS NOT NULL", name="editor_has_country"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: Role = code_field(Role, default=Role.EDITOR)
+    country_id: int | None = Field(default=None, foreign_key="country.id", index=True)
+    is_active: bool = True
+    last_login_at: datetime | None = None
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ChangeRecord(SQLModel, table=True):
+    """Who changed which record when, with its values before and after (JSON)."""
+
+    __tablename__ = "change_record"
+    __table_args__ = (
+        sa.Index("ix_change_record_entity", "entity", "entity_id"),
+        code_check("action", ChangeAction),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
+    )
+    actor: str = Field(max_length=254)  # the user's email at the time, or "cli" / "demo"
+    action: ChangeAction = code_field(ChangeAction)
+    entity: str = Field(max_length=40)
+    entity_id: int
+    country_id: int | None = Field(default=None, index=True)
+    summary: str = Field(default="", max_length=500)
+    before: dict | None = Field(default=None, sa_type=JSON)
+    after: dict | None = Field(default=None, sa_type=JSON)
