@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlmodel import Session, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -49,7 +49,14 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A request that may write takes the write lock up front (BEGIN IMMEDIATE): otherwise a
+        # read transaction that later writes fails at once with "database is locked" when another
+        # writer committed in between, and no busy timeout helps (STYLE.md, G2).
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")
+
+
+def _request_may_write() -> bool:
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def init_app(app: Flask) -> None:

@@ -9,9 +9,10 @@ def init_app(app: Flask) -> None:
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 
-    from . import public
+    from . import api, auth, exports, manage, public
 
-    app.register_blueprint(public.bp)
+    for module in (public, auth, manage, exports, api):
+        app.register_blueprint(module.bp)
 
 
 def _pull_lang(endpoint: str | None, values: dict | None) -> None:

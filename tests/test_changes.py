@@ -1,0 +1,109 @@
+"""The one write path: versions, change records, lost-update refusal."""
+
+import pytest
+from sqlmodel import Session, select
+
+from tracker import changes
+from tracker.models import (
+    ChangeAction,
+    ChangeRecord,
+    Coverage,
+    CoverageLink,
+    Extent,
+    Instrument,
+    InstrumentStatus,
+    InstrumentType,
+    Provision,
+)
+
+ACTOR = changes.Actor(email="editor@example.org")
+
+
+def test_create_records_history_in_the_same_transaction(session, make_country):
+    country = make_country()
+    inst = Instrument(country_id=country.id, type=InstrumentType.ACT, title="Act", title_lang="en",
+                      status=InstrumentStatus.DRAFTING)
+    changes.create(session, inst, ACTOR)
+    record = session.exec(select(ChangeRecord)).one()
+    assert record.action is ChangeAction.CREATE
+    assert (record.entity, record.entity_id, record.country_id) == ("instrument", inst.id, country.id)
+    assert record.before is None and record.after["title"] == "Act"
+    assert record.actor == "editor@example.org"
+
+
+def test_update_bumps_version_and_records_before_and_after(session, make_instrument):
+    inst = make_instrument(status=InstrumentStatus.DRAFTING)
+    assert changes.update(session, inst, ACTOR, {"status": InstrumentStatus.ADOPTED},
+                          expected_version=1)
+    session.expire_all()
+    assert session.get(Instrument, inst.id).version == 2
+    record = session.exec(select(ChangeRecord)).one()
+    assert record.before["status"] == "drafting" and record.after["status"] == "adopted"
+    assert record.after["version"] == 2
+
+
+def test_an_update_that_changes_nothing_writes_nothing(session, make_instrument):
+    inst = make_instrument()
+    assert not changes.update(session, inst, ACTOR, {"title": inst.title}, expected_version=1)
+    assert session.exec(select(ChangeRecord)).first() is None
+    assert session.get(Instrument, inst.id).version == 1
+
+
+def test_saving_over_a_newer_version_is_refused(engine, session, make_instrument):
+    inst = make_instrument(title="Original")
+    # Two people load version 1; the first saves.
+    with Session(engine) as first:
+        changes.update(first, first.get(Instrument, inst.id), ACTOR, {"title": "First"},
+                       expected_version=1)
+    # The second saves with the version their form was loaded with.
+    with Session(engine) as second:
+        with pytest.raises(changes.StaleVersion) as info:
+            changes.update(second, second.get(Instrument, inst.id), ACTOR, {"title": "Second"},
+                           expected_version=1)
+    assert info.value.current["title"] == "First"
+    session.expire_all()
+    assert session.get(Instrument, inst.id).title == "First"
+    assert len(session.exec(select(ChangeRecord)).all()) == 1
+
+
+def test_a_concurrent_save_between_load_and_write_is_refused(engine, session, make_instrument):
+    inst = make_instrument(title="Original")
+    with Session(engine, expire_on_commit=False) as slow:
+        loaded = slow.get(Instrument, inst.id)  # the slow request loads version 1 ...
+        slow.commit()
+        with Session(engine) as fast:  # ... another request saves in between ...
+            changes.update(fast, fast.get(Instrument, inst.id), ACTOR, {"title": "Fast"},
+                           expected_version=1)
+        # ... and the slow one still holds version 1 in memory: the conditional UPDATE refuses.
+        assert loaded.version == 1
+        with pytest.raises(changes.StaleVersion) as info:
+            changes.update(slow, loaded, ACTOR, {"title": "Slow"}, expected_version=1)
+    assert info.value.current["title"] == "Fast"
+    session.expire_all()
+    assert session.get(Instrument, inst.id).title == "Fast"
+
+
+def test_delete_keeps_the_last_state_in_history(session, make_instrument):
+    inst = make_instrument(title="Gone")
+    changes.delete(session, inst, ACTOR, expected_version=1)
+    assert session.get(Instrument, inst.id) is None
+    record = session.exec(select(ChangeRecord)).one()
+    assert record.action is ChangeAction.DELETE and record.before["title"] == "Gone"
+
+
+def test_coverage_snapshot_includes_its_links(session, make_country, make_checklist,
+                                              make_instrument, make_coverage):
+    country = make_country()
+    make_checklist(n=1)
+    provision = session.exec(select(Provision)).first()
+    act = make_instrument(country)
+    cov = make_coverage(country, provision)
+
+    def add_link(c: Coverage) -> None:
+        c.links.append(CoverageLink(instrument_id=act.id, extent=Extent.FULL, articles="Art. 5"))
+
+    changes.update(session, cov, ACTOR, add_link, expected_version=1)
+    record = session.exec(select(ChangeRecord)).one()
+    assert record.before["links"] == []
+    assert record.after["links"] == [
+        {"instrument_id": act.id, "extent": "full", "articles": "Art. 5"}]

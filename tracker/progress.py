@@ -1,0 +1,171 @@
+"""Pure progress scoring: coverage judgements in, figures out. No database, no request.
+
+The method (also shown on the methodology page):
+
+* Each provision of the current checklist that applies to a country has a **weight**: core 2,
+  recommended 1. A provision judged *not applicable* leaves both numerator and denominator. A
+  provision nobody has judged yet counts as applicable and not addressed.
+* **Legal coverage in force**: the provision's best extent among the linked instruments that are
+  adopted, in force or amended (fully = 1, partially = 0.5, none = 0).
+* **Legal coverage including drafts**: the best extent among all linked instruments that are not
+  repealed (drafts, consultations and validated texts count too).
+* **Implementation**: none 0, initiated 1/3, operational 2/3, enforced 1, judged separately from
+  the law, because a law on the books is not a law in use.
+* A figure for a set of provisions (a category, or the whole checklist) is the weighted mean:
+  ``sum(weight x score) / sum(weight)`` over applicable provisions, a share between 0 and 1.
+  With no applicable provision the figure is ``None`` (shown as "not applicable"), never 0.
+* The four **Global E-waste Monitor** indicators (national legislation, EPR, collection target,
+  recycling target) are "yes" when at least one provision mapped to the indicator is *fully*
+  addressed by an instrument in force, and "no" otherwise.
+
+Example: two core provisions, one fully covered by an act in force, one partially by a draft, and
+one recommended provision not addressed. In force: (2x1 + 2x0 + 1x0) / 5 = 40 %. Including drafts:
+(2x1 + 2x0.5 + 1x0) / 5 = 60 %.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .models import Extent, GemIndicator, Implementation, InstrumentStatus, Level
+
+WEIGHTS: dict[Level, int] = {Level.CORE: 2, Level.RECOMMENDED: 1}
+EXTENT_SCORES: dict[Extent, float] = {Extent.PARTIAL: 0.5, Extent.FULL: 1.0}
+IMPLEMENTATION_SCORES: dict[Implementation, float] = {
+    Implementation.NONE: 0.0,
+    Implementation.INITIATED: 1 / 3,
+    Implementation.OPERATIONAL: 2 / 3,
+    Implementation.ENFORCED: 1.0,
+}
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    """One instrument addressing a provision: how fully, and that instrument's lifecycle status."""
+
+    extent: Extent
+    status: InstrumentStatus
+
+
+@dataclass(frozen=True)
+class ProvisionInput:
+    code: str
+    category: str
+    level: Level
+    applicable: bool = True
+    implementation: Implementation = Implementation.NONE
+    links: tuple[LinkInput, ...] = ()
+    gem: GemIndicator | None = None
+
+
+@dataclass(frozen=True)
+class ProvisionScore:
+    code: str
+    category: str
+    level: Level
+    weight: int
+    applicable: bool
+    in_force: float
+    with_drafts: float
+    implementation: float
+    gem: GemIndicator | None = None
+
+    @property
+    def fully_in_force(self) -> bool:
+        return self.applicable and self.in_force >= 1.0
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Three shares between 0 and 1 (None when nothing applies) and the counts behind them."""
+
+    in_force: float | None
+    with_drafts: float | None
+    implementation: float | None
+    applicable: int
+    not_applicable: int
+    weight: int
+
+    @property
+    def total(self) -> int:
+        return self.applicable + self.not_applicable
+
+
+@dataclass(frozen=True)
+class Progress:
+    overall: Figures
+    categories: dict[str, Figures]
+    provisions: list[ProvisionScore] = field(default_factory=list)
+    gem: dict[GemIndicator, bool] = field(default_factory=dict)
+
+
+def best_extent(links: Iterable[LinkInput], *, include_drafts: bool) -> float:
+    """The best extent among the links whose instrument counts for this figure."""
+    best = 0.0
+    for link in links:
+        if link.status is InstrumentStatus.REPEALED:
+            continue
+        if not include_drafts and not link.status.is_binding:
+            continue
+        best = max(best, EXTENT_SCORES[link.extent])
+    return best
+
+
+def score_provision(p: ProvisionInput) -> ProvisionScore:
+    return ProvisionScore(
+        code=p.code,
+        category=p.category,
+        level=p.level,
+        weight=WEIGHTS[p.level],
+        applicable=p.applicable,
+        in_force=best_extent(p.links, include_drafts=False) if p.applicable else 0.0,
+        with_drafts=best_extent(p.links, include_drafts=True) if p.applicable else 0.0,
+        implementation=IMPLEMENTATION_SCORES[p.implementation] if p.applicable else 0.0,
+        gem=p.gem,
+    )
+
+
+def aggregate(scores: Iterable[ProvisionScore]) -> Figures:
+    """Weighted means over the applicable provisions."""
+    weight = in_force = with_drafts = implementation = 0.0
+    applicable = not_applicable = 0
+    for s in scores:
+        if not s.applicable:
+            not_applicable += 1
+            continue
+        applicable += 1
+        weight += s.weight
+        in_force += s.weight * s.in_force
+        with_drafts += s.weight * s.with_drafts
+        implementation += s.weight * s.implementation
+    if not weight:
+        return Figures(None, None, None, applicable, not_applicable, 0)
+    return Figures(
+        in_force=in_force / weight,
+        with_drafts=with_drafts / weight,
+        implementation=implementation / weight,
+        applicable=applicable,
+        not_applicable=not_applicable,
+        weight=int(weight),
+    )
+
+
+def gem_indicators(scores: Iterable[ProvisionScore]) -> dict[GemIndicator, bool]:
+    result = dict.fromkeys(GemIndicator, False)
+    for s in scores:
+        if s.gem is not None and s.fully_in_force:
+            result[s.gem] = True
+    return result
+
+
+def compute(provisions: Iterable[ProvisionInput]) -> Progress:
+    """Score every provision, then each category (in first-seen order) and the whole checklist."""
+    scores = [score_provision(p) for p in provisions]
+    by_category: dict[str, list[ProvisionScore]] = {}
+    for s in scores:
+        by_category.setdefault(s.category, []).append(s)
+    return Progress(
+        overall=aggregate(scores),
+        categories={code: aggregate(items) for code, items in by_category.items()},
+        provisions=scores,
+        gem=gem_indicators(scores),
+    )
