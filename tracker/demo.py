@@ -85,7 +85,9 @@ def load(session: Session, data_dir: Path = DATA_DIR) -> LoadStats:
     """Load every checklist file, then every country file, and commit once."""
     stats = LoadStats()
     for path in sorted(data_dir.glob("checklist-*.yaml")):
-        load_checklist(session, read_yaml(path), stats)
+        data = read_yaml(path)
+        merge_translations(data, data_dir / "translations")
+        load_checklist(session, data, stats)
     session.flush()
     current = session.exec(select(ChecklistVersion).where(ChecklistVersion.is_current)).first()
     for path in sorted((data_dir / "countries").glob("*.yaml")):
@@ -125,6 +127,28 @@ def _sync_translations(parent_rows: list, model, wanted: dict[str, dict]) -> Non
             parent_rows.append(model(locale=locale, **values))
         else:
             _set(row, **values)
+
+
+def merge_translations(checklist: dict, directory: Path) -> None:
+    """Fold ``translations/checklist-<code>.<locale>.yaml`` files into the checklist data."""
+    categories = {c["code"]: c for c in checklist.get("categories") or []}
+    provisions = {p["code"]: p for p in checklist.get("provisions") or []}
+    for path in sorted(directory.glob(f"checklist-{checklist['code']}.*.yaml")):
+        data = read_yaml(path)
+        locale = data.get("locale") or path.suffixes[-2].lstrip(".")
+        for code, name in (data.get("categories") or {}).items():
+            if code not in categories:
+                raise DemoDataError(f"{path.name}: unknown category {code}")
+            categories[code].setdefault("names", {})[locale] = name
+        for code, text in (data.get("provisions") or {}).items():
+            if code not in provisions:
+                raise DemoDataError(f"{path.name}: unknown provision {code}")
+            if not text or not text.get("title"):
+                continue
+            provisions[code].setdefault("text", {})[locale] = {
+                "title": text["title"],
+                "guidance": text.get("guidance") or "",
+            }
 
 
 def load_checklist(session: Session, data: dict, stats: LoadStats) -> ChecklistVersion:
