@@ -18,6 +18,7 @@ from flask_babel import (
 from flask_babel import gettext as _  # noqa: F401  (re-exported)
 from flask_babel import lazy_gettext as _l  # noqa: F401
 from flask_babel import lazy_pgettext as _lp  # noqa: F401
+from werkzeug.routing import BuildError
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_template_context)
+    app.after_request(_remember_language)
     _warn_missing_catalogs(app)
 
 
@@ -126,6 +128,37 @@ def country_name(iso2: str, lang: str | None = None) -> str:
     return code
 
 
+def _remember_language(response):
+    """Remember the language of the last page read, so ``/`` brings the reader back to it."""
+    lang = g.get("lang")
+    if is_language(lang) and request.cookies.get(LANG_COOKIE) != lang and response.status_code < 400:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+    if request.path == "/":
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+    return response
+
+
+def switch_language_url(code: str) -> str:
+    """The current page in another language (same endpoint, arguments and query string)."""
+    from flask import url_for
+
+    endpoint = request.endpoint
+    args = dict(request.view_args or {})
+    if endpoint and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        args["lang"] = code
+        query = request.args.to_dict(flat=False)
+        query.pop("lang", None)
+        try:
+            return url_for(endpoint, **args, **query)
+        except BuildError:
+            pass
+    return url_for("public.index", lang=code)
+
+
 def _template_context() -> dict:
     return {
         "current_lang": current_lang(),
@@ -134,4 +167,5 @@ def _template_context() -> dict:
         "available_languages": [(code, language_name(code)) for code in languages()],
         "country_name": country_name,
         "language_name": language_name,
+        "switch_language_url": switch_language_url,
     }
