@@ -587,3 +587,22 @@ class ChangeRecord(SQLModel, table=True):
     summary: str = Field(default="", max_length=500)
     before: dict | None = Field(default=None, sa_type=JSON)
     after: dict | None = Field(default=None, sa_type=JSON)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, kept in the database so the throttle holds across workers and instances.
+
+    One row per failure, keyed by the normalised email tried and the client address; rows older
+    than the throttle window are deleted as new failures arrive (see ``tracker.auth``).
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        sa.Index("ix_login_attempt_email_at", "email", "at"),
+        sa.Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    email: str = Field(max_length=254)
+    address: str = Field(max_length=64)
