@@ -18,6 +18,11 @@ The method (also shown on the methodology page):
   recycling target) are "yes" when at least one provision mapped to the indicator is *fully*
   addressed by an instrument in force, and "no" otherwise.
 
+* A country's **stage** is the furthest lifecycle status reached by any instrument that addresses
+  at least one provision of the checklist, in the order of ``STAGE_ORDER`` (planned, drafting,
+  public consultation, validated, adopted, in force; an amended instrument counts as in force and
+  a repealed one is ignored). With no such instrument the stage is ``None`` ("not started").
+
 Example: two core provisions, one fully covered by an act in force, one partially by a draft, and
 one recommended provision not addressed. In force: (2x1 + 2x0 + 1x0) / 5 = 40 %. Including drafts:
 (2x1 + 2x0.5 + 1x0) / 5 = 60 %.
@@ -36,6 +41,16 @@ IMPLEMENTATION_SCORES: dict[Implementation, float] = {
     Implementation.OPERATIONAL: 2 / 3,
     Implementation.ENFORCED: 1.0,
 }
+
+# The lifecycle a country's e-waste law goes through, earliest first (see ``stage``).
+STAGE_ORDER: tuple[InstrumentStatus, ...] = (
+    InstrumentStatus.PLANNED,
+    InstrumentStatus.DRAFTING,
+    InstrumentStatus.PUBLIC_CONSULTATION,
+    InstrumentStatus.VALIDATED,
+    InstrumentStatus.ADOPTED,
+    InstrumentStatus.IN_FORCE,
+)
 
 
 @dataclass(frozen=True)
@@ -169,3 +184,19 @@ def compute(provisions: Iterable[ProvisionInput]) -> Progress:
         provisions=scores,
         gem=gem_indicators(scores),
     )
+
+
+def stage(statuses: Iterable[InstrumentStatus]) -> InstrumentStatus | None:
+    """The furthest stage among the statuses of a country's checklist instruments, or None.
+
+    Amended counts as in force; repealed instruments are ignored.
+    """
+    best: InstrumentStatus | None = None
+    for status in statuses:
+        if status is InstrumentStatus.AMENDED:
+            status = InstrumentStatus.IN_FORCE
+        if status not in STAGE_ORDER:
+            continue
+        if best is None or STAGE_ORDER.index(status) > STAGE_ORDER.index(best):
+            best = status
+    return best
