@@ -1,5 +1,136 @@
-"""Blueprint ``exports``: CSV files and the data package (issue 5)."""
+"""Blueprint ``exports``: the CSV files and their Frictionless data package (issue 5).
 
-from flask import Blueprint
+URL map:
+    GET /exports/                     -> the list of exports with their columns (reader's language)
+    GET /<lang>/exports/              -> the same page in ``lang``
+    GET /exports/<name>.csv           -> countries, checklist, instruments, coverage, milestones
+                                         ?country=ZMB (repeatable; 400 for an unknown code)
+                                         ?bom=1 adds a UTF-8 byte order mark (for Excel)
+    GET /exports/datapackage.json     -> Frictionless Data Package describing every CSV
+
+The files are a contract for analysts: column names, codes and formats are defined once in
+``tracker.schemas`` and only ever extended. CSV bodies are streamed in batches from a session of
+their own (STYLE.md, G10.b); everything that can fail (the country filter) is checked before the
+first byte is sent.
+"""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask_babel import force_locale
+
+from . import csvio, datasets, db
+from .errors import abort_with
+from .i18n import _
+from .schemas import TABLES, Table, frictionless_schema
 
 bp = Blueprint("exports", __name__)
+
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+
+@bp.get("/exports/")
+@bp.get("/<lang>/exports/")
+def index():
+    """Every export with its description and columns."""
+    return render_template("exports/index.html", tables=list(TABLES.values()))
+
+
+def selected_countries() -> list[datasets.CountryRef]:
+    """The ``?country=`` filter as country references; 400 for any unknown code."""
+    codes = request.args.getlist("country")
+    countries, unknown = datasets.resolve_countries(db.get_session(), codes)
+    if unknown:
+        abort_with(
+            400,
+            _(
+                "Unknown country code: %(codes)s. Use ISO 3166-1 alpha-3 codes of countries in "
+                "the tracker, for example %(example)s.",
+                codes=", ".join(unknown),
+                example=", ".join(
+                    c.iso3 for c in datasets.resolve_countries(db.get_session(), [])[0]
+                )
+                or "ZMB",
+            ),
+        )
+    return countries
+
+
+def download_name(table: Table, countries: list[datasets.CountryRef], filtered: bool) -> str:
+    """A dated ASCII file name, e.g. ``coverage-2026-11-24.csv`` or ``coverage-ZMB-2026-11-24.csv``."""
+    parts = [table.name]
+    if filtered and table.name != "checklist":
+        parts.extend(c.iso3 for c in countries)
+    parts.append(datetime.now(UTC).date().isoformat())
+    return "-".join(parts) + ".csv"
+
+
+@bp.get("/exports/<any(countries, checklist, instruments, coverage, milestones):name>.csv")
+def export_csv(name: str):
+    """One CSV export, streamed."""
+    table = TABLES[name]
+    countries = selected_countries()
+    filtered = bool(request.args.getlist("country"))
+    bom = request.args.get("bom") in ("1", "true", "yes")
+    records = datasets.RECORDS[name]
+    header = table.header
+
+    def generate():
+        with db.standalone_session() as session:
+            rows = ([record[c] for c in header] for record in records(session, countries))
+            yield from csvio.stream(table, rows, bom=bom)
+
+    filename = download_name(table, countries, filtered)
+    return Response(
+        stream_with_context(generate()),
+        headers={
+            "Content-Type": CSV_MIMETYPE,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def datapackage() -> dict:
+    """The Frictionless Data Package descriptor (English descriptions, relative paths)."""
+    with force_locale("en"):
+        resources = [
+            {
+                "name": table.name,
+                "path": table.filename,
+                "title": str(table.title),
+                "description": str(table.description),
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {
+                    "delimiter": ",",
+                    "lineTerminator": "\r\n",
+                    "quoteChar": '"',
+                    "doubleQuote": True,
+                    "header": True,
+                },
+                "schema": frictionless_schema(table),
+            }
+            for table in TABLES.values()
+        ]
+        return {
+            "profile": "tabular-data-package",
+            "name": "ewaste-regulation-tracker",
+            "title": str(_("E-waste regulation tracker")),
+            "description": str(
+                _(
+                    "Countries, the model-law checklist, legal instruments, coverage judgements "
+                    "and project milestones of the ITU-CST e-waste regulation project."
+                )
+            ),
+            "homepage": url_for("exports.index", _external=True, lang="en"),
+            "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "resources": resources,
+        }
+
+
+@bp.get("/exports/datapackage.json")
+def datapackage_json():
+    return datapackage()

@@ -1,0 +1,302 @@
+"""CSV exports and the data package: exact bytes, filters, escaping, streaming, Frictionless."""
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import select
+
+from tracker.models import Country, Extent, InstrumentStatus, MilestoneStatus, Provision
+
+HEADERS = {
+    "countries": (
+        b"iso3,iso2,name_en,joined_on,checklist_version,legal_in_force,legal_with_drafts,"
+        b"implementation,provisions_applicable,provisions_not_applicable,gem_national_legislation,"
+        b"gem_epr,gem_collection_target,gem_recycling_target,instruments,milestones_done,"
+        b"milestones_total\r\n"
+    ),
+    "checklist": (
+        b"checklist_version,code,category,level,position,gem_indicator,title_en,guidance_en,"
+        b"sources,retired\r\n"
+    ),
+    "instruments": (
+        b"id,country_iso3,type,title,title_lang,title_en,number,issuing_body,status,year,"
+        b"consultation_on,validated_on,adopted_on,published_on,in_force_on,amended_on,"
+        b"repealed_on,dates_note,url,summary,made_under,amends,repeals,version\r\n"
+    ),
+    "coverage": (
+        b"country_iso3,checklist_version,provision_code,applicable,not_applicable_reason,"
+        b"implementation,legal_in_force,legal_with_drafts,instruments,evidence,is_example,"
+        b"version\r\n"
+    ),
+    "milestones": (
+        b"id,country_iso3,kind,title,planned_on,actual_on,place,status,source_url,notes,version\r\n"
+    ),
+}
+
+
+def rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
+
+
+@pytest.mark.parametrize("name", sorted(HEADERS))
+def test_each_export_starts_with_its_exact_header(client, name):
+    response = client.get(f"/exports/{name}.csv")
+    assert response.status_code == 200
+    assert response.data == HEADERS[name]  # no data yet: the header alone
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    today = datetime.now(UTC).date().isoformat()
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}-{today}.csv"'
+
+
+@pytest.mark.parametrize("name", sorted(HEADERS))
+def test_exports_with_demo_data(client, demo_data, name):
+    response = client.get(f"/exports/{name}.csv")
+    assert response.status_code == 200
+    assert response.is_streamed
+    body = response.data
+    assert body.startswith(HEADERS[name])
+    assert body.endswith(b"\r\n")
+    assert not body.startswith(b"\xef\xbb\xbf")
+    assert len(rows(response)) > 1
+
+
+def test_countries_rows_carry_the_scoring_figures(client, demo_data):
+    from tracker import reports
+
+    by_iso3 = {r["iso3"]: r for r in rows(client.get("/exports/countries.csv"))}
+    assert set(by_iso3) == {"PRY", "RWA", "ZMB"}
+    zambia = by_iso3["ZMB"]
+    assert zambia["iso2"] == "ZM" and zambia["name_en"] == "Zambia"
+    assert zambia["checklist_version"] == "2025.1"
+    zmb = demo_data.exec(select(Country).where(Country.iso3 == "ZMB")).one()
+    overall = reports.progress_by_country(demo_data, [zmb.id])[zmb.id].overall
+    assert zambia["legal_in_force"] == f"{overall.in_force:.4f}"
+    assert zambia["legal_with_drafts"] == f"{overall.with_drafts:.4f}"
+    assert zambia["implementation"] == f"{overall.implementation:.4f}"
+    assert re.fullmatch(r"[01]\.[0-9]{4}", zambia["legal_in_force"])
+    assert zambia["gem_national_legislation"] in ("true", "false")
+
+
+def test_countries_counts(client, make_country, make_instrument, make_milestone):
+    country = make_country(iso3="ZZA", iso2="ZA")
+    make_instrument(country)
+    make_instrument(country)
+    make_milestone(country, status=MilestoneStatus.DONE)
+    make_milestone(country)
+    [row] = rows(client.get("/exports/countries.csv"))
+    assert (row["instruments"], row["milestones_done"], row["milestones_total"]) == ("2", "1", "2")
+    # no checklist loaded: figures are empty, never 0
+    assert row["legal_in_force"] == "" and row["checklist_version"] == ""
+
+
+def test_country_filter_is_repeatable(client, demo_data):
+    response = client.get("/exports/coverage.csv?country=ZMB&country=rwa")
+    iso3s = {r["country_iso3"] for r in rows(response)}
+    assert iso3s == {"RWA", "ZMB"}
+    today = datetime.now(UTC).date().isoformat()
+    assert f'filename="coverage-RWA-ZMB-{today}.csv"' in response.headers["Content-Disposition"]
+    for name in ("instruments", "milestones", "countries"):
+        iso3s = {
+            r.get("country_iso3") or r.get("iso3")
+            for r in rows(client.get(f"/exports/{name}.csv?country=PRY"))
+        }
+        assert iso3s == {"PRY"}
+
+
+@pytest.mark.parametrize("name", sorted(HEADERS))
+def test_unknown_country_is_a_400_with_a_clear_message(client, demo_data, name):
+    response = client.get(f"/exports/{name}.csv?country=ZMB&country=XYZ")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Unknown country code: XYZ" in text
+    assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_coverage_has_a_row_per_country_and_provision(client, demo_data):
+    coverage = rows(client.get("/exports/coverage.csv"))
+    checklist = [r for r in rows(client.get("/exports/checklist.csv")) if r["retired"] == "false"]
+    assert len(coverage) == 3 * len(checklist)
+    unjudged = [r for r in coverage if r["applicable"] == ""]
+    assert unjudged, "the demo data leaves some provisions unjudged"
+    assert all(r["version"] == "" and r["implementation"] == "" for r in unjudged)
+    assert all(r["legal_in_force"] == "none" for r in unjudged)
+
+
+def test_coverage_links_and_derived_extents(
+    client, session, make_country, make_checklist, make_instrument, make_coverage
+):
+    country = make_country(iso3="ZZB", iso2="ZB")
+    checklist = make_checklist(n=2)
+    provisions = sorted(checklist_provisions(session, checklist), key=lambda p: p.position)
+    act = make_instrument(country, status=InstrumentStatus.IN_FORCE)
+    draft = make_instrument(country, status=InstrumentStatus.DRAFTING)
+    make_coverage(
+        country,
+        provisions[0],
+        links=[(draft, Extent.FULL, "art. 1; art. 2"), (act, Extent.PARTIAL)],
+        evidence="=looks like a formula",
+    )
+    make_coverage(country, provisions[1], applicable=False, not_applicable_reason="Landlocked")
+    body = client.get("/exports/coverage.csv").data
+    assert (
+        body
+        == HEADERS["coverage"]
+        + (
+            f"ZZB,T.1,AAA-01,true,,none,partial,full,{act.id}:partial;{draft.id}:full:art. 1%3B art. 2,"
+            "'=looks like a formula,false,1\r\n"
+            "ZZB,T.1,BBB-02,false,Landlocked,none,,,,,false,1\r\n"
+        ).encode()
+    )
+
+
+def checklist_provisions(session, checklist):
+    return session.exec(select(Provision).where(Provision.checklist_id == checklist.id)).all()
+
+
+def test_formula_injection_is_neutralised_but_numbers_are_not(
+    client, make_country, make_instrument, make_milestone
+):
+    country = make_country(iso3="ZZC", iso2="ZC")
+    instrument = make_instrument(
+        country,
+        title="=1+1",
+        number="+x",
+        issuing_body="-x",
+        dates_note="@x",
+        summary="\tx",
+        url="\rx",
+        year=2024,
+    )
+    make_milestone(country, title="-0.5", place="12", notes='=HYPERLINK("http://x")')
+    body = client.get("/exports/instruments.csv").data
+    # each escaped text cell starts with a single quote; csv quotes the cell holding a CR
+    assert (
+        body
+        == HEADERS["instruments"]
+        + (
+            f"{instrument.id},ZZC,regulation,'=1+1,en,'=1+1,'+x,'-x,in_force,2024,,,,,,,,'@x,"
+            "\"'\rx\",'\tx,,,,1\r\n"
+        ).encode()
+    )
+    [instrument] = rows(client.get("/exports/instruments.csv"))
+    assert instrument["title"] == "'=1+1"
+    assert instrument["number"] == "'+x"
+    assert instrument["issuing_body"] == "'-x"
+    assert instrument["dates_note"] == "'@x"
+    assert instrument["summary"] == "'\tx"
+    assert instrument["url"] == "'\rx"
+    assert instrument["year"] == "2024"
+    [milestone] = rows(client.get("/exports/milestones.csv"))
+    assert milestone["title"] == "'-0.5"  # text that looks like a number is still text
+    assert milestone["place"] == "12"
+    assert milestone["notes"] == '\'=HYPERLINK("http://x")'
+    assert milestone["version"] == "1"
+
+
+def test_negative_numbers_are_not_prefixed():
+    from tracker import csvio
+    from tracker.schemas import COUNTRIES
+
+    values = ["ZZZ", "ZZ", "Z", None, "T", -0.5, 0.25, 1.0, -3, 0, None, None, None, None, 12, 0, 0]
+    assert csvio.format_row(COUNTRIES, values)[5:9] == ["-0.5000", "0.2500", "1.0000", "-3"]
+
+
+def test_bom_on_request(client, demo_data):
+    body = client.get("/exports/milestones.csv?bom=1").data
+    assert body.startswith(b"\xef\xbb\xbf" + HEADERS["milestones"])
+    assert client.get("/exports/milestones.csv?bom=0").data.startswith(HEADERS["milestones"])
+
+
+def test_dates_are_iso_8601(client, make_country, make_milestone):
+    make_milestone(make_country(), planned_on=date(2024, 2, 3), actual_on=date(2024, 12, 31))
+    [row] = rows(client.get("/exports/milestones.csv"))
+    assert (row["planned_on"], row["actual_on"]) == ("2024-02-03", "2024-12-31")
+
+
+def test_large_exports_stream_in_batches(app, client, session, make_country, make_milestone):
+    from tracker.csvio import BATCH_ROWS
+    from tracker.models import Milestone, MilestoneKind
+
+    country = make_country()
+    session.add_all(
+        Milestone(country_id=country.id, kind=MilestoneKind.OTHER, title=f"m{i}")
+        for i in range(BATCH_ROWS * 2 + 3)
+    )
+    session.commit()
+    chunks = list(client.get("/exports/milestones.csv").response)
+    assert len(chunks) == 1 + 3  # the header, two full batches and the rest
+    assert [chunk.count(b"\r\n") for chunk in chunks] == [1, BATCH_ROWS, BATCH_ROWS, 3]
+    assert len(rows(client.get("/exports/milestones.csv"))) == BATCH_ROWS * 2 + 3
+
+
+def test_exports_page_lists_every_file_and_column(client):
+    for url in ("/exports/", "/en/exports/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        for name, header in HEADERS.items():
+            assert f'href="/exports/{name}.csv"' in html
+            for column in header.decode().strip().split(","):
+                assert f"<code>{column}</code>" in html
+        assert 'href="/exports/datapackage.json"' in html
+
+
+def test_datapackage_is_derived_from_the_same_definitions(client):
+    package = client.get("/exports/datapackage.json").get_json()
+    assert [r["name"] for r in package["resources"]] == list(
+        ["countries", "checklist", "instruments", "coverage", "milestones"]
+    )
+    for resource in package["resources"]:
+        fields = [f["name"] for f in resource["schema"]["fields"]]
+        assert (",".join(fields) + "\r\n").encode() == HEADERS[resource["name"]]
+        assert resource["path"] == f"{resource['name']}.csv"
+        assert all(f["description"] for f in resource["schema"]["fields"])
+    coverage = next(r for r in package["resources"] if r["name"] == "coverage")
+    assert coverage["schema"]["primaryKey"] == [
+        "country_iso3",
+        "checklist_version",
+        "provision_code",
+    ]
+    assert {
+        "fields": ["country_iso3"],
+        "reference": {"resource": "countries", "fields": ["iso3"]},
+    } in coverage["schema"]["foreignKeys"]
+
+
+def _write_package(client, directory, mutate=None):
+    package = client.get("/exports/datapackage.json").get_json()
+    (directory / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    for resource in package["resources"]:
+        data = client.get(f"/exports/{resource['path']}").data
+        if mutate:
+            data = mutate(resource["name"], data)
+        (directory / resource["path"]).write_bytes(data)
+    return directory / "datapackage.json"
+
+
+def test_every_export_validates_against_the_datapackage(client, demo_data, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.validate(str(_write_package(client, tmp_path)))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+    assert [task.name for task in report.tasks] == [
+        "countries",
+        "checklist",
+        "instruments",
+        "coverage",
+        "milestones",
+    ]
+
+
+def test_the_datapackage_validation_catches_a_broken_foreign_key(client, demo_data, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+
+    def break_coverage(name, data):
+        return data.replace(b"\r\nZMB,", b"\r\nXXX,", 1) if name == "coverage" else data
+
+    report = frictionless.validate(str(_write_package(client, tmp_path, break_coverage)))
+    assert not report.valid
+    assert "foreign-key" in {e.type for task in report.tasks for e in task.errors}

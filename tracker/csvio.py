@@ -1,0 +1,400 @@
+"""Pure CSV writing and reading for the exports and the import. No database, no request.
+
+Writing (RFC 4180): UTF-8, a header row, CRLF line ends (``csv.writer``'s default), optional BOM.
+Cells are formatted from typed values: numbers are written as numbers, booleans as ``true`` /
+``false``, dates in ISO 8601, and text is protected against formula injection (OWASP): a text
+cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading single
+quote. Numbers are never prefixed: ``-0.5`` stays ``-0.5`` because it is written from a number.
+
+The escaping is reversible, so an exported file imports back unchanged: the reader removes
+exactly one leading quote when what follows (after any further quotes) starts with one of those
+characters. A text that itself starts with quotes followed by such a character gets one more
+quote on the way out, so every text value survives the round trip.
+
+Reading validates a whole file against a ``tracker.schemas.Table``: encoding, NUL bytes, the
+header (missing, extra or duplicate columns), a header without rows, and every cell's type. File
+problems raise ``FileError``; cell problems are collected per row with their line and column.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .i18n import _
+from .schemas import Column, Table
+
+BOM = "\ufeff"
+BATCH_ROWS = 500
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_FIELD_CHARS = 1_000_000
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet could read ``text`` as a formula (or hide a leading control)."""
+    return text[:1] in FORMULA_START if text else False
+
+
+def escape_text(text: str) -> str:
+    """Prefix a text cell with ``'`` when it could be read as a formula (reversible)."""
+    if looks_like_formula(text.lstrip("'")):
+        return "'" + text
+    return text
+
+
+def unescape_text(text: str) -> str:
+    """Undo ``escape_text``: drop one leading quote before a formula-looking rest."""
+    if text.startswith("'") and looks_like_formula(text.lstrip("'")):
+        return text[1:]
+    return text
+
+
+def _quote_articles(text: str) -> str:
+    return text.replace("%", "%25").replace(";", "%3B")
+
+
+def _unquote_articles(text: str) -> str:
+    return text.replace("%3B", ";").replace("%3b", ";").replace("%25", "%")
+
+
+def encode_links(links: Iterable[tuple[int, str, str | None]]) -> str:
+    """Coverage links as ``id:extent[:articles]`` items joined with ``;``, by instrument id.
+
+    No articles (None) writes ``id:extent``; in articles, ``%`` and ``;`` are percent-encoded.
+    """
+    items = []
+    for instrument_id, extent, articles in sorted(links, key=lambda link: link[0]):
+        item = f"{instrument_id}:{extent}"
+        if articles is not None:
+            item += ":" + _quote_articles(articles)
+        items.append(item)
+    return ";".join(items)
+
+
+def decode_links(text: str, extents: Sequence[str]) -> list[tuple[int, str, str | None]]:
+    """Parse ``encode_links`` output; raises ``ValueError`` with a translated message."""
+    links: list[tuple[int, str, str | None]] = []
+    seen: set[int] = set()
+    if not text:
+        return links
+    for item in text.split(";"):
+        parts = item.split(":", 2)
+        if len(parts) < 2 or not _INTEGER.fullmatch(parts[0]) or int(parts[0]) < 1:
+            raise ValueError(
+                _("“%(item)s” is not of the form id:extent:articles.", item=item.strip())
+            )
+        instrument_id, extent = int(parts[0]), parts[1]
+        if extent not in extents:
+            raise ValueError(
+                _(
+                    "“%(value)s” is not an extent; use one of: %(allowed)s.",
+                    value=extent,
+                    allowed=", ".join(extents),
+                )
+            )
+        if instrument_id in seen:
+            raise ValueError(_("Instrument %(id)s is listed twice.", id=instrument_id))
+        seen.add(instrument_id)
+        articles = _unquote_articles(parts[2]) if len(parts) == 3 else None
+        links.append((instrument_id, extent, articles or None))
+    return sorted(links, key=lambda link: link[0])
+
+
+def format_cell(value: Any, column: Column | None = None) -> str:
+    """One typed value as CSV cell text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if column is not None and column.decimals is not None:
+            return f"{value:.{column.decimals}f}"
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if column is not None and column.type == "links":
+        return encode_links(value)
+    if column is not None and column.type == "idlist":
+        return ";".join(str(i) for i in sorted(value))
+    return escape_text(str(value))
+
+
+def format_row(table: Table, values: Sequence[Any]) -> list[str]:
+    return [format_cell(v, c) for v, c in zip(values, table.columns, strict=True)]
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+class _Buffer:
+    """A ``csv.writer`` over a string buffer that is emptied each time it is read."""
+
+    def __init__(self) -> None:
+        self.io = io.StringIO()
+        self.writer = csv.writer(self.io)
+
+    def take(self) -> str:
+        text = self.io.getvalue()
+        self.io.seek(0)
+        self.io.truncate()
+        return text
+
+
+def stream(
+    table: Table,
+    rows: Iterable[Sequence[Any]],
+    *,
+    bom: bool = False,
+    batch: int = BATCH_ROWS,
+) -> Iterator[str]:
+    """Yield the CSV text of ``table``: the header first, then one chunk per ``batch`` rows."""
+    buffer = _Buffer()
+    buffer.writer.writerow(table.header)
+    yield (BOM if bom else "") + buffer.take()
+    pending = 0
+    for values in rows:
+        buffer.writer.writerow(format_row(table, values))
+        pending += 1
+        if pending >= batch:
+            yield buffer.take()
+            pending = 0
+    if pending:
+        yield buffer.take()
+
+
+def to_text(table: Table, rows: Iterable[Sequence[Any]], *, bom: bool = False) -> str:
+    return "".join(stream(table, rows, bom=bom))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read; ``message`` is translated for the reader."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CellError:
+    line: int
+    column: str | None
+    message: str
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    values: dict[str, Any]
+    raw: dict[str, str]
+    errors: list[CellError] = field(default_factory=list)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text of an upload without its BOM; ``FileError`` for anything else."""
+    if not data.strip():
+        raise FileError(_("The file is empty."))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileError(
+            _("The file is UTF-16 text, not UTF-8. Save it as “CSV UTF-8” and upload it again.")
+        )
+    if b"\x00" in data:
+        raise FileError(
+            _("The file contains NUL bytes, so it is not a CSV text file. Export it again as CSV.")
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileError(
+            _(
+                "The file is not UTF-8 text (byte %(position)s cannot be read). Save it as "
+                "“CSV UTF-8” and upload it again.",
+                position=exc.start + 1,
+            )
+        ) from None
+    return text.removeprefix(BOM)
+
+
+def parse_cell(column: Column, raw: str) -> Any:
+    """One cell's typed value (None for an empty cell); ``ValueError`` with a translated message."""
+    if raw == "":
+        if column.required:
+            raise ValueError(_("A value is required."))
+        return None
+    kind = column.type
+    if kind == "string":
+        if looks_like_formula(raw):
+            raise ValueError(
+                _(
+                    "The text starts with “%(char)s”, so a spreadsheet could run it as a formula. "
+                    "To keep it as text, start the cell with a single quote (').",
+                    char=repr(raw[0])[1:-1],
+                )
+            )
+        text = unescape_text(raw)
+        if column.max_length is not None and len(text) > column.max_length:
+            raise ValueError(_("At most %(max)s characters are allowed.", max=column.max_length))
+        if column.enum is not None and text not in column.enum:
+            raise ValueError(
+                _(
+                    "“%(value)s” is not allowed here; use one of: %(allowed)s.",
+                    value=text,
+                    allowed=", ".join(column.enum),
+                )
+            )
+        if column.pattern is not None and not re.fullmatch(column.pattern.strip("^$"), text):
+            raise ValueError(_("“%(value)s” does not have the expected form.", value=text))
+        return text
+    if kind == "integer":
+        if not _INTEGER.fullmatch(raw):
+            raise ValueError(_("“%(value)s” is not a whole number.", value=raw))
+        number = int(raw)
+        if column.minimum is not None and number < column.minimum:
+            raise ValueError(_("The number must be at least %(min)s.", min=column.minimum))
+        return number
+    if kind == "number":
+        if not _NUMBER.fullmatch(raw):
+            raise ValueError(_("“%(value)s” is not a number.", value=raw))
+        return float(raw)
+    if kind == "boolean":
+        lowered = raw.lower()
+        if lowered not in ("true", "false"):
+            raise ValueError(_("“%(value)s” is not true or false.", value=raw))
+        return lowered == "true"
+    if kind == "date":
+        try:
+            if not _DATE.fullmatch(raw):
+                raise ValueError
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(
+                _("“%(value)s” is not a date in the form YYYY-MM-DD.", value=raw)
+            ) from None
+    if kind == "links":
+        from .schemas import EXTENTS
+
+        return decode_links(raw, EXTENTS)
+    if kind == "idlist":
+        ids = []
+        for part in raw.split(";"):
+            if not _INTEGER.fullmatch(part) or int(part) < 1:
+                raise ValueError(_("“%(value)s” is not a list of ids separated by ';'.", value=raw))
+            ids.append(int(part))
+        if len(set(ids)) != len(ids):
+            raise ValueError(_("An id is listed twice."))
+        return sorted(ids)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def read(data: bytes, table: Table) -> list[ParsedRow]:
+    """Parse an upload in ``table``'s format: typed values and errors per data row.
+
+    Raises ``FileError`` for an undecodable file, a wrong header or a file without rows.
+    Derived (non-importable) columns must be present but are not validated.
+    """
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    previous_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        return _read(reader, table)
+    except csv.Error as exc:
+        raise FileError(
+            _(
+                "The file is not valid CSV near line %(line)s: %(problem)s.",
+                line=reader.line_num,
+                problem=str(exc),
+            )
+        ) from None
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _read(reader, table: Table) -> list[ParsedRow]:
+    header = next(reader, None)
+    while header is not None and not any(cell.strip() for cell in header):
+        header = next(reader, None)
+    if header is None:
+        raise FileError(_("The file is empty."))
+    check_header(header, table)
+    rows: list[ParsedRow] = []
+    last_line = reader.line_num
+    for cells in reader:
+        line = last_line + 1
+        last_line = reader.line_num
+        if not cells or (len(cells) == 1 and cells[0] == ""):
+            continue
+        if len(cells) != len(header):
+            rows.append(
+                ParsedRow(
+                    line,
+                    {},
+                    {},
+                    [
+                        CellError(
+                            line,
+                            None,
+                            _(
+                                "The row has %(cells)s cells but the header has %(columns)s.",
+                                cells=len(cells),
+                                columns=len(header),
+                            ),
+                        )
+                    ],
+                )
+            )
+            continue
+        raw = dict(zip(header, cells, strict=True))
+        row = ParsedRow(line, {}, raw)
+        for column in table.columns:
+            if not column.importable:
+                continue
+            try:
+                row.values[column.name] = parse_cell(column, raw[column.name])
+            except ValueError as exc:
+                row.errors.append(CellError(line, column.name, str(exc)))
+        rows.append(row)
+    if not rows:
+        raise FileError(_("The file has a header row but no data rows."))
+    return rows
+
+
+def check_header(header: list[str], table: Table) -> None:
+    """``FileError`` unless the header names exactly the table's columns (in any order)."""
+    names = [cell.strip() for cell in header]
+    if names and names[0].startswith(BOM):
+        names[0] = names[0].removeprefix(BOM)
+    header[:] = names
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    missing = [c for c in table.header if c not in names]
+    extra = [n for n in names if n not in table.header]
+    problems = []
+    if missing:
+        problems.append(_("missing columns: %(names)s", names=", ".join(missing)))
+    if extra:
+        problems.append(_("unknown columns: %(names)s", names=", ".join(extra)))
+    if duplicates:
+        problems.append(_("repeated columns: %(names)s", names=", ".join(duplicates)))
+    if problems:
+        raise FileError(
+            _(
+                "The header row does not match the %(file)s format (%(problems)s). Start from "
+                "an export of that file.",
+                file=table.filename,
+                problems="; ".join(problems),
+            )
+        )

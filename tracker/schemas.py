@@ -1,0 +1,655 @@
+"""The published data contracts, defined once: CSV tables and the JSON API's response models.
+
+Each CSV export is a ``Table`` of ``Column``s. The CSV writer (header and cell formatting), the
+importer (parsing and validation) and the Frictionless data package (``datapackage.json``) are all
+derived from these definitions, so a file and its description cannot drift apart. Column names are
+stable snake_case codes; descriptions are translated on the exports page and English in the data
+package.
+
+The JSON API serializes pydantic models defined here; its OpenAPI document is generated from the
+same models (``tracker.api``), so the specification and the responses cannot drift either.
+
+Nothing here touches the database or a request.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .i18n import _l
+from .models import (
+    Extent,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    InstrumentType,
+    Level,
+    MilestoneKind,
+    MilestoneStatus,
+)
+
+# --- CSV tables ---------------------------------------------------------------------------------
+
+# Column types are Frictionless field types, plus two encodings of our own (stored as strings):
+#   "links"  coverage links: "<instrument id>:<extent>:<articles>" items joined with ";"
+#   "idlist" instrument ids joined with ";" in ascending order
+ColumnType = Literal["string", "integer", "number", "boolean", "date", "links", "idlist"]
+
+LEVELS = tuple(Level.codes())
+GEM = tuple(GemIndicator.codes())
+EXTENTS = tuple(Extent.codes())
+LEGAL_EXTENTS = ("none", *EXTENTS)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its stable name, type, description and constraints.
+
+    ``importable`` is False for derived columns (recomputed on export, ignored on import).
+    """
+
+    name: str
+    type: ColumnType
+    description: Any
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    max_length: int | None = None
+    decimals: int | None = None  # fixed decimal places for "number" columns
+    minimum: int | None = None
+    importable: bool = True
+
+    @property
+    def frictionless_type(self) -> str:
+        return "string" if self.type in ("links", "idlist") else self.type
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: tuple[str, ...]
+    resource: str
+    reference: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV export: ``<name>.csv``."""
+
+    name: str
+    title: Any
+    description: Any
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    importable: bool = False
+    notes: tuple[Any, ...] = field(default=())
+
+    @property
+    def header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+ISO3 = r"^[A-Z]{3}$"
+ISO2 = r"^[A-Z]{2}$"
+
+country_iso3 = Column(
+    "country_iso3",
+    "string",
+    _l("ISO 3166-1 alpha-3 code of the country."),
+    required=True,
+    pattern=ISO3,
+)
+
+
+def _date(name: str, description: Any) -> Column:
+    return Column(name, "date", description)
+
+
+COUNTRIES = Table(
+    name="countries",
+    title=_l("Countries"),
+    description=_l(
+        "One row per country taking part, with its progress figures for the current checklist "
+        "(the same figures as the public pages) and counts of its instruments and milestones."
+    ),
+    columns=(
+        Column("iso3", "string", _l("ISO 3166-1 alpha-3 code of the country."), True, pattern=ISO3),
+        Column("iso2", "string", _l("ISO 3166-1 alpha-2 code of the country."), True, pattern=ISO2),
+        Column("name_en", "string", _l("English name of the country (Unicode CLDR)."), True),
+        _date("joined_on", _l("Date the country joined the ITU-CST project.")),
+        Column(
+            "checklist_version",
+            "string",
+            _l("Code of the checklist version the figures are computed against."),
+        ),
+        Column(
+            "legal_in_force",
+            "number",
+            _l(
+                "Weighted share (0 to 1) of applicable provisions addressed by instruments that "
+                "are adopted or in force. Empty when no provision applies."
+            ),
+            decimals=4,
+            importable=False,
+        ),
+        Column(
+            "legal_with_drafts",
+            "number",
+            _l(
+                "Weighted share (0 to 1) of applicable provisions addressed by any instrument that "
+                "is not repealed, drafts included. Empty when no provision applies."
+            ),
+            decimals=4,
+            importable=False,
+        ),
+        Column(
+            "implementation",
+            "number",
+            _l(
+                "Weighted share (0 to 1) of implementation of the applicable provisions. "
+                "Empty when no provision applies."
+            ),
+            decimals=4,
+            importable=False,
+        ),
+        Column(
+            "provisions_applicable",
+            "integer",
+            _l("Number of provisions of the current checklist that apply to the country."),
+            minimum=0,
+        ),
+        Column(
+            "provisions_not_applicable",
+            "integer",
+            _l("Number of provisions judged not applicable to the country."),
+            minimum=0,
+        ),
+        Column(
+            "gem_national_legislation",
+            "boolean",
+            _l("Global E-waste Monitor indicator: national e-waste legislation in force."),
+        ),
+        Column(
+            "gem_epr",
+            "boolean",
+            _l("Global E-waste Monitor indicator: extended producer responsibility in force."),
+        ),
+        Column(
+            "gem_collection_target",
+            "boolean",
+            _l("Global E-waste Monitor indicator: a collection target in force."),
+        ),
+        Column(
+            "gem_recycling_target",
+            "boolean",
+            _l("Global E-waste Monitor indicator: a recycling target in force."),
+        ),
+        Column("instruments", "integer", _l("Number of instruments recorded."), True, minimum=0),
+        Column("milestones_done", "integer", _l("Number of milestones done."), True, minimum=0),
+        Column(
+            "milestones_total", "integer", _l("Number of milestones recorded."), True, minimum=0
+        ),
+    ),
+    primary_key=("iso3",),
+)
+
+CHECKLIST = Table(
+    name="checklist",
+    title=_l("Checklist"),
+    description=_l(
+        "Every provision of every version of the model-law checklist, with its English title "
+        "and guidance. The country filter is accepted but does not apply to this file."
+    ),
+    columns=(
+        Column("checklist_version", "string", _l("Code of the checklist version."), True),
+        Column("code", "string", _l("Code of the provision, stable across versions."), True),
+        Column("category", "string", _l("Code of the provision's category."), True),
+        Column(
+            "level",
+            "string",
+            _l("core (weight 2) or recommended (weight 1)."),
+            True,
+            enum=LEVELS,
+        ),
+        Column("position", "integer", _l("Order of the provision in the checklist."), True),
+        Column(
+            "gem_indicator",
+            "string",
+            _l("The Global E-waste Monitor indicator the provision counts towards, if any."),
+            enum=GEM,
+        ),
+        Column("title_en", "string", _l("English title of the provision."), True),
+        Column(
+            "guidance_en",
+            "string",
+            _l("English guidance: when the provision counts as fully addressed."),
+        ),
+        Column("sources", "string", _l("Keys of the sources the provision is drafted from.")),
+        Column(
+            "retired",
+            "boolean",
+            _l("true when the provision is retired and no longer scored."),
+            True,
+        ),
+    ),
+    primary_key=("checklist_version", "code"),
+)
+
+INSTRUMENTS = Table(
+    name="instruments",
+    title=_l("Instruments"),
+    description=_l(
+        "Legal and policy instruments (acts, regulations, policies, drafts...) of each country, "
+        "with their lifecycle dates."
+    ),
+    columns=(
+        Column(
+            "id",
+            "integer",
+            _l("Identifier of the instrument. Leave empty on import to create one."),
+            minimum=1,
+        ),
+        country_iso3,
+        Column(
+            "type", "string", _l("Kind of instrument."), True, enum=tuple(InstrumentType.codes())
+        ),
+        Column("title", "string", _l("Title in its original language."), True, max_length=500),
+        Column(
+            "title_lang",
+            "string",
+            _l("Language of the original title (BCP 47 tag)."),
+            True,
+            pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+            max_length=12,
+        ),
+        Column(
+            "title_en",
+            "string",
+            _l("English title: the translation, or the title itself when it is in English."),
+            max_length=500,
+        ),
+        Column("number", "string", _l("Official number or citation."), max_length=200),
+        Column("issuing_body", "string", _l("Body that issued the instrument."), max_length=300),
+        Column(
+            "status",
+            "string",
+            _l("Lifecycle status."),
+            True,
+            enum=tuple(InstrumentStatus.codes()),
+        ),
+        Column("year", "integer", _l("Year of the instrument, when no exact date is known.")),
+        _date("consultation_on", _l("Date of the public consultation.")),
+        _date("validated_on", _l("Date of validation.")),
+        _date("adopted_on", _l("Date of adoption.")),
+        _date("published_on", _l("Date of publication (gazetting).")),
+        _date("in_force_on", _l("Date of entry into force.")),
+        _date("amended_on", _l("Date of the latest amendment.")),
+        _date("repealed_on", _l("Date of repeal.")),
+        Column("dates_note", "string", _l("Notes on the dates and their sources."), max_length=500),
+        Column("url", "string", _l("Link to the text or its best public source."), max_length=2000),
+        Column("summary", "string", _l("Short summary of what the instrument does.")),
+        Column(
+            "made_under",
+            "idlist",
+            _l("Ids of the instruments this one is made under, separated by ';'."),
+        ),
+        Column("amends", "idlist", _l("Ids of the instruments this one amends, separated by ';'.")),
+        Column(
+            "repeals", "idlist", _l("Ids of the instruments this one repeals, separated by ';'.")
+        ),
+        Column(
+            "version",
+            "integer",
+            _l(
+                "Edit counter of the record. Keep it as exported: an import refuses rows whose "
+                "record changed since the export."
+            ),
+            minimum=1,
+        ),
+    ),
+    primary_key=("id",),
+    foreign_keys=(ForeignKey(("country_iso3",), "countries", ("iso3",)),),
+    importable=True,
+)
+
+COVERAGE = Table(
+    name="coverage",
+    title=_l("Coverage"),
+    description=_l(
+        "One row per country and provision of the current checklist, including provisions not "
+        "judged yet (empty applicable): applicability, implementation, the instruments that "
+        "address the provision and the legal coverage derived from them."
+    ),
+    columns=(
+        country_iso3,
+        Column(
+            "checklist_version",
+            "string",
+            _l("Code of the checklist version of the provision."),
+            True,
+        ),
+        Column("provision_code", "string", _l("Code of the provision."), True),
+        Column(
+            "applicable",
+            "boolean",
+            _l("Whether the provision applies to the country. Empty: not judged yet."),
+        ),
+        Column(
+            "not_applicable_reason",
+            "string",
+            _l("Why the provision does not apply (required when applicable is false)."),
+        ),
+        Column(
+            "implementation",
+            "string",
+            _l("How far the provision is implemented in practice."),
+            enum=tuple(Implementation.codes()),
+        ),
+        Column(
+            "legal_in_force",
+            "string",
+            _l(
+                "Derived (ignored on import): the best extent among linked instruments that are "
+                "adopted or in force. Empty when not applicable."
+            ),
+            enum=LEGAL_EXTENTS,
+            importable=False,
+        ),
+        Column(
+            "legal_with_drafts",
+            "string",
+            _l(
+                "Derived (ignored on import): the best extent among linked instruments that are "
+                "not repealed, drafts included. Empty when not applicable."
+            ),
+            enum=LEGAL_EXTENTS,
+            importable=False,
+        ),
+        Column(
+            "instruments",
+            "links",
+            _l(
+                "Instruments addressing the provision, as 'id:extent:articles' items separated "
+                "by ';' (extent is partial or full; in articles, '%' and ';' are written %25 and "
+                "%3B)."
+            ),
+        ),
+        Column("evidence", "string", _l("Evidence and sources for the judgement.")),
+        Column(
+            "is_example",
+            "boolean",
+            _l("Derived (ignored on import): true for example judgements from the demo data."),
+            importable=False,
+        ),
+        Column(
+            "version",
+            "integer",
+            _l("Edit counter of the judgement (empty when not judged). Keep it as exported."),
+            minimum=1,
+        ),
+    ),
+    primary_key=("country_iso3", "checklist_version", "provision_code"),
+    foreign_keys=(
+        ForeignKey(("country_iso3",), "countries", ("iso3",)),
+        ForeignKey(
+            ("checklist_version", "provision_code"), "checklist", ("checklist_version", "code")
+        ),
+    ),
+    importable=True,
+)
+
+MILESTONES = Table(
+    name="milestones",
+    title=_l("Milestones"),
+    description=_l("Steps of the ITU-CST project in each country, planned and actual."),
+    columns=(
+        Column(
+            "id",
+            "integer",
+            _l("Identifier of the milestone. Leave empty on import to create one."),
+            minimum=1,
+        ),
+        country_iso3,
+        Column("kind", "string", _l("Kind of milestone."), True, enum=tuple(MilestoneKind.codes())),
+        Column("title", "string", _l("Title of the milestone."), True, max_length=300),
+        _date("planned_on", _l("Planned date.")),
+        _date("actual_on", _l("Date it actually happened.")),
+        Column("place", "string", _l("Where it took place."), max_length=200),
+        Column("status", "string", _l("Status."), True, enum=tuple(MilestoneStatus.codes())),
+        Column("source_url", "string", _l("Link to a public source."), max_length=2000),
+        Column("notes", "string", _l("Notes.")),
+        Column(
+            "version",
+            "integer",
+            _l("Edit counter of the record. Keep it as exported."),
+            minimum=1,
+        ),
+    ),
+    primary_key=("id",),
+    foreign_keys=(ForeignKey(("country_iso3",), "countries", ("iso3",)),),
+    importable=True,
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (COUNTRIES, CHECKLIST, INSTRUMENTS, COVERAGE, MILESTONES)
+}
+IMPORTABLE: dict[str, Table] = {name: t for name, t in TABLES.items() if t.importable}
+
+
+def frictionless_schema(table: Table, describe=str) -> dict:
+    """The Table Schema of ``table`` (Frictionless v1 descriptor)."""
+    fields = []
+    for col in table.columns:
+        f: dict[str, Any] = {
+            "name": col.name,
+            "type": col.frictionless_type,
+            "description": describe(col.description),
+        }
+        if col.type == "boolean":
+            f["trueValues"] = ["true"]
+            f["falseValues"] = ["false"]
+        if col.type == "date":
+            f["format"] = "default"
+        constraints: dict[str, Any] = {}
+        if col.required:
+            constraints["required"] = True
+        if col.enum:
+            constraints["enum"] = list(col.enum)
+        if col.pattern:
+            constraints["pattern"] = col.pattern.removeprefix("^").removesuffix("$")
+        if col.max_length:
+            constraints["maxLength"] = col.max_length + 1  # room for a formula-escaping quote
+        if col.minimum is not None:
+            constraints["minimum"] = col.minimum
+        if constraints:
+            f["constraints"] = constraints
+        fields.append(f)
+    schema: dict[str, Any] = {
+        "fields": fields,
+        "missingValues": [""],
+        "primaryKey": list(table.primary_key),
+    }
+    if table.foreign_keys:
+        schema["foreignKeys"] = [
+            {
+                "fields": list(fk.fields),
+                "reference": {"resource": fk.resource, "fields": list(fk.reference)},
+            }
+            for fk in table.foreign_keys
+        ]
+    return schema
+
+
+# --- JSON API response models -------------------------------------------------------------------
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(ApiModel):
+    status: int = Field(description="HTTP status code.")
+    title: str
+    message: str
+
+
+class ErrorResponse(ApiModel):
+    """The body of every error answer of the API."""
+
+    error: ErrorDetail
+
+
+class Figures(ApiModel):
+    """Weighted shares between 0 and 1 (null when no provision applies), 4 decimals."""
+
+    legal_in_force: float | None
+    legal_with_drafts: float | None
+    implementation: float | None
+    provisions_applicable: int
+    provisions_not_applicable: int
+
+
+class GemIndicators(ApiModel):
+    """The Global E-waste Monitor's four legislation indicators (true: fully addressed in force)."""
+
+    national_legislation: bool
+    epr: bool
+    collection_target: bool
+    recycling_target: bool
+
+
+class Progress(ApiModel):
+    checklist_version: str | None
+    overall: Figures | None
+    categories: dict[str, Figures]
+    gem: GemIndicators | None
+
+
+class Counts(ApiModel):
+    instruments: int
+    milestones_done: int
+    milestones_total: int
+
+
+class CountrySummary(ApiModel):
+    iso3: str = Field(pattern=ISO3)
+    iso2: str = Field(pattern=ISO2)
+    name: str = Field(description="Country name in the requested language (CLDR).")
+    joined_on: date | None
+    counts: Counts
+    progress: Progress
+
+
+class CountryList(ApiModel):
+    lang: str
+    countries: list[CountrySummary]
+
+
+class CoverageLinkOut(ApiModel):
+    instrument_id: int
+    extent: Literal["partial", "full"]
+    articles: str | None
+
+
+class CoverageOut(ApiModel):
+    provision_code: str
+    category: str
+    title: str = Field(description="Provision title in the requested language, else English.")
+    judged: bool = Field(description="False when nobody has judged this provision yet.")
+    applicable: bool
+    not_applicable_reason: str | None
+    implementation: Literal["none", "initiated", "operational", "enforced"]
+    legal_in_force: Literal["none", "partial", "full"] | None
+    legal_with_drafts: Literal["none", "partial", "full"] | None
+    evidence: str | None
+    is_example: bool
+    instruments: list[CoverageLinkOut]
+
+
+class InstrumentOut(ApiModel):
+    id: int
+    type: str
+    title: str = Field(description="Title in its original language.")
+    title_lang: str
+    title_translated: str | None = Field(
+        description="Title in the requested language when a translation exists."
+    )
+    number: str | None
+    issuing_body: str | None
+    status: str
+    year: int | None
+    consultation_on: date | None
+    validated_on: date | None
+    adopted_on: date | None
+    published_on: date | None
+    in_force_on: date | None
+    amended_on: date | None
+    repealed_on: date | None
+    dates_note: str | None
+    url: str | None
+    summary: str | None
+    made_under: list[int]
+    amends: list[int]
+    repeals: list[int]
+
+
+class MilestoneOut(ApiModel):
+    id: int
+    kind: str
+    title: str
+    planned_on: date | None
+    actual_on: date | None
+    place: str | None
+    status: str
+    source_url: str | None
+    notes: str | None
+
+
+class CountryDetail(CountrySummary):
+    coverage: list[CoverageOut]
+    instruments: list[InstrumentOut]
+    milestones: list[MilestoneOut]
+
+
+class ProvisionOut(ApiModel):
+    code: str
+    level: Literal["core", "recommended"]
+    position: int
+    gem_indicator: (
+        Literal["national_legislation", "epr", "collection_target", "recycling_target"] | None
+    )
+    title: str
+    guidance: str | None
+    text_lang: str = Field(description="Language of title and guidance (the requested one or en).")
+    sources: str | None
+    retired: bool
+
+
+class CategoryOut(ApiModel):
+    code: str
+    name: str
+    position: int
+    provisions: list[ProvisionOut]
+
+
+class Checklist(ApiModel):
+    lang: str
+    version: str | None
+    title: str | None
+    published_on: date | None
+    categories: list[CategoryOut]
+
+
+API_MODELS: tuple[type[BaseModel], ...] = (ErrorResponse, CountryList, CountryDetail, Checklist)
