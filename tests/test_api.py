@@ -1,0 +1,142 @@
+"""The JSON API: responses, errors, languages, and its OpenAPI document (checked by schemathesis)."""
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from tracker.schemas import Checklist, CountryDetail, CountryList, ErrorResponse
+
+
+def test_countries_list(client, demo_data):
+    response = client.get("/api/v1/countries")
+    assert response.status_code == 200
+    assert response.content_type == "application/json"
+    body = CountryList.model_validate(response.get_json())
+    assert [c.iso3 for c in body.countries] == ["PRY", "RWA", "ZMB"]
+    zambia = body.countries[2]
+    assert zambia.name == "Zambia"
+    assert zambia.progress.checklist_version == "2025.1"
+    assert 0 <= zambia.progress.overall.legal_in_force <= 1
+
+
+def test_api_figures_match_the_csv_export(client, demo_data):
+    import csv
+    import io
+
+    exported = {
+        r["iso3"]: r
+        for r in csv.DictReader(
+            io.StringIO(client.get("/exports/countries.csv").get_data(as_text=True))
+        )
+    }
+    for country in client.get("/api/v1/countries").get_json()["countries"]:
+        overall = country["progress"]["overall"]
+        row = exported[country["iso3"]]
+        assert f"{overall['legal_in_force']:.4f}" == row["legal_in_force"]
+        assert f"{overall['implementation']:.4f}" == row["implementation"]
+        assert str(country["counts"]["instruments"]) == row["instruments"]
+        assert country["progress"]["gem"]["epr"] == (row["gem_epr"] == "true")
+
+
+def test_country_detail(client, demo_data):
+    response = client.get("/api/v1/countries/RWA")
+    assert response.status_code == 200
+    body = CountryDetail.model_validate(response.get_json())
+    assert body.iso3 == "RWA"
+    assert len(body.coverage) == 39
+    assert body.instruments and body.milestones
+    assert body.counts.instruments == len(body.instruments)
+    judged = [c for c in body.coverage if c.judged]
+    assert judged and all(c.is_example for c in judged)
+    instrument_ids = {i.id for i in body.instruments}
+    assert {link.instrument_id for c in body.coverage for link in c.instruments} <= instrument_ids
+
+
+def test_translated_titles_fall_back_to_english(client, demo_data):
+    english = client.get("/api/v1/checklist").get_json()
+    french = client.get("/api/v1/checklist?lang=fr").get_json()
+    assert Checklist.model_validate(french).lang == "fr"
+    first_en = english["categories"][0]["provisions"][0]
+    first_fr = french["categories"][0]["provisions"][0]
+    assert first_en["text_lang"] == "en"
+    assert first_fr["code"] == first_en["code"]
+    if first_fr["text_lang"] == "fr":
+        assert first_fr["title"] != first_en["title"]
+    country = client.get("/api/v1/countries/ZMB?lang=fr").get_json()
+    assert country["name"] == "Zambie"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/countries", "/api/v1/countries/ZMB", "/api/v1/checklist"])
+def test_unknown_language_is_a_json_400(client, demo_data, url):
+    response = client.get(url + "?lang=xx")
+    assert response.status_code == 400
+    body = ErrorResponse.model_validate(response.get_json())
+    assert "xx" in body.error.message
+
+
+@pytest.mark.parametrize("code", ["XXX", "zmb", "ZM", "ZMBA"])
+def test_unknown_country_is_a_json_404(client, demo_data, code):
+    response = client.get(f"/api/v1/countries/{code}")
+    assert response.status_code == 404
+    assert response.content_type == "application/json"
+    ErrorResponse.model_validate(response.get_json())
+
+
+def test_empty_database(client):
+    assert client.get("/api/v1/countries").get_json()["countries"] == []
+    checklist = client.get("/api/v1/checklist").get_json()
+    assert checklist["version"] is None and checklist["categories"] == []
+
+
+def test_openapi_document_is_built_from_the_response_models(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.1")
+    schemas = doc["components"]["schemas"]
+    for model in (CountryList, CountryDetail, Checklist, ErrorResponse):
+        own = model.model_json_schema(
+            mode="serialization", ref_template="#/components/schemas/{model}"
+        )
+        own.pop("$defs", None)
+        assert schemas[model.__name__] == own
+    # the schema of a response names every field the model serializes
+    assert set(schemas["CountryDetail"]["properties"]) == set(CountryDetail.model_fields)
+    ok = doc["paths"]["/api/v1/countries/{iso3}"]["get"]["responses"]
+    assert ok["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CountryDetail"
+    }
+    assert "404" in ok
+
+
+def test_responses_validate_against_the_openapi_document(client, demo_data):
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for url, name in [
+        ("/api/v1/countries", "CountryList"),
+        ("/api/v1/countries/ZMB?lang=ar", "CountryDetail"),
+        ("/api/v1/checklist?lang=zh", "Checklist"),
+        ("/api/v1/countries/QQQ", "ErrorResponse"),
+    ]:
+        schema = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+        jsonschema.validate(client.get(url).get_json(), schema)
+
+
+# --- schemathesis -------------------------------------------------------------------------------
+# ``schemathesis.pytest.from_fixture`` fails on pytest 9 ("'Function' object has no attribute
+# '_nodeid'"), and the app needs a fresh database per test, so each operation's hypothesis
+# strategy is run from a plain test instead of ``@schema.parametrize()``.
+
+
+def test_api_conforms_to_its_openapi_document(app, demo_data):
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import given
+
+    api = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in api.get_all_operations()]
+    assert len(operations) == 3
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        def check(case):
+            case.call_and_validate()
+
+        check()
