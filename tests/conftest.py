@@ -282,3 +282,48 @@ def make_user(session):
 
 
 __all__ = ["Implementation", "PASSWORD"]
+
+
+# --- staff (issue 4) ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One Argon2 hash of PASSWORD for the whole run (hashing is deliberately slow)."""
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def staff(session, make_country, password_hash):
+    """Zambia and Rwanda, an admin, and an editor for each country (users share one hash)."""
+    from types import SimpleNamespace
+
+    zmb = make_country(iso3="ZMB", iso2="ZM", languages="en")
+    rwa = make_country(iso3="RWA", iso2="RW", languages="rw en fr")
+    users = {}
+    for key, email, role, country in (
+        ("admin", "admin@example.org", Role.ADMIN, None),
+        ("editor_zmb", "editor.zmb@example.org", Role.EDITOR, zmb),
+        ("editor_rwa", "editor.rwa@example.org", Role.EDITOR, rwa),
+    ):
+        user = User(email=email, password_hash=password_hash, role=role,
+                    country_id=country.id if country else None)
+        session.add(user)
+        users[key] = user
+    session.commit()
+    return SimpleNamespace(zmb=zmb, rwa=rwa, **users)
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign a client in as ``user`` without the (slow) password check: writes the session."""
+    from tracker.auth import password_fingerprint
+
+    def sign_in(user, to=None):
+        target = to or client
+        with target.session_transaction() as s:
+            s["_user_id"] = f"{user.id}:{password_fingerprint(user.password_hash)}"
+            s["_fresh"] = True
+        return target
+
+    return sign_in

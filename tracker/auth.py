@@ -1,5 +1,249 @@
-"""Blueprint ``auth``: staff login and logout (issue 4)."""
+"""Blueprint ``auth``: staff sign-in and sign-out, roles, the country guard and the sign-in throttle.
 
-from flask import Blueprint
+URL map:
+    GET/POST /<lang>/login     sign-in form (fields ``email`` and ``password``); ``?next=`` must be
+                               a path on this site
+    POST     /<lang>/logout    sign out
+
+Sessions are Flask-Login's, kept in the signed session cookie (HttpOnly, SameSite=Lax, Secure in
+production: see ``tracker.config``). The session is emptied at sign-in, so nothing set before
+signing in survives it. A session names the user and a fingerprint of their password hash, so a
+password reset ends every other session; deactivating an account ends them too.
+
+The throttle counts failed sign-ins in the ``login_attempt`` table, per email address tried and
+per client address, so it holds across gunicorn workers and app instances.
+"""
+
+import hashlib
+from datetime import timedelta
+from functools import cache
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from sqlmodel import Session, select
+
+from . import changes, db
+from .forms import LoginForm
+from .i18n import _
+from .models import LoginAttempt, Role, User, utcnow
+from .security import hash_password, needs_rehash, verify_password
 
 bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+DEFAULTS = {
+    # At most this many failures per email address, and per client address, in the window.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_THROTTLE_ENABLED": True,
+}
+
+
+def init_app(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.session_protection = "basic"
+
+
+# --- the signed-in person -----------------------------------------------------------------------
+
+
+def password_fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+class StaffUser(UserMixin):
+    """The signed-in person, detached from the database session (loaded once per request)."""
+
+    def __init__(self, user: User):
+        self.id = user.id
+        self.email = user.email
+        self.role = user.role
+        self.country_id = user.country_id
+        self.active = user.is_active
+        self.fingerprint = password_fingerprint(user.password_hash)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.fingerprint}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def may_edit(self, country_id: int | None) -> bool:
+        return self.is_admin or (country_id is not None and country_id == self.country_id)
+
+    @property
+    def actor(self) -> changes.Actor:
+        return changes.Actor(email=self.email, user_id=self.id)
+
+
+def load_user(session_id: str) -> StaffUser | None:
+    """Flask-Login's loader: None (signed out) for a deactivated account or a changed password."""
+    user_id, _sep, fingerprint = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.get_session().get(User, int(user_id))
+    if user is None or not user.is_active:
+        return None
+    if password_fingerprint(user.password_hash) != fingerprint:
+        return None
+    return StaffUser(user)
+
+
+def require_admin() -> None:
+    if not current_user.is_authenticated or not current_user.is_admin:
+        abort(403)
+
+
+def require_country(country_id: int | None) -> None:
+    """403 unless the signed-in person may edit records of this country."""
+    if not current_user.is_authenticated or not current_user.may_edit(country_id):
+        abort(403)
+
+
+# --- redirects after sign-in --------------------------------------------------------------------
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no //host, /\\host, scheme or host)."""
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+# --- the throttle -------------------------------------------------------------------------------
+
+
+def client_address() -> str:
+    """The client's address (behind a proxy, run with ProxyFix so this is the real client)."""
+    return (request.remote_addr or "unknown")[:64]
+
+
+def is_throttled(dbs: Session, email: str, address: str) -> bool:
+    """True when this account or this address has had too many failures in the window."""
+    config = current_app.config
+    if not config["LOGIN_THROTTLE_ENABLED"]:
+        return False
+    since = utcnow() - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    count = sa.func.count(LoginAttempt.id)
+    by_account = dbs.exec(
+        select(count).where(LoginAttempt.email == email, LoginAttempt.at >= since)
+    ).one()
+    if by_account >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        return True
+    by_address = dbs.exec(
+        select(count).where(LoginAttempt.address == address, LoginAttempt.at >= since)
+    ).one()
+    return by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+
+
+def record_failure(dbs: Session, email: str, address: str) -> None:
+    """Remember one failed sign-in and forget those older than the window."""
+    now = utcnow()
+    since = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    dbs.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < since))
+    dbs.add(LoginAttempt(at=now, email=email[:254], address=address))
+    dbs.commit()
+
+
+def record_success(dbs: Session, user: User, password: str) -> None:
+    """Clear the account's failures, note the sign-in time, upgrade an outdated hash.
+
+    These are bookkeeping, not edits of the record: they bypass ``tracker.changes`` and leave the
+    version alone, so a sign-in never makes someone's open edit form stale.
+    """
+    values = {"last_login_at": utcnow()}
+    if needs_rehash(user.password_hash):
+        values["password_hash"] = hash_password(password)
+    dbs.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == user.email))
+    dbs.execute(sa.update(User.__table__).where(User.__table__.c.id == user.id).values(**values))
+    dbs.commit()
+    for key, value in values.items():
+        sa.orm.attributes.set_committed_value(user, key, value)
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("not a real password, only for constant-time refusals")
+
+
+def authenticate(dbs: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (taking the same time either way)."""
+    user = dbs.exec(select(User).where(User.email == email)).first()
+    if user is None or not user.is_active:
+        verify_password(_dummy_hash(), password)
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+@bp.route("/<lang>/login", methods=("GET", "POST"))
+def login():
+    """Sign in with email and password, then go to ``next`` (a same-site path) or the workspace."""
+    form = LoginForm()
+    next_url = safe_next(request.values.get("next"))
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            dbs = db.get_session()
+            email = form.email.data.lower()
+            address = client_address()
+            if is_throttled(dbs, email, address):
+                form.form_errors.append(
+                    _("Too many failed sign-ins. Please wait a few minutes and try again.")
+                )
+                body = render_template("auth/login.html", form=form, next_url=next_url)
+                retry = str(current_app.config["LOGIN_WINDOW_SECONDS"])
+                return body, 429, {"Retry-After": retry}
+            user = authenticate(dbs, email, form.password.data)
+            if user is None:
+                record_failure(dbs, email, address)
+                form.form_errors.append(_("The email address or password is not right."))
+            else:
+                record_success(dbs, user, form.password.data)
+                # A new session: nothing from before sign-in (or an attacker's fixed cookie) stays.
+                session.clear()
+                login_user(StaffUser(user))
+                flash(_("You are signed in."), "success")
+                return redirect(next_url or url_for("manage.index"), code=303)
+    return render_template("auth/login.html", form=form, next_url=next_url), status
+
+
+@bp.post("/<lang>/logout")
+def logout():
+    """Sign out and empty the session."""
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("public.index"), code=303)

@@ -16,7 +16,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from .models import ChangeAction, ChangeRecord, Country, Coverage, Instrument, utcnow
+from .models import (
+    ChangeAction,
+    ChangeRecord,
+    Country,
+    Coverage,
+    CoverageLink,
+    Instrument,
+    InstrumentTitle,
+    Milestone,
+    Provision,
+    User,
+    utcnow,
+)
 
 # Columns that change on every save and would only add noise to a diff.
 NOISE = frozenset({"created_at", "updated_at"})
@@ -69,7 +81,21 @@ def snapshot(obj: SQLModel) -> dict:
         )
     if isinstance(obj, Instrument):
         data["titles"] = {t.locale: t.title for t in sorted(obj.titles, key=lambda t: t.locale)}
+    if isinstance(obj, Provision):
+        data["texts"] = {
+            t.locale: {"title": t.title, "guidance": t.guidance}
+            for t in sorted(obj.texts, key=lambda t: t.locale)
+        }
+    if isinstance(obj, User) and data.get("password_hash"):
+        # Never copy a password hash into history; a short fingerprint shows that it changed.
+        data["password_hash"] = password_fingerprint(data["password_hash"])
     return data
+
+
+def password_fingerprint(password_hash: str) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(password_hash.encode()).hexdigest()[:12]
 
 
 def entity_name(obj: SQLModel) -> str:
@@ -204,3 +230,117 @@ def delete(
     session.flush()
     if commit:
         session.commit()
+
+
+# --- restore ------------------------------------------------------------------------------------
+
+# The records a deleted row can be brought back for, by their change-record entity name.
+RESTORABLE: dict[str, type[SQLModel]] = {
+    model.__tablename__: model for model in (Instrument, Milestone, Coverage)
+}
+
+
+class CannotRestore(Exception):
+    """The record cannot be brought back (not a deletion, not restorable, or in the way)."""
+
+
+def _column_value(column: sa.Column, value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    if python_type is datetime and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if python_type is date and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def restore(
+    session: Session, record: ChangeRecord, actor: Actor, *, commit: bool = True
+) -> SQLModel:
+    """Recreate a deleted row from its deletion record's ``before`` values, under its old id.
+
+    The row comes back one version above the one that was deleted, with its owned children
+    (instrument titles, coverage links to instruments that still exist), and the restore is
+    recorded (action ``restore``) like any other change.
+    """
+    model = RESTORABLE.get(record.entity)
+    if record.action is not ChangeAction.DELETE or model is None or not record.before:
+        raise CannotRestore("only a deleted instrument, milestone or coverage can be restored")
+    if session.get(model, record.entity_id) is not None:
+        raise CannotRestore("a record with this id exists again")
+    before = dict(record.before)
+    columns = {col.key: col for col in sa.inspect(model).columns}
+    values = {
+        key: _column_value(columns[key], value)
+        for key, value in before.items()
+        if key in columns and key not in NOISE
+    }
+    values["id"] = record.entity_id
+    values["version"] = int(before.get("version") or 1) + 1
+    obj = model(**values)
+    if isinstance(obj, Instrument):
+        for locale, title in (before.get("titles") or {}).items():
+            obj.titles.append(InstrumentTitle(locale=locale, title=title))
+    if isinstance(obj, Coverage):
+        if session.exec(
+            sa.select(Coverage.id).where(
+                Coverage.country_id == obj.country_id, Coverage.provision_id == obj.provision_id
+            )
+        ).first():
+            raise CannotRestore("this provision has a newer coverage record")
+        for link in before.get("links") or []:
+            if session.get(Instrument, link["instrument_id"]) is not None:
+                obj.links.append(
+                    CoverageLink(
+                        instrument_id=link["instrument_id"],
+                        extent=link["extent"],
+                        articles=link.get("articles"),
+                    )
+                )
+    if hasattr(obj, "updated_at"):
+        obj.updated_at = utcnow()
+    session.add(obj)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise CannotRestore("the record refers to something that no longer exists") from exc
+    _record(session, actor, ChangeAction.RESTORE, obj, None, snapshot(obj), _describe(obj))
+    if commit:
+        session.commit()
+    return obj
+
+
+# --- reading history ----------------------------------------------------------------------------
+
+# Bookkeeping columns left out of diffs shown to people.
+DIFF_SKIP = frozenset({"id", "version"})
+
+
+def diff(before: dict | None, after: dict | None) -> list[tuple[str, Any, Any]]:
+    """``(field, old, new)`` for every field that differs, in the order the record lists them."""
+    before = before or {}
+    after = after or {}
+    names = list(before) + [name for name in after if name not in before]
+    return [
+        (name, before.get(name), after.get(name))
+        for name in names
+        if name not in DIFF_SKIP and before.get(name) != after.get(name)
+    ]
+
+
+def state_at_version(session: Session, obj: SQLModel, version: int) -> dict | None:
+    """The record as it was at ``version``, from its change records (None when unknown)."""
+    records = session.exec(
+        sa.select(ChangeRecord)
+        .where(ChangeRecord.entity == entity_name(obj), ChangeRecord.entity_id == obj.id)
+        .order_by(ChangeRecord.id.desc())
+    ).scalars()
+    for record in records:
+        if record.after and int(record.after.get("version") or 0) == version:
+            return record.after
+    return None

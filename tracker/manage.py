@@ -1,5 +1,873 @@
-"""Blueprint ``manage``: the staff workspace (issue 4)."""
+"""Blueprint ``manage``: the staff workspace. Every URL needs a signed-in person.
 
-from flask import Blueprint
+URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?next=...``):
 
-bp = Blueprint("manage", __name__)
+    GET       /                                        countries one may edit
+    GET/POST  /countries/<ISO3>                        workspace: the whole checklist as one form,
+                                                       instrument and milestone lists
+    GET/POST  /countries/<ISO3>/instruments/new        new instrument
+    GET/POST  /instruments/<id>/edit                   edit instrument (409 on a stale version)
+    GET/POST  /instruments/<id>/delete                 confirm, then delete
+    GET/POST  /countries/<ISO3>/milestones/new         new milestone
+    GET/POST  /milestones/<id>/edit                    edit milestone
+    GET/POST  /milestones/<id>/delete                  confirm, then delete
+    GET       /history                                 change records with field-by-field diffs
+    GET/POST  /history/<record id>/restore             admin: bring back a deleted record
+    GET       /users                                   admin: staff accounts
+    GET/POST  /users/new                               admin: create an account
+    GET/POST  /users/<id>/edit                         admin: role, country, active
+    GET/POST  /users/<id>/password                     admin: set a new password
+    GET/POST  /countries/new                           admin: add a country
+    GET       /checklist                               admin: the current checklist
+    GET/POST  /checklist/new                           admin: add a provision
+    GET/POST  /checklist/provisions/<id>/edit          admin: category, level, indicator, sources
+    GET/POST  /checklist/provisions/<id>/texts/<loc>   admin: title and guidance in one language
+    POST      /checklist/provisions/<id>/move          admin: up or down within its category
+    POST      /checklist/provisions/<id>/retire        admin: retire or bring back
+
+Editors reach only their own country's records (403 otherwise); admins reach everything. Every
+write goes through ``tracker.changes``.
+"""
+
+import json
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from . import changes, db, workspace
+from .auth import require_admin, require_country
+from .forms import (
+    ConfirmForm,
+    CountryForm,
+    HistoryFilterForm,
+    InstrumentForm,
+    MilestoneForm,
+    PasswordResetForm,
+    ProvisionEditForm,
+    ProvisionForm,
+    ProvisionTextForm,
+    UserCreateForm,
+    UserEditForm,
+    checklist_form,
+    is_language_tag,
+    options,
+)
+from .i18n import _, _l, country_name, current_lang
+from .models import (
+    ChangeAction,
+    ChangeRecord,
+    Country,
+    Coverage,
+    CoverageLink,
+    Instrument,
+    Milestone,
+    Provision,
+    ProvisionText,
+    Role,
+    User,
+)
+from .security import hash_password
+
+bp = Blueprint("manage", __name__, url_prefix="/<lang>/manage")
+
+PAGE_SIZE = 25
+
+ENTITY_LABELS = {
+    "instrument": _l("Instrument"),
+    "milestone": _l("Milestone"),
+    "coverage": _l("Checklist judgement"),
+    "country": _l("Country"),
+    "provision": _l("Provision"),
+    "user_account": _l("Staff account"),
+}
+
+
+@bp.before_request
+def require_login():
+    """Anonymous visitors are sent to the sign-in page, which brings them back here."""
+    if not current_user.is_authenticated:
+        target = request.full_path if request.query_string else request.path
+        return redirect(url_for("auth.login", next=target), code=303)
+    return None
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _country(iso3: str) -> Country:
+    country = db.get_session().exec(select(Country).where(Country.iso3 == iso3.upper())).first()
+    if country is None:
+        abort(404)
+    require_country(country.id)
+    return country
+
+
+def _owned(model, record_id: int):
+    """The record, after checking that the signed-in person may edit its country."""
+    obj = db.get_session().get(model, record_id)
+    if obj is None:
+        abort(404)
+    require_country(obj.country_id)
+    return obj
+
+
+def _workspace_url(country_id: int) -> str:
+    country = db.get_session().get(Country, country_id)
+    return url_for("manage.workspace", iso3=country.iso3)
+
+
+def _label(form, name: str) -> str:
+    if form is not None and name in form:
+        return str(form[name].label.text)
+    return name.replace("_", " ").capitalize()
+
+
+def _conflict_rows(form, original: dict | None, current: dict) -> list[tuple[str, str, str]]:
+    """What someone else changed since the form's version: (label, then, now)."""
+    if not original:
+        return []
+    return [
+        (_label(form, name), display(old), display(new))
+        for name, old, new in changes.diff(original, current)
+    ]
+
+
+def display(value) -> str:
+    """A stored value as text for diffs (codes stay codes; structures as compact JSON)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _edit(
+    obj, form, template_args: dict, done_url: str, saved_message: str, values=None, check=None
+):
+    """Shared handling of an edit form: 303 on success, 422 invalid, 409 stale.
+
+    ``values()`` gives the changes to apply (a dict or a function, see ``changes.update``); by
+    default the form's ``MODEL_FIELDS``. ``check()`` may add field errors after validation.
+    """
+    dbs = db.get_session()
+    if not form.is_submitted():
+        return render_template("manage/form.html", form=form, **template_args)
+    if not form.validate() or (check is not None and not check()):
+        return render_template("manage/form.html", form=form, **template_args), 422
+    loaded = form.version_value()
+    try:
+        changed = changes.update(
+            dbs,
+            obj,
+            current_user.actor,
+            values() if values else form.model_values(form.MODEL_FIELDS),
+            expected_version=loaded,
+        )
+    except changes.StaleVersion as exc:
+        original = changes.state_at_version(dbs, exc.record, loaded) if loaded else None
+        conflict = _conflict_rows(form, original, exc.current)
+        form.version.data = str(exc.record.version)
+        form.form_errors.append(
+            _(
+                "Someone else saved this record after you opened it. Your changes are not saved "
+                "yet: check them against the changes listed here, then save again to replace "
+                "them."
+            )
+        )
+        return (
+            render_template(
+                "manage/form.html", form=form, conflict=conflict or None, **template_args
+            ),
+            409,
+        )
+    flash(saved_message if changed else _("Nothing was changed."), "success")
+    return redirect(done_url, code=303)
+
+
+def _confirm_delete(
+    obj, heading: str, description: str, back_url: str, done_url: str, before_delete=None
+):
+    """GET: are you sure? POST: delete (409 when the record changed since the page was shown)."""
+    dbs = db.get_session()
+    form = ConfirmForm(data={"version": obj.version})
+    status = 200
+    if form.validate_on_submit():
+        loaded = form.version_value()
+        try:
+            if obj.version != loaded:
+                raise changes.StaleVersion(obj, loaded)
+            if before_delete is not None:
+                before_delete(obj)
+            changes.delete(dbs, obj, current_user.actor, expected_version=loaded)
+        except changes.StaleVersion as exc:
+            dbs.rollback()
+            form.version.data = str(exc.record.version)
+            form.form_errors.append(
+                _(
+                    "Someone else changed this record after you opened this page. Check it, then "
+                    "confirm again."
+                )
+            )
+            status = 409
+        else:
+            flash(_("Deleted. An administrator can restore it from the history."), "success")
+            return redirect(done_url, code=303)
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "manage/confirm.html",
+            form=form,
+            heading=heading,
+            description=description,
+            back_url=back_url,
+            button=_("Yes, delete"),
+            danger=True,
+        ),
+        status,
+    )
+
+
+# --- countries and the workspace ----------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    """The countries this person may edit."""
+    countries = workspace.editable_countries(db.get_session(), current_user)
+    return render_template("manage/index.html", countries=countries)
+
+
+@bp.route("/countries/<iso3>", methods=("GET", "POST"), endpoint="workspace")
+def workspace_page(iso3: str):
+    """The workspace: the whole checklist as one form, plus instruments and milestones."""
+    country = _country(iso3)
+    dbs = db.get_session()
+    ws = workspace.country_workspace(dbs, country, current_lang())
+    if request.method == "GET":
+        form = checklist_form(ws.provisions, ws.instruments, data=workspace.checklist_data(ws))
+        return render_template("manage/workspace.html", ws=ws, form=form)
+    form = checklist_form(ws.provisions, ws.instruments)
+    if not form.validate():
+        return render_template("manage/workspace.html", ws=ws, form=form), 422
+    try:
+        saved = workspace.save_checklist(dbs, ws, form, current_user.actor)
+    except workspace.ChecklistConflict as exc:
+        ws = workspace.country_workspace(dbs, country, current_lang())
+        for conflict in exc.conflicts:
+            if conflict.code:
+                row = form[
+                    next(f"p{r.provision.id}" for r in ws.rows if r.provision.code == conflict.code)
+                ]
+                row.form.version.data = str(conflict.version)
+        form.form_errors.append(
+            _(
+                "Someone else saved part of this checklist after you opened it. Nothing was "
+                "saved. Your entries are kept below: check the rows listed here, then save again."
+            )
+        )
+        return (
+            render_template(
+                "manage/workspace.html",
+                ws=ws,
+                form=form,
+                conflicts=exc.conflicts,
+                label=lambda n: _label(None, n),
+                display=display,
+            ),
+            409,
+        )
+    if saved:
+        flash(_("Checklist saved (%(n)s provisions changed).", n=saved), "success")
+    else:
+        flash(_("Nothing was changed."), "success")
+    return redirect(url_for("manage.workspace", iso3=country.iso3), code=303)
+
+
+@bp.route("/countries/new", methods=("GET", "POST"))
+def country_create():
+    """Admin: add a country taking part in the project."""
+    require_admin()
+    form = CountryForm()
+    args = {
+        "heading": _("Add a country"),
+        "back_url": url_for("manage.index"),
+        "submit": _("Add country"),
+    }
+    if form.is_submitted():
+        if form.validate():
+            dbs = db.get_session()
+            if dbs.exec(select(Country).where(Country.iso3 == form.iso3.data)).first():
+                form.iso3.errors.append(_("This country is already in the project."))
+            elif dbs.exec(select(Country).where(Country.iso2 == form.iso2.data)).first():
+                form.iso2.errors.append(_("This country is already in the project."))
+            else:
+                country = Country(
+                    iso3=form.iso3.data,
+                    iso2=form.iso2.data,
+                    languages=" ".join(form.languages.data.split()),
+                    joined_on=form.joined_on.data,
+                )
+                changes.create(dbs, country, current_user.actor)
+                flash(_("Country added."), "success")
+                return redirect(url_for("manage.workspace", iso3=country.iso3), code=303)
+        return render_template("manage/form.html", form=form, **args), 422
+    return render_template("manage/form.html", form=form, **args)
+
+
+# --- instruments --------------------------------------------------------------------------------
+
+
+@bp.route("/countries/<iso3>/instruments/new", methods=("GET", "POST"))
+def instrument_create(iso3: str):
+    country = _country(iso3)
+    form = InstrumentForm()
+    back = url_for("manage.workspace", iso3=country.iso3)
+    args = {
+        "heading": _("New instrument"),
+        "back_url": back,
+        "submit": _("Save instrument"),
+        "country": country,
+    }
+    if form.is_submitted():
+        if form.validate():
+            inst = Instrument(country_id=country.id, **form.model_values(form.MODEL_FIELDS))
+            changes.create(db.get_session(), inst, current_user.actor)
+            flash(_("Instrument saved."), "success")
+            return redirect(back, code=303)
+        return render_template("manage/form.html", form=form, **args), 422
+    form.title_lang.data = (country.language_list or ["en"])[0]
+    return render_template("manage/form.html", form=form, **args)
+
+
+@bp.route("/instruments/<int:instrument_id>/edit", methods=("GET", "POST"))
+def instrument_update(instrument_id: int):
+    inst = _owned(Instrument, instrument_id)
+    back = _workspace_url(inst.country_id)
+    form = InstrumentForm(obj=inst)
+    args = {"heading": _("Edit instrument"), "back_url": back, "submit": _("Save instrument")}
+    return _edit(inst, form, args, back, _("Instrument saved."))
+
+
+@bp.route("/instruments/<int:instrument_id>/delete", methods=("GET", "POST"))
+def instrument_delete(instrument_id: int):
+    inst = _owned(Instrument, instrument_id)
+    back = _workspace_url(inst.country_id)
+    dbs = db.get_session()
+
+    def unlink(instrument: Instrument) -> None:
+        # Remove the instrument from checklist rows first, so history records those changes too.
+        coverages = dbs.exec(
+            select(Coverage)
+            .join(CoverageLink, CoverageLink.coverage_id == Coverage.id)
+            .where(CoverageLink.instrument_id == instrument.id)
+        ).all()
+        for cov in coverages:
+            changes.update(
+                dbs,
+                cov,
+                current_user.actor,
+                lambda c: [
+                    c.links.remove(link)
+                    for link in list(c.links)
+                    if link.instrument_id == instrument.id
+                ],
+                expected_version=None,
+                commit=False,
+            )
+
+    return _confirm_delete(
+        inst,
+        heading=_("Delete this instrument?"),
+        description=inst.title,
+        back_url=back,
+        done_url=back,
+        before_delete=unlink,
+    )
+
+
+# --- milestones ---------------------------------------------------------------------------------
+
+
+@bp.route("/countries/<iso3>/milestones/new", methods=("GET", "POST"))
+def milestone_create(iso3: str):
+    country = _country(iso3)
+    form = MilestoneForm()
+    back = url_for("manage.workspace", iso3=country.iso3)
+    args = {
+        "heading": _("New milestone"),
+        "back_url": back,
+        "submit": _("Save milestone"),
+        "country": country,
+    }
+    if form.is_submitted():
+        if form.validate():
+            ms = Milestone(country_id=country.id, **form.model_values(form.MODEL_FIELDS))
+            changes.create(db.get_session(), ms, current_user.actor)
+            flash(_("Milestone saved."), "success")
+            return redirect(back, code=303)
+        return render_template("manage/form.html", form=form, **args), 422
+    return render_template("manage/form.html", form=form, **args)
+
+
+@bp.route("/milestones/<int:milestone_id>/edit", methods=("GET", "POST"))
+def milestone_update(milestone_id: int):
+    ms = _owned(Milestone, milestone_id)
+    back = _workspace_url(ms.country_id)
+    form = MilestoneForm(obj=ms)
+    args = {"heading": _("Edit milestone"), "back_url": back, "submit": _("Save milestone")}
+    return _edit(ms, form, args, back, _("Milestone saved."))
+
+
+@bp.route("/milestones/<int:milestone_id>/delete", methods=("GET", "POST"))
+def milestone_delete(milestone_id: int):
+    ms = _owned(Milestone, milestone_id)
+    back = _workspace_url(ms.country_id)
+    return _confirm_delete(
+        ms, heading=_("Delete this milestone?"), description=ms.title, back_url=back, done_url=back
+    )
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+@bp.get("/history")
+def history():
+    """Change records, newest first, filtered by country, record and person, with diffs."""
+    dbs = db.get_session()
+    countries = workspace.editable_countries(dbs, current_user)
+    form = HistoryFilterForm(formdata=request.args)
+    form.country.choices = options(
+        [("", _("All countries"))] + [(c.iso3, country_name(c.iso2)) for c in countries]
+    )
+    form.entity.choices = options([("", _("All kinds")), *ENTITY_LABELS.items()])
+    form.validate()
+    query = select(ChangeRecord)
+    if not current_user.is_admin:
+        query = query.where(ChangeRecord.country_id == current_user.country_id)
+    by_iso3 = {c.iso3: c for c in countries}
+    if form.country.data in by_iso3:
+        query = query.where(ChangeRecord.country_id == by_iso3[form.country.data].id)
+    if form.entity.data in ENTITY_LABELS:
+        query = query.where(ChangeRecord.entity == form.entity.data)
+    if form.record.data and not form.record.errors:
+        query = query.where(ChangeRecord.entity_id == form.record.data)
+    if form.person.data and not form.person.errors:
+        query = query.where(ChangeRecord.actor == form.person.data.lower())
+    total = dbs.exec(select(sa.func.count()).select_from(query.subquery())).one()
+    page = max(request.args.get("page", 1, type=int), 1)
+    records = dbs.exec(
+        query.order_by(ChangeRecord.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    all_countries = {c.id: c for c in dbs.exec(select(Country)).all()}
+    entries = [
+        {
+            "record": r,
+            "country": all_countries.get(r.country_id),
+            "entity_label": ENTITY_LABELS.get(r.entity, r.entity),
+            "diff": [
+                (_label(None, name), display(old), display(new), name)
+                for name, old, new in changes.diff(r.before, r.after)
+            ],
+            "restorable": r.action is ChangeAction.DELETE and r.entity in changes.RESTORABLE,
+        }
+        for r in records
+    ]
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+
+    def page_url(n: int) -> str:
+        return url_for("manage.history") + "?" + urlencode({**filters, "page": n})
+
+    return render_template(
+        "manage/history.html",
+        form=form,
+        entries=entries,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        total=total,
+        page_url=page_url,
+    )
+
+
+@bp.route("/history/<int:record_id>/restore", methods=("GET", "POST"))
+def history_restore(record_id: int):
+    """Admin: bring back a deleted record from its deletion record."""
+    require_admin()
+    dbs = db.get_session()
+    record = dbs.get(ChangeRecord, record_id)
+    if record is None:
+        abort(404)
+    if record.action is not ChangeAction.DELETE or record.entity not in changes.RESTORABLE:
+        abort(404)
+    form = ConfirmForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            obj = changes.restore(dbs, record, current_user.actor)
+        except changes.CannotRestore:
+            form.form_errors.append(
+                _(
+                    "This record cannot be restored: it exists again, or what it belonged to is "
+                    "gone."
+                )
+            )
+            status = 409
+        else:
+            flash(_("Restored."), "success")
+            return redirect(_workspace_url(obj.country_id), code=303)
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "manage/confirm.html",
+            form=form,
+            heading=_("Restore this record?"),
+            description=record.summary,
+            details=[
+                (_label(None, n), display(v)) for n, v, _new in changes.diff(record.before, None)
+            ],
+            back_url=url_for("manage.history"),
+            button=_("Restore"),
+        ),
+        status,
+    )
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+def _country_choices():
+    countries = db.get_session().exec(select(Country).order_by(Country.iso3)).all()
+    return options(
+        [("", _("None (administrators)"))]
+        + [(c.iso3, f"{country_name(c.iso2)} ({c.iso3})") for c in countries]
+    )
+
+
+def _country_id(iso3: str | None) -> int | None:
+    if not iso3:
+        return None
+    country = db.get_session().exec(select(Country).where(Country.iso3 == iso3)).first()
+    return country.id if country else None
+
+
+@bp.get("/users")
+def users():
+    require_admin()
+    dbs = db.get_session()
+    accounts = dbs.exec(select(User).order_by(User.email)).all()
+    countries = {c.id: c for c in dbs.exec(select(Country)).all()}
+    return render_template("manage/users.html", accounts=accounts, countries=countries)
+
+
+@bp.route("/users/new", methods=("GET", "POST"))
+def user_create():
+    require_admin()
+    form = UserCreateForm()
+    form.country.choices = _country_choices()
+    args = {
+        "heading": _("New staff account"),
+        "back_url": url_for("manage.users"),
+        "submit": _("Create account"),
+    }
+    if form.is_submitted():
+        if form.validate():
+            dbs = db.get_session()
+            email = form.email.data.lower()
+            if dbs.exec(select(User).where(User.email == email)).first():
+                form.email.errors.append(_("An account with this email address already exists."))
+            else:
+                role = form.role.code
+                user = User(
+                    email=email,
+                    password_hash=hash_password(form.password.data),
+                    role=role,
+                    country_id=_country_id(form.country.data) if role is Role.EDITOR else None,
+                )
+                changes.create(dbs, user, current_user.actor)
+                flash(_("Account created for %(email)s.", email=email), "success")
+                return redirect(url_for("manage.users"), code=303)
+        return render_template("manage/form.html", form=form, **args), 422
+    return render_template("manage/form.html", form=form, **args)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=("GET", "POST"))
+def user_update(user_id: int):
+    require_admin()
+    dbs = db.get_session()
+    user = dbs.get(User, user_id)
+    if user is None:
+        abort(404)
+    country = dbs.get(Country, user.country_id) if user.country_id else None
+    form = UserEditForm(
+        data={
+            "role": user.role.value,
+            "country": country.iso3 if country else "",
+            "is_active": user.is_active,
+            "version": user.version,
+        }
+    )
+    form.country.choices = _country_choices()
+    args = {
+        "heading": _("Edit %(email)s", email=user.email),
+        "back_url": url_for("manage.users"),
+        "submit": _("Save account"),
+    }
+
+    def check() -> bool:
+        if user.id == current_user.id and (
+            form.role.code is not Role.ADMIN or not form.is_active.data
+        ):
+            form.role.errors.append(
+                _("You cannot remove your own administrator role or deactivate yourself.")
+            )
+            return False
+        return True
+
+    def values() -> dict:
+        role = form.role.code
+        return {
+            "role": role,
+            "is_active": bool(form.is_active.data),
+            "country_id": _country_id(form.country.data) if role is Role.EDITOR else None,
+        }
+
+    return _edit(
+        user, form, args, url_for("manage.users"), _("Account saved."), values=values, check=check
+    )
+
+
+@bp.route("/users/<int:user_id>/password", methods=("GET", "POST"))
+def user_password(user_id: int):
+    require_admin()
+    dbs = db.get_session()
+    user = dbs.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = PasswordResetForm(data={"version": user.version})
+    args = {
+        "heading": _("New password for %(email)s", email=user.email),
+        "back_url": url_for("manage.users"),
+        "submit": _("Set password"),
+    }
+    return _edit(
+        user,
+        form,
+        args,
+        url_for("manage.users"),
+        _("Password changed. The person's other sessions have ended."),
+        values=lambda: {"password_hash": hash_password(form.password.data)},
+    )
+
+
+# --- the checklist ------------------------------------------------------------------------------
+
+
+@bp.get("/checklist")
+def checklist():
+    """Admin: the current checklist with every provision, retired ones included."""
+    require_admin()
+    dbs = db.get_session()
+    rows = workspace.checklist_rows(dbs, None, current_lang(), include_retired=True)
+    return render_template("manage/checklist.html", rows=rows, move_form=ConfirmForm())
+
+
+def _category_choices():
+    return options(
+        (c.id, name) for c, name in workspace.categories(db.get_session(), current_lang())
+    )
+
+
+@bp.route("/checklist/new", methods=("GET", "POST"))
+def provision_create():
+    require_admin()
+    dbs = db.get_session()
+    from .reports import current_checklist
+
+    current = current_checklist(dbs)
+    if current is None:
+        abort(404)
+    form = ProvisionForm()
+    form.category.choices = _category_choices()
+    args = {
+        "heading": _("Add a provision"),
+        "back_url": url_for("manage.checklist"),
+        "submit": _("Add provision"),
+    }
+    if form.is_submitted():
+        if form.validate():
+            exists = dbs.exec(
+                select(Provision).where(
+                    Provision.checklist_id == current.id, Provision.code == form.code.data
+                )
+            ).first()
+            if exists:
+                form.code.errors.append(_("This checklist already has a provision with this code."))
+            else:
+                category_id = int(form.category.data)
+                provision = Provision(
+                    checklist_id=current.id,
+                    category_id=category_id,
+                    code=form.code.data,
+                    level=form.level.code,
+                    gem_indicator=form.gem_indicator.code,
+                    sources=form.sources.data or None,
+                    position=workspace.next_position(dbs, category_id),
+                )
+                provision.texts.append(
+                    ProvisionText(locale="en", title=form.title.data, guidance=form.guidance.data)
+                )
+                changes.create(dbs, provision, current_user.actor)
+                flash(_("Provision added."), "success")
+                return redirect(url_for("manage.checklist"), code=303)
+        return render_template("manage/form.html", form=form, **args), 422
+    return render_template("manage/form.html", form=form, **args)
+
+
+def _provision(provision_id: int) -> Provision:
+    require_admin()
+    provision = db.get_session().get(Provision, provision_id)
+    if provision is None:
+        abort(404)
+    return provision
+
+
+@bp.route("/checklist/provisions/<int:provision_id>/edit", methods=("GET", "POST"))
+def provision_update(provision_id: int):
+    provision = _provision(provision_id)
+    form = ProvisionEditForm(
+        data={
+            "category": str(provision.category_id),
+            "level": provision.level.value,
+            "gem_indicator": provision.gem_indicator.value if provision.gem_indicator else "",
+            "sources": provision.sources or "",
+            "version": provision.version,
+        }
+    )
+    form.category.choices = _category_choices()
+    texts = {t.locale: t for t in provision.texts}
+    locales = sorted(set(texts) | set(_languages()))
+    args = {
+        "heading": _("Edit provision %(code)s", code=provision.code),
+        "back_url": url_for("manage.checklist"),
+        "submit": _("Save provision"),
+        "translations": [(loc, texts.get(loc)) for loc in locales],
+        "provision": provision,
+    }
+    return _edit(
+        provision,
+        form,
+        args,
+        url_for("manage.checklist"),
+        _("Provision saved."),
+        values=lambda: {
+            **form.model_values(("level", "gem_indicator", "sources")),
+            "category_id": int(form.category.data),
+        },
+    )
+
+
+def _languages() -> list[str]:
+    from .i18n import languages
+
+    return languages()
+
+
+@bp.route("/checklist/provisions/<int:provision_id>/texts/<locale>", methods=("GET", "POST"))
+def provision_text(provision_id: int, locale: str):
+    """Admin: a provision's title and guidance in one language."""
+    provision = _provision(provision_id)
+    if not is_language_tag(locale):
+        abort(404)
+    text = next((t for t in provision.texts if t.locale == locale), None)
+    form = ProvisionTextForm(
+        data={
+            "title": text.title if text else "",
+            "guidance": text.guidance if text else "",
+            "version": provision.version,
+        }
+    )
+
+    def apply(p: Provision) -> None:
+        title, guidance = form.title.data, form.guidance.data
+        row = next((t for t in p.texts if t.locale == locale), None)
+        if row is None:
+            p.texts.append(ProvisionText(locale=locale, title=title, guidance=guidance))
+        else:
+            row.title, row.guidance = title, guidance
+
+    args = {
+        "heading": _(
+            "%(code)s in %(language)s", code=provision.code, language=_language_name(locale)
+        ),
+        "back_url": url_for("manage.provision_update", provision_id=provision.id),
+        "submit": _("Save translation"),
+        "text_lang": locale,
+    }
+    return _edit(
+        provision, form, args, args["back_url"], _("Translation saved."), values=lambda: apply
+    )
+
+
+def _language_name(code: str) -> str:
+    from .i18n import language_name
+
+    return language_name(code, current_lang())
+
+
+@bp.post("/checklist/provisions/<int:provision_id>/move")
+def provision_move(provision_id: int):
+    """Admin: move a provision one place up or down within its category."""
+    provision = _provision(provision_id)
+    form = ConfirmForm()
+    direction = request.form.get("direction")
+    if not form.validate_on_submit() or direction not in ("up", "down"):
+        abort(400)
+    dbs = db.get_session()
+    siblings = workspace.category_siblings(dbs, provision)
+    index = siblings.index(provision)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(siblings):
+        siblings[index], siblings[target] = siblings[target], siblings[index]
+        try:
+            for position, item in enumerate(siblings, start=1):
+                if item.position != position:
+                    changes.update(
+                        dbs,
+                        item,
+                        current_user.actor,
+                        {"position": position},
+                        expected_version=form.version_value() if item is provision else None,
+                        commit=False,
+                    )
+            dbs.commit()
+        except changes.StaleVersion:
+            abort(409)
+        flash(_("Order saved."), "success")
+    return redirect(url_for("manage.checklist") + f"#provision-{provision.id}", code=303)
+
+
+@bp.post("/checklist/provisions/<int:provision_id>/retire")
+def provision_retire(provision_id: int):
+    """Admin: retire a provision (it leaves the scores) or bring it back."""
+    provision = _provision(provision_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changes.update(
+            db.get_session(),
+            provision,
+            current_user.actor,
+            {"retired": not provision.retired},
+            expected_version=form.version_value(),
+        )
+    except changes.StaleVersion:
+        abort(409)
+    flash(_("Provision retired.") if provision.retired else _("Provision brought back."), "success")
+    return redirect(url_for("manage.checklist") + f"#provision-{provision.id}", code=303)

@@ -1,0 +1,588 @@
+"""Forms: one ``BaseForm`` and the staff forms built on it (STYLE.md, decision 7 and G4).
+
+``BaseForm`` strips surrounding whitespace from text fields, refuses invisible control characters
+(NUL bytes and the like) with a clear message, and every validator carries a message of our own
+(``_l`` with %-placeholders) so translators own every word. There is no ``SubmitField``: buttons
+are written in the templates. Choices that come from the database are set by the view.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pycountry
+from babel import Locale, localedata
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from .i18n import _, _l
+from .models import (
+    Extent,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    InstrumentType,
+    Level,
+    MilestoneKind,
+    MilestoneStatus,
+    Role,
+)
+from .security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+# Bounds for free text that has no column limit (TEXT columns).
+LONG_TEXT = 20_000
+NOTE_TEXT = 5_000
+
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("Enter at most %(max)d characters.")
+NOT_A_CHOICE = _l("Choose one of the options.")
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _upper(value):
+    return value.upper() if isinstance(value, str) else value
+
+
+def no_control_characters(form, field) -> None:
+    """Refuse NUL bytes and other invisible control characters (tabs and newlines are fine)."""
+    for value in field.raw_data or ():
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise StopValidation(
+                _(
+                    "This text contains invisible control characters (such as a NUL byte). "
+                    "Remove them and try again."
+                )
+            )
+
+
+def required(message=REQUIRED) -> DataRequired:
+    return DataRequired(message=message)
+
+
+def max_length(n: int) -> Length:
+    return Length(max=n, message=TOO_LONG)
+
+
+def http_url(form, field) -> None:
+    """Only absolute ``http``/``https`` links (an escaped ``javascript:`` link still runs)."""
+    if not field.data:
+        return
+    try:
+        parts = urlsplit(field.data)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in field.data)
+    ):
+        raise ValidationError(_("Enter a web address that starts with http:// or https://."))
+
+
+def language_tag(form, field) -> None:
+    if field.data and not is_language_tag(field.data):
+        raise ValidationError(_("Enter a language code such as en, fr, rw, gn or zh-Hans."))
+
+
+def is_language_tag(tag: str) -> bool:
+    """A BCP 47 tag whose language CLDR knows (``en``, ``rw``, ``gn``, ``zh-Hans``)."""
+    return bool(LANGUAGE_TAG.match(tag)) and localedata.exists(tag.split("-")[0])
+
+
+# --- fields -------------------------------------------------------------------------------------
+
+
+def options(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms options (tuples are deprecated from WTForms 3.3)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def option_values(field) -> set[str]:
+    return {choice.value for choice in field.choices or ()}
+
+
+class DateInput(DateField):
+    """An ISO date (``<input type="date">``) with our own message for a date that is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(
+                _("Enter a real date in the format YYYY-MM-DD, for example 2024-03-31.")
+            ) from None
+
+
+class WholeNumber(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Enter a whole number, for example 2024.")) from None
+
+
+class CodeField(SelectField):
+    """A choice from one of the models' coded lists; ``.code`` gives the enum member or None."""
+
+    def __init__(self, label=None, enum=None, optional=False, none_label=None, **kwargs):
+        self.enum = enum
+        if optional:
+
+            def choices():
+                return options([("", none_label or _("Not set")), *enum.choices()])
+
+            validators = [Optional()]
+        else:
+
+            def choices():
+                return options(enum.choices())
+
+            validators = [required()]
+        validators.append(AnyOf(enum.codes(), message=NOT_A_CHOICE))
+        super().__init__(
+            label, choices=choices, validate_choice=False, validators=validators, **kwargs
+        )
+
+    @property
+    def code(self):
+        return self.enum(self.data) if self.data else None
+
+
+# --- the base form ------------------------------------------------------------------------------
+
+
+class BaseForm(FlaskForm):
+    """Strip filter and control-character check on every text field; helpers for templates."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            cls = unbound_field.field_class
+            if issubclass(cls, StringField):
+                kwargs = unbound_field.kwargs
+                filters = list(kwargs.get("filters") or ())
+                if not issubclass(cls, PasswordField):
+                    filters.insert(0, _strip)
+                validators = [no_control_characters, *(kwargs.get("validators") or ())]
+                options = {**options, "filters": filters, "validators": validators}
+            return unbound_field.bind(form=form, **options)
+
+    def error_list(self) -> list[tuple[str | None, str, str]]:
+        """``(field id, label, message)`` for each error, nested forms included, in form order."""
+        out: list[tuple[str | None, str, str]] = []
+
+        def walk(form) -> None:
+            for field in form:
+                if isinstance(field, FormField):
+                    walk(field.form)
+                    continue
+                for message in field.errors:
+                    out.append((field.id, str(field.label.text), str(message)))
+            for message in getattr(form, "form_errors", ()):
+                out.append((None, "", str(message)))
+
+        walk(self)
+        return out
+
+    def visible_fields(self):
+        return [f for f in self if f.type not in ("HiddenField", "CSRFTokenField")]
+
+    def version_value(self) -> int:
+        """The version the form was loaded with (0 when missing or not a number)."""
+        try:
+            return int(self.version.data or 0)
+        except (TypeError, ValueError):
+            return 0
+
+    def model_values(self, names) -> dict:
+        """The cleaned values of ``names`` for a model: codes as enum members, "" as None."""
+        values = {}
+        for name in names:
+            field = self[name]
+            value = field.code if isinstance(field, CodeField) else field.data
+            values[name] = None if value == "" else value
+        return values
+
+
+class SubForm(BaseForm):
+    """A form nested in another (the parent carries the CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+
+# --- sign-in ------------------------------------------------------------------------------------
+
+
+class LoginForm(BaseForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[required(_l("Enter your email address.")), max_length(254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[required(_l("Enter your password.")), max_length(MAX_PASSWORD_LENGTH)],
+    )
+
+
+class ConfirmForm(BaseForm):
+    """A button that changes something (delete, restore, move): CSRF token and version only."""
+
+    version = HiddenField()
+
+
+# --- instruments and milestones -----------------------------------------------------------------
+
+
+class InstrumentForm(BaseForm):
+    title = StringField(
+        _l("Title in the original language"),
+        validators=[required(_l("Enter the instrument's title.")), max_length(500)],
+    )
+    title_lang = StringField(
+        _l("Language of the title"),
+        description=_l("A language code such as en, fr, rw or es."),
+        validators=[required(_l("Enter the language of the title.")), max_length(12), language_tag],
+    )
+    type = CodeField(_l("Type"), enum=InstrumentType)
+    status = CodeField(_l("Status"), enum=InstrumentStatus)
+    number = StringField(_l("Number or citation"), validators=[Optional(), max_length(200)])
+    issuing_body = StringField(_l("Issuing body"), validators=[Optional(), max_length(300)])
+    year = WholeNumber(
+        _l("Year"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1800, max=2200, message=_l("Enter a year between %(min)s and %(max)s.")
+            ),
+        ],
+    )
+    consultation_on = DateInput(_l("Public consultation"), validators=[Optional()])
+    validated_on = DateInput(_l("Validated on"), validators=[Optional()])
+    adopted_on = DateInput(_l("Adopted on"), validators=[Optional()])
+    published_on = DateInput(_l("Published on"), validators=[Optional()])
+    in_force_on = DateInput(_l("In force from"), validators=[Optional()])
+    amended_on = DateInput(_l("Amended on"), validators=[Optional()])
+    repealed_on = DateInput(_l("Repealed on"), validators=[Optional()])
+    dates_note = StringField(_l("Note on the dates"), validators=[Optional(), max_length(500)])
+    url = URLField(
+        _l("Link to the text"),
+        description=_l("An address starting with https:// or http://."),
+        validators=[Optional(), max_length(2000), http_url],
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), max_length(LONG_TEXT)])
+    version = HiddenField()
+
+    MODEL_FIELDS = (
+        "title",
+        "title_lang",
+        "type",
+        "status",
+        "number",
+        "issuing_body",
+        "year",
+        "consultation_on",
+        "validated_on",
+        "adopted_on",
+        "published_on",
+        "in_force_on",
+        "amended_on",
+        "repealed_on",
+        "dates_note",
+        "url",
+        "summary",
+    )
+
+    def validate_in_force_on(self, field) -> None:
+        if field.data and self.adopted_on.data and field.data < self.adopted_on.data:
+            raise ValidationError(_("The in-force date cannot be before the adoption date."))
+
+    def validate_repealed_on(self, field) -> None:
+        if field.data and self.in_force_on.data and field.data < self.in_force_on.data:
+            raise ValidationError(_("The repeal date cannot be before the in-force date."))
+
+
+class MilestoneForm(BaseForm):
+    title = StringField(
+        _l("Title"), validators=[required(_l("Enter the milestone's title.")), max_length(300)]
+    )
+    kind = CodeField(_l("Kind of milestone"), enum=MilestoneKind)
+    status = CodeField(_l("Status"), enum=MilestoneStatus)
+    planned_on = DateInput(_l("Planned for"), validators=[Optional()])
+    actual_on = DateInput(_l("Took place on"), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Optional(), max_length(200)])
+    source_url = URLField(
+        _l("Source link"),
+        description=_l("An address starting with https:// or http://."),
+        validators=[Optional(), max_length(2000), http_url],
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), max_length(LONG_TEXT)])
+    version = HiddenField()
+
+    MODEL_FIELDS = (
+        "title",
+        "kind",
+        "status",
+        "planned_on",
+        "actual_on",
+        "place",
+        "source_url",
+        "notes",
+    )
+
+
+# --- the whole checklist as one form ------------------------------------------------------------
+
+
+class CoverageLinkForm(SubForm):
+    extent = CodeField(
+        _l("Addresses it"), enum=Extent, optional=True, none_label=_l("Does not address it")
+    )
+    articles = StringField(_l("Articles"), validators=[Optional(), max_length(500)])
+
+
+class CoverageRowForm(SubForm):
+    applicable = SelectField(
+        _l("Applies to this country"),
+        choices=lambda: options([("yes", _("Applies")), ("no", _("Does not apply"))]),
+        validate_choice=False,
+        validators=[AnyOf(["yes", "no"], message=NOT_A_CHOICE)],
+        default="yes",
+    )
+    not_applicable_reason = TextAreaField(
+        _l("Why it does not apply"), validators=[Optional(), max_length(NOTE_TEXT)]
+    )
+    implementation = CodeField(_l("Implementation"), enum=Implementation)
+    evidence = TextAreaField(_l("Evidence"), validators=[Optional(), max_length(NOTE_TEXT)])
+    version = HiddenField()
+
+    def validate_not_applicable_reason(self, field) -> None:
+        if self.applicable.data == "no" and not field.data:
+            raise ValidationError(_("Say why this provision does not apply."))
+
+    def link_fields(self):
+        return [f for f in self if isinstance(f, FormField)]
+
+
+def checklist_form(provisions, instruments, **kwargs) -> BaseForm:
+    """The checklist of one country as one form: a row per provision, a link per instrument.
+
+    Built per request (labels come from the database); field names are ``p<provision id>-...``
+    and ``p<provision id>-i<instrument id>-extent``.
+    """
+    row_fields = {
+        f"i{inst.id}": FormField(CoverageLinkForm, label=inst.title) for inst in instruments
+    }
+    row_class = type("CoverageRow", (CoverageRowForm,), row_fields)
+    fields = {f"p{prov.id}": FormField(row_class, label=prov.code) for prov in provisions}
+    return type("ChecklistForm", (BaseForm,), fields)(**kwargs)
+
+
+# --- administration -----------------------------------------------------------------------------
+
+
+def _password_validators():
+    return [
+        required(_l("Enter a password.")),
+        Length(min=MIN_PASSWORD_LENGTH, message=_l("Use at least %(min)d characters.")),
+        max_length(MAX_PASSWORD_LENGTH),
+    ]
+
+
+class _UserRoleMixin:
+    def validate_country(self, field) -> None:
+        if self.role.data == Role.EDITOR.value and not field.data:
+            raise ValidationError(_("An editor needs a country."))
+        if field.data and field.data not in option_values(field):
+            raise ValidationError(_("Choose one of the options."))
+
+
+class UserCreateForm(_UserRoleMixin, BaseForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            required(_l("Enter an email address.")),
+            max_length(254),
+            Email(
+                message=_l("Enter an email address in the format name@example.org."),
+                check_deliverability=False,
+            ),
+        ],
+    )
+    role = CodeField(_l("Role"), enum=Role)
+    country = SelectField(
+        _l("Country (for editors)"), choices=[], validate_choice=False, validators=[Optional()]
+    )
+    password = PasswordField(
+        _l("Initial password"),
+        description=_l("At least 12 characters. Give it to the person by a safe channel."),
+        validators=_password_validators(),
+    )
+
+
+class UserEditForm(_UserRoleMixin, BaseForm):
+    role = CodeField(_l("Role"), enum=Role)
+    country = SelectField(
+        _l("Country (for editors)"), choices=[], validate_choice=False, validators=[Optional()]
+    )
+    is_active = BooleanField(_l("Account active (may sign in)"))
+    version = HiddenField()
+
+
+class PasswordResetForm(BaseForm):
+    password = PasswordField(_l("New password"), validators=_password_validators())
+    version = HiddenField()
+
+
+def _cldr_regions() -> set[str]:
+    return {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()}
+
+
+class CountryForm(BaseForm):
+    iso3 = StringField(
+        _l("ISO 3166 alpha-3 code"),
+        description=_l("Three letters, for example MWI for Malawi."),
+        filters=[_upper],
+        validators=[required(_l("Enter the three-letter country code.")), max_length(3)],
+    )
+    iso2 = StringField(
+        _l("ISO 3166 alpha-2 code"),
+        description=_l("Two letters, for example MW for Malawi."),
+        filters=[_upper],
+        validators=[required(_l("Enter the two-letter country code.")), max_length(2)],
+    )
+    languages = StringField(
+        _l("Languages"),
+        description=_l("Language codes separated by spaces, for example en ny."),
+        validators=[required(_l("Enter at least one language code.")), max_length(100)],
+    )
+    joined_on = DateInput(_l("Joined the project on"), validators=[Optional()])
+
+    def validate_iso3(self, field) -> None:
+        if not re.fullmatch(r"[A-Z]{3}", field.data or "") or not pycountry.countries.get(
+            alpha_3=field.data
+        ):
+            raise ValidationError(_("Enter an ISO 3166 alpha-3 country code, such as MWI."))
+
+    def validate_iso2(self, field) -> None:
+        code = field.data or ""
+        if not re.fullmatch(r"[A-Z]{2}", code) or code not in _cldr_regions():
+            raise ValidationError(_("Enter an ISO 3166 alpha-2 country code, such as MW."))
+        country = pycountry.countries.get(alpha_3=self.iso3.data or "")
+        if country is not None and country.alpha_2 != code:
+            raise ValidationError(
+                _(
+                    "This code does not match the three-letter code (expected %(code)s).",
+                    code=country.alpha_2,
+                )
+            )
+
+    def validate_languages(self, field) -> None:
+        tags = (field.data or "").split()
+        bad = [tag for tag in tags if not is_language_tag(tag)]
+        if bad:
+            raise ValidationError(_("Unknown language codes: %(codes)s.", codes=", ".join(bad)))
+
+
+# --- checklist administration -------------------------------------------------------------------
+
+PROVISION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,19}$")
+
+
+class ProvisionForm(BaseForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("Capital letters, digits, dots and hyphens, for example EPR-09."),
+        filters=[_upper],
+        validators=[required(_l("Enter a code.")), max_length(20)],
+    )
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
+    level = CodeField(_l("Level"), enum=Level)
+    gem_indicator = CodeField(
+        _l("Global E-waste Monitor indicator"), enum=GemIndicator, optional=True
+    )
+    title = StringField(
+        _l("Title (English)"), validators=[required(_l("Enter a title.")), max_length(300)]
+    )
+    guidance = TextAreaField(
+        _l("Fully addressed when (English)"),
+        validators=[
+            required(_l("Say when the provision is fully addressed.")),
+            max_length(NOTE_TEXT),
+        ],
+    )
+    sources = TextAreaField(_l("Sources"), validators=[Optional(), max_length(NOTE_TEXT)])
+
+    def validate_code(self, field) -> None:
+        if not PROVISION_CODE.match(field.data or ""):
+            raise ValidationError(_("Use capital letters, digits, dots and hyphens only."))
+
+    def validate_category(self, field) -> None:
+        if field.data not in option_values(field):
+            raise ValidationError(_("Choose one of the options."))
+
+
+class ProvisionEditForm(BaseForm):
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
+    level = CodeField(_l("Level"), enum=Level)
+    gem_indicator = CodeField(
+        _l("Global E-waste Monitor indicator"), enum=GemIndicator, optional=True
+    )
+    sources = TextAreaField(_l("Sources"), validators=[Optional(), max_length(NOTE_TEXT)])
+    version = HiddenField()
+
+    validate_category = ProvisionForm.validate_category
+
+
+class ProvisionTextForm(BaseForm):
+    title = StringField(_l("Title"), validators=[required(_l("Enter a title.")), max_length(300)])
+    guidance = TextAreaField(
+        _l("Fully addressed when"),
+        validators=[
+            required(_l("Say when the provision is fully addressed.")),
+            max_length(NOTE_TEXT),
+        ],
+    )
+    version = HiddenField()
+
+
+class HistoryFilterForm(BaseForm):
+    """The history page's filters, read from the query string (no CSRF for a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    country = SelectField(_l("Country"), choices=[], validate_choice=False)
+    entity = SelectField(_l("Kind of record"), choices=[], validate_choice=False)
+    record = WholeNumber(_l("Record number"), validators=[Optional()])
+    person = StringField(_l("Person (email)"), validators=[Optional(), max_length(254)])
