@@ -1,18 +1,555 @@
+"""The public pages: content with the demo data, redirects, 404s, caching, weight and queries."""
+
+import re
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from babel.numbers import format_percent
+from sqlmodel import SQLModel, select
+
+from tracker import progress, reports
+from tracker.models import (
+    Category,
+    CategoryName,
+    ChecklistVersion,
+    Country,
+    Coverage,
+    CoverageLink,
+    Extent,
+    GemIndicator,
+    Implementation,
+    Instrument,
+    InstrumentRelation,
+    InstrumentStatus,
+    InstrumentTitle,
+    InstrumentType,
+    Level,
+    Milestone,
+    MilestoneKind,
+    MilestoneStatus,
+    Provision,
+    ProvisionText,
+    RelationKind,
+)
+
+ZAMBIA_REGS = "Environmental Management (E-Waste Management) Regulations, 2024"
+
+
+def html_of(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def pct(value: float) -> str:
+    return format_percent(value, locale="en")
+
+
+def instrument_id(session, title: str) -> int:
+    return session.exec(select(Instrument.id).where(Instrument.title == title)).one()
+
+
+def country_id(session, iso3: str) -> int:
+    return session.exec(select(Country.id).where(Country.iso3 == iso3)).one()
+
+
+# --- the root and the overview --------------------------------------------------------------------
+
+
 def test_root_redirects_to_the_preferred_language(client):
     response = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/en/")
 
 
+def test_root_defaults_to_english(client):
+    response = client.get("/", headers={"Accept-Language": "tlh"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/en/")
+
+
 def test_home_lists_the_countries(client, demo_data):
-    response = client.get("/en/")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = html_of(client.get("/en/"))
     for name in ("Zambia", "Rwanda", "Paraguay"):
         assert name in html
+
+
+def test_overview_shows_figures_stage_milestones_and_explanation(client, demo_data):
+    session = demo_data
+    html = html_of(client.get("/en/"))
+    figures = reports.progress_by_country(session)
+    zmb = country_id(session, "ZMB")
+    row = re.search(r"<tr>\s*<th scope=\"row\" data-sort=\"Zambia\">.*?</tr>", html, re.S).group(0)
+    overall = figures[zmb].overall
+    for value in (overall.in_force, overall.with_drafts, overall.implementation):
+        assert f">{pct(value)}<" in row
+        assert f'data-sort="{value}"' in row
+    assert "In force" in row  # stage: the 2018 EPR regulations are in force
+    assert "4 of 4" in row  # milestones done of planned
+    assert "Example data" in row
+    assert "Progress is the weighted share of the model-law checklist" in html
+    assert 'href="/en/countries/ZMB"' in html
+    assert "sort.js" in html and "data-sortable" in html
+
+
+def test_overview_without_data(client):
+    html = html_of(client.get("/en/"))
+    assert "No countries have been added yet." in html
+
+
+def test_sort_script_is_served(client):
+    response = client.get("/static/sort.js")
+    assert response.status_code == 200
+    assert b"data-sortable" in response.data
+    response.close()
+
+
+# --- the country page ----------------------------------------------------------------------------
+
+
+def test_country_page_shows_figures_equal_to_the_scoring_module(client, demo_data):
+    session = demo_data
+    html = html_of(client.get("/en/countries/ZMB"))
+    result = reports.progress_by_country(session)[country_id(session, "ZMB")]
+    assert "<h1>Zambia" in html
+    overall = result.overall
+    assert f'aria-label="Zambia: Legal coverage in force: {pct(overall.in_force)}"' in html
+    assert (
+        f'aria-label="Zambia: Legal coverage including drafts: {pct(overall.with_drafts)}"' in html
+    )
+    assert f'aria-label="Zambia: Implementation: {pct(overall.implementation)}"' in html
+    # Per category: the table row and the chart's text equivalent carry the same numbers.
+    epr = result.categories["EPR"]
+    assert (
+        f"Producer responsibility and financing: in force {pct(epr.in_force)}, including drafts "
+        f"{pct(epr.with_drafts)}, implementation {pct(epr.implementation)}" in html
+    )
+    assert html.count('role="img"') >= 3 + len(result.categories)
+
+
+def test_country_page_shows_checklist_instruments_and_milestones(client, demo_data):
+    session = demo_data
+    html = html_of(client.get("/en/countries/ZMB"))
+    regs = instrument_id(session, ZAMBIA_REGS)
+    assert ZAMBIA_REGS in html
+    assert f'href="/en/instruments/{regs}"' in html
+    # Checklist table: every provision, coverage tags, implementation, articles and evidence.
+    assert html.count('href="/en/checklist/') >= 39
+    assert "SCOPE-01" in html and "Binding legal basis and objectives" in html
+    assert "Fully covered" in html and "Partly covered" in html and "Not covered" in html
+    assert "Initiated" in html
+    assert "s. 58(1)" in html  # article reference of the EMA on EPR-01
+    assert "deal specifically with e-waste (UNEP LEAP)" in html
+    # Monitor indicators, yes/no in text.
+    for indicator in GemIndicator:
+        assert str(indicator.label) in html
+    assert "✓</span> Yes" in html and "✗</span> No" in html
+    # Instruments with legal status and dates; milestones with planned and actual dates.
+    assert "Legal status" in html and "Adopted" in html
+    assert "In force from: Dec 3, 2018" in html
+    assert "Feb 25, 2025" in html  # a milestone's actual date
+    assert "Example data" in html
+
+
+def test_country_page_marks_overdue_milestones(client, session, make_country, make_milestone):
+    country = make_country(iso3="ZMB", iso2="ZM")
+    make_milestone(country, title="Validation workshop", planned_on=date(2001, 1, 1))
+    make_milestone(
+        country, title="Launch", planned_on=date(2001, 1, 1), status=MilestoneStatus.DONE
+    )
+    html = html_of(client.get("/en/countries/ZMB"))
+    assert html.count("Overdue") == 1
+    assert re.search(r"Overdue</span>.*?</p>\s*<p class=\"ms-title\" dir=\"auto\">Validation", html)
+
+
+def test_country_code_is_case_insensitive_by_redirect(client, demo_data):
+    response = client.get("/en/countries/zmb")
+    assert response.status_code in (301, 308)
+    assert response.headers["Location"].endswith("/en/countries/ZMB")
+
+
+def test_country_page_weight_is_under_100_kb(client, demo_data):
+    for iso3 in ("ZMB", "RWA", "PRY"):
+        response = client.get(f"/en/countries/{iso3}")
+        assert len(response.data) < 100_000, (iso3, len(response.data))
+
+
+def test_country_page_prints(client):
+    css = client.get("/static/style.css")
+    text = css.get_data(as_text=True)
+    css.close()
+    assert "@media print" in text
+    for physical in ("margin-left", "margin-right", "padding-left", "padding-right", "float:"):
+        assert physical not in text, physical
+
+
+# --- checklist, provision, instrument, methodology -------------------------------------------------
+
+
+def test_checklist_page_shows_each_provision_across_countries(client, demo_data):
+    html = html_of(client.get("/en/checklist"))
+    assert "Version 2025.1" in html
+    assert html.count('<tr><th scope="row"><a href="/en/checklist/') == 39
+    for name in ("Zambia", "Rwanda", "Paraguay"):
+        assert name in html
+    assert "Producer responsibility and financing" in html
+    assert "Example data" in html
+    assert "Fully in force" in html
+
+
+def test_provision_page_shows_one_provision_across_countries(client, demo_data):
+    html = html_of(client.get("/en/checklist/EPR-01"))
+    assert '<h1><span class="code">EPR-01</span>' in html
+    assert "Fully addressed when" in html
+    for name in ("Zambia", "Rwanda", "Paraguay"):
+        assert f">{name}</a>" in html
+    assert "Environmental Management (Extended Producer Responsibility) Regulations, 2018" in html
+    assert "s. 58(1)" in html
+    assert "Example data" in html
+
+
+def test_provision_code_redirects_to_upper_case(client, demo_data):
+    response = client.get("/en/checklist/epr-01")
+    assert response.status_code in (301, 308)
+    assert response.headers["Location"].endswith("/en/checklist/EPR-01")
+
+
+def test_instrument_page_shows_the_provisions_it_covers_and_relations(client, demo_data):
+    session = demo_data
+    regs = instrument_id(session, ZAMBIA_REGS)
+    html = html_of(client.get(f"/en/instruments/{regs}"))
+    assert f"<h1>{ZAMBIA_REGS}</h1>" in html
+    assert "Zambia" in html and "Adopted" in html
+    assert 'href="/en/checklist/SCOPE-01"' in html and 'href="/en/checklist/ESM-03"' in html
+    assert "licence valid 3 years" in html
+    assert "Example data" in html
+
+    parent = instrument_id(session, "Environmental Management Act, 2011")
+    child = instrument_id(session, "Environmental Management (Licensing) Regulations, 2013")
+    html = html_of(client.get(f"/en/instruments/{child}"))
+    assert f'Made under <a href="/en/instruments/{parent}"' in html
+    html = html_of(client.get(f"/en/instruments/{parent}"))
+    assert f'<a href="/en/instruments/{child}"' in html
+    assert "is made under this instrument" in html
+
+
+def test_methodology_shows_the_formula_weights_and_worked_example(client):
+    html = html_of(client.get("/en/methodology"))
+    assert "figure = sum(weight × score) ÷ sum(weight)" in html
+    assert "(2 × 1 + 2 × 0 + 1 × 0) ÷ 5 = 40%" in html
+    assert "(2 × 1 + 2 × 0.5 + 1 × 0) ÷ 5 = 60%" in html
+    assert "Adopted, In force, Amended" in html  # statuses counting as in force
+    assert "An amended instrument counts as in force" in html  # the stage rule
+
+
+def test_methodology_takes_its_numbers_from_the_scoring_module(client, monkeypatch):
+    monkeypatch.setitem(progress.WEIGHTS, Level.CORE, 3)
+    html = html_of(client.get("/en/methodology"))
+    assert "(3 × 1 + 3 × 0 + 1 × 0) ÷ 7 = 43%" in html
+
+
+# --- 404s ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/en/countries/XYZ",
+        "/en/checklist/NOPE-99",
+        "/en/instruments/999999",
+        "/en/instruments/not-a-number",
+        "/xx/",
+        "/xx/countries/ZMB",
+        "/en/nothing-here",
+    ],
+)
+def test_unknown_things_are_a_translated_404(client, demo_data, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Page not found" in html
+    assert "Traceback" not in html
+    assert '<html lang="en"' in html
 
 
 def test_unknown_language_is_a_404_in_english(client):
     response = client.get("/xx/")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+# --- accessibility basics --------------------------------------------------------------------------
+
+
+def public_urls(session) -> list[str]:
+    regs = instrument_id(session, ZAMBIA_REGS)
+    return [
+        "/en/",
+        "/en/countries/ZMB",
+        "/en/countries/PRY",
+        "/en/checklist",
+        "/en/checklist/EPR-01",
+        f"/en/instruments/{regs}",
+        "/en/methodology",
+    ]
+
+
+def test_every_page_has_one_h1_landmarks_labelled_tables_and_no_inline_code(client, demo_data):
+    for url in public_urls(demo_data):
+        html = html_of(client.get(url))
+        assert html.count("<h1") == 1, url
+        assert '<main id="main"' in html and "<header" in html and "<footer" in html, url
+        assert 'class="skip-link" href="#main"' in html, url
+        assert '<html lang="en"' in html, url
+        for table in re.findall(r"<table[^>]*>\s*<caption>|<table[^>]*>", html):
+            assert "<caption>" in table or "aria-label" in table, (url, table)
+        assert not re.search(r"\sstyle=", html), url
+        assert not re.search(r"<script(?![^>]*\ssrc=)", html), url
+        assert "http://" not in re.sub(r'href="http[^"]*"', "", html).replace(
+            "http://www.w3.org", ""
+        ), url
+
+
+# --- caching ---------------------------------------------------------------------------------------
+
+
+def test_a_repeat_visit_gets_304(client, demo_data):
+    for url in public_urls(demo_data):
+        first = client.get(url)
+        etag = first.headers["ETag"]
+        assert first.headers["Cache-Control"] == "no-cache"
+        again = client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304, url
+        assert again.data == b""
+        assert again.headers["ETag"] == etag
+
+
+def test_the_etag_depends_on_language_path_and_data(client, demo_data):
+    session = demo_data
+    zmb = client.get("/en/countries/ZMB").headers["ETag"]
+    rwa = client.get("/en/countries/RWA").headers["ETag"]
+    assert zmb != rwa
+    # An edit changes it.
+    regs = session.get(Instrument, instrument_id(session, ZAMBIA_REGS))
+    regs.status = InstrumentStatus.IN_FORCE
+    regs.version += 1
+    session.commit()
+    edited = client.get("/en/countries/ZMB", headers={"If-None-Match": zmb})
+    assert edited.status_code == 200
+    assert edited.headers["ETag"] != zmb
+    # So does a delete, which bumps no updated_at.
+    session.execute(sa.delete(CoverageLink).where(CoverageLink.instrument_id == regs.id))
+    session.commit()
+    after_delete = client.get(
+        "/en/countries/ZMB", headers={"If-None-Match": edited.headers["ETag"]}
+    )
+    assert after_delete.status_code == 200
+    assert after_delete.headers["ETag"] != edited.headers["ETag"]
+
+
+def test_404_and_redirects_carry_no_etag(client, demo_data):
+    assert "ETag" not in client.get("/en/countries/XYZ").headers
+    assert "ETag" not in client.get("/en/countries/zmb").headers
+
+
+# --- query counts ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def count_queries(engine):
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+def build_dataset(session, countries: int, provisions: int, instruments: int = 4) -> dict:
+    """A synthetic data set with bulk inserts: every country judges every provision."""
+
+    def insert_many(model, rows: list[dict]) -> list[int]:
+        if not rows:
+            return []
+        table = model.__table__
+        result = session.execute(
+            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        )
+        return [row[0] for row in result]
+
+    checklist = ChecklistVersion(code="S.1", title="Synthetic checklist", is_current=True)
+    session.add(checklist)
+    session.flush()
+    cat_codes = [f"C{i}" for i in range(min(9, provisions))]
+    cat_ids = insert_many(
+        Category,
+        [{"checklist_id": checklist.id, "code": c, "position": i} for i, c in enumerate(cat_codes)],
+    )
+    insert_many(
+        CategoryName,
+        [{"category_id": cid, "locale": "en", "name": f"Category {cid}"} for cid in cat_ids],
+    )
+    gems = list(GemIndicator)
+    prov_ids = insert_many(
+        Provision,
+        [
+            {
+                "checklist_id": checklist.id,
+                "category_id": cat_ids[i % len(cat_ids)],
+                "code": f"P-{i:03d}",
+                "level": Level.CORE if i % 2 else Level.RECOMMENDED,
+                "position": i,
+                "gem_indicator": gems[i] if i < len(gems) else None,
+            }
+            for i in range(provisions)
+        ],
+    )
+    insert_many(
+        ProvisionText,
+        [
+            {"provision_id": pid, "locale": "en", "title": f"Provision {pid}", "guidance": "G."}
+            for pid in prov_ids
+        ],
+    )
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    country_ids = insert_many(
+        Country,
+        [
+            {
+                "iso3": f"Q{letters[n // 26]}{letters[n % 26]}",
+                "iso2": f"{letters[n // 26]}{letters[n % 26]}",
+            }
+            for n in range(countries)
+        ],
+    )
+    statuses = [InstrumentStatus.IN_FORCE, InstrumentStatus.DRAFTING, InstrumentStatus.ADOPTED]
+    inst_rows = [
+        {
+            "country_id": cid,
+            "type": InstrumentType.REGULATION,
+            "title": f"Instrument {k} of {cid}",
+            "title_lang": "en",
+            "status": statuses[k % len(statuses)],
+            "year": 2000 + k,
+            "in_force_on": date(2020, 1, 1 + k),
+        }
+        for cid in country_ids
+        for k in range(instruments)
+    ]
+    inst_ids = insert_many(Instrument, inst_rows)
+    by_country = {
+        cid: inst_ids[i * instruments : (i + 1) * instruments] for i, cid in enumerate(country_ids)
+    }
+    insert_many(
+        InstrumentTitle,
+        [{"instrument_id": iid, "locale": "fr", "title": f"Instrument {iid}"} for iid in inst_ids],
+    )
+    insert_many(
+        InstrumentRelation,
+        [
+            {"instrument_id": ids[k], "target_id": ids[0], "kind": RelationKind.MADE_UNDER}
+            for ids in by_country.values()
+            for k in range(1, len(ids))
+        ],
+    )
+    cov_rows = [
+        {
+            "country_id": cid,
+            "provision_id": pid,
+            "applicable": j % 7 != 3,
+            "not_applicable_reason": None if j % 7 != 3 else "Not relevant here.",
+            "implementation": list(Implementation)[j % 4],
+            "evidence": f"Evidence {j}",
+            "is_example": j % 2 == 0,
+        }
+        for cid in country_ids
+        for j, pid in enumerate(prov_ids)
+    ]
+    cov_ids = insert_many(Coverage, cov_rows)
+    link_rows = []
+    for cov_id, row in zip(cov_ids, cov_rows, strict=True):
+        ids = by_country[row["country_id"]]
+        for k in range(1 + cov_id % 2):
+            link_rows.append(
+                {
+                    "coverage_id": cov_id,
+                    "instrument_id": ids[(cov_id + k) % len(ids)],
+                    "extent": Extent.FULL if (cov_id + k) % 3 == 0 else Extent.PARTIAL,
+                    "articles": f"Art. {k + 1}",
+                }
+            )
+    insert_many(CoverageLink, link_rows)
+    insert_many(
+        Milestone,
+        [
+            {
+                "country_id": cid,
+                "kind": MilestoneKind.VALIDATION_WORKSHOP,
+                "title": f"Milestone {m}",
+                "planned_on": date(2024, 1 + m, 1),
+                "status": MilestoneStatus.DONE if m % 2 else MilestoneStatus.PLANNED,
+            }
+            for cid in country_ids
+            for m in range(3)
+        ],
+    )
+    session.commit()
+    first = country_ids[0]
+    return {
+        "iso3": session.get(Country, first).iso3,
+        "instrument": by_country[first][0],
+        "code": "P-001",
+    }
+
+
+def wipe(session) -> None:
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        session.execute(table.delete())
+    session.commit()
+
+
+def page_query_counts(client, engine, keys: dict) -> dict[str, int]:
+    urls = {
+        "overview": "/en/",
+        "country": f"/en/countries/{keys['iso3']}",
+        "checklist": "/en/checklist",
+        "provision": f"/en/checklist/{keys['code']}",
+        "instrument": f"/en/instruments/{keys['instrument']}",
+        "methodology": "/en/methodology",
+    }
+    counts = {}
+    for name, url in urls.items():
+        with count_queries(engine) as statements:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[name] = len(statements)
+    with count_queries(engine) as statements:
+        etag = client.get(urls["country"]).headers["ETag"]
+        assert client.get(urls["country"], headers={"If-None-Match": etag}).status_code == 304
+    counts["country, then 304"] = len(statements)
+    return counts
+
+
+@pytest.mark.slow
+def test_query_count_per_page_does_not_grow_with_the_data(client, engine, session):
+    small = page_query_counts(client, engine, build_dataset(session, 2, 3, instruments=2))
+    wipe(session)
+    large = page_query_counts(client, engine, build_dataset(session, 30, 45, instruments=6))
+    assert large == small
+    assert max(small.values()) <= 25, small
+    # The 304 costs no more than the data version query (plus the transaction's BEGIN).
+    assert small["country, then 304"] - small["country"] <= 2
+
+
+def test_the_synthetic_pages_render_every_country_and_provision(client, session):
+    keys = build_dataset(session, 5, 12, instruments=3)
+    html = html_of(client.get("/en/checklist"))
+    assert html.count('<tr><th scope="row"><a href="/en/checklist/') == 12
+    html = html_of(client.get(f"/en/countries/{keys['iso3']}"))
+    assert html.count('href="/en/checklist/P-') == 12
+    assert "Not applicable" in html

@@ -733,7 +733,11 @@ class ChecklistReport:
     checklist: ChecklistInfo | None
     countries: tuple[CountryRef, ...]
     categories: tuple[ChecklistSection, ...]
-    has_example: bool
+    example_countries: frozenset[str]  # ISO3 codes of countries with example judgements
+
+    @property
+    def has_example(self) -> bool:
+        return bool(self.example_countries)
 
     @property
     def provisions(self) -> int:
@@ -746,21 +750,22 @@ def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> Checklis
     countries = session.exec(select(Country)).all()
     refs = sorted(((_country_ref(c, locale), c.id) for c in countries), key=lambda x: x[0].name)
     if checklist is None:
-        return ChecklistReport(None, tuple(r for r, _ in refs), (), False)
+        return ChecklistReport(None, tuple(r for r, _ in refs), (), frozenset())
     data = _scoring_data(session, checklist.id)
     categories = _category_names(session, checklist.id, locale)
     texts = _provision_texts(session, locale, checklist_id=checklist.id)
     by_code = {c.code: c for c in categories.values()}
     scores = {cid: scoring.compute(_inputs(data, cid)).provisions for _ref, cid in refs}
     sections: dict[str, list[ChecklistRow]] = {}
-    has_example = False
+    examples: set[str] = set()
     for index, (provision, category_code) in enumerate(data.provisions):
         cells = []
         for ref, cid in refs:
             score = scores[cid][index]
             cov = data.coverage.get((cid, provision.id))
             example = bool(cov and cov.is_example)
-            has_example = has_example or example
+            if example:
+                examples.add(ref.iso3)
             cells.append(
                 ChecklistCell(
                     country=ref,
@@ -779,7 +784,7 @@ def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> Checklis
         categories=tuple(
             ChecklistSection(by_code[code], tuple(rows)) for code, rows in sections.items()
         ),
-        has_example=has_example,
+        example_countries=frozenset(examples),
     )
 
 
