@@ -88,15 +88,16 @@ def pick_text(texts: Mapping[str, str], locale: str) -> Localized | None:
 
 
 def _instrument_title(original: str, original_lang: str, titles: Mapping[str, str], locale: str):
-    """An instrument's title in the reader's language when translated, else its original title.
-
-    The original is authoritative, so it is preferred over a translation into a third language.
+    """An instrument's title for the reader: a translation into their language, else the original
+    when it is in their language, else the English translation, else the original.
     """
     for candidate in (locale, _language(locale)):
         if titles.get(candidate):
             return Localized(titles[candidate], candidate, False)
     if _language(original_lang) == _language(locale):
         return Localized(original, original_lang, False)
+    if titles.get(DEFAULT_LOCALE):
+        return Localized(titles[DEFAULT_LOCALE], DEFAULT_LOCALE, True)
     return Localized(original, original_lang, True)
 
 
@@ -327,9 +328,9 @@ def _provision_info(provision: Provision, category_code: str, texts: dict, local
 def _instrument_titles(
     session: Session, locale: str, instrument_ids: Iterable[int] | None = None, country_id=None
 ) -> dict[int, dict[str, str]]:
-    """Translated titles per instrument id, for the reader's locale only (1 query)."""
+    """Translated titles per instrument id, in the reader's locale and English (1 query)."""
     query = select(InstrumentTitle.instrument_id, InstrumentTitle.locale, InstrumentTitle.title)
-    query = query.where(InstrumentTitle.locale.in_(locale_candidates(locale)[:2]))
+    query = query.where(InstrumentTitle.locale.in_(locale_candidates(locale)))
     if country_id is not None:
         query = query.join(Instrument, Instrument.id == InstrumentTitle.instrument_id).where(
             Instrument.country_id == country_id

@@ -1,0 +1,223 @@
+"""The read models behind the public pages (called directly, no request)."""
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from tracker import progress, reports
+from tracker.models import (
+    Country,
+    Extent,
+    GemIndicator,
+    Implementation,
+    Instrument,
+    InstrumentStatus,
+    MilestoneStatus,
+    Provision,
+)
+from tracker.reports import Localized, pick_text
+
+ZAMBIA_REGS = "Environmental Management (E-Waste Management) Regulations, 2024"
+
+
+# --- pure helpers ----------------------------------------------------------------------------------
+
+
+def test_pick_text_prefers_the_readers_locale_then_its_language_then_english():
+    texts = {"en": "Scope", "fr": "Champ", "pt_BR": "Escopo"}
+    assert pick_text(texts, "fr") == Localized("Champ", "fr", False)
+    assert pick_text(texts, "pt_BR") == Localized("Escopo", "pt_BR", False)
+    assert pick_text(texts, "fr_CA") == Localized("Champ", "fr", False)
+    assert pick_text(texts, "de") == Localized("Scope", "en", True)
+    assert pick_text({"es": "Alcance"}, "de") == Localized("Alcance", "es", True)
+    assert pick_text({}, "en") is None
+    assert str(pick_text(texts, "en")) == "Scope"
+
+
+@pytest.mark.parametrize(
+    "score, applicable, level",
+    [
+        (1.0, True, "full"),
+        (0.5, True, "partial"),
+        (0.0, True, "none"),
+        (1.0, False, "not_applicable"),
+    ],
+)
+def test_coverage_level(score, applicable, level):
+    assert reports.coverage_level(score, applicable) == level
+
+
+def test_overdue_means_planned_date_passed_and_not_done_or_cancelled():
+    today = date(2025, 6, 1)
+    past, future = date(2025, 5, 31), date(2025, 6, 2)
+    assert reports.is_overdue(past, MilestoneStatus.PLANNED, today)
+    assert reports.is_overdue(past, MilestoneStatus.DELAYED, today)
+    assert reports.is_overdue(past, MilestoneStatus.IN_PROGRESS, today)
+    assert not reports.is_overdue(past, MilestoneStatus.DONE, today)
+    assert not reports.is_overdue(past, MilestoneStatus.CANCELLED, today)
+    assert not reports.is_overdue(future, MilestoneStatus.PLANNED, today)
+    assert not reports.is_overdue(today, MilestoneStatus.PLANNED, today)
+    assert not reports.is_overdue(None, MilestoneStatus.PLANNED, today)
+
+
+def test_stage_is_the_furthest_lifecycle_status():
+    S = InstrumentStatus
+    assert progress.stage([]) is None
+    assert progress.stage([S.DRAFTING, S.VALIDATED, S.PLANNED]) is S.VALIDATED
+    assert progress.stage([S.ADOPTED, S.DRAFTING]) is S.ADOPTED
+    assert progress.stage([S.AMENDED, S.ADOPTED]) is S.IN_FORCE
+    assert progress.stage([S.REPEALED]) is None
+    assert progress.stage([S.REPEALED, S.PUBLIC_CONSULTATION]) is S.PUBLIC_CONSULTATION
+
+
+def test_methodology_report_is_the_documented_example():
+    report = reports.methodology_report()
+    assert report.weights == progress.WEIGHTS
+    assert report.example_result.overall.in_force == pytest.approx(0.4)
+    assert report.example_result.overall.with_drafts == pytest.approx(0.6)
+    assert InstrumentStatus.AMENDED in report.in_force_statuses
+    assert InstrumentStatus.REPEALED not in report.with_drafts_statuses
+
+
+# --- with the demo data ---------------------------------------------------------------------------
+
+
+def ids(session) -> dict[str, int]:
+    return dict(session.exec(select(Country.iso3, Country.id)).all())
+
+
+def test_overview_report_uses_the_scoring_module(demo_data):
+    session = demo_data
+    report = reports.overview_report(session)
+    expected = reports.progress_by_country(session)
+    by_iso3 = {row.country.iso3: row for row in report.countries}
+    assert [row.country.name for row in report.countries] == ["Paraguay", "Rwanda", "Zambia"]
+    for iso3, cid in ids(session).items():
+        assert by_iso3[iso3].figures == expected[cid].overall
+    zambia = by_iso3["ZMB"]
+    assert zambia.stage is InstrumentStatus.IN_FORCE
+    assert (zambia.milestones_done, zambia.milestones_planned) == (4, 4)
+    assert zambia.instruments == 11
+    assert zambia.has_example and report.has_example
+    assert zambia.last_update is not None
+
+
+def test_country_report(demo_data):
+    session = demo_data
+    report = reports.country_report(session, "ZMB", "en", today=date(2025, 1, 1))
+    expected = reports.progress_by_country(session)[ids(session)["ZMB"]]
+    assert report.country.name == "Zambia"
+    assert report.overall == expected.overall
+    assert {s.category.code: s.figures for s in report.categories} == expected.categories
+    assert sum(len(s.rows) for s in report.categories) == 39
+    assert report.gem[GemIndicator.EPR] is expected.gem[GemIndicator.EPR]
+    rows = {r.provision.code: r for s in report.categories for r in s.rows}
+    epr = rows["EPR-01"]
+    assert epr.in_force == "full" and epr.is_example and epr.judged
+    assert epr.implementation is Implementation.INITIATED
+    assert [(link.extent, link.articles) for link in epr.links] == [
+        (Extent.PARTIAL, "s. 58(1)"),
+        (Extent.FULL, None),
+    ]
+    assert not rows["SCOPE-02"].judged and rows["SCOPE-02"].in_force == "none"
+    titles = [i.title.text for i in report.instruments]
+    assert ZAMBIA_REGS in titles
+    regs = next(i for i in report.instruments if i.title.text == ZAMBIA_REGS)
+    assert regs.status is InstrumentStatus.ADOPTED and regs.provisions == 7
+    assert report.milestones_done == 4
+    assert report.has_example
+
+
+def test_country_report_marks_overdue_milestones_against_today(demo_data):
+    session = demo_data
+    report = reports.country_report(session, "PRY", "en", today=date(2026, 1, 1))
+    overdue = [m for m in report.milestones if m.is_overdue]
+    assert [m.planned_on for m in overdue] == [date(2025, 12, 31)]
+    earlier = reports.country_report(session, "PRY", "en", today=date(2025, 12, 31))
+    assert not any(m.is_overdue for m in earlier.milestones)
+
+
+def test_unknown_things_are_none(demo_data):
+    session = demo_data
+    assert reports.country_report(session, "XYZ") is None
+    assert reports.provision_report(session, "NOPE-01") is None
+    assert reports.instrument_report(session, 987654) is None
+
+
+def test_reports_pick_texts_in_the_readers_locale_with_english_fallback(demo_data):
+    session = demo_data
+    french = reports.country_report(session, "ZMB", "fr")
+    row = french.categories[0].rows[0]
+    assert row.provision.title.locale == "fr" and not row.provision.title.is_fallback
+    assert french.country.name == "Zambie"
+    # No German checklist: English, flagged as a fallback.
+    german = reports.checklist_report(session, "de")
+    title = german.categories[0].rows[0].provision.title
+    assert title == Localized("Binding legal basis and objectives", "en", True)
+    assert german.categories[0].category.name.is_fallback
+    # Instrument titles: the original stays, flagged when not in the reader's language.
+    law = "Ley N° 42/90"
+    spanish = {
+        i.original_title: i.title for i in reports.country_report(session, "PRY", "es").instruments
+    }
+    assert spanish[law] == Localized(law, "es", False)
+    english = {
+        i.original_title: i.title for i in reports.country_report(session, "PRY", "en").instruments
+    }
+    assert english[law] == Localized("Law No. 42/90", "en", False)
+    german = {
+        i.original_title: i.title for i in reports.country_report(session, "PRY", "de").instruments
+    }
+    assert german[law] == Localized("Law No. 42/90", "en", True)
+
+
+def test_checklist_report(demo_data):
+    session = demo_data
+    report = reports.checklist_report(session)
+    assert report.provisions == 39
+    assert [c.name for c in report.countries] == ["Paraguay", "Rwanda", "Zambia"]
+    rows = {r.provision.code: r for s in report.categories for r in s.rows}
+    zambia = rows["EPR-01"].cells[2]
+    assert zambia.country.iso3 == "ZMB" and zambia.in_force == "full" and zambia.is_example
+    assert report.example_countries == {"PRY", "RWA", "ZMB"}
+
+
+def test_provision_report(demo_data):
+    session = demo_data
+    report = reports.provision_report(session, "EPR-01")
+    assert report.provision.code == "EPR-01"
+    assert report.category.code == "EPR"
+    assert report.provision.guidance is not None
+    zambia = next(r.row for r in report.countries if r.country.iso3 == "ZMB")
+    country = reports.country_report(session, "ZMB")
+    same = next(r for s in country.categories for r in s.rows if r.provision.code == "EPR-01")
+    assert zambia.score == same.score
+    assert zambia.links == same.links
+
+
+def test_instrument_report(demo_data):
+    session = demo_data
+    regs = session.exec(select(Instrument).where(Instrument.title == ZAMBIA_REGS)).one()
+    report = reports.instrument_report(session, regs.id)
+    assert report.country.iso3 == "ZMB"
+    assert report.instrument.title.text == ZAMBIA_REGS
+    codes = [p.provision.code for p in report.provisions]
+    assert codes[0] == "SCOPE-01" and "ENF-02" in codes and len(codes) == 7
+    assert report.has_example
+    act = session.exec(
+        select(Instrument).where(Instrument.title == "Environmental Management Act, 2011")
+    ).one()
+    parent = reports.instrument_report(session, act.id)
+    incoming = [r for r in parent.relations if not r.outgoing]
+    assert len(incoming) == 2 and all(r.kind.value == "made_under" for r in incoming)
+
+
+def test_retired_provisions_are_left_out(demo_data):
+    session = demo_data
+    provision = session.exec(select(Provision).where(Provision.code == "SCOPE-02")).one()
+    provision.retired = True
+    session.commit()
+    report = reports.checklist_report(session)
+    assert report.provisions == 38
+    assert "SCOPE-02" not in {r.provision.code for s in report.categories for r in s.rows}
