@@ -234,7 +234,7 @@ def parse_cell(column: Column, raw: str) -> Any:
     if raw == "":
         if column.required:
             raise ValueError(_("A value is required."))
-        return None
+        return [] if column.type in ("links", "idlist") else None
     kind = column.type
     if kind == "string":
         if looks_like_formula(raw):

@@ -11,9 +11,9 @@ def init_app(app: Flask) -> None:
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 
-    from . import api, auth, exports, manage, public
+    from . import api, auth, exports, imports, manage, public
 
-    for module in (public, auth, manage, exports, api):
+    for module in (public, auth, manage, exports, api, imports):
         app.register_blueprint(module.bp)
 
     auth.init_app(app)

@@ -1,0 +1,362 @@
+"""CSV import: dry run, stateless confirmation, round trips, bad files and permissions."""
+
+import io
+import re
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from tracker import changes
+from tracker.models import (
+    ChangeRecord,
+    Country,
+    Coverage,
+    Instrument,
+    InstrumentRelation,
+    Milestone,
+    Role,
+    User,
+)
+
+URL = "/en/manage/import"
+CONFIRM = "/en/manage/import/confirm"
+
+
+@pytest.fixture
+def people(demo_data, password_hash):
+    countries = {c.iso3: c for c in demo_data.exec(select(Country)).all()}
+    users = {}
+    for key, email, role, country in (
+        ("admin", "admin@example.org", Role.ADMIN, None),
+        ("zmb", "editor.zmb@example.org", Role.EDITOR, countries["ZMB"]),
+        ("rwa", "editor.rwa@example.org", Role.EDITOR, countries["RWA"]),
+    ):
+        users[key] = User(
+            email=email,
+            password_hash=password_hash,
+            role=role,
+            country_id=country.id if country else None,
+        )
+        demo_data.add(users[key])
+    demo_data.commit()
+    return {**users, "countries": countries}
+
+
+@pytest.fixture
+def editor(client, people, sign_in):
+    sign_in(people["zmb"])
+    return client
+
+
+def export(client, name, country="ZMB") -> bytes:
+    response = client.get(f"/exports/{name}.csv?country={country}")
+    assert response.status_code == 200
+    return response.data
+
+
+def preview(client, name, data: bytes, country="ZMB", filename="upload.csv"):
+    return client.post(
+        URL,
+        data={"kind": name, "country": country, "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def token_of(response) -> str:
+    match = re.search(
+        r'name="token" type="hidden" value="([^"]+)"', response.get_data(as_text=True)
+    )
+    if match is None:
+        match = re.search(
+            r'id="token" name="token" type="hidden" value="([^"]+)"',
+            response.get_data(as_text=True),
+        )
+    assert match, "the preview offers no confirmation"
+    return match.group(1)
+
+
+def confirm(client, response):
+    return client.post(CONFIRM, data={"token": token_of(response)})
+
+
+def history(session) -> int:
+    session.rollback()  # a new read transaction sees what the app committed
+    return len(session.exec(select(ChangeRecord)).all())
+
+
+def replace_cell(data: bytes, line: int, column: str, value: str) -> bytes:
+    import csv
+
+    rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    index = rows[0].index(column)
+    rows[line - 1][index] = value
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+# --- round trips ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["coverage", "instruments", "milestones"])
+def test_export_import_export_gives_identical_files(editor, session, name):
+    before = export(editor, name)
+    records = history(session)
+    response = preview(editor, name, before)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "0 to create, 0 to change" in html
+    assert "0 refused" in html
+    done = confirm(editor, response)
+    assert done.status_code == 303
+    assert history(session) == records
+    assert export(editor, name) == before
+
+
+def test_round_trip_with_a_bom_and_tricky_text(editor, session, people, make_milestone):
+    zmb = people["countries"]["ZMB"]
+    make_milestone(zmb, title="=1+1", notes="'=already quoted\r\nsecond line; 100%", place="-x")
+    before = export(editor, "milestones") + b""
+    with_bom = editor.get("/exports/milestones.csv?country=ZMB&bom=1").data
+    records = history(session)
+    response = preview(editor, "milestones", with_bom)
+    assert response.status_code == 200
+    assert confirm(editor, response).status_code == 303
+    assert history(session) == records
+    assert export(editor, "milestones") == before
+
+
+def test_dry_run_writes_nothing_and_confirm_writes_with_history(editor, session, people):
+    data = export(editor, "milestones")
+    edited = replace_cell(data, 2, "title", "Renamed milestone")
+    edited = (
+        edited + b",ZMB,launch,New launch,2027-01-15,,Lusaka,planned,https://example.org/x,,\r\n"
+    )
+    records = history(session)
+    response = preview(editor, "milestones", edited)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "1 to create, 1 to change" in html
+    assert "<code>title</code>" in html
+    assert history(session) == records  # the dry run wrote nothing
+    session.rollback()  # end the read transaction: see the app's commits
+    assert session.exec(select(Milestone).where(Milestone.title == "New launch")).first() is None
+
+    assert confirm(editor, response).status_code == 303
+    session.rollback()  # end the read transaction: see the app's commits
+    renamed = session.exec(select(Milestone).where(Milestone.title == "Renamed milestone")).one()
+    assert renamed.version == 2
+    created = session.exec(select(Milestone).where(Milestone.title == "New launch")).one()
+    assert created.planned_on == date(2027, 1, 15)
+    new = session.exec(select(ChangeRecord).where(ChangeRecord.id > records)).all()
+    assert {(r.action.value, r.entity, r.actor) for r in new} == {
+        ("update", "milestone", "editor.zmb@example.org"),
+        ("create", "milestone", "editor.zmb@example.org"),
+    }
+    # the export now shows the change, and importing that export changes nothing more
+    again = export(editor, "milestones")
+    assert b"Renamed milestone" in again
+    assert "0 to create, 0 to change" in preview(editor, "milestones", again).get_data(as_text=True)
+
+
+def test_coverage_import_creates_and_changes_judgements(editor, session, people):
+    zmb = people["countries"]["ZMB"]
+    data = export(editor, "coverage")
+    lines = data.decode().split("\r\n")
+    unjudged = next(i for i, line in enumerate(lines) if ",,,,none,none,,,," in line) + 1
+    judged = next(i for i, line in enumerate(lines) if ",true," in line) + 1
+    instrument = session.exec(select(Instrument).where(Instrument.country_id == zmb.id)).first()
+    edited = replace_cell(data, unjudged, "applicable", "true")
+    edited = replace_cell(edited, unjudged, "implementation", "operational")
+    edited = replace_cell(edited, unjudged, "instruments", f"{instrument.id}:full:s. 1%3B s. 2")
+    edited = replace_cell(edited, judged, "evidence", "New evidence")
+    response = preview(editor, "coverage", edited)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "1 to create, 1 to change" in response.get_data(as_text=True)
+    assert confirm(editor, response).status_code == 303
+    after = export(editor, "coverage").decode().split("\r\n")
+    assert (
+        f"operational,full,full,{instrument.id}:full:s. 1%3B s. 2,,false,1" in after[unjudged - 1]
+    )
+    assert after[judged - 1].endswith("New evidence,false,2")
+    session.rollback()  # end the read transaction: see the app's commits
+    assert session.exec(select(Coverage).where(Coverage.is_example == False)).all()  # noqa: E712
+
+
+def test_instrument_import_creates_with_relations_and_english_title(editor, session, people):
+    zmb = people["countries"]["ZMB"]
+    parent = session.exec(select(Instrument).where(Instrument.country_id == zmb.id)).first()
+    data = export(editor, "instruments")
+    data += (
+        f",ZMB,guideline,Directives sur les DEEE,fr,E-waste guidelines,,,drafting,2026,,,,,,,,,"
+        f"https://example.org/g,,{parent.id},,,\r\n"
+    ).encode()
+    response = preview(editor, "instruments", data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert confirm(editor, response).status_code == 303
+    session.rollback()  # end the read transaction: see the app's commits
+    created = session.exec(
+        select(Instrument).where(Instrument.title == "Directives sur les DEEE")
+    ).one()
+    assert [t.title for t in created.titles] == ["E-waste guidelines"]
+    relation = session.exec(
+        select(InstrumentRelation).where(InstrumentRelation.instrument_id == created.id)
+    ).one()
+    assert relation.target_id == parent.id
+    again = export(editor, "instruments")
+    assert "0 to create, 0 to change" in preview(editor, "instruments", again).get_data(
+        as_text=True
+    )
+
+
+# --- refusals --------------------------------------------------------------------------------------
+
+
+def test_a_stale_row_is_refused(editor, session, people):
+    data = export(editor, "milestones")
+    milestone = session.exec(
+        select(Milestone).where(Milestone.country_id == people["countries"]["ZMB"].id)
+    ).first()
+    changes.update(
+        session,
+        milestone,
+        changes.Actor("someone@example.org"),
+        {"place": "Ndola"},
+        expected_version=milestone.version,
+    )
+    edited = replace_cell(data, 2, "title", "Mine")
+    response = preview(editor, "milestones", edited)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "changed after the file was exported" in html
+    assert "Confirm the import" not in html
+
+
+def test_confirming_twice_applies_once(editor, session):
+    data = export(editor, "milestones") + b",ZMB,launch,Once,,,,planned,,,\r\n"
+    response = preview(editor, "milestones", data)
+    assert confirm(editor, response).status_code == 303
+    second = confirm(editor, response)
+    assert second.status_code == 409
+    assert "changed since your preview" in second.get_data(as_text=True)
+    assert len(session.exec(select(Milestone).where(Milestone.title == "Once")).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("country_iso3", "XXX", "Unknown country code XXX"),
+        ("country_iso3", "RWA", "This row is for RWA"),
+        ("provision_code", "NOPE-99", "Unknown provision code NOPE-99"),
+        ("evidence", "=HYPERLINK(&quot;http://x&quot;)", None),
+        ("evidence", "=1+1", "could run it as a formula"),
+        ("evidence", "+x", "could run it as a formula"),
+        ("evidence", "-x", "could run it as a formula"),
+        ("evidence", "@x", "could run it as a formula"),
+        ("evidence", "\tx", "could run it as a formula"),
+        ("applicable", "maybe", "is not true or false"),
+        ("instruments", "99999:full", "99999 is not an instrument of ZMB"),
+        ("checklist_version", "1999.1", "Only the current checklist"),
+    ],
+)
+def test_bad_rows_are_refused_with_line_and_column(editor, session, column, value, message):
+    data = export(editor, "coverage")
+    line = next(i for i, text in enumerate(data.decode().split("\r\n"), 1) if ",true," in text)
+    edited = replace_cell(data, line, column, value)
+    records = history(session)
+    response = preview(editor, "coverage", edited)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f"Line {line}" in html and f"<code>{column}</code>" in html
+    if message:
+        assert message in html
+    assert "Confirm the import" not in html
+    assert history(session) == records
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("country_iso3,título\r\nZMB,x\r\n".encode("latin-1"), "not UTF-8"),
+        ("a,b\r\n".encode("utf-16"), "UTF-16"),
+        (b"country_iso3,\x00provision_code\r\n", "NUL bytes"),
+        (b"", "Choose a CSV file"),
+        (b"\r\n", "The file is empty"),
+        (b"country_iso3,provision_code\r\nZMB,SCOPE-01\r\n", "missing columns: checklist_version"),
+    ],
+)
+def test_bad_files_get_a_clear_message(editor, data, message):
+    response = preview(editor, "coverage", data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_extra_columns_and_header_only(editor):
+    data = export(editor, "milestones")
+    header = data.split(b"\r\n")[0]
+    response = preview(editor, "milestones", header + b",comment\r\n")
+    assert response.status_code == 422
+    assert "unknown columns: comment" in response.get_data(as_text=True)
+    response = preview(editor, "milestones", header + b"\r\n")
+    assert response.status_code == 422
+    assert "header row but no data rows" in response.get_data(as_text=True)
+    response = preview(editor, "coverage", data)  # a milestones file as coverage
+    assert response.status_code == 422
+    assert "does not match the coverage.csv format" in response.get_data(as_text=True)
+
+
+def test_a_50_mb_upload_gets_a_friendly_413(editor):
+    boundary = "----tracker"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\ncoverage\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    body = head + b"x" * (50 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+    # raw bytes: the test client keeps them in memory instead of a temporary file
+    response = editor.post(URL, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "Upload too large" in html or "larger than" in html
+    assert "<html" in html
+
+
+def test_a_tampered_token_is_refused(editor):
+    response = editor.post(CONFIRM, data={"token": "not-a-token"})
+    assert response.status_code == 400
+    assert "could not be verified" in response.get_data(as_text=True)
+
+
+# --- permissions -----------------------------------------------------------------------------------
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, demo_data):
+    response = client.get(URL)
+    assert response.status_code in (302, 303)
+    assert "/en/login" in response.headers["Location"]
+
+
+def test_editors_import_only_their_own_country(client, people, sign_in):
+    sign_in(people["rwa"])
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert '<option value="RWA">' in page.get_data(as_text=True)
+    assert '<option value="ZMB">' not in page.get_data(as_text=True)
+    response = preview(client, "coverage", export(client, "coverage", "ZMB"), country="ZMB")
+    assert response.status_code == 403
+
+
+def test_a_token_is_bound_to_its_user(client, people, sign_in):
+    sign_in(people["admin"])
+    response = preview(client, "milestones", export(client, "milestones"))
+    token = token_of(response)
+    sign_in(people["zmb"])
+    answer = client.post(CONFIRM, data={"token": token})
+    assert answer.status_code == 400
+
+
+def test_admins_import_any_country(client, people, sign_in):
+    sign_in(people["admin"])
+    response = preview(client, "milestones", export(client, "milestones", "PRY"), country="PRY")
+    assert response.status_code == 200
