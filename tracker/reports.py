@@ -249,7 +249,7 @@ def progress_inputs(
 
 
 def progress_by_country(session: Session, country_ids: list[int] | None = None) -> dict:
-    """``tracker.progress.Progress`` per country id for the current checklist (5 queries)."""
+    """``tracker.progress.Progress`` per country id for the current checklist (4 or 5 queries)."""
     checklist = current_checklist(session)
     if checklist is None:
         return {}
@@ -390,7 +390,7 @@ class OverviewReport:
 
 
 def overview_report(session: Session, locale: str = DEFAULT_LOCALE) -> OverviewReport:
-    """Every country with its progress, stage, milestones and last update (6 queries)."""
+    """Every country with its progress, stage, milestones and last update (7 queries)."""
     checklist = current_checklist(session)
     countries = session.exec(select(Country)).all()
     data = _scoring_data(session, checklist.id) if checklist else _ScoringData([], {}, {})
@@ -594,7 +594,7 @@ class CountryReport:
 def country_report(
     session: Session, iso3: str, locale: str = DEFAULT_LOCALE, today: date | None = None
 ) -> CountryReport | None:
-    """Everything the country page shows, or None for an unknown country (9 queries)."""
+    """Everything the country page shows, or None for an unknown country (10 queries)."""
     today = today or date.today()
     country = session.exec(select(Country).where(Country.iso3 == iso3)).first()
     if country is None:
@@ -931,7 +931,7 @@ class InstrumentReport:
 def instrument_report(
     session: Session, instrument_id: int, locale: str = DEFAULT_LOCALE
 ) -> InstrumentReport | None:
-    """One instrument, its relations and the provisions it covers, or None (9 queries)."""
+    """One instrument, its relations and the provisions it covers, or None (7 queries)."""
     found = session.exec(
         select(Instrument, Country)
         .join(Country, Country.id == Instrument.country_id)
