@@ -60,6 +60,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def plain(value: Any) -> Any:
+    """A value as history stores it (enum codes, ISO dates)."""
+    return _plain(value)
+
+
 def snapshot(obj: SQLModel) -> dict:
     """The record's column values as JSON-safe plain data, plus its owned children."""
     data = {

@@ -380,7 +380,7 @@ class CoverageRowForm(SubForm):
         default="yes",
     )
     not_applicable_reason = TextAreaField(
-        _l("Why it does not apply"), validators=[Optional(), max_length(NOTE_TEXT)]
+        _l("Why it does not apply"), validators=[max_length(NOTE_TEXT)]
     )
     implementation = CodeField(_l("Implementation"), enum=Implementation)
     evidence = TextAreaField(_l("Evidence"), validators=[Optional(), max_length(NOTE_TEXT)])
@@ -440,9 +440,7 @@ class UserCreateForm(_UserRoleMixin, BaseForm):
         ],
     )
     role = CodeField(_l("Role"), enum=Role)
-    country = SelectField(
-        _l("Country (for editors)"), choices=[], validate_choice=False, validators=[Optional()]
-    )
+    country = SelectField(_l("Country (for editors)"), choices=[], validate_choice=False)
     password = PasswordField(
         _l("Initial password"),
         description=_l("At least 12 characters. Give it to the person by a safe channel."),
@@ -452,9 +450,7 @@ class UserCreateForm(_UserRoleMixin, BaseForm):
 
 class UserEditForm(_UserRoleMixin, BaseForm):
     role = CodeField(_l("Role"), enum=Role)
-    country = SelectField(
-        _l("Country (for editors)"), choices=[], validate_choice=False, validators=[Optional()]
-    )
+    country = SelectField(_l("Country (for editors)"), choices=[], validate_choice=False)
     is_active = BooleanField(_l("Account active (may sign in)"))
     version = HiddenField()
 

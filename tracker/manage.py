@@ -125,13 +125,25 @@ def _label(form, name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _conflict_rows(form, original: dict | None, current: dict) -> list[tuple[str, str, str]]:
-    """What someone else changed since the form's version: (label, then, now)."""
-    if not original:
-        return []
+def _conflict_rows(form, original: dict | None, current: dict, submitted) -> list:
+    """What is stored now against what the person entered: (label, now, yours).
+
+    The fields listed are those someone else changed since the form's version when history
+    knows that version, else those where the stored value differs from the input.
+    """
+    yours = (
+        {name: changes.plain(value) for name, value in submitted.items()}
+        if isinstance(submitted, dict)
+        else {}
+    )
+    if original:
+        names = [name for name, _old, _new in changes.diff(original, current)]
+    else:
+        names = [name for name, value in yours.items() if current.get(name) != value]
     return [
-        (_label(form, name), display(old), display(new))
-        for name, old, new in changes.diff(original, current)
+        (_label(form, name), display(current.get(name)), display(yours.get(name)))
+        for name in names
+        if name != "password_hash"
     ]
 
 
@@ -160,17 +172,12 @@ def _edit(
     if not form.validate() or (check is not None and not check()):
         return render_template("manage/form.html", form=form, **template_args), 422
     loaded = form.version_value()
+    submitted = values() if values else form.model_values(form.MODEL_FIELDS)
     try:
-        changed = changes.update(
-            dbs,
-            obj,
-            current_user.actor,
-            values() if values else form.model_values(form.MODEL_FIELDS),
-            expected_version=loaded,
-        )
+        changed = changes.update(dbs, obj, current_user.actor, submitted, expected_version=loaded)
     except changes.StaleVersion as exc:
         original = changes.state_at_version(dbs, exc.record, loaded) if loaded else None
-        conflict = _conflict_rows(form, original, exc.current)
+        conflict = _conflict_rows(form, original, exc.current, submitted)
         form.version.data = str(exc.record.version)
         form.form_errors.append(
             _(

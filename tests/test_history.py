@@ -1,0 +1,146 @@
+"""History: every write leaves a change record; the history page shows diffs; admins restore."""
+
+from sqlmodel import Session, select
+
+from tracker import changes
+from tracker.models import ChangeAction, ChangeRecord, Instrument, InstrumentStatus, Milestone
+
+NEW = "/en/manage/countries/ZMB/instruments/new"
+DATA = {
+    "title": "Environmental Management Act",
+    "title_lang": "en",
+    "type": "act",
+    "status": "drafting",
+    "year": "2011",
+}
+
+
+def _records(engine):
+    with Session(engine) as s:
+        return s.exec(select(ChangeRecord).order_by(ChangeRecord.id)).all()
+
+
+def test_each_write_records_who_what_and_before_after(client, sign_in, staff, engine):
+    sign_in(staff.editor_zmb)
+    client.post(NEW, data=DATA)
+    client.post("/en/manage/instruments/1/edit", data={**DATA, "status": "adopted", "version": "1"})
+    client.post(
+        "/en/manage/countries/ZMB/milestones/new",
+        data={"title": "Inception", "kind": "inception", "status": "done"},
+    )
+    client.post("/en/manage/milestones/1/delete", data={"version": "1"})
+    records = _records(engine)
+    assert [(r.entity, r.action) for r in records] == [
+        ("instrument", ChangeAction.CREATE),
+        ("instrument", ChangeAction.UPDATE),
+        ("milestone", ChangeAction.CREATE),
+        ("milestone", ChangeAction.DELETE),
+    ]
+    assert all(r.actor == "editor.zmb@example.org" for r in records)
+    assert all(r.user_id == staff.editor_zmb.id and r.country_id == staff.zmb.id for r in records)
+    update = records[1]
+    assert (update.before["status"], update.after["status"]) == ("drafting", "adopted")
+
+
+def test_admin_writes_are_recorded_too(client, sign_in, staff, engine, make_checklist):
+    make_checklist(n=1)
+    sign_in(staff.admin)
+    client.post("/en/manage/countries/new", data={"iso3": "MWI", "iso2": "MW", "languages": "en"})
+    client.post(
+        "/en/manage/users/new",
+        data={"email": "x@example.org", "role": "admin", "password": "long enough password"},
+    )
+    client.post("/en/manage/checklist/provisions/1/retire", data={"version": "1"})
+    entities = [(r.entity, r.action.value) for r in _records(engine)]
+    assert entities == [("country", "create"), ("user_account", "create"), ("provision", "update")]
+
+
+def test_history_page_shows_a_field_by_field_diff(client, sign_in, staff):
+    sign_in(staff.editor_zmb)
+    client.post(NEW, data=DATA)
+    client.post(
+        "/en/manage/instruments/1/edit",
+        data={**DATA, "status": "adopted", "title": "EMA № 12 of 2011", "version": "1"},
+    )
+    page = client.get("/en/manage/history").text
+    assert "2 changes" in page
+    assert "Changed" in page and "Created" in page
+    assert '<th scope="row">Status</th>' in page
+    assert "drafting" in page and "adopted" in page
+    assert "EMA № 12 of 2011" in page
+
+
+def test_history_filters_and_pages(client, sign_in, staff, session, make_instrument):
+    rwa_inst = make_instrument(staff.rwa, title="Rwanda instrument")
+    actor = changes.Actor("someone@example.org")
+    for i in range(30):
+        changes.update(session, rwa_inst, actor, {"year": 1990 + i}, expected_version=None)
+    zmb_inst = make_instrument(staff.zmb, title="Zambia instrument")
+    changes.update(
+        session, zmb_inst, changes.Actor("other@example.org"), {"year": 2001}, expected_version=None
+    )
+    sign_in(staff.admin)
+    page = client.get("/en/manage/history").text
+    assert "31 changes" in page and "Page 1 of 2" in page
+    assert "Older changes" in page
+    page2 = client.get("/en/manage/history?page=2").text
+    assert "Newer changes" in page2
+
+    assert "1 change" in client.get("/en/manage/history?country=ZMB").text
+    assert "30 changes" in client.get("/en/manage/history?country=RWA").text
+    assert "1 change" in client.get("/en/manage/history?person=other@example.org").text
+    page = client.get(f"/en/manage/history?entity=instrument&record={zmb_inst.id}").text
+    assert "1 change" in page and "Zambia instrument" in page
+    assert client.get("/en/manage/history?record=abc").status_code == 200
+
+
+def test_admin_restores_a_deleted_record(client, sign_in, staff, engine):
+    sign_in(staff.editor_zmb)
+    client.post(NEW, data={**DATA, "title": "Règlement sur les DEEE", "in_force_on": "2020-01-01"})
+    client.post("/en/manage/instruments/1/delete", data={"version": "1"})
+    deletion = _records(engine)[-1]
+    assert deletion.action is ChangeAction.DELETE
+
+    assert client.get(f"/en/manage/history/{deletion.id}/restore").status_code == 403
+    sign_in(staff.admin)
+    assert "Restore this record" in client.get("/en/manage/history").text
+    page = client.get(f"/en/manage/history/{deletion.id}/restore").text
+    assert "Restore this record?" in page and "Règlement sur les DEEE" in page
+    response = client.post(f"/en/manage/history/{deletion.id}/restore")
+    assert response.status_code == 303
+    with Session(engine) as s:
+        inst = s.get(Instrument, 1)
+        assert inst.title == "Règlement sur les DEEE" and inst.version == 2
+        assert inst.status is InstrumentStatus.DRAFTING and inst.in_force_on.year == 2020
+    assert _records(engine)[-1].action is ChangeAction.RESTORE
+    # Restoring twice is refused.
+    assert client.post(f"/en/manage/history/{deletion.id}/restore").status_code == 409
+    # Only deletions can be restored.
+    creation = _records(engine)[0]
+    assert client.get(f"/en/manage/history/{creation.id}/restore").status_code == 404
+
+
+def test_a_conflict_lists_exactly_what_changed_since_the_form_was_loaded(
+    client, sign_in, staff, engine
+):
+    sign_in(staff.editor_zmb)
+    client.post(
+        "/en/manage/countries/ZMB/milestones/new",
+        data={"title": "Inception", "kind": "inception", "status": "planned"},
+    )
+    with Session(engine) as other:
+        changes.update(
+            other,
+            other.get(Milestone, 1),
+            changes.Actor("b@example.org"),
+            {"place": "Lusaka"},
+            expected_version=1,
+        )
+    response = client.post(
+        "/en/manage/milestones/1/edit",
+        data={"title": "Inception mission", "kind": "inception", "status": "done", "version": "1"},
+    )
+    assert response.status_code == 409
+    conflict = response.text.split('id="conflict-title"')[1].split("</table>")[0]
+    assert "Place" in conflict and "Lusaka" in conflict
+    assert "Title" not in conflict  # only the other person's change is listed
