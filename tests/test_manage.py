@@ -250,6 +250,7 @@ def checklist_world(editor, session, make_checklist, make_instrument):
 def _checklist_data(client) -> dict:
     """What the browser would send back unchanged: every field's current value."""
     import re
+    from html import unescape
 
     page = client.get("/en/manage/countries/ZMB").text
     data = {}
@@ -262,7 +263,7 @@ def _checklist_data(client) -> dict:
         data[name] = chosen.group(1) if chosen else ""
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
         data[name] = body.strip("\r\n")
-    return data
+    return {name: unescape(value) for name, value in data.items()}
 
 
 def test_the_whole_checklist_saves_at_once(client, checklist_world, session):
@@ -503,3 +504,16 @@ def test_admin_edits_the_checklist(client, sign_in, staff, session, make_checkli
     assert response.status_code == 303
     session.rollback()
     assert session.get(Provision, p1.id).gem_indicator.value == "epr"
+
+
+def test_saving_the_demo_checklist_unchanged_writes_nothing(
+    client, demo_data, session, sign_in, password_hash
+):
+    admin = User(email="a@example.org", password_hash=password_hash, role=Role.ADMIN)
+    session.add(admin)
+    session.commit()
+    sign_in(admin)
+    response = client.post("/en/manage/countries/ZMB", data=_checklist_data(client))
+    assert response.status_code == 303
+    session.rollback()
+    assert session.exec(select(ChangeRecord)).all() == []
