@@ -203,7 +203,9 @@ def update(
             setattr(obj, name, value)
     after = snapshot(obj)
     if after == before:
-        session.rollback()
+        if commit:
+            session.rollback()  # drop no-op child rewrites (a link removed and re-added)
+        # In a batch, a rollback would throw away the batch's earlier changes: leave them be.
         return False
     _claim_version(session, obj, expected_version)
     if hasattr(obj, "updated_at"):
