@@ -219,7 +219,7 @@ def test_instrument_page_shows_the_provisions_it_covers_and_relations(client, de
     session = demo_data
     regs = instrument_id(session, ZAMBIA_REGS)
     html = html_of(client.get(f"/en/instruments/{regs}"))
-    assert f"<h1>{ZAMBIA_REGS}</h1>" in html
+    assert f"<h1 lang=\"en\" dir=\"auto\">{ZAMBIA_REGS}</h1>" in html
     assert "Zambia" in html and "Adopted" in html
     assert 'href="/en/checklist/SCOPE-01"' in html and 'href="/en/checklist/ESM-03"' in html
     assert "licence valid 3 years" in html

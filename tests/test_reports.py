@@ -16,7 +16,7 @@ from tracker.models import (
     MilestoneStatus,
     Provision,
 )
-from tracker.reports import Localized, pick_text
+from tracker.reports import InstrumentName, Localized, pick_text
 
 ZAMBIA_REGS = "Environmental Management (E-Waste Management) Regulations, 2024"
 
@@ -156,20 +156,23 @@ def test_reports_pick_texts_in_the_readers_locale_with_english_fallback(demo_dat
     title = german.categories[0].rows[0].provision.title
     assert title == Localized("Binding legal basis and objectives", "en", True)
     assert german.categories[0].category.name.is_fallback
-    # Instrument titles: the original stays, flagged when not in the reader's language.
+    # Instrument titles: the original stays, in its language, with a translation beside it.
     law = "Ley N° 42/90"
     spanish = {
         i.original_title: i.title for i in reports.country_report(session, "PRY", "es").instruments
     }
-    assert spanish[law] == Localized(law, "es", False)
+    assert spanish[law] == InstrumentName(Localized(law, "es", False))
     english = {
         i.original_title: i.title for i in reports.country_report(session, "PRY", "en").instruments
     }
-    assert english[law] == Localized("Law No. 42/90", "en", False)
+    assert english[law] == InstrumentName(
+        Localized(law, "es", True), Localized("Law No. 42/90", "en", False)
+    )
     german = {
         i.original_title: i.title for i in reports.country_report(session, "PRY", "de").instruments
     }
-    assert german[law] == Localized("Law No. 42/90", "en", True)
+    assert german[law].translation == Localized("Law No. 42/90", "en", True)
+    assert german[law].text == law
 
 
 def test_checklist_report(demo_data):

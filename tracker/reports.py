@@ -87,18 +87,55 @@ def pick_text(texts: Mapping[str, str], locale: str) -> Localized | None:
     return None
 
 
-def _instrument_title(original: str, original_lang: str, titles: Mapping[str, str], locale: str):
-    """An instrument's title for the reader: a translation into their language, else the original
-    when it is in their language, else the English translation, else the original.
+@dataclass(frozen=True)
+class InstrumentName:
+    """An instrument's title: always the original, in its own language, with a translation beside
+    it when the reader's language (or, failing that, English) differs from the original's.
+
+    ``text``, ``is_fallback`` and ``lang_tag`` describe the original, so the name can be used
+    wherever a ``Localized`` is expected.
     """
+
+    original: Localized
+    translation: Localized | None = None
+
+    @property
+    def text(self) -> str:
+        return self.original.text
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.original.is_fallback
+
+    @property
+    def lang_tag(self) -> str:
+        return self.original.lang_tag
+
+    @property
+    def locale(self) -> str:
+        return self.original.locale
+
+    def __str__(self) -> str:
+        return self.original.text
+
+
+def _instrument_title(
+    original: str, original_lang: str, titles: Mapping[str, str], locale: str
+) -> InstrumentName:
+    """The original title (marked when not in the reader's language), and beside it a
+    translation into the reader's language, else an English one, when the original is in
+    another language.
+    """
+    in_readers_language = _language(original_lang) == _language(locale)
+    name = Localized(original, original_lang, not in_readers_language)
+    if in_readers_language:
+        return InstrumentName(name)
     for candidate in (locale, _language(locale)):
         if titles.get(candidate):
-            return Localized(titles[candidate], candidate, False)
-    if _language(original_lang) == _language(locale):
-        return Localized(original, original_lang, False)
-    if titles.get(DEFAULT_LOCALE):
-        return Localized(titles[DEFAULT_LOCALE], DEFAULT_LOCALE, True)
-    return Localized(original, original_lang, True)
+            return InstrumentName(name, Localized(titles[candidate], candidate, False))
+    if _language(original_lang) != DEFAULT_LOCALE and titles.get(DEFAULT_LOCALE):
+        return InstrumentName(name, Localized(titles[DEFAULT_LOCALE], DEFAULT_LOCALE, True))
+    return InstrumentName(name)
 
 
 # --- coverage levels (what the status tags show) ---------------------------------------------------
