@@ -155,6 +155,11 @@ def switch_language_url(code: str) -> str:
         args["lang"] = code
         query = request.args.to_dict(flat=False)
         query.pop("lang", None)
+        # The login page's ``next`` is only carried over when it is a same-site path.
+        if "next" in query:
+            from .auth import safe_next
+
+            query["next"] = [n for n in query["next"] if safe_next(n)]
         try:
             return url_for(endpoint, **args, **query)
         except BuildError:
