@@ -330,6 +330,18 @@ def country_create():
 # --- instruments --------------------------------------------------------------------------------
 
 
+def _create(country: Country, model, form, args: dict, saved: str):
+    """The shared create flow: validate, write through ``changes``, 303 back; 422 on errors."""
+    if form.is_submitted():
+        if form.validate():
+            record = model(country_id=country.id, **form.model_values(form.MODEL_FIELDS))
+            changes.create(db.get_session(), record, current_user.actor)
+            flash(saved, "success")
+            return redirect(args["back_url"], code=303)
+        return render_template("manage/form.html", form=form, **args), 422
+    return render_template("manage/form.html", form=form, **args)
+
+
 @bp.route("/countries/<iso3>/instruments/new", methods=("GET", "POST"))
 def instrument_create(iso3: str):
     country = _country(iso3)
@@ -341,15 +353,9 @@ def instrument_create(iso3: str):
         "submit": _("Save instrument"),
         "country": country,
     }
-    if form.is_submitted():
-        if form.validate():
-            inst = Instrument(country_id=country.id, **form.model_values(form.MODEL_FIELDS))
-            changes.create(db.get_session(), inst, current_user.actor)
-            flash(_("Instrument saved."), "success")
-            return redirect(back, code=303)
-        return render_template("manage/form.html", form=form, **args), 422
-    form.title_lang.data = (country.language_list or ["en"])[0]
-    return render_template("manage/form.html", form=form, **args)
+    if not form.is_submitted():
+        form.title_lang.data = (country.language_list or ["en"])[0]
+    return _create(country, Instrument, form, args, _("Instrument saved."))
 
 
 @bp.route("/instruments/<int:instrument_id>/edit", methods=("GET", "POST"))
@@ -412,14 +418,7 @@ def milestone_create(iso3: str):
         "submit": _("Save milestone"),
         "country": country,
     }
-    if form.is_submitted():
-        if form.validate():
-            ms = Milestone(country_id=country.id, **form.model_values(form.MODEL_FIELDS))
-            changes.create(db.get_session(), ms, current_user.actor)
-            flash(_("Milestone saved."), "success")
-            return redirect(back, code=303)
-        return render_template("manage/form.html", form=form, **args), 422
-    return render_template("manage/form.html", form=form, **args)
+    return _create(country, Milestone, form, args, _("Milestone saved."))
 
 
 @bp.route("/milestones/<int:milestone_id>/edit", methods=("GET", "POST"))
