@@ -58,3 +58,26 @@ def test_default_database_is_the_instance_sqlite_file(monkeypatch):
 def test_postgres_urls_use_psycopg3(monkeypatch, given, expected):
     monkeypatch.setenv("DATABASE_URL", given)
     assert database_url() == expected
+
+
+def test_proxy_headers_are_trusted_only_when_configured(monkeypatch, app_config):
+    app = create_app({**app_config, "TRACKER_PROXIES": 1})
+    seen = {}
+
+    @app.get("/_probe")
+    def probe():
+        from flask import request
+
+        seen.update(addr=request.remote_addr, scheme=request.scheme)
+        return ""
+
+    app.test_client().get("/_probe", headers={"X-Forwarded-For": "203.0.113.7",
+                                              "X-Forwarded-Proto": "https"})
+    assert seen == {"addr": "203.0.113.7", "scheme": "https"}
+    app.extensions["engine"].dispose()
+
+
+def test_bad_proxy_count_is_a_config_error(monkeypatch):
+    monkeypatch.setenv("TRACKER_PROXIES", "lots")
+    with pytest.raises(ConfigError, match="TRACKER_PROXIES"):
+        create_app()

@@ -19,6 +19,11 @@ def create_app(test_config: dict | None = None) -> Flask:
             {**config_module.from_environment(Path(app.instance_path)), **test_config}
         )
     app.json.sort_keys = False
+    if app.config.get("TRACKER_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRACKER_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import db, i18n
 

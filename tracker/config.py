@@ -5,6 +5,9 @@ Everything a deployment changes comes from environment variables, so the same im
 ``DATABASE_URL``   SQLAlchemy URL; default ``sqlite:///<repo>/instance/tracker.db``.
 ``SECRET_KEY``     signs session cookies and CSRF tokens; required when ``TRACKER_ENV=production``.
 ``TRACKER_ENV``    ``production`` or ``development`` (default).
+``TRACKER_PROXIES`` how many reverse proxies (load balancer, nginx) sit in front of the app and
+                  set ``X-Forwarded-For/-Proto/-Host``; default 0. Behind a proxy this makes the
+                  client address (sign-in throttle) and the scheme (CSRF referrer check) real.
 """
 
 import os
@@ -64,11 +67,23 @@ def secret_key(instance_path: Path) -> str:
         return key
 
 
+def proxies() -> int:
+    raw = os.environ.get("TRACKER_PROXIES", "0").strip() or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"TRACKER_PROXIES must be a whole number, not {raw!r}.") from None
+    if not 0 <= value <= 5:
+        raise ConfigError("TRACKER_PROXIES must be between 0 and 5.")
+    return value
+
+
 def from_environment(instance_path: Path) -> dict:
     """The config mapping for ``create_app``."""
     production = is_production()
     return {
         "TRACKER_ENV": "production" if production else "development",
+        "TRACKER_PROXIES": proxies(),
         "DATABASE_URL": database_url(),
         "SECRET_KEY": secret_key(instance_path),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -17,11 +17,10 @@ first byte is sent.
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
-from flask_babel import force_locale
 
 from . import csvio, datasets, db
 from .errors import abort_with
-from .i18n import _
+from .i18n import _, force_locale
 from .schemas import TABLES, Table, frictionless_schema
 
 bp = Blueprint("exports", __name__)

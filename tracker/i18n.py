@@ -11,6 +11,7 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, request
 from flask_babel import (
     Babel,
+    force_locale,  # noqa: F401  (re-exported)
     get_locale,
     ngettext,  # noqa: F401
     pgettext,  # noqa: F401
