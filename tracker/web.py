@@ -3,11 +3,24 @@ protection for every POST and the security headers on every response."""
 
 from flask import Flask, abort, current_app, g
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from .i18n import current_lang, is_language
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` limited to what an INTEGER primary key can hold (1 to 2**31 - 1).
+
+    A larger number in a URL is simply not a page (404), instead of an overflow error in the
+    database driver (SQLite raises OverflowError, PostgreSQL "integer out of range").
+    """
+
+    def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 

@@ -1,0 +1,36 @@
+"""Odd and hostile input in URLs and query strings gets a 4xx answer, never a server error."""
+
+import pytest
+
+PATHS = [
+    "/en/instruments/99999999999999999999",
+    "/en/instruments/2147483648",
+    "/en/instruments/0",
+    "/en/countries/%00",
+    "/en/countries/ZM%00B",
+    "/en/countries/%E2%80%AEZMB",
+    "/en/countries/ÅÅÅ",
+    "/en/checklist/%00",
+    "/en/checklist/" + "A" * 5000,
+    "/%00/",
+    "/en/manage/instruments/99999999999999999999/edit",
+    "/exports/coverage.csv?country=%00",
+    "/exports/coverage.csv?country=" + "Z" * 10000,
+    "/exports/instruments.csv?country=<script>",
+    "/api/v1/countries/%00",
+    "/api/v1/countries/99999999999999999999",
+    "/api/v1/checklist?lang=%00",
+    "/api/v1/countries?lang=" + "x" * 3000,
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_hostile_urls_get_a_client_error(client, demo_data, path):
+    response = client.get(path)
+    assert 300 <= response.status_code < 500, (path, response.status_code)
+    assert b"<script>" not in response.data
+
+
+@pytest.mark.parametrize("path", ["/en/?sort=%00", "/en/login?next=%00", "/en/?page=-1"])
+def test_odd_query_strings_are_ignored(client, demo_data, path):
+    assert client.get(path).status_code == 200
