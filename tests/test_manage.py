@@ -191,6 +191,53 @@ def test_deleting_a_changed_record_is_refused(client, editor, session, make_mile
     assert session.get(Milestone, ms.id) is not None
 
 
+@pytest.mark.parametrize(
+    "kind", ["instruments", "milestones", "users", "password", "provision"]
+)
+def test_an_edit_without_its_version_never_overwrites(
+    client, sign_in, staff, session, make_instrument, make_milestone, make_checklist, kind
+):
+    """A POST without the hidden version is a conflict (409), not a blind save of the record."""
+    sign_in(staff.admin)
+    if kind == "instruments":
+        record = make_instrument(staff.zmb, title="Stored title")
+        url, data = f"/en/manage/instruments/{record.id}/edit", {**VALID, "title": "Blind"}
+    elif kind == "milestones":
+        record = make_milestone(staff.zmb, title="Stored title")
+        url = f"/en/manage/milestones/{record.id}/edit"
+        data = {"title": "Blind", "kind": "stakeholder_consultation", "status": "planned"}
+    elif kind == "users":
+        record = staff.editor_zmb
+        url, data = f"/en/manage/users/{record.id}/edit", {"role": "editor", "country": "ZMB"}
+    elif kind == "password":
+        record = staff.editor_zmb
+        url, data = f"/en/manage/users/{record.id}/password", {"password": "a new long password"}
+    else:
+        make_checklist(n=1)
+        record = session.exec(select(Provision)).one()
+        url = f"/en/manage/checklist/provisions/{record.id}/edit"
+        data = {"category": str(record.category_id), "level": "core", "sources": "Blind"}
+    response = client.post(url, data=data)
+    assert response.status_code == 409
+    assert "Someone else saved this record" in response.text
+    assert 'name="version" type="hidden" value="1"' in response.text  # saving again is deliberate
+    session.rollback()
+    assert session.get(type(record), record.id).version == 1  # nothing was written
+
+
+@pytest.mark.parametrize("kind", ["instruments", "milestones"])
+def test_a_delete_without_its_version_is_refused(
+    client, editor, session, make_instrument, make_milestone, kind
+):
+    record = make_instrument(editor.zmb) if kind == "instruments" else make_milestone(editor.zmb)
+    for data in ({}, {"version": ""}, {"version": "one"}):
+        response = client.post(f"/en/manage/{kind}/{record.id}/delete", data=data)
+        assert response.status_code == 409, data
+        assert "Someone else changed this record" in response.text
+    session.rollback()
+    assert session.get(type(record), record.id) is not None
+
+
 def test_deleting_an_instrument_unlinks_it_with_history(
     client, editor, session, engine, make_checklist, make_instrument, make_coverage
 ):

@@ -218,7 +218,13 @@ class BaseForm(FlaskForm):
         return [f for f in self if f.type not in ("HiddenField", "CSRFTokenField")]
 
     def version_value(self) -> int:
-        """The version the form was loaded with (0 when missing or not a number)."""
+        """The version the form was loaded with (0 when missing or not a number).
+
+        Only the submitted value counts: a form built with ``obj=`` or ``data=`` holds the stored
+        version, and falling back to it would turn a POST without a version into a blind save.
+        """
+        if self.is_submitted() and not self.version.raw_data:
+            return 0
         try:
             return int(self.version.data or 0)
         except (TypeError, ValueError):
