@@ -1,5 +1,6 @@
 """History: every write leaves a change record; the history page shows diffs; admins restore."""
 
+import pytest
 from sqlmodel import Session, select
 
 from tracker import changes
@@ -144,3 +145,24 @@ def test_a_conflict_lists_exactly_what_changed_since_the_form_was_loaded(
     conflict = response.text.split('id="conflict-title"')[1].split("</table>")[0]
     assert "Place" in conflict and "Lusaka" in conflict
     assert "Title" not in conflict  # only the other person's change is listed
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("record=99999999999999999999", False),
+        ("record=2147483648", False),
+        ("page=99999999999999999999", True),  # past the end: the last page
+        ("page=2147483648&entity=instrument", True),
+    ],
+)
+def test_out_of_range_history_filters_are_not_a_server_error(
+    client, sign_in, staff, session, make_instrument, query, shown
+):
+    inst = make_instrument(staff.zmb, title="Zambia instrument")
+    changes.update(session, inst, changes.Actor("a@example.org"), {"year": 2001}, expected_version=1)
+    sign_in(staff.admin)
+    response = client.get(f"/en/manage/history?{query}")
+    assert response.status_code == 200
+    assert ("Zambia instrument" in response.text) is shown
+    assert ("No changes match." in response.text) is not shown

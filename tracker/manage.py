@@ -74,6 +74,8 @@ from .security import hash_password
 bp = Blueprint("manage", __name__, url_prefix="/<lang>/manage")
 
 PAGE_SIZE = 25
+# The largest value of an INTEGER id column (as in the URLs, ``tracker.web.RowIdConverter``).
+MAX_ID = 2**31 - 1
 
 ENTITY_LABELS = {
     "instrument": _l("Instrument"),
@@ -462,11 +464,14 @@ def history():
     if form.entity.data in ENTITY_LABELS:
         query = query.where(ChangeRecord.entity == form.entity.data)
     if form.record.data and not form.record.errors:
-        query = query.where(ChangeRecord.entity_id == form.record.data)
+        # A number no id column can hold matches nothing (rather than overflowing the driver).
+        record = form.record.data if abs(form.record.data) <= MAX_ID else 0
+        query = query.where(ChangeRecord.entity_id == record)
     if form.person.data and not form.person.errors:
         query = query.where(ChangeRecord.actor == form.person.data.lower())
     total = dbs.exec(select(sa.func.count()).select_from(query.subquery())).one()
-    page = max(request.args.get("page", 1, type=int), 1)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     records = dbs.exec(
         query.order_by(ChangeRecord.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
@@ -494,7 +499,7 @@ def history():
         form=form,
         entries=entries,
         page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        pages=pages,
         total=total,
         page_url=page_url,
     )
