@@ -360,3 +360,17 @@ def test_admins_import_any_country(client, people, sign_in):
     sign_in(people["admin"])
     response = preview(client, "milestones", export(client, "milestones", "PRY"), country="PRY")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["milestones", "instruments", "coverage"])
+@pytest.mark.parametrize("value", ["99999999999999999999", "2147483648"])
+def test_a_number_beyond_the_database_range_is_refused(editor, session, name, value):
+    data = export(editor, name)
+    records = history(session)
+    column = "version" if name == "coverage" else "id"
+    response = preview(editor, name, replace_cell(data, 2, column, value))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f"<code>{column}</code>" in html
+    assert "The number must be at most 2147483647." in html
+    assert history(session) == records

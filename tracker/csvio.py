@@ -33,6 +33,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_FIELD_CHARS = 1_000_000
 
 _INTEGER = re.compile(r"-?[0-9]+")
+# Integer cells fill INTEGER columns (ids, versions): a larger number could only overflow them.
+MAX_INTEGER = 2**31 - 1
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -265,6 +267,8 @@ def parse_cell(column: Column, raw: str) -> Any:
         number = int(raw)
         if column.minimum is not None and number < column.minimum:
             raise ValueError(_("The number must be at least %(min)s.", min=column.minimum))
+        if number > MAX_INTEGER:
+            raise ValueError(_("The number must be at most %(max)s.", max=MAX_INTEGER))
         return number
     if kind == "number":
         if not _NUMBER.fullmatch(raw):
