@@ -81,6 +81,23 @@ def test_unknown_country_is_a_json_404(client, demo_data, code):
     ErrorResponse.model_validate(response.get_json())
 
 
+def test_errors_are_in_the_language_asked_for_with_lang(client, demo_data):
+    """``?lang=`` chooses the language of the error too, whatever the browser's preference."""
+    headers = {"Accept-Language": "en"}
+    response = client.get("/api/v1/countries/QQQ?lang=fr", headers=headers)
+    assert response.status_code == 404
+    error = ErrorResponse.model_validate(response.get_json()).error
+    assert error.title == "Page introuvable"
+    assert error.message == "Aucun pays ne correspond au code \u00ab\u202fQQQ\u202f\u00bb."
+    response = client.get("/api/v1/countries/QQQ?lang=es", headers={"Accept-Language": "fr"})
+    assert "QQQ" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"]["message"].startswith("No existe")
+    # an unknown language falls back to the reader's preference; no cookie is ever set
+    response = client.get("/api/v1/countries?lang=xx", headers={"Accept-Language": "fr"})
+    assert response.get_json()["error"]["message"].startswith("Langue inconnue")
+    assert "Set-Cookie" not in client.get("/api/v1/countries?lang=fr").headers
+
+
 def test_empty_database(client):
     assert client.get("/api/v1/countries").get_json()["countries"] == []
     checklist = client.get("/api/v1/checklist").get_json()

@@ -87,6 +87,9 @@ def select_locale() -> str:
     if is_language(lang):
         return lang
     if request:
+        # The JSON API takes its language from ``?lang=`` (titles and error messages alike).
+        if request.path.startswith("/api/") and is_language(request.args.get("lang")):
+            return request.args["lang"]
         return negotiate()
     return DEFAULT_LOCALE
 
