@@ -348,6 +348,48 @@ def test_the_etag_depends_on_language_path_and_data(client, demo_data):
     assert after_delete.headers["ETag"] != edited.headers["ETag"]
 
 
+def test_the_etag_changes_when_a_link_changes_outside_the_write_path(client, demo_data):
+    """``flask demo load`` edits a link's extent in place, without bumping its coverage."""
+    session = demo_data
+    url = "/en/countries/ZMB"
+    etag = client.get(url).headers["ETag"]
+    zmb = session.exec(select(Country).where(Country.iso3 == "ZMB")).one()
+    link = session.exec(
+        select(CoverageLink)
+        .join(Coverage, Coverage.id == CoverageLink.coverage_id)
+        .where(Coverage.country_id == zmb.id, CoverageLink.extent == Extent.FULL)
+    ).first()
+    link.extent = Extent.PARTIAL
+    session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    # A link deleted and another inserted under the same id, to another instrument.
+    etag = changed.headers["ETag"]
+    coverage_id, instrument_id = link.coverage_id, link.instrument_id
+    other = session.exec(
+        select(Instrument.id).where(
+            Instrument.country_id == zmb.id,
+            Instrument.id != instrument_id,
+            Instrument.id.not_in(
+                select(CoverageLink.instrument_id).where(CoverageLink.coverage_id == coverage_id)
+            ),
+        )
+    ).first()
+    link_id = link.id
+    session.delete(link)
+    session.flush()
+    session.add(
+        CoverageLink(
+            id=link_id, coverage_id=coverage_id, instrument_id=other, extent=Extent.PARTIAL
+        )
+    )
+    session.commit()
+    replaced = client.get(url, headers={"If-None-Match": etag})
+    assert replaced.status_code == 200
+    assert replaced.headers["ETag"] != etag
+
+
 def test_404_and_redirects_carry_no_etag(client, demo_data):
     assert "ETag" not in client.get("/en/countries/XYZ").headers
     assert "ETag" not in client.get("/en/countries/zmb").headers

@@ -3,10 +3,11 @@
 The ETag hashes:
 - the **data version**: one query returning, for every table a public page reads, its row count
   and highest id, plus the latest ``updated_at`` and the sum of ``version`` counters where the
-  table has them, and the highest change record id. Counts and ids catch deletes and inserts
+  table has them (a content checksum where it has no version), and the highest change record id. Counts and ids catch deletes and inserts
   (a delete does not bump any ``updated_at``); ``updated_at``/``version`` catch edits; child rows
   without either (translated titles, coverage links) are edited through their parent record,
-  which the one write path (``tracker.changes``) bumps;
+  which the one write path (``tracker.changes``) bumps, and also carry a content checksum for
+  edits made outside it (``content_checksum``);
 - the request path with its query string (which includes the language prefix) and the language;
 - today's date (a milestone becomes overdue when its date passes, without any data change);
 - a fingerprint of the templates, static files and compiled catalogs (a deployment changes pages);
@@ -74,7 +75,30 @@ def data_version_query() -> sa.Select:
             columns.append(sa.select(sa.func.max(table.c.updated_at)).scalar_subquery())
         if "version" in table.c:
             columns.append(sa.select(sa.func.sum(table.c.version)).scalar_subquery())
+        elif model is not ChangeRecord:  # append-only: its count and highest id suffice
+            columns.append(content_checksum(table))
     return sa.select(*columns)
+
+
+def content_checksum(table: sa.Table) -> sa.ScalarSelect:
+    """A cheap checksum of a table without a version counter (translations, relations, links).
+
+    Such rows are normally changed together with a versioned parent, but not always (a link's
+    extent edited in place by ``flask demo load``, a row deleted and another inserted under the
+    same id). Each row contributes its id times the sum of its integer values and of the lengths
+    of its other values, so an edit of a reference, an extent or a text's length changes the tag.
+    """
+    terms = []
+    for column in table.c:
+        if column.name == "id":
+            continue
+        if isinstance(column.type, sa.Integer) and not isinstance(column.type, sa.Boolean):
+            value = column
+        else:
+            value = sa.func.length(sa.cast(column, sa.String))
+        terms.append(sa.cast(sa.func.coalesce(value, -1), sa.BigInteger))
+    row_sum = functools.reduce(lambda a, b: a + b, terms)
+    return sa.select(sa.func.sum(sa.cast(table.c.id, sa.BigInteger) * row_sum)).scalar_subquery()
 
 
 def data_version(session) -> str:
