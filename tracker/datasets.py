@@ -268,10 +268,13 @@ def current_provisions(session: Session) -> list[ProvisionRef]:
 def coverage_record(
     iso3: str,
     provision: ProvisionRef,
-    coverage: Coverage | None,
+    coverage: Coverage | sa.Row | None,
     links: Sequence[tuple[int, str, str | None, LinkInput]],
 ) -> dict:
-    """One coverage row; ``links`` are (instrument id, extent, articles, scoring input)."""
+    """One coverage row; ``links`` are (instrument id, extent, articles, scoring input).
+
+    ``coverage`` is a ``Coverage`` or a row with the same attributes (``country_coverage_rows``).
+    """
     judged = coverage is not None
     applicable = coverage.applicable if judged else True
     inputs = [link[3] for link in links]
@@ -326,14 +329,66 @@ def country_coverage(
     return coverage, links
 
 
+_COVERAGE = Coverage.__table__.c
+_LINK = CoverageLink.__table__.c
+_INSTRUMENT = Instrument.__table__.c
+
+# The coverage columns ``coverage_record`` reads, for the export's Core selects.
+_COVERAGE_COLUMNS = (
+    _COVERAGE.id,
+    _COVERAGE.provision_id,
+    _COVERAGE.applicable,
+    _COVERAGE.not_applicable_reason,
+    _COVERAGE.implementation,
+    _COVERAGE.evidence,
+    _COVERAGE.is_example,
+    _COVERAGE.version,
+)
+
+
+def country_coverage_rows(
+    session: Session, country_id: int
+) -> tuple[dict[int, sa.Row], dict[int, list[tuple[int, str, str | None, LinkInput]]]]:
+    """``country_coverage`` for the export: plain rows from Core selects, no ORM objects.
+
+    The rows carry the attributes ``coverage_record`` reads. Every coverage row of the country is
+    returned (2 queries, no list of provision ids to bind); callers look up the provisions they
+    want, so rows of retired or older provisions are simply never read.
+    """
+    connection = session.connection()
+    coverage = {
+        row.provision_id: row
+        for row in connection.execute(
+            sa.select(*_COVERAGE_COLUMNS).where(_COVERAGE.country_id == country_id)
+        )
+    }
+    links: dict[int, list[tuple[int, str, str | None, LinkInput]]] = {}
+    query = (
+        sa.select(
+            _LINK.coverage_id, _LINK.instrument_id, _LINK.extent, _LINK.articles, _INSTRUMENT.status
+        )
+        .select_from(
+            CoverageLink.__table__.join(Coverage.__table__, _COVERAGE.id == _LINK.coverage_id).join(
+                Instrument.__table__, _INSTRUMENT.id == _LINK.instrument_id
+            )
+        )
+        .where(_COVERAGE.country_id == country_id)
+        .order_by(_LINK.coverage_id, _LINK.instrument_id)
+    )
+    for coverage_id, instrument_id, extent, articles, status in connection.execute(query):
+        links.setdefault(coverage_id, []).append(
+            (instrument_id, extent.value, articles, LinkInput(extent, status))
+        )
+    return coverage, links
+
+
 def coverage_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
     provisions = current_provisions(session)
     for ref in countries:
-        coverage, links = country_coverage(session, ref.id, provisions)
+        coverage, links = country_coverage_rows(session, ref.id)
         for provision in provisions:
             cov = coverage.get(provision.id)
             yield coverage_record(ref.iso3, provision, cov, links.get(cov.id, []) if cov else [])
-        session.expunge_all()
 
 
 # --- milestones ---------------------------------------------------------------------------------
