@@ -111,3 +111,18 @@ def test_editor_history_shows_only_their_country(client, sign_in, world):
     assert "Gone" not in client.get("/en/manage/history").text
     sign_in(staff.editor_zmb)
     assert "Gone" in client.get("/en/manage/history").text
+
+
+def test_editor_history_leaves_out_staff_accounts(client, sign_in, world):
+    """Editors have no user administration, so the history does not show them accounts either."""
+    staff, _ids = world
+    sign_in(staff.admin)
+    data = {"email": "new.zmb@example.org", "role": "editor", "country": "ZMB",
+            "password": "a long enough password"}
+    assert client.post("/en/manage/users/new", data=data).status_code == 303
+    assert "new.zmb@example.org" in client.get("/en/manage/history").text
+    sign_in(staff.editor_zmb)
+    for query in ("", "?entity=user_account"):
+        page = client.get(f"/en/manage/history{query}").text
+        assert "new.zmb@example.org" not in page
+    assert 'value="user_account"' not in client.get("/en/manage/history").text

@@ -453,15 +453,24 @@ def history():
     form.country.choices = options(
         [("", _("All countries"))] + [(c.iso3, country_name(c.iso2)) for c in countries]
     )
-    form.entity.choices = options([("", _("All kinds")), *ENTITY_LABELS.items()])
+    # Editors have no user administration: staff accounts stay out of their history too.
+    kinds = {
+        name: label
+        for name, label in ENTITY_LABELS.items()
+        if current_user.is_admin or name != "user_account"
+    }
+    form.entity.choices = options([("", _("All kinds")), *kinds.items()])
     form.validate()
     query = select(ChangeRecord)
     if not current_user.is_admin:
-        query = query.where(ChangeRecord.country_id == current_user.country_id)
+        query = query.where(
+            ChangeRecord.country_id == current_user.country_id,
+            ChangeRecord.entity != "user_account",
+        )
     by_iso3 = {c.iso3: c for c in countries}
     if form.country.data in by_iso3:
         query = query.where(ChangeRecord.country_id == by_iso3[form.country.data].id)
-    if form.entity.data in ENTITY_LABELS:
+    if form.entity.data in kinds:
         query = query.where(ChangeRecord.entity == form.entity.data)
     if form.record.data and not form.record.errors:
         # A number no id column can hold matches nothing (rather than overflowing the driver).
