@@ -1,5 +1,6 @@
 """CSV import: dry run, stateless confirmation, round trips, bad files and permissions."""
 
+import csv
 import io
 import re
 from datetime import date
@@ -18,6 +19,7 @@ from tracker.models import (
     Role,
     User,
 )
+from tracker.schemas import INSTRUMENTS
 
 URL = "/en/manage/import"
 CONFIRM = "/en/manage/import/confirm"
@@ -373,4 +375,47 @@ def test_a_number_beyond_the_database_range_is_refused(editor, session, name, va
     html = response.get_data(as_text=True)
     assert f"<code>{column}</code>" in html
     assert "The number must be at most 2147483647." in html
+    assert history(session) == records
+
+
+def _new_instrument_row(**cells) -> bytes:
+    """One instruments.csv row creating an instrument of ZMB, with ``cells`` replaced."""
+    row = {name: "" for name in INSTRUMENT_HEADER}
+    row.update(country_iso3="ZMB", type="act", title="New act", title_lang="en", status="adopted")
+    row.update(cells)
+    out = io.StringIO()
+    csv.writer(out).writerow([row[name] for name in INSTRUMENT_HEADER])
+    return out.getvalue().encode()
+
+
+INSTRUMENT_HEADER = [c.name for c in INSTRUMENTS.columns]
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ({"title": "Bell\x07 act"}, "title", "invisible control characters"),
+        ({"summary": "Escape \x1b[31m"}, "summary", "invisible control characters"),
+        (
+            {"adopted_on": "2024-06-01", "in_force_on": "2024-05-01"},
+            "in_force_on",
+            "The in-force date cannot be before the adoption date.",
+        ),
+        (
+            {"in_force_on": "2024-06-01", "repealed_on": "2024-05-01"},
+            "repealed_on",
+            "The repeal date cannot be before the in-force date.",
+        ),
+    ],
+)
+def test_an_import_applies_the_rules_of_the_instrument_form(
+    editor, session, cells, column, message
+):
+    data = export(editor, "instruments") + _new_instrument_row(**cells)
+    records = history(session)
+    response = preview(editor, "instruments", data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f"<code>{column}</code>" in html and message in html
+    assert "Confirm the import" not in html
     assert history(session) == records

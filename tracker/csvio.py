@@ -35,6 +35,8 @@ MAX_FIELD_CHARS = 1_000_000
 _INTEGER = re.compile(r"-?[0-9]+")
 # Integer cells fill INTEGER columns (ids, versions): a larger number could only overflow them.
 MAX_INTEGER = 2**31 - 1
+# Refused in text cells as in the staff forms (tabs and line breaks are fine).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -248,6 +250,13 @@ def parse_cell(column: Column, raw: str) -> Any:
                 )
             )
         text = unescape_text(raw)
+        if CONTROL_CHARACTERS.search(text):
+            raise ValueError(
+                _(
+                    "This text contains invisible control characters (such as a NUL byte). "
+                    "Remove them and try again."
+                )
+            )
         if column.max_length is not None and len(text) > column.max_length:
             raise ValueError(_("At most %(max)s characters are allowed.", max=column.max_length))
         if column.enum is not None and text not in column.enum:

@@ -308,6 +308,14 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
         year = values.get("year")
         if year is not None and not 1800 <= year <= 2200:
             plan.refuse("year", _("The year must be between 1800 and 2200."))
+        # The date rules of the instrument form (``tracker.forms.InstrumentForm``).
+        adopted, in_force, repealed = (
+            values[n] for n in ("adopted_on", "in_force_on", "repealed_on")
+        )
+        if in_force and adopted and in_force < adopted:
+            plan.refuse("in_force_on", _("The in-force date cannot be before the adoption date."))
+        if repealed and in_force and repealed < in_force:
+            plan.refuse("repealed_on", _("The repeal date cannot be before the in-force date."))
         for kind in RelationKind:
             for target in values[kind.value]:
                 if target not in own or target == values["id"]:
