@@ -2,6 +2,7 @@
 protection for every POST and the security headers on every response."""
 
 from flask import Flask, abort, current_app, g
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
@@ -19,7 +20,28 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+# Staff and readers are often on slow links: pages, CSS/JS and JSON go out compressed (Brotli or
+# gzip, whichever the browser accepts). Streamed responses (static files, CSV exports) are left
+# alone: Flask-Compress 1.25 leaves a streamed file's handle open, and exports must stay streamed.
+COMPRESSION = {
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_STREAMS": False,
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ],
+    "COMPRESS_MIN_SIZE": 1024,
+}
+
+
 def init_app(app: Flask) -> None:
+    for key, value in COMPRESSION.items():
+        app.config.setdefault(key, value)
+    Compress(app)
     app.url_map.converters["int"] = RowIdConverter
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
