@@ -301,8 +301,12 @@ def _checklist_data(client) -> dict:
 
     page = client.get("/en/manage/countries/ZMB").text
     data = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
-        data[name] = value
+    for tag in re.findall(r"<input[^>]*>", page):
+        if 'type="checkbox"' in tag and " checked" not in tag:
+            continue  # a browser sends only ticked boxes
+        found = re.search(r'name="([^"]+)"[^>]*value="([^"]*)"', tag)
+        if found:
+            data[found[1]] = found[2]
     for name in re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="text"(?![^>]*value=)', page):
         data.setdefault(name, "")
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
@@ -361,6 +365,66 @@ def test_checklist_validation(client, checklist_world, session):
     assert "Say why this provision does not apply." in response.text
     assert f'href="#p{p2.id}-not_applicable_reason"' in response.text
     assert f'href="#p{p1.id}-i{act.id}-extent"' in response.text
+    assert session.exec(select(Coverage)).first() is None
+
+
+def test_checklist_links_are_added_and_removed_per_row(
+    client, checklist_world, session, make_instrument, staff
+):
+    (p1, p2, _p3), act = checklist_world
+    other = make_instrument(staff.rwa, title="Rwandan law")
+    page = client.get("/en/manage/countries/ZMB").text
+    assert f'name="p{p1.id}-new-instrument"' in page and f'name="p{p1.id}-i{act.id}-extent"' not in page
+    assert f'value="{other.id}"' not in page  # only this country's instruments are offered
+
+    data = _checklist_data(client)
+    data.update({f"p{p1.id}-new-instrument": str(act.id), f"p{p1.id}-new-extent": "full",
+                 f"p{p1.id}-new-articles": "Art. 3"})
+    assert client.post("/en/manage/countries/ZMB", data=data).status_code == 303
+    session.rollback()
+    cov = session.exec(select(Coverage)).one()
+    assert [(link.instrument_id, link.extent.value, link.articles) for link in cov.links] == [
+        (act.id, "full", "Art. 3")
+    ]
+    page = client.get("/en/manage/countries/ZMB").text
+    assert f'name="p{p1.id}-i{act.id}-remove"' in page
+    # Its only instrument is linked: the row offers nothing more to add.
+    assert f'id="p{p1.id}-new-instrument"' not in page
+
+    data = _checklist_data(client)
+    data[f"p{p1.id}-i{act.id}-remove"] = "y"
+    assert client.post("/en/manage/countries/ZMB", data=data).status_code == 303
+    session.rollback()
+    assert session.get(Coverage, cov.id).links == []
+    assert len(session.exec(select(ChangeRecord)).all()) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"new-instrument": "OTHER", "new-extent": "full"}, "new-instrument", "Choose one of"),
+        ({"new-instrument": "ACT"}, "new-extent", "This field is required."),
+        ({"new-extent": "partial"}, "new-instrument", "This field is required."),
+        ({"new-instrument": "ACT", "new-extent": "most"}, "new-extent", "Choose one of"),
+        ({"new-instrument": "ACT", "new-extent": "full", "new-articles": "x" * 501},
+         "new-articles", "at most 500"),
+        ({"new-instrument": "ACT", "new-extent": "full", "new-articles": "Art.\x00 1"},
+         "new-articles", "control characters"),
+    ],
+)
+def test_new_link_validation(client, checklist_world, session, make_instrument, staff,
+                             change, field, message):
+    (p1, _p2, _p3), act = checklist_world
+    other = make_instrument(staff.rwa, title="Rwandan law")
+    ids = {"ACT": str(act.id), "OTHER": str(other.id)}
+    data = _checklist_data(client)
+    for key, value in change.items():
+        data[f"p{p1.id}-{key}"] = ids.get(value, value)
+    response = client.post("/en/manage/countries/ZMB", data=data)
+    assert response.status_code == 422
+    assert f'href="#p{p1.id}-{field}"' in response.text and message in response.text
+    if "new-articles" in change and "x" in change["new-articles"]:
+        assert "x" * 501 in response.text  # what was typed is kept
     assert session.exec(select(Coverage)).first() is None
 
 

@@ -370,11 +370,63 @@ class MilestoneForm(BaseForm):
 # --- the whole checklist as one form ------------------------------------------------------------
 
 
+ARTICLES_TEXT = 500
+OPTION_LABEL = 40  # characters of an instrument title in the "add a link" list
+
+
 class CoverageLinkForm(SubForm):
+    """One existing link of a checklist row: how far the instrument addresses it, or removal."""
+
     extent = CodeField(
         _l("Addresses it"), enum=Extent, optional=True, none_label=_l("Does not address it")
     )
-    articles = StringField(_l("Articles"), validators=[Optional(), max_length(500)])
+    articles = StringField(_l("Articles"), validators=[Optional(), max_length(ARTICLES_TEXT)])
+    remove = BooleanField(_l("Remove"))
+
+
+class NewLinkForm(SubForm):
+    """The one empty "add a link" group of a checklist row (choices set per row)."""
+
+    instrument = SelectField(_l("Instrument"), choices=[], validate_choice=False)
+    extent = CodeField(_l("Addresses it"), enum=Extent, optional=True)
+    articles = StringField(_l("Articles"), validators=[Optional(), max_length(ARTICLES_TEXT)])
+
+    def validate_instrument(self, field) -> None:
+        if field.data and field.data not in option_values(field):
+            raise ValidationError(_("Choose one of the options."))
+        if not field.data and (self.extent.data or self.articles.data):
+            raise ValidationError(REQUIRED)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not a ``validate_extent``: the field's ``Optional`` stops the chain when it is empty.
+        if self.instrument.data and not self.extent.data:
+            self.extent.errors.append(_("This field is required."))
+            return False
+        return valid
+
+    @property
+    def instrument_id(self) -> int | None:
+        return int(self.instrument.data) if self.instrument.data else None
+
+
+def instrument_labels(instruments) -> dict[int, str]:
+    """Short option labels: titles cut to ``OPTION_LABEL`` characters (the list repeats on every
+    checklist row, so its size counts on slow links); a cut that two titles share stays whole."""
+
+    def cut(title: str) -> str:
+        if len(title) <= OPTION_LABEL:
+            return title
+        return title[: OPTION_LABEL - 1].rstrip() + "…"
+
+    short = {inst.id: cut(inst.title) for inst in instruments}
+    counts: dict[str, int] = {}
+    for label in short.values():
+        counts[label] = counts.get(label, 0) + 1
+    return {
+        inst.id: short[inst.id] if counts[short[inst.id]] == 1 else inst.title
+        for inst in instruments
+    }
 
 
 class CoverageRowForm(SubForm):
@@ -391,27 +443,66 @@ class CoverageRowForm(SubForm):
     implementation = CodeField(_l("Implementation"), enum=Implementation)
     evidence = TextAreaField(_l("Evidence"), validators=[Optional(), max_length(NOTE_TEXT)])
     version = HiddenField()
+    new = FormField(NewLinkForm, label=_l("Instrument"))
 
     def validate_not_applicable_reason(self, field) -> None:
         if self.applicable.data == "no" and not field.data:
             raise ValidationError(_("Say why this provision does not apply."))
 
     def link_fields(self):
-        return [f for f in self if isinstance(f, FormField)]
+        """The existing links (``i<instrument id>``), not the "add a link" group."""
+        return [f for f in self if isinstance(f, FormField) and f.name != self.new.name]
 
 
-def checklist_form(provisions, instruments, **kwargs) -> BaseForm:
-    """The checklist of one country as one form: a row per provision, a link per instrument.
+LINK_KEY = re.compile(r"^p(\d+)-i(\d+)-(?:extent|articles|remove)$")
 
-    Built per request (labels come from the database); field names are ``p<provision id>-...``
-    and ``p<provision id>-i<instrument id>-extent``.
+
+def posted_links(formdata) -> dict[int, set[int]]:
+    """Instrument ids named by ``p<provision>-i<instrument>-...`` keys of a POST, by provision."""
+    out: dict[int, set[int]] = {}
+    for key in formdata or ():
+        match = LINK_KEY.match(key)
+        if match:
+            out.setdefault(int(match[1]), set()).add(int(match[2]))
+    return out
+
+
+def checklist_form(provisions, instruments, linked, formdata=None, **kwargs) -> BaseForm:
+    """The checklist of one country as one form: a row per provision, a group per link.
+
+    ``linked`` maps a provision id to the instrument ids it is linked to now. A row holds those
+    links, any other instrument of this country that the POST names (the form's older contract:
+    ``p<provision id>-i<instrument id>-extent``), and one "add a link" group ``p<id>-new-...``
+    offering this country's instruments that the row does not link yet. Field names are
+    ``p<provision id>-...``, so the field count grows with links, not provisions × instruments.
     """
-    row_fields = {
-        f"i{inst.id}": FormField(CoverageLinkForm, label=inst.title) for inst in instruments
-    }
-    row_class = type("CoverageRow", (CoverageRowForm,), row_fields)
-    fields = {f"p{prov.id}": FormField(row_class, label=prov.code) for prov in provisions}
-    return type("ChecklistForm", (BaseForm,), fields)(**kwargs)
+    order = {inst.id: n for n, inst in enumerate(instruments)}
+    posted = posted_links(formdata)
+    fields, row_links = {}, {}
+    for prov in provisions:
+        ids = {i for i in linked.get(prov.id, ()) if i in order}
+        ids |= posted.get(prov.id, set()) & order.keys()
+        row_links[prov.id] = ids
+        row_fields = {
+            f"i{iid}": FormField(CoverageLinkForm, label=instruments[order[iid]].title)
+            for iid in sorted(ids, key=order.__getitem__)
+        }
+        fields[f"p{prov.id}"] = FormField(
+            type("CoverageRow", (CoverageRowForm,), row_fields), label=prov.code
+        )
+    form_class = type("ChecklistForm", (BaseForm,), fields)
+    form = form_class(**kwargs) if formdata is None else form_class(formdata=formdata, **kwargs)
+    labels = instrument_labels(instruments)
+    for prov in provisions:
+        form[f"p{prov.id}"].form.new.form.instrument.choices = [
+            SelectChoice("", _("Not set")),
+            *(
+                SelectChoice(str(i.id), labels[i.id])
+                for i in instruments
+                if i.id not in row_links[prov.id]
+            ),
+        ]
+    return form
 
 
 # --- administration -----------------------------------------------------------------------------

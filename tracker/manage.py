@@ -259,9 +259,11 @@ def workspace_page(iso3: str):
     dbs = db.get_session()
     ws = workspace.country_workspace(dbs, country, current_lang())
     if request.method == "GET":
-        form = checklist_form(ws.provisions, ws.instruments, data=workspace.checklist_data(ws))
+        form = checklist_form(
+            ws.provisions, ws.instruments, ws.linked, data=workspace.checklist_data(ws)
+        )
         return render_template("manage/workspace.html", ws=ws, form=form)
-    form = checklist_form(ws.provisions, ws.instruments)
+    form = checklist_form(ws.provisions, ws.instruments, ws.linked, formdata=request.form)
     if not form.validate():
         return render_template("manage/workspace.html", ws=ws, form=form), 422
     try:

@@ -48,6 +48,15 @@ class Workspace:
     def provisions(self) -> list[Provision]:
         return [row.provision for row in self.rows]
 
+    @property
+    def linked(self) -> dict[int, list[int]]:
+        """The instrument ids each provision is linked to now (for the checklist form)."""
+        return {
+            row.provision.id: [link.instrument_id for link in row.coverage.links]
+            for row in self.rows
+            if row.coverage is not None
+        }
+
 
 def editable_countries(session: Session, user) -> list[Country]:
     """The countries this person may edit: all for an admin, their own for an editor."""
@@ -144,9 +153,8 @@ def country_workspace(session: Session, country: Country, locale: str) -> Worksp
 # --- the checklist form -------------------------------------------------------------------------
 
 
-def row_values(coverage: Coverage | None, instruments: list[Instrument]) -> dict:
+def row_values(coverage: Coverage | None) -> dict:
     """A coverage row as the checklist form's data (defaults when there is no row yet)."""
-    links = {link.instrument_id: link for link in coverage.links} if coverage else {}
     data = {
         "applicable": "yes" if coverage is None or coverage.applicable else "no",
         "not_applicable_reason": (coverage.not_applicable_reason if coverage else None) or "",
@@ -154,20 +162,16 @@ def row_values(coverage: Coverage | None, instruments: list[Instrument]) -> dict
         "evidence": (coverage.evidence if coverage else None) or "",
         "version": str(coverage.version if coverage else 0),
     }
-    for inst in instruments:
-        link = links.get(inst.id)
-        data[f"i{inst.id}"] = {
-            "extent": link.extent.value if link else "",
-            "articles": (link.articles if link else None) or "",
+    for link in coverage.links if coverage else ():
+        data[f"i{link.instrument_id}"] = {
+            "extent": link.extent.value,
+            "articles": link.articles or "",
         }
     return data
 
 
 def checklist_data(workspace: Workspace) -> dict:
-    return {
-        f"p{row.provision.id}": row_values(row.coverage, workspace.instruments)
-        for row in workspace.rows
-    }
+    return {f"p{row.provision.id}": row_values(row.coverage) for row in workspace.rows}
 
 
 @dataclass(frozen=True)
@@ -198,13 +202,17 @@ COVERAGE_FIELDS = ("applicable", "not_applicable_reason", "implementation", "evi
 DEFAULT_COVERAGE = WantedCoverage(True, None, Implementation.NONE, None, {})
 
 
-def wanted_from_form(row_form, instruments: list[Instrument]) -> WantedCoverage:
+def wanted_from_form(row_form) -> WantedCoverage:
+    """What a validated checklist row asks for: its kept links plus the one it adds, if any."""
     applicable = row_form.applicable.data != "no"
     links = {}
-    for inst in instruments:
-        sub = row_form[f"i{inst.id}"].form
-        if sub.extent.data:
-            links[inst.id] = (Extent(sub.extent.data), sub.articles.data or None)
+    for link_field in row_form.link_fields():
+        sub = link_field.form
+        if sub.extent.data and not sub.remove.data:
+            links[int(link_field.short_name[1:])] = (Extent(sub.extent.data), sub.articles.data or None)
+    new = row_form.new.form
+    if new.instrument_id is not None:
+        links[new.instrument_id] = (Extent(new.extent.data), new.articles.data or None)
     return WantedCoverage(
         applicable=applicable,
         not_applicable_reason=(row_form.not_applicable_reason.data or None)
@@ -274,7 +282,7 @@ def save_checklist(session: Session, workspace: Workspace, form, actor: changes.
     conflicts = []
     for row in workspace.rows:
         row_form = form[f"p{row.provision.id}"].form
-        wanted = wanted_from_form(row_form, workspace.instruments)
+        wanted = wanted_from_form(row_form)
         current = _current(row.coverage)
         if wanted.snapshot() == current:
             continue
