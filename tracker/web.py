@@ -1,7 +1,7 @@
 """Wiring shared by every blueprint: the ``/<lang>/`` prefix, blueprint registration, CSRF
 protection for every POST and the security headers on every response."""
 
-from flask import Flask, abort, current_app, g
+from flask import Flask, abort, current_app, g, request
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
     app.after_request(_security_headers)
+    app.before_request(_refuse_nul_in_url)
 
 
 csrf = CSRFProtect()
@@ -99,6 +100,15 @@ def _csrf_error(error: CSRFError):
             "date. Go back, reload the page and try again."
         ),
     )
+
+
+def _refuse_nul_in_url() -> None:
+    """A NUL byte has no meaning in a URL, and PostgreSQL refuses it in any text it is given:
+    answer 400 before it reaches a query, whatever the page (SQLite would accept it silently)."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+    ):
+        abort(400)
 
 
 def _pull_lang(endpoint: str | None, values: dict | None) -> None:
