@@ -81,3 +81,17 @@ def test_bad_proxy_count_is_a_config_error(monkeypatch):
     monkeypatch.setenv("TRACKER_PROXIES", "lots")
     with pytest.raises(ConfigError, match="TRACKER_PROXIES"):
         create_app()
+
+
+def test_throttle_settings_come_from_the_environment(monkeypatch, tmp_path):
+    from tracker.config import from_environment
+
+    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_ACCOUNT", "3")
+    monkeypatch.setenv("LOGIN_WINDOW_SECONDS", "60")
+    config = from_environment(tmp_path)
+    assert config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 3
+    assert config["LOGIN_WINDOW_SECONDS"] == 60
+    assert "LOGIN_MAX_FAILURES_PER_ADDRESS" not in config  # the app's default applies
+    monkeypatch.setenv("LOGIN_WINDOW_SECONDS", "-5")
+    with pytest.raises(ConfigError, match="LOGIN_WINDOW_SECONDS"):
+        from_environment(tmp_path)

@@ -78,10 +78,31 @@ def proxies() -> int:
     return value
 
 
+THROTTLE_SETTINGS = (
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+    "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_WINDOW_SECONDS",
+)
+
+
+def positive_int_settings(names: tuple[str, ...]) -> dict:
+    """Whole-number settings given in the environment (the app's defaults apply otherwise)."""
+    out = {}
+    for name in names:
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) < 1:
+            raise ConfigError(f"{name} must be a whole number of at least 1, not {raw!r}.")
+        out[name] = int(raw)
+    return out
+
+
 def from_environment(instance_path: Path) -> dict:
     """The config mapping for ``create_app``."""
     production = is_production()
     return {
+        **positive_int_settings(THROTTLE_SETTINGS),
         "TRACKER_ENV": "production" if production else "development",
         "TRACKER_PROXIES": proxies(),
         "DATABASE_URL": database_url(),
