@@ -214,21 +214,31 @@ def instrument_extras(
     return titles, relations
 
 
+def country_chunks(session: Session, model, country_id: int, batch: int) -> Iterator[list]:
+    """One country's rows of ``model`` in id order, ``batch`` at a time (keyset paging).
+
+    Each chunk is dropped from the session once the caller has used it, so memory stays flat.
+    """
+    last_id = 0
+    while True:
+        chunk = session.exec(
+            select(model)
+            .where(model.country_id == country_id, model.id > last_id)
+            .order_by(model.id)
+            .limit(batch)
+        ).all()
+        if not chunk:
+            return
+        last_id = chunk[-1].id
+        yield chunk
+        session.expunge_all()
+
+
 def instrument_records(
     session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
 ) -> Iterator[dict]:
     for ref in countries:
-        last_id = 0
-        while True:
-            chunk = session.exec(
-                select(Instrument)
-                .where(Instrument.country_id == ref.id, Instrument.id > last_id)
-                .order_by(Instrument.id)
-                .limit(batch)
-            ).all()
-            if not chunk:
-                break
-            last_id = chunk[-1].id
+        for chunk in country_chunks(session, Instrument, ref.id, batch):
             titles, relations = instrument_extras(session, [i.id for i in chunk])
             for instrument in chunk:
                 yield instrument_record(
@@ -237,7 +247,6 @@ def instrument_records(
                     titles.get(instrument.id),
                     relations.get(instrument.id, {}),
                 )
-            session.expunge_all()
 
 
 # --- coverage -----------------------------------------------------------------------------------
@@ -418,20 +427,9 @@ def milestone_records(
     session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
 ) -> Iterator[dict]:
     for ref in countries:
-        last_id = 0
-        while True:
-            chunk = session.exec(
-                select(Milestone)
-                .where(Milestone.country_id == ref.id, Milestone.id > last_id)
-                .order_by(Milestone.id)
-                .limit(batch)
-            ).all()
-            if not chunk:
-                break
-            last_id = chunk[-1].id
+        for chunk in country_chunks(session, Milestone, ref.id, batch):
             for milestone in chunk:
                 yield milestone_record(milestone, ref.iso3)
-            session.expunge_all()
 
 
 RECORDS = {
