@@ -15,6 +15,16 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from tracker import create_app
+from tracker.codes import (
+    Extent,
+    Implementation,
+    InstrumentStatus,
+    InstrumentType,
+    Level,
+    MilestoneKind,
+    MilestoneStatus,
+    Role,
+)
 from tracker.models import (
     Category,
     CategoryName,
@@ -22,18 +32,10 @@ from tracker.models import (
     Country,
     Coverage,
     CoverageLink,
-    Extent,
-    Implementation,
     Instrument,
-    InstrumentStatus,
-    InstrumentType,
-    Level,
     Milestone,
-    MilestoneKind,
-    MilestoneStatus,
     Provision,
     ProvisionText,
-    Role,
     User,
 )
 from tracker.security import hash_password
@@ -317,7 +319,7 @@ def staff(session, make_country, password_hash):
 @pytest.fixture
 def sign_in(client):
     """Sign a client in as ``user`` without the (slow) password check: writes the session."""
-    from tracker.auth import password_fingerprint
+    from tracker.web.auth import password_fingerprint
 
     def sign_in(user, to=None):
         target = to or client

@@ -5,8 +5,8 @@ from sqlmodel import select
 
 from tests.conftest import PASSWORD
 from tracker import create_app
-from tracker.auth import safe_next
 from tracker.models import LoginAttempt, User
+from tracker.web.auth import safe_next
 
 
 def _login(client, email="admin@example.org", password=PASSWORD, **extra):

@@ -3,18 +3,9 @@
 import pytest
 from sqlmodel import Session, select
 
-from tracker import changes
-from tracker.models import (
-    ChangeAction,
-    ChangeRecord,
-    Coverage,
-    CoverageLink,
-    Extent,
-    Instrument,
-    InstrumentStatus,
-    InstrumentType,
-    Provision,
-)
+from tracker.codes import ChangeAction, Extent, InstrumentStatus, InstrumentType
+from tracker.models import ChangeRecord, Coverage, CoverageLink, Instrument, Provision
+from tracker.write import changes
 
 ACTOR = changes.Actor(email="editor@example.org")
 

@@ -1,7 +1,8 @@
 import pytest
 from sqlmodel import select
 
-from tracker.models import Role, User
+from tracker.codes import Role
+from tracker.models import User
 from tracker.security import verify_password
 
 GOOD = "a long enough passphrase"

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from tracker import csvio
-from tracker.schemas import COUNTRIES, COVERAGE, MILESTONES, Column
+from tracker.formats import csvio
+from tracker.formats.schemas import COUNTRIES, COVERAGE, MILESTONES, Column
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from tracker import demo
+from tracker.codes import Level
 from tracker.models import (
     ChecklistVersion,
     Country,
@@ -11,7 +12,6 @@ from tracker.models import (
     CoverageLink,
     Instrument,
     InstrumentRelation,
-    Level,
     Milestone,
     Provision,
     ProvisionText,

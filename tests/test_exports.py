@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from tracker.models import Country, Extent, InstrumentStatus, MilestoneStatus, Provision
+from tracker.codes import Extent, InstrumentStatus, MilestoneStatus
+from tracker.models import Country, Provision
 
 HEADERS = {
     "countries": (
@@ -65,7 +66,7 @@ def test_exports_with_demo_data(client, demo_data, name):
 
 
 def test_countries_rows_carry_the_scoring_figures(client, demo_data):
-    from tracker import reports
+    from tracker.read import pages as reports
 
     by_iso3 = {r["iso3"]: r for r in rows(client.get("/exports/countries.csv"))}
     assert set(by_iso3) == {"PRY", "RWA", "ZMB"}
@@ -198,8 +199,8 @@ def test_formula_injection_is_neutralised_but_numbers_are_not(
 
 
 def test_negative_numbers_are_not_prefixed():
-    from tracker import csvio
-    from tracker.schemas import COUNTRIES
+    from tracker.formats import csvio
+    from tracker.formats.schemas import COUNTRIES
 
     values = ["ZZZ", "ZZ", "Z", None, "T", -0.5, 0.25, 1.0, -3, 0, None, None, None, None, 12, 0, 0]
     assert csvio.format_row(COUNTRIES, values)[5:9] == ["-0.5000", "0.2500", "1.0000", "-3"]
@@ -218,7 +219,7 @@ def test_dates_are_iso_8601(client, make_country, make_milestone):
 
 
 def test_large_exports_stream_in_batches(app, client, session, make_country, make_milestone):
-    from tracker.csvio import BATCH_ROWS
+    from tracker.formats.csvio import BATCH_ROWS
     from tracker.models import Milestone, MilestoneKind
 
     country = make_country()

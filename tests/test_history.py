@@ -3,8 +3,9 @@
 import pytest
 from sqlmodel import Session, select
 
-from tracker import changes
-from tracker.models import ChangeAction, ChangeRecord, Instrument, InstrumentStatus, Milestone
+from tracker.codes import ChangeAction, InstrumentStatus
+from tracker.models import ChangeRecord, Instrument, Milestone
+from tracker.write import changes
 
 NEW = "/en/manage/countries/ZMB/instruments/new"
 DATA = {

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from tracker import changes
+from tracker.codes import Role
+from tracker.formats.schemas import INSTRUMENTS
 from tracker.models import (
     ChangeRecord,
     Country,
@@ -16,10 +17,9 @@ from tracker.models import (
     Instrument,
     InstrumentRelation,
     Milestone,
-    Role,
     User,
 )
-from tracker.schemas import INSTRUMENTS
+from tracker.write import changes
 
 URL = "/en/manage/import"
 CONFIRM = "/en/manage/import/confirm"

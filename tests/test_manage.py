@@ -5,21 +5,19 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from tracker import changes
+from tracker.codes import Implementation, InstrumentStatus, Role
 from tracker.models import (
     ChangeRecord,
     Country,
     Coverage,
     CoverageLink,
-    Implementation,
     Instrument,
-    InstrumentStatus,
     Milestone,
     Provision,
     ProvisionText,
-    Role,
     User,
 )
+from tracker.write import changes
 
 NEW_INSTRUMENT = "/en/manage/countries/ZMB/instruments/new"
 VALID = {

@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
-from tracker import changes
 from tracker.models import ChangeRecord, Provision
+from tracker.write import changes
 
 ROLES = ("anonymous", "editor_zmb", "editor_rwa", "admin")
 EVERYONE = {"editor_zmb", "editor_rwa", "admin"}

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tracker.models import Extent, GemIndicator, Implementation, InstrumentStatus, Level
-from tracker.progress import LinkInput, ProvisionInput, compute, score_provision
+from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus, Level
+from tracker.scoring import LinkInput, ProvisionInput, compute, score_provision
 
 CORE, REC = Level.CORE, Level.RECOMMENDED
 IN_FORCE, DRAFT = InstrumentStatus.IN_FORCE, InstrumentStatus.DRAFTING

@@ -9,7 +9,18 @@ import sqlalchemy as sa
 from babel.numbers import format_percent
 from sqlmodel import SQLModel, select
 
-from tracker import progress, reports
+from tracker import scoring as progress
+from tracker.codes import (
+    Extent,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    InstrumentType,
+    Level,
+    MilestoneKind,
+    MilestoneStatus,
+    RelationKind,
+)
 from tracker.models import (
     Category,
     CategoryName,
@@ -17,22 +28,14 @@ from tracker.models import (
     Country,
     Coverage,
     CoverageLink,
-    Extent,
-    GemIndicator,
-    Implementation,
     Instrument,
     InstrumentRelation,
-    InstrumentStatus,
     InstrumentTitle,
-    InstrumentType,
-    Level,
     Milestone,
-    MilestoneKind,
-    MilestoneStatus,
     Provision,
     ProvisionText,
-    RelationKind,
 )
+from tracker.read import pages as reports
 
 ZAMBIA_REGS = "Environmental Management (E-Waste Management) Regulations, 2024"
 

@@ -10,19 +10,18 @@ import pytest
 from babel.numbers import format_percent
 from sqlmodel import select
 
-from tracker import progress, reports
-from tracker.models import (
-    Country,
+from tracker import scoring as progress
+from tracker.codes import (
     Extent,
     GemIndicator,
     Implementation,
-    Instrument,
     InstrumentStatus,
     Level,
     MilestoneStatus,
-    Provision,
 )
-from tracker.reports import InstrumentName, Localized, pick_text
+from tracker.models import Country, Instrument, Provision
+from tracker.read import pages as reports
+from tracker.read.pages import InstrumentName, Localized, pick_text
 
 ZAMBIA_REGS = "Environmental Management (E-Waste Management) Regulations, 2024"
 

@@ -5,7 +5,8 @@ import re
 
 from sqlmodel import select
 
-from tracker.models import ChangeRecord, Coverage, Provision, Role, User
+from tracker.codes import Role
+from tracker.models import ChangeRecord, Coverage, Provision, User
 
 WORKSPACE = "/en/manage/countries/ZMB"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config as config_module
+from tracker import config as config_module
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,20 +25,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRACKER_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import db, i18n
+    from tracker import db, i18n
 
     db.init_app(app)
     i18n.init_app(app)
 
-    from . import web
+    from tracker import web
 
     web.init_app(app)
 
-    from . import errors
+    from tracker.web import errors
 
     errors.init_app(app)
 
-    from . import cli
+    from tracker import cli
 
     cli.init_app(app)
     return app

@@ -15,10 +15,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlmodel import select
 
-from . import db, demo
-from .config import ROOT
-from .models import Country, Role, User
-from .security import hash_password, password_problem
+from tracker import db, demo
+from tracker.codes import Role
+from tracker.config import ROOT
+from tracker.models import Country, User
+from tracker.security import hash_password, password_problem
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data.")

@@ -13,28 +13,30 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session, select
 
-from .models import (
+from tracker.codes import (
+    Extent,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    InstrumentType,
+    Level,
+    MilestoneKind,
+    MilestoneStatus,
+    RelationKind,
+)
+from tracker.models import (
     Category,
     CategoryName,
     ChecklistVersion,
     Country,
     Coverage,
     CoverageLink,
-    Extent,
-    GemIndicator,
-    Implementation,
     Instrument,
     InstrumentRelation,
-    InstrumentStatus,
     InstrumentTitle,
-    InstrumentType,
-    Level,
     Milestone,
-    MilestoneKind,
-    MilestoneStatus,
     Provision,
     ProvisionText,
-    RelationKind,
     utcnow,
 )
 

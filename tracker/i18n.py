@@ -161,7 +161,7 @@ def switch_language_url(code: str) -> str:
         query.pop("lang", None)
         # The login page's ``next`` is only carried over when it is a same-site path.
         if "next" in query:
-            from .auth import safe_next
+            from tracker.web.auth import safe_next
 
             query["next"] = [n for n in query["next"] if safe_next(n)]
         try:

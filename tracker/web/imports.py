@@ -5,10 +5,10 @@ URL map:
     POST /<lang>/manage/import           -> dry run: what each row would create, change, leave
                                             unchanged or refuse, and why (line, column, message)
     POST /<lang>/manage/import/confirm   -> the confirmed import: one transaction, through
-                                            ``tracker.changes`` (history records), then 303
+                                            ``tracker.write.changes`` (history records), then 303
 
 Formats are those of ``coverage.csv``, ``instruments.csv`` and ``milestones.csv``
-(``tracker.schemas``). A row is *unchanged* when it would export the same cells as the record in
+(``tracker.formats.schemas``). A row is *unchanged* when it would export the same cells as the record in
 the database, so exporting then importing a file changes nothing. A row with an ``id`` (or, for
 coverage, a provision code) changes that record if its ``version`` is still the exported one;
 a row without an ``id`` creates a record. The import never deletes anything.
@@ -49,27 +49,32 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from . import changes, csvio, datasets, db
-from .errors import abort_with
-from .i18n import _, _l
-from .models import (
-    ChangeRecord,
-    Country,
-    Coverage,
-    CoverageLink,
+from tracker import db
+from tracker.codes import (
     Extent,
     Implementation,
-    Instrument,
-    InstrumentRelation,
     InstrumentStatus,
-    InstrumentTitle,
     InstrumentType,
-    Milestone,
     MilestoneKind,
     MilestoneStatus,
     RelationKind,
 )
-from .schemas import COVERAGE, IMPORTABLE, INSTRUMENTS, MILESTONES, Table
+from tracker.formats import csvio
+from tracker.formats.schemas import COVERAGE, IMPORTABLE, INSTRUMENTS, MILESTONES, Table
+from tracker.i18n import _, _l
+from tracker.models import (
+    ChangeRecord,
+    Country,
+    Coverage,
+    CoverageLink,
+    Instrument,
+    InstrumentRelation,
+    InstrumentTitle,
+    Milestone,
+)
+from tracker.read import rows as datasets
+from tracker.web.errors import abort_with
+from tracker.write import changes
 
 bp = Blueprint("imports", __name__)
 
@@ -308,7 +313,7 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
         year = values.get("year")
         if year is not None and not 1800 <= year <= 2200:
             plan.refuse("year", _("The year must be between 1800 and 2200."))
-        # The date rules of the instrument form (``tracker.forms.InstrumentForm``).
+        # The date rules of the instrument form (``tracker.web.forms.InstrumentForm``).
         adopted, in_force, repealed = (
             values[n] for n in ("adopted_on", "in_force_on", "repealed_on")
         )
@@ -628,7 +633,7 @@ class UploadForm(FlaskForm):
             SelectChoice("milestones", _("milestones.csv: project milestones")),
         ],
     )
-    # Any code is accepted here; ``tracker.auth`` then answers 403 for another editor's country.
+    # Any code is accepted here; ``tracker.web.auth`` then answers 403 for another editor's country.
     country = SelectField(_l("Country"), choices=[], validate_choice=False)
     file = FileField(_l("CSV file (UTF-8)"))
 
@@ -639,7 +644,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _require_staff():
-    """The signed-in editor or admin; sign-in page otherwise (``tracker.auth`` decides roles)."""
+    """The signed-in editor or admin; sign-in page otherwise (``tracker.web.auth`` decides roles)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path), code=303)
     return None
@@ -675,7 +680,7 @@ def _too_large():
 
 
 def _country_or_403(session: Session, iso3: str) -> Country:
-    from . import auth
+    from tracker.web import auth
 
     country = session.exec(select(Country).where(Country.iso3 == (iso3 or ""))).first()
     auth.require_country(country.id if country else None)

@@ -1,7 +1,7 @@
-"""The staff workspace's read model and the whole-checklist save (used by ``tracker.manage``).
+"""The staff workspace's read model and the whole-checklist save (used by ``tracker.web.manage``).
 
 ``country_workspace`` gathers everything one country's workspace shows in a constant number of
-queries; ``save_checklist`` applies the one-form checklist through ``tracker.changes`` in a single
+queries; ``save_checklist`` applies the one-form checklist through ``tracker.write.changes`` in a single
 transaction, refusing the whole save when any changed row was saved by someone else meanwhile.
 """
 
@@ -10,22 +10,21 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from . import changes
-from .models import (
+from tracker.codes import Extent, Implementation
+from tracker.models import (
     Category,
     CategoryName,
     Country,
     Coverage,
     CoverageLink,
-    Extent,
-    Implementation,
     Instrument,
     Milestone,
     Provision,
     ProvisionText,
     User,
 )
-from .reports import current_checklist
+from tracker.read.pages import current_checklist
+from tracker.write import changes
 
 
 @dataclass

@@ -6,7 +6,7 @@ from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from .i18n import current_lang, is_language
+from tracker.i18n import current_lang, is_language
 
 
 class RowIdConverter(IntegerConverter):
@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 
-    from . import api, auth, exports, imports, manage, public
+    from tracker.web import api, auth, exports, imports, manage, public
 
     for module in (public, auth, manage, exports, api, imports):
         app.register_blueprint(module.bp)
@@ -90,8 +90,8 @@ def _security_headers(response):
 
 
 def _csrf_error(error: CSRFError):
-    from .errors import render_error
-    from .i18n import _
+    from tracker.i18n import _
+    from tracker.web.errors import render_error
 
     return render_error(
         400,

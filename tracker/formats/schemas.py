@@ -7,7 +7,7 @@ stable snake_case codes; descriptions are translated on the exports page and Eng
 package.
 
 The JSON API serializes pydantic models defined here; its OpenAPI document is generated from the
-same models (``tracker.api``), so the specification and the responses cannot drift either.
+same models (``tracker.web.api``), so the specification and the responses cannot drift either.
 
 Nothing here touches the database or a request.
 """
@@ -18,8 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .i18n import _l
-from .models import (
+from tracker.codes import (
     Extent,
     GemIndicator,
     Implementation,
@@ -29,6 +28,7 @@ from .models import (
     MilestoneKind,
     MilestoneStatus,
 )
+from tracker.i18n import _l
 
 # --- CSV tables ---------------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ one recommended provision not addressed. In force: (2x1 + 2x0 + 1x0) / 5 = 40 %.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .models import Extent, GemIndicator, Implementation, InstrumentStatus, Level
+from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus, Level
 
 WEIGHTS: dict[Level, int] = {Level.CORE: 2, Level.RECOMMENDED: 1}
 EXTENT_SCORES: dict[Extent, float] = {Extent.PARTIAL: 0.5, Extent.FULL: 1.0}

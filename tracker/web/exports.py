@@ -9,7 +9,7 @@ URL map:
     GET /exports/datapackage.json     -> Frictionless Data Package describing every CSV
 
 The files are a contract for analysts: column names, codes and formats are defined once in
-``tracker.schemas`` and only ever extended. CSV bodies are streamed in batches from a session of
+``tracker.formats.schemas`` and only ever extended. CSV bodies are streamed in batches from a session of
 their own (STYLE.md, G10.b); everything that can fail (the country filter) is checked before the
 first byte is sent.
 """
@@ -18,10 +18,12 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 
-from . import csvio, datasets, db
-from .errors import abort_with
-from .i18n import _, force_locale
-from .schemas import TABLES, Table, frictionless_schema
+from tracker import db
+from tracker.formats import csvio
+from tracker.formats.schemas import TABLES, Table, frictionless_schema
+from tracker.i18n import _, force_locale
+from tracker.read import rows as datasets
+from tracker.web.errors import abort_with
 
 bp = Blueprint("exports", __name__)
 

@@ -16,32 +16,34 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from . import progress as scoring
-from .i18n import DEFAULT_LOCALE, country_name
-from .models import (
+from tracker import scoring
+from tracker.codes import (
+    Extent,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    InstrumentType,
+    Level,
+    MilestoneKind,
+    MilestoneStatus,
+    RelationKind,
+)
+from tracker.i18n import DEFAULT_LOCALE, country_name
+from tracker.models import (
     Category,
     CategoryName,
     ChecklistVersion,
     Country,
     Coverage,
     CoverageLink,
-    Extent,
-    GemIndicator,
-    Implementation,
     Instrument,
     InstrumentRelation,
-    InstrumentStatus,
     InstrumentTitle,
-    InstrumentType,
-    Level,
     Milestone,
-    MilestoneKind,
-    MilestoneStatus,
     Provision,
     ProvisionText,
-    RelationKind,
 )
-from .progress import Figures, LinkInput, Progress, ProvisionInput, ProvisionScore
+from tracker.scoring import Figures, LinkInput, Progress, ProvisionInput, ProvisionScore
 
 # --- localized text ------------------------------------------------------------------------------
 
@@ -277,7 +279,7 @@ def progress_inputs(
     """Scoring inputs per country id for the given checklist (3 queries, 4 without ids).
 
     Every non-retired provision appears once per country, in checklist order; provisions without
-    a coverage row count as applicable and not addressed (see ``tracker.progress``).
+    a coverage row count as applicable and not addressed (see ``tracker.scoring``).
     """
     data = _scoring_data(session, checklist_id, country_ids)
     if country_ids is None:
@@ -286,7 +288,7 @@ def progress_inputs(
 
 
 def progress_by_country(session: Session, country_ids: list[int] | None = None) -> dict:
-    """``tracker.progress.Progress`` per country id for the current checklist (4 or 5 queries)."""
+    """``tracker.scoring.Progress`` per country id for the current checklist (4 or 5 queries)."""
     checklist = current_checklist(session)
     if checklist is None:
         return {}
@@ -1054,7 +1056,7 @@ def instrument_report(
 
 @dataclass(frozen=True)
 class MethodologyReport:
-    """The scoring constants and the worked example, computed by ``tracker.progress`` itself."""
+    """The scoring constants and the worked example, computed by ``tracker.scoring`` itself."""
 
     weights: dict
     extent_scores: dict

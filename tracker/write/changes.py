@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from .models import (
-    ChangeAction,
+from tracker.codes import ChangeAction
+from tracker.models import (
     ChangeRecord,
     Country,
     Coverage,

@@ -5,7 +5,7 @@ import logging
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .i18n import _, _l
+from tracker.i18n import _, _l
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     log.exception("Unhandled error on %s %s", request.method, request.path)
-    from . import db
+    from tracker import db
 
     db.close_session()
     return render_error(InternalServerError.code)

@@ -11,14 +11,15 @@ URL map:
     GET /<lang>/instruments/<id>       -> one instrument and the provisions it covers
     GET /<lang>/methodology            -> how progress is computed
 
-Every page under ``/<lang>/`` carries an ETag derived from the data (``tracker.caching``).
+Every page under ``/<lang>/`` carries an ETag derived from the data (``tracker.web.caching``).
 """
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
-from . import db, reports
-from .caching import conditional
-from .i18n import current_lang, negotiate
+from tracker import db
+from tracker.i18n import current_lang, negotiate
+from tracker.read import pages as reports
+from tracker.web.caching import conditional
 
 bp = Blueprint("public", __name__)
 

@@ -35,11 +35,13 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlmodel import Session, select
 
-from . import changes, db
-from .forms import LoginForm
-from .i18n import _
-from .models import LoginAttempt, Role, User, utcnow
-from .security import hash_password, needs_rehash, verify_password
+from tracker import db
+from tracker.codes import Role
+from tracker.i18n import _
+from tracker.models import LoginAttempt, User, utcnow
+from tracker.security import hash_password, needs_rehash, verify_password
+from tracker.web.forms import LoginForm
+from tracker.write import changes
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -177,7 +179,7 @@ def record_failure(dbs: Session, email: str, address: str) -> None:
 def record_success(dbs: Session, user: User, password: str) -> None:
     """Clear the account's failures, note the sign-in time, upgrade an outdated hash.
 
-    These are bookkeeping, not edits of the record: they bypass ``tracker.changes`` and leave the
+    These are bookkeeping, not edits of the record: they bypass ``tracker.write.changes`` and leave the
     version alone, so a sign-in never makes someone's open edit form stale.
     """
     values = {"last_login_at": utcnow()}

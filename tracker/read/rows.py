@@ -1,13 +1,13 @@
 """Read functions behind the CSV exports and the import: database records -> typed row values.
 
 Each ``*_records`` function yields one ``dict`` per row, keyed by the column names of the matching
-``tracker.schemas`` table, holding typed values (``int``, ``float``, ``bool``, ``date``, ``str``,
-link and id lists) that ``tracker.csvio`` formats. The importer compares a file's parsed values
+``tracker.formats.schemas`` table, holding typed values (``int``, ``float``, ``bool``, ``date``, ``str``,
+link and id lists) that ``tracker.formats.csvio`` formats. The importer compares a file's parsed values
 with the same dicts, so "unchanged" means "would export the same cells".
 
 Rows are read per country and in keyset batches, so memory stays flat whatever the row count
 (the exports stream them; see ``scripts/bench_exports.py``). Progress figures come from
-``tracker.reports`` and ``tracker.progress``: the same numbers as the pages.
+``tracker.read.pages`` and ``tracker.scoring``: the same numbers as the pages.
 """
 
 from collections.abc import Iterator, Sequence
@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from . import reports
-from .csvio import BATCH_ROWS
-from .i18n import country_name
-from .models import (
+from tracker.codes import MilestoneStatus, RelationKind
+from tracker.formats.csvio import BATCH_ROWS
+from tracker.formats.schemas import GEM
+from tracker.i18n import country_name
+from tracker.models import (
     Category,
     ChecklistVersion,
     Country,
@@ -29,13 +30,11 @@ from .models import (
     InstrumentRelation,
     InstrumentTitle,
     Milestone,
-    MilestoneStatus,
     Provision,
     ProvisionText,
-    RelationKind,
 )
-from .progress import LinkInput, best_extent
-from .schemas import GEM
+from tracker.read import pages as reports
+from tracker.scoring import LinkInput, best_extent
 
 LEGAL = {0.0: "none", 0.5: "partial", 1.0: "full"}
 

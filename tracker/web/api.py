@@ -8,8 +8,8 @@ URL map:
 
 Each data endpoint takes ``?lang=`` for titles and names (one of ``API_LANGUAGES``; English where
 no translation exists; another value is a 400). Responses are serialized by the pydantic models
-of ``tracker.schemas`` and the OpenAPI document is generated from the same models, so the two
-cannot drift. Errors are JSON (``tracker.errors`` answers JSON under ``/api/``).
+of ``tracker.formats.schemas`` and the OpenAPI document is generated from the same models, so the two
+cannot drift. Errors are JSON (``tracker.web.errors`` answers JSON under ``/api/``).
 """
 
 import re
@@ -19,13 +19,8 @@ from flask import Blueprint, current_app, request
 from pydantic.json_schema import models_json_schema
 from sqlmodel import Session, select
 
-from . import datasets, db, reports
-from .errors import abort_with
-from .i18n import DEFAULT_LOCALE, _, country_name
-from .models import Category, CategoryName, Country, InstrumentTitle, Provision, ProvisionText
-from .progress import Figures as ScoreFigures
-from .progress import Progress as ScoreProgress
-from .schemas import (
+from tracker import db
+from tracker.formats.schemas import (
     API_MODELS,
     GEM,
     ISO3,
@@ -44,6 +39,20 @@ from .schemas import (
     Progress,
     ProvisionOut,
 )
+from tracker.i18n import DEFAULT_LOCALE, _, country_name
+from tracker.models import (
+    Category,
+    CategoryName,
+    Country,
+    InstrumentTitle,
+    Provision,
+    ProvisionText,
+)
+from tracker.read import pages as reports
+from tracker.read import rows as datasets
+from tracker.scoring import Figures as ScoreFigures
+from tracker.scoring import Progress as ScoreProgress
+from tracker.web.errors import abort_with
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -297,8 +306,8 @@ def _json(model, description: str) -> dict:
 
 
 def openapi_document() -> dict:
-    """OpenAPI 3.1 generated from the response models of ``tracker.schemas``."""
-    from .schemas import ErrorResponse
+    """OpenAPI 3.1 generated from the response models of ``tracker.formats.schemas``."""
+    from tracker.formats.schemas import ErrorResponse
 
     _refs, definitions = models_json_schema(
         [(model, "serialization") for model in API_MODELS],

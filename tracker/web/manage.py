@@ -26,7 +26,7 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     POST      /checklist/provisions/<id>/retire        admin: retire or bring back
 
 Editors reach only their own country's records (403 otherwise); admins reach everything. Every
-write goes through ``tracker.changes``.
+write goes through ``tracker.write.changes``.
 """
 
 import json
@@ -37,9 +37,24 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlmodel import select
 
-from . import changes, db, workspace
-from .auth import require_admin, require_country
-from .forms import (
+from tracker import db
+from tracker.codes import ChangeAction, Role
+from tracker.i18n import _, _l, country_name, current_lang
+from tracker.models import (
+    ChangeRecord,
+    Country,
+    Coverage,
+    CoverageLink,
+    Instrument,
+    Milestone,
+    Provision,
+    ProvisionText,
+    User,
+)
+from tracker.read import workspace
+from tracker.security import hash_password
+from tracker.web.auth import require_admin, require_country
+from tracker.web.forms import (
     ConfirmForm,
     CountryForm,
     HistoryFilterForm,
@@ -55,21 +70,7 @@ from .forms import (
     is_language_tag,
     options,
 )
-from .i18n import _, _l, country_name, current_lang
-from .models import (
-    ChangeAction,
-    ChangeRecord,
-    Country,
-    Coverage,
-    CoverageLink,
-    Instrument,
-    Milestone,
-    Provision,
-    ProvisionText,
-    Role,
-    User,
-)
-from .security import hash_password
+from tracker.write import changes
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang>/manage")
 
@@ -709,7 +710,7 @@ def _category_choices():
 def provision_create():
     require_admin()
     dbs = db.get_session()
-    from .reports import current_checklist
+    from tracker.read.pages import current_checklist
 
     current = current_checklist(dbs)
     if current is None:
@@ -795,7 +796,7 @@ def provision_update(provision_id: int):
 
 
 def _languages() -> list[str]:
-    from .i18n import languages
+    from tracker.i18n import languages
 
     return languages()
 
@@ -837,7 +838,7 @@ def provision_text(provision_id: int, locale: str):
 
 
 def _language_name(code: str) -> str:
-    from .i18n import language_name
+    from tracker.i18n import language_name
 
     return language_name(code, current_lang())
 

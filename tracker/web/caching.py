@@ -6,7 +6,7 @@ The ETag hashes:
   table has them (a content checksum where it has no version), and the highest change record id. Counts and ids catch deletes and inserts
   (a delete does not bump any ``updated_at``); ``updated_at``/``version`` catch edits; child rows
   without either (translated titles, coverage links) are edited through their parent record,
-  which the one write path (``tracker.changes``) bumps, and also carry a content checksum for
+  which the one write path (``tracker.write.changes``) bumps, and also carry a content checksum for
   edits made outside it (``content_checksum``);
 - the request path with its query string (which includes the language prefix) and the language;
 - today's date (a milestone becomes overdue when its date passes, without any data change);
@@ -26,9 +26,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app, make_response, request
 
-from . import db
-from .i18n import current_lang
-from .models import (
+from tracker import db
+from tracker.i18n import current_lang
+from tracker.models import (
     Category,
     CategoryName,
     ChangeRecord,

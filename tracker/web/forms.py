@@ -37,8 +37,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .i18n import _, _l
-from .models import (
+from tracker.codes import (
     Extent,
     GemIndicator,
     Implementation,
@@ -49,7 +48,8 @@ from .models import (
     MilestoneStatus,
     Role,
 )
-from .security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from tracker.i18n import _, _l
+from tracker.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 # Bounds for free text that has no column limit (TEXT columns).
 LONG_TEXT = 20_000
