@@ -162,3 +162,79 @@ def test_nav_shows_sign_in_or_sign_out(client, sign_in, staff):
     sign_in(staff.admin)
     page = client.get("/en/").text
     assert "/en/logout" in page and "/en/manage/" in page
+
+
+# --- the throttle under a burst (issue 10, finding 7) ---------------------------------------------
+
+
+def _burst(app, monkeypatch, attempts):
+    """Send ``attempts`` (email, password) sign-ins at the same moment to a real threaded server.
+
+    Each password check takes 0.3 s, so every request of the burst is in flight at once (as on
+    two gunicorn instances): a throttle that counts and records in separate steps lets them all
+    through. Returns the statuses and how many passwords were checked.
+    """
+    import threading
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from werkzeug.serving import make_server
+
+    from tracker.web import auth
+
+    checked = []
+    real_verify = auth.verify_password
+
+    def slow_verify(password_hash, password):
+        checked.append(password)
+        time.sleep(0.3)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", slow_verify)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/en/login"
+    start = threading.Barrier(len(attempts))
+
+    def post(attempt):
+        email, password = attempt
+        data = urllib.parse.urlencode({"email": email, "password": password}).encode()
+        start.wait(timeout=10)
+        try:
+            with urllib.request.urlopen(url, data=data, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        with ThreadPoolExecutor(len(attempts)) as pool:
+            statuses = list(pool.map(post, attempts))
+    finally:
+        server.shutdown()
+        thread.join(5)
+    return statuses, len(checked)
+
+
+def test_a_burst_against_one_account_checks_no_more_than_the_limit(app, staff, monkeypatch):
+    statuses, checked = _burst(app, monkeypatch, [("admin@example.org", "wrong password!")] * 20)
+    assert checked == 5  # LOGIN_MAX_FAILURES_PER_ACCOUNT
+    assert sorted(statuses) == [422] * 5 + [429] * 15
+
+
+def test_a_burst_from_one_address_checks_no_more_than_the_limit(app, staff, monkeypatch):
+    attempts = [(f"nobody{i}@example.org", "wrong password!") for i in range(30)]
+    statuses, checked = _burst(app, monkeypatch, attempts)
+    assert checked == 20  # LOGIN_MAX_FAILURES_PER_ADDRESS
+    assert sorted(statuses) == [422] * 20 + [429] * 10
+
+
+def test_refused_attempts_do_not_count_as_failures(client, staff, session, app):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit + 3):
+        _login(client, password="wrong password!")
+    rows = session.exec(select(LoginAttempt).where(LoginAttempt.email == "admin@example.org"))
+    assert len(rows.all()) == limit

@@ -10,8 +10,10 @@ production: see ``tracker.config``). The session is emptied at sign-in, so nothi
 signing in survives it. A session names the user and a fingerprint of their password hash, so a
 password reset ends every other session; deactivating an account ends them too.
 
-The throttle counts failed sign-ins in the ``login_attempt`` table, per email address tried and
-per client address, so it holds across gunicorn workers and app instances.
+The throttle counts sign-ins in the ``login_attempt`` table, per email address tried and per client
+address, so it holds across gunicorn workers and app instances. Each attempt is written before its
+password is checked and counts itself, so a burst of simultaneous attempts cannot overshoot the
+limit (``reserve_attempt``).
 """
 
 import hashlib
@@ -149,31 +151,47 @@ def client_address() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
-def is_throttled(dbs: Session, email: str, address: str) -> bool:
-    """True when this account or this address has had too many failures in the window."""
+def reserve_attempt(dbs: Session, email: str, address: str) -> int | None:
+    """Count this sign-in before its password is checked: its id, or None when it is throttled.
+
+    The attempt is written and committed first, and only then are the attempts in the window
+    counted, this one included. Of any number of simultaneous attempts, the k-th to commit sees
+    at least k rows, so no more than the limit ever reach the password check, however many
+    workers or instances share the database and whatever its isolation level (a check-then-write
+    lets every attempt of a burst see the same old count). A refused attempt removes its own row:
+    being refused does not extend the wait. A checked one stays as the failure record, and a
+    success clears the account's rows (``record_success``).
+    """
     config = current_app.config
-    if not config["LOGIN_THROTTLE_ENABLED"]:
-        return False
-    since = utcnow() - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    count = sa.func.count(LoginAttempt.id)
-    by_account = dbs.exec(
-        select(count).where(LoginAttempt.email == email, LoginAttempt.at >= since)
-    ).one()
-    if by_account >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-        return True
-    by_address = dbs.exec(
-        select(count).where(LoginAttempt.address == address, LoginAttempt.at >= since)
-    ).one()
-    return by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-
-
-def record_failure(dbs: Session, email: str, address: str) -> None:
-    """Remember one failed sign-in and forget those older than the window."""
     now = utcnow()
-    since = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    since = now - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    attempt_id = dbs.execute(
+        sa.insert(LoginAttempt)
+        .values(at=now, email=email[:254], address=address)
+        .returning(LoginAttempt.id)
+    ).scalar_one()
     dbs.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < since))
-    dbs.add(LoginAttempt(at=now, email=email[:254], address=address))
     dbs.commit()
+    if not config["LOGIN_THROTTLE_ENABLED"]:
+        return attempt_id
+    by_account, by_address = dbs.execute(
+        sa.select(
+            sa.func.count().filter(LoginAttempt.email == email[:254]),
+            sa.func.count().filter(LoginAttempt.address == address),
+        ).where(
+            sa.or_(LoginAttempt.email == email[:254], LoginAttempt.address == address),
+            LoginAttempt.at >= since,
+        )
+    ).one()
+    if (
+        by_account <= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        and by_address <= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    ):
+        dbs.commit()  # end the read before the (slow) password check: no lock is held during it
+        return attempt_id
+    dbs.execute(sa.delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+    dbs.commit()
+    return None
 
 
 def record_success(dbs: Session, user: User, password: str) -> None:
@@ -198,8 +216,13 @@ def _dummy_hash() -> str:
 
 
 def authenticate(dbs: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (taking the same time either way)."""
+    """The active user with this email and password, or None (taking the same time either way).
+
+    The lookup's transaction ends before the password is checked, so no lock (SQLite's write lock
+    for a POST) is held during the deliberately slow hash.
+    """
     user = dbs.exec(select(User).where(User.email == email)).first()
+    dbs.commit()
     if user is None or not user.is_active:
         verify_password(_dummy_hash(), password)
         return None
@@ -221,7 +244,7 @@ def login():
             dbs = db.get_session()
             email = form.email.data.lower()
             address = client_address()
-            if is_throttled(dbs, email, address):
+            if reserve_attempt(dbs, email, address) is None:
                 form.form_errors.append(
                     _("Too many failed sign-ins. Please wait a few minutes and try again.")
                 )
@@ -230,7 +253,7 @@ def login():
                 return body, 429, {"Retry-After": retry}
             user = authenticate(dbs, email, form.password.data)
             if user is None:
-                record_failure(dbs, email, address)
+                # The reserved attempt stays: it is the failure record.
                 form.form_errors.append(_("The email address or password is not right."))
             else:
                 record_success(dbs, user, form.password.data)
