@@ -89,6 +89,50 @@ def standalone_session() -> Iterator[Session]:
         yield session
 
 
+# Errors that mean "the database cannot be reached or cannot write right now", as opposed to a
+# mistake in a query. SQLite: the primary result codes BUSY, LOCKED, NOMEM, READONLY, IOERR,
+# FULL, CANTOPEN and PROTOCOL (a read-only file, a full disk, a held lock, a missing directory).
+SQLITE_UNAVAILABLE_CODES = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
+# PostgreSQL SQLSTATE classes: 08 connection exception, 40 transaction rollback (serialization
+# failure, deadlock: try again), 53 insufficient resources (disk full, too many connections),
+# 57 operator intervention (shutdown, starting up), 58 system error (I/O); and 25006, a write in a
+# read-only transaction (a standby, or default_transaction_read_only during maintenance).
+POSTGRES_UNAVAILABLE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
+POSTGRES_UNAVAILABLE_STATES = frozenset({"25006"})
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database is out of reach or cannot accept writes for now.
+
+    Such a request deserves "503, try again later", not "500, something is broken": the
+    condition is outside the app and passes by itself (the pool reconnects once the server is
+    back; ``pool_pre_ping`` drops connections that died meanwhile).
+    """
+    if isinstance(error, sa.exc.TimeoutError):  # every pooled connection is busy
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in SQLITE_UNAVAILABLE_CODES
+    if isinstance(error, sa.exc.InterfaceError):  # the driver's connection is closed
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is None:
+        # No SQLSTATE: the server never answered (refused, reset, timed out).
+        return isinstance(error, sa.exc.OperationalError)
+    return sqlstate in POSTGRES_UNAVAILABLE_STATES or sqlstate[:2] in POSTGRES_UNAVAILABLE_CLASSES
+
+
+def describe(error: BaseException) -> str:
+    """One line naming a database error, for the log (no parameters, no traceback)."""
+    orig = getattr(error, "orig", None) or error
+    first_line = (str(orig).strip().splitlines() or [""])[0][:300]
+    return f"{type(orig).__module__}.{type(orig).__name__}: {first_line}"
+
+
 def ping() -> bool:
     """True when the database answers a trivial query."""
     try:

@@ -2,7 +2,8 @@
 
 import logging
 
-from flask import Flask, render_template, request
+import sqlalchemy as sa
+from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracker.i18n import _, _l
@@ -45,8 +46,21 @@ MESSAGES = {
 }
 
 
+# How long a reader is asked to wait when the database is out of reach (Retry-After, seconds).
+DATABASE_RETRY_AFTER = 30
+
+DATABASE_READ_MESSAGE = _l(
+    "The database cannot be reached at the moment. Please try again in a few minutes."
+)
+DATABASE_WRITE_MESSAGE = _l(
+    "The database cannot be reached or cannot accept changes at the moment. Nothing was saved "
+    "and nobody can sign in until it is back. Please try again in a few minutes."
+)
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(sa.exc.SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -87,6 +101,33 @@ def handle_unexpected(error: Exception):
 
     db.close_session()
     return render_error(InternalServerError.code)
+
+
+def handle_database_error(error: sa.exc.SQLAlchemyError):
+    """503 with Retry-After when the database is down, read-only or full; anything else is a 500.
+
+    Every view reaches the database through one engine, so this one handler answers for pages,
+    exports, the API, saves and sign-in alike. The request's transaction is rolled back (nothing
+    half-written stays), and the page is rendered without touching the database again.
+    """
+    from tracker import db
+
+    if not db.is_unavailable(error):
+        return handle_unexpected(error)
+    log.warning(
+        "Database unavailable on %s %s: %s", request.method, request.path, db.describe(error)
+    )
+    db.close_session()
+    if "_login_user" not in g:
+        # The page's navigation asks who is signed in; loading the account would fail again.
+        from flask_login import AnonymousUserMixin
+
+        g._login_user = AnonymousUserMixin()
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    body, status = render_error(
+        503, str(DATABASE_WRITE_MESSAGE if writes else DATABASE_READ_MESSAGE)
+    )
+    return body, status, {"Retry-After": str(DATABASE_RETRY_AFTER)}
 
 
 def abort_with(code: int, detail: str):
