@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tracker.formats.schemas import Checklist, CountryDetail, CountryList, ErrorResponse
+from tracker.formats.api_models import Checklist, CountryDetail, CountryList, ErrorResponse
 
 
 def test_countries_list(client, demo_data):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from tracker.formats import csvio
-from tracker.formats.schemas import COUNTRIES, COVERAGE, MILESTONES, Column
+from tracker.formats.tables import COUNTRIES, COVERAGE, MILESTONES, Column
 
 
 @pytest.mark.parametrize(

@@ -200,7 +200,7 @@ def test_formula_injection_is_neutralised_but_numbers_are_not(
 
 def test_negative_numbers_are_not_prefixed():
     from tracker.formats import csvio
-    from tracker.formats.schemas import COUNTRIES
+    from tracker.formats.tables import COUNTRIES
 
     values = ["ZZZ", "ZZ", "Z", None, "T", -0.5, 0.25, 1.0, -3, 0, None, None, None, None, 12, 0, 0]
     assert csvio.format_row(COUNTRIES, values)[5:9] == ["-0.5000", "0.2500", "1.0000", "-3"]

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tracker.codes import Role
-from tracker.formats.schemas import INSTRUMENTS
+from tracker.formats.tables import INSTRUMENTS
 from tracker.models import (
     ChangeRecord,
     Country,

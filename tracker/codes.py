@@ -76,20 +76,6 @@ class InstrumentStatus(Choice):
             InstrumentStatus.AMENDED,
         )
 
-    @property
-    def is_draft(self) -> bool:
-        return self in DRAFT_STATUSES
-
-
-DRAFT_STATUSES = frozenset(
-    {
-        InstrumentStatus.PLANNED,
-        InstrumentStatus.DRAFTING,
-        InstrumentStatus.PUBLIC_CONSULTATION,
-        InstrumentStatus.VALIDATED,
-    }
-)
-
 
 class RelationKind(Choice):
     MADE_UNDER = "made_under"

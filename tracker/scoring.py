@@ -100,10 +100,6 @@ class Figures:
     not_applicable: int
     weight: int
 
-    @property
-    def total(self) -> int:
-        return self.applicable + self.not_applicable
-
 
 @dataclass(frozen=True)
 class Progress:

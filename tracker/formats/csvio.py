@@ -11,7 +11,7 @@ exactly one leading quote when what follows (after any further quotes) starts wi
 characters. A text that itself starts with quotes followed by such a character gets one more
 quote on the way out, so every text value survives the round trip.
 
-Reading validates a whole file against a ``tracker.formats.schemas.Table``: encoding, NUL bytes, the
+Reading validates a whole file against a ``tracker.formats.tables.Table``: encoding, NUL bytes, the
 header (missing, extra or duplicate columns), a header without rows, and every cell's type. File
 problems raise ``FileError``; cell problems are collected per row with their line and column.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from tracker.formats.schemas import Column, Table
+from tracker.formats.tables import EXTENTS, Column, Table
 from tracker.i18n import _
 
 BOM = "\ufeff"
@@ -178,10 +178,6 @@ def stream(
         yield buffer.take()
 
 
-def to_text(table: Table, rows: Iterable[Sequence[Any]], *, bom: bool = False) -> str:
-    return "".join(stream(table, rows, bom=bom))
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 
@@ -298,8 +294,6 @@ def parse_cell(column: Column, raw: str) -> Any:
                 _("“%(value)s” is not a date in the form YYYY-MM-DD.", value=raw)
             ) from None
     if kind == "links":
-        from tracker.formats.schemas import EXTENTS
-
         return decode_links(raw, EXTENTS)
     if kind == "idlist":
         ids = []

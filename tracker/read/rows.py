@@ -1,7 +1,7 @@
 """Read functions behind the CSV exports and the import: database records -> typed row values.
 
 Each ``*_records`` function yields one ``dict`` per row, keyed by the column names of the matching
-``tracker.formats.schemas`` table, holding typed values (``int``, ``float``, ``bool``, ``date``, ``str``,
+``tracker.formats.tables`` table, holding typed values (``int``, ``float``, ``bool``, ``date``, ``str``,
 link and id lists) that ``tracker.formats.csvio`` formats. The importer compares a file's parsed values
 with the same dicts, so "unchanged" means "would export the same cells".
 
@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from tracker.codes import MilestoneStatus, RelationKind
 from tracker.formats.csvio import BATCH_ROWS
-from tracker.formats.schemas import GEM
+from tracker.formats.tables import GEM
 from tracker.i18n import country_name
 from tracker.models import (
     Category,

@@ -21,7 +21,6 @@ from tracker.models import (
     Milestone,
     Provision,
     ProvisionText,
-    User,
 )
 from tracker.read.pages import current_checklist
 from tracker.write import changes
@@ -335,10 +334,6 @@ def save_checklist(session: Session, workspace: Workspace, form, actor: changes.
         session.rollback()
         raise ChecklistConflict([]) from exc
     return len(plans)
-
-
-def users_by_id(session: Session) -> dict[int, User]:
-    return {u.id: u for u in session.exec(select(User)).all()}
 
 
 def categories(session: Session, locale: str) -> list[tuple[Category, str]]:

@@ -8,7 +8,7 @@ URL map:
 
 Each data endpoint takes ``?lang=`` for titles and names (one of ``API_LANGUAGES``; English where
 no translation exists; another value is a 400). Responses are serialized by the pydantic models
-of ``tracker.formats.schemas`` and the OpenAPI document is generated from the same models, so the two
+of ``tracker.formats.api_models`` and the OpenAPI document is generated from the same models, so the two
 cannot drift. Errors are JSON (``tracker.web.errors`` answers JSON under ``/api/``).
 """
 
@@ -20,10 +20,8 @@ from pydantic.json_schema import models_json_schema
 from sqlmodel import Session, select
 
 from tracker import db
-from tracker.formats.schemas import (
+from tracker.formats.api_models import (
     API_MODELS,
-    GEM,
-    ISO3,
     CategoryOut,
     Checklist,
     CountryDetail,
@@ -39,6 +37,7 @@ from tracker.formats.schemas import (
     Progress,
     ProvisionOut,
 )
+from tracker.formats.tables import GEM, ISO3
 from tracker.i18n import DEFAULT_LOCALE, _, country_name
 from tracker.models import (
     Category,
@@ -306,8 +305,8 @@ def _json(model, description: str) -> dict:
 
 
 def openapi_document() -> dict:
-    """OpenAPI 3.1 generated from the response models of ``tracker.formats.schemas``."""
-    from tracker.formats.schemas import ErrorResponse
+    """OpenAPI 3.1 generated from the response models of ``tracker.formats.api_models``."""
+    from tracker.formats.api_models import ErrorResponse
 
     _refs, definitions = models_json_schema(
         [(model, "serialization") for model in API_MODELS],

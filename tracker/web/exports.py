@@ -9,7 +9,7 @@ URL map:
     GET /exports/datapackage.json     -> Frictionless Data Package describing every CSV
 
 The files are a contract for analysts: column names, codes and formats are defined once in
-``tracker.formats.schemas`` and only ever extended. CSV bodies are streamed in batches from a session of
+``tracker.formats.tables`` and only ever extended. CSV bodies are streamed in batches from a session of
 their own (STYLE.md, G10.b); everything that can fail (the country filter) is checked before the
 first byte is sent.
 """
@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 
 from tracker import db
-from tracker.formats import csvio
-from tracker.formats.schemas import TABLES, Table, frictionless_schema
-from tracker.i18n import _, force_locale
+from tracker.formats import csvio, tables
+from tracker.formats.tables import TABLES, Table
+from tracker.i18n import _
 from tracker.read import rows as datasets
 from tracker.web.errors import abort_with
 
@@ -92,46 +92,10 @@ def export_csv(name: str):
     )
 
 
-def datapackage() -> dict:
-    """The Frictionless Data Package descriptor (English descriptions, relative paths)."""
-    with force_locale("en"):
-        resources = [
-            {
-                "name": table.name,
-                "path": table.filename,
-                "title": str(table.title),
-                "description": str(table.description),
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "dialect": {
-                    "delimiter": ",",
-                    "lineTerminator": "\r\n",
-                    "quoteChar": '"',
-                    "doubleQuote": True,
-                    "header": True,
-                },
-                "schema": frictionless_schema(table),
-            }
-            for table in TABLES.values()
-        ]
-        return {
-            "profile": "tabular-data-package",
-            "name": "ewaste-regulation-tracker",
-            "title": str(_("E-waste regulation tracker")),
-            "description": str(
-                _(
-                    "Countries, the model-law checklist, legal instruments, coverage judgements "
-                    "and project milestones of the ITU-CST e-waste regulation project."
-                )
-            ),
-            "homepage": url_for("exports.index", _external=True, lang="en"),
-            "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
-            "resources": resources,
-        }
-
-
 @bp.get("/exports/datapackage.json")
 def datapackage_json():
-    return datapackage()
+    """The Frictionless Data Package describing every CSV export."""
+    return tables.datapackage(
+        homepage=url_for("exports.index", _external=True, lang="en"),
+        created=datetime.now(UTC).replace(microsecond=0).isoformat(),
+    )

@@ -8,7 +8,7 @@ URL map:
                                             ``tracker.write.changes`` (history records), then 303
 
 Formats are those of ``coverage.csv``, ``instruments.csv`` and ``milestones.csv``
-(``tracker.formats.schemas``). A row is *unchanged* when it would export the same cells as the record in
+(``tracker.formats.tables``). A row is *unchanged* when it would export the same cells as the record in
 the database, so exporting then importing a file changes nothing. A row with an ``id`` (or, for
 coverage, a provision code) changes that record if its ``version`` is still the exported one;
 a row without an ``id`` creates a record. The import never deletes anything.
@@ -60,7 +60,7 @@ from tracker.codes import (
     RelationKind,
 )
 from tracker.formats import csvio
-from tracker.formats.schemas import COVERAGE, IMPORTABLE, INSTRUMENTS, MILESTONES, Table
+from tracker.formats.tables import COVERAGE, IMPORTABLE, INSTRUMENTS, MILESTONES, Table
 from tracker.i18n import _, _l
 from tracker.models import (
     ChangeRecord,

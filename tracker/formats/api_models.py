@@ -1,0 +1,175 @@
+"""The JSON API's response models (pydantic), defined once.
+
+``tracker.web.api`` serializes its answers with these models and generates its OpenAPI document
+from the same models, so the specification and the responses cannot drift. The values come from
+``tracker.read.api``, which builds them from the read layer's objects.
+
+Pure: nothing here touches the database, SQLModel or a request.
+"""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracker.formats.tables import ISO2, ISO3
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(ApiModel):
+    status: int = Field(description="HTTP status code.")
+    title: str
+    message: str
+
+
+class ErrorResponse(ApiModel):
+    """The body of every error answer of the API."""
+
+    error: ErrorDetail
+
+
+class Figures(ApiModel):
+    """Weighted shares between 0 and 1 (null when no provision applies), 4 decimals."""
+
+    legal_in_force: float | None
+    legal_with_drafts: float | None
+    implementation: float | None
+    provisions_applicable: int
+    provisions_not_applicable: int
+
+
+class GemIndicators(ApiModel):
+    """The Global E-waste Monitor's four legislation indicators (true: fully addressed in force)."""
+
+    national_legislation: bool
+    epr: bool
+    collection_target: bool
+    recycling_target: bool
+
+
+class Progress(ApiModel):
+    checklist_version: str | None
+    overall: Figures | None
+    categories: dict[str, Figures]
+    gem: GemIndicators | None
+
+
+class Counts(ApiModel):
+    instruments: int
+    milestones_done: int
+    milestones_total: int
+
+
+class CountrySummary(ApiModel):
+    iso3: str = Field(pattern=ISO3)
+    iso2: str = Field(pattern=ISO2)
+    name: str = Field(description="Country name in the requested language (CLDR).")
+    joined_on: date | None
+    counts: Counts
+    progress: Progress
+
+
+class CountryList(ApiModel):
+    lang: str
+    countries: list[CountrySummary]
+
+
+class CoverageLinkOut(ApiModel):
+    instrument_id: int
+    extent: Literal["partial", "full"]
+    articles: str | None
+
+
+class CoverageOut(ApiModel):
+    provision_code: str
+    category: str
+    title: str = Field(description="Provision title in the requested language, else English.")
+    judged: bool = Field(description="False when nobody has judged this provision yet.")
+    applicable: bool
+    not_applicable_reason: str | None
+    implementation: Literal["none", "initiated", "operational", "enforced"]
+    legal_in_force: Literal["none", "partial", "full"] | None
+    legal_with_drafts: Literal["none", "partial", "full"] | None
+    evidence: str | None
+    is_example: bool
+    instruments: list[CoverageLinkOut]
+
+
+class InstrumentOut(ApiModel):
+    id: int
+    type: str
+    title: str = Field(description="Title in its original language.")
+    title_lang: str
+    title_translated: str | None = Field(
+        description="Title in the requested language when a translation exists."
+    )
+    number: str | None
+    issuing_body: str | None
+    status: str
+    year: int | None
+    consultation_on: date | None
+    validated_on: date | None
+    adopted_on: date | None
+    published_on: date | None
+    in_force_on: date | None
+    amended_on: date | None
+    repealed_on: date | None
+    dates_note: str | None
+    url: str | None
+    summary: str | None
+    made_under: list[int]
+    amends: list[int]
+    repeals: list[int]
+
+
+class MilestoneOut(ApiModel):
+    id: int
+    kind: str
+    title: str
+    planned_on: date | None
+    actual_on: date | None
+    place: str | None
+    status: str
+    source_url: str | None
+    notes: str | None
+
+
+class CountryDetail(CountrySummary):
+    coverage: list[CoverageOut]
+    instruments: list[InstrumentOut]
+    milestones: list[MilestoneOut]
+
+
+class ProvisionOut(ApiModel):
+    code: str
+    level: Literal["core", "recommended"]
+    position: int
+    gem_indicator: (
+        Literal["national_legislation", "epr", "collection_target", "recycling_target"] | None
+    )
+    title: str
+    guidance: str | None
+    text_lang: str = Field(description="Language of title and guidance (the requested one or en).")
+    sources: str | None
+    retired: bool
+
+
+class CategoryOut(ApiModel):
+    code: str
+    name: str
+    position: int
+    provisions: list[ProvisionOut]
+
+
+class Checklist(ApiModel):
+    lang: str
+    version: str | None
+    title: str | None
+    published_on: date | None
+    categories: list[CategoryOut]
+
+
+API_MODELS: tuple[type[BaseModel], ...] = (ErrorResponse, CountryList, CountryDetail, Checklist)
