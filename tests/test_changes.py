@@ -98,3 +98,54 @@ def test_coverage_snapshot_includes_its_links(session, make_country, make_checkl
     assert record.before["links"] == []
     assert record.after["links"] == [
         {"instrument_id": act.id, "extent": "full", "articles": "Art. 5"}]
+
+
+def test_an_update_of_a_record_deleted_meanwhile_is_refused_as_gone(engine, session,
+                                                                      make_instrument):
+    inst_id = make_instrument(title="Original").id
+    with Session(engine, expire_on_commit=False) as slow:
+        loaded = slow.get(Instrument, inst_id)  # the slow request loads the instrument ...
+        slow.commit()
+        with Session(engine) as fast:  # ... someone deletes it in between ...
+            changes.delete(fast, fast.get(Instrument, inst_id), ACTOR, expected_version=1)
+        # ... and the slow save finds it gone: a clear refusal, not an ORM error from autoflush.
+        with pytest.raises(changes.RecordGone):
+            changes.update(slow, loaded, ACTOR, {"title": "Slow"}, expected_version=1)
+    session.expire_all()
+    assert session.get(Instrument, inst_id) is None
+    assert [r.action for r in session.exec(select(ChangeRecord)).all()] == [ChangeAction.DELETE]
+
+
+def test_deleting_a_record_deleted_meanwhile_is_refused_as_gone(engine, session, make_instrument):
+    inst = make_instrument(title="Original")
+    with Session(engine, expire_on_commit=False) as slow:
+        loaded = slow.get(Instrument, inst.id)
+        slow.commit()
+        with Session(engine) as fast:
+            changes.delete(fast, fast.get(Instrument, inst.id), ACTOR, expected_version=1)
+        with pytest.raises(changes.RecordGone):
+            changes.delete(slow, loaded, ACTOR, expected_version=1)
+    assert len(session.exec(select(ChangeRecord)).all()) == 1
+
+
+def test_changing_links_of_a_judgement_changed_meanwhile_is_a_stale_version(
+    engine, session, make_country, make_checklist, make_instrument, make_coverage
+):
+    country = make_country()
+    make_checklist(n=1)
+    provision = session.exec(select(Provision)).first()
+    act = make_instrument(country)
+    cov = make_coverage(country, provision, links=[(act, "partial", "Art. 1")])
+    with Session(engine, expire_on_commit=False) as slow:
+        loaded = slow.get(Coverage, cov.id)
+        assert len(loaded.links) == 1
+        slow.commit()
+        with Session(engine) as fast:  # someone removes the link (and bumps the version)
+            changes.update(fast, fast.get(Coverage, cov.id), ACTOR,
+                           lambda c: c.links.clear(), expected_version=1)
+
+        def edit(c: Coverage) -> None:
+            c.links[0].articles = "Art. 2"
+
+        with pytest.raises(changes.StaleVersion):
+            changes.update(slow, loaded, ACTOR, edit, expected_version=1)

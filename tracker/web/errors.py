@@ -59,8 +59,11 @@ DATABASE_WRITE_MESSAGE = _l(
 
 
 def init_app(app: Flask) -> None:
+    from tracker.write.changes import RecordGone
+
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(sa.exc.SQLAlchemyError, handle_database_error)
+    app.register_error_handler(RecordGone, handle_record_gone)
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -91,6 +94,17 @@ def handle_http_error(error: HTTPException):
     if code == 405 and valid:
         return body, status, {"Allow": ", ".join(valid)}
     return body, status
+
+
+def handle_record_gone(_error: Exception):
+    """A save or delete of a record someone else deleted meanwhile (``changes.RecordGone``)."""
+    return render_error(
+        404,
+        _(
+            "Someone else deleted this record in the meantime, so nothing was saved. An "
+            "administrator can restore it from the history."
+        ),
+    )
 
 
 def handle_unexpected(error: Exception):

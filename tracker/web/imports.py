@@ -782,7 +782,7 @@ def confirm():
         return _render(upload_form, 422, plan=plan, labels=ACTION_LABELS)
     try:
         apply_plan(session, plan, current_user.actor)
-    except (changes.StaleVersion, NothingToChange):
+    except (changes.StaleVersion, changes.RecordGone, NothingToChange):
         abort_with(409, _("Someone else changed a record while the import ran. Nothing was saved."))
     flash(
         _(

@@ -52,6 +52,25 @@ class StaleVersion(Exception):
         self.current = snapshot(record)
 
 
+class RecordGone(Exception):
+    """The record was deleted by someone else after it was loaded; nothing was written."""
+
+    def __init__(self, model: type[SQLModel], record_id: int | None):
+        super().__init__(f"{model.__name__} {record_id} no longer exists")
+        self.model = model
+        self.record_id = record_id
+
+
+def _refuse(session: Session, obj: SQLModel, expected: int | None) -> None:
+    """Roll back and raise ``StaleVersion`` with the stored record, or ``RecordGone``."""
+    model, record_id = type(obj), obj.id
+    session.rollback()
+    fresh = session.get(model, record_id)
+    if fresh is None:
+        raise RecordGone(model, record_id)
+    raise StaleVersion(fresh, expected)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -147,22 +166,24 @@ def _describe(obj: SQLModel) -> str:
 
 
 def _claim_version(session: Session, obj: SQLModel, expected: int | None) -> None:
-    """Bump the stored version only if it is still ``expected``; else raise ``StaleVersion``.
+    """Bump the stored version only if it is still ``expected``; else refuse (``_refuse``).
 
     A conditional UPDATE is atomic on both SQLite and PostgreSQL: of two concurrent saves of the
-    same version, exactly one matches, and the other is refused instead of overwriting it.
+    same version, exactly one matches, and the other is refused instead of overwriting it. It runs
+    before the record's own changes are flushed (no autoflush): on PostgreSQL it takes the row
+    lock first, so a record deleted or changed meanwhile is refused here rather than failing
+    in the ORM's flush (``StaleDataError``, a server error).
     """
     table = type(obj).__table__
     current = obj.version if expected is None else expected
-    result = session.execute(
-        sa.update(table)
-        .where(table.c.id == obj.id, table.c.version == current)
-        .values(version=current + 1)
-    )
+    with session.no_autoflush:
+        result = session.execute(
+            sa.update(table)
+            .where(table.c.id == obj.id, table.c.version == current)
+            .values(version=current + 1)
+        )
     if result.rowcount != 1:
-        session.rollback()
-        fresh = session.get(type(obj), obj.id)
-        raise StaleVersion(fresh if fresh is not None else obj, expected)
+        _refuse(session, obj, expected)
     # Keep the ORM's view in step without a second UPDATE of the same value.
     sa.orm.attributes.set_committed_value(obj, "version", current + 1)
 
@@ -190,11 +211,10 @@ def update(
 
     ``apply`` is a dict of attribute values or a function that changes the object (and its owned
     children, e.g. coverage links). Returns False, writing nothing, when nothing changed.
-    Raises ``StaleVersion`` when someone else saved first.
+    Raises ``StaleVersion`` when someone else saved first, ``RecordGone`` when someone deleted it.
     """
     if expected_version is not None and obj.version != expected_version:
-        session.rollback()
-        raise StaleVersion(session.get(type(obj), obj.id) or obj, expected_version)
+        _refuse(session, obj, expected_version)
     before = snapshot(obj)
     if callable(apply):
         apply(obj)
@@ -226,10 +246,12 @@ def delete(
     expected_version: int | None,
     commit: bool = True,
 ) -> None:
-    """Delete ``obj`` if it is still at ``expected_version``, keeping its last state in history."""
+    """Delete ``obj`` if it is still at ``expected_version``, keeping its last state in history.
+
+    Raises ``StaleVersion`` or ``RecordGone`` like ``update``.
+    """
     if expected_version is not None and obj.version != expected_version:
-        session.rollback()
-        raise StaleVersion(session.get(type(obj), obj.id) or obj, expected_version)
+        _refuse(session, obj, expected_version)
     before = snapshot(obj)
     _claim_version(session, obj, expected_version)
     _record(session, actor, ChangeAction.DELETE, obj, before, None, _describe(obj))

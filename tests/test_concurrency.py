@@ -1,0 +1,151 @@
+"""Writes that meet: two requests at the same moment, each with its own client and session.
+
+The requests run in threads against one database (a SQLite file, or PostgreSQL under
+``scripts/test-postgres``). Where the order matters, an engine hook holds one request just before
+its first write until the other has answered (bounded by a timeout: on SQLite the first request
+holds the write lock, so the other one waits for it instead).
+"""
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from tracker.models import ChangeAction, ChangeRecord, Milestone
+
+PAUSE_SECONDS = 2.0
+JOIN_SECONDS = 30.0
+
+
+class Hold:
+    """Signals between a held request and the one that goes first."""
+
+    def __init__(self):
+        self.holding = threading.Event()  # the held request has read and is about to write
+        self.done = threading.Event()  # the other request has answered
+
+    def wait_until_holding(self):
+        self.holding.wait(PAUSE_SECONDS)
+
+
+@contextmanager
+def held_before_first_write(engine, thread_name: str, hold: Hold):
+    """Hold the thread ``thread_name`` before its first UPDATE/INSERT/DELETE until ``hold.done``."""
+    held = set()
+
+    def before(conn, cursor, statement, params, context, executemany):
+        name = threading.current_thread().name
+        verb = statement.lstrip().split(" ", 1)[0].upper()
+        if name == thread_name and name not in held and verb in ("UPDATE", "INSERT", "DELETE"):
+            held.add(name)
+            hold.holding.set()
+            hold.done.wait(PAUSE_SECONDS)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+def run_together(*jobs):
+    """Run ``(name, function)`` jobs in threads at once; their results by name."""
+    results, errors = {}, []
+
+    def wrap(name, job):
+        try:
+            results[name] = job()
+        except BaseException as exc:  # pragma: no cover (reported below)
+            errors.append((name, exc))
+
+    threads = [threading.Thread(target=wrap, args=job, name=job[0]) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(JOIN_SECONDS)
+    assert not any(t.is_alive() for t in threads), "a request did not finish"
+    assert not errors, errors
+    return results
+
+
+@pytest.fixture
+def two_editors(app, staff, sign_in):
+    first, second = app.test_client(), app.test_client()
+    sign_in(staff.editor_zmb, to=first)
+    sign_in(staff.editor_zmb, to=second)
+    return first, second
+
+
+def test_editing_and_deleting_one_record_at_once_is_404_or_409_never_500(
+    engine, staff, two_editors, make_milestone
+):
+    milestone_id = make_milestone(staff.zmb, title="Workshop").id
+    editing, deleting = two_editors
+    hold = Hold()
+
+    def edit():
+        return editing.post(
+            f"/en/manage/milestones/{milestone_id}/edit",
+            data={"title": "Renamed", "kind": "launch", "status": "planned", "version": "1"},
+        )
+
+    def delete():
+        hold.wait_until_holding()
+        try:
+            return deleting.post(
+                f"/en/manage/milestones/{milestone_id}/delete", data={"version": "1"}
+            )
+        finally:
+            hold.done.set()
+
+    # The edit has loaded the milestone and is about to write when the delete goes through.
+    with held_before_first_write(engine, "edit", hold):
+        results = run_together(("edit", edit), ("delete", delete))
+    statuses = (results["edit"].status_code, results["delete"].status_code)
+    with Session(engine) as fresh:
+        stored = fresh.get(Milestone, milestone_id)
+        actions = [r.action for r in fresh.exec(select(ChangeRecord).order_by(ChangeRecord.id))]
+    if stored is None:
+        # PostgreSQL: the delete won; the edit learns that the record is gone.
+        assert statuses == (404, 303), statuses
+        assert "Someone else deleted this record" in results["edit"].text
+        assert actions == [ChangeAction.DELETE]
+    else:
+        # SQLite: the edit holds the write lock, so it wins and the delete sees a newer version.
+        assert statuses == (303, 409), statuses
+        assert stored.title == "Renamed" and stored.version == 2
+        assert actions == [ChangeAction.UPDATE]
+
+
+def test_deleting_one_record_twice_at_once_deletes_it_once(
+    engine, staff, two_editors, make_milestone
+):
+    milestone_id = make_milestone(staff.zmb, title="Workshop").id
+    first, second = two_editors
+    hold = Hold()
+
+    def delete(client, early=False):
+        def job():
+            if early:
+                hold.wait_until_holding()
+            try:
+                return client.post(
+                    f"/en/manage/milestones/{milestone_id}/delete", data={"version": "1"}
+                )
+            finally:
+                if early:
+                    hold.done.set()
+
+        return job
+
+    with held_before_first_write(engine, "late", hold):
+        results = run_together(("late", delete(first)), ("early", delete(second, early=True)))
+    # PostgreSQL: the early delete wins, the held one finds the record gone (404). SQLite: the
+    # held one holds the write lock and wins, the other one waits, then finds nothing (404).
+    statuses = sorted(r.status_code for r in results.values())
+    assert statuses == [303, 404], statuses
+    with Session(engine) as fresh:
+        assert fresh.get(Milestone, milestone_id) is None
+        assert [r.action for r in fresh.exec(select(ChangeRecord))] == [ChangeAction.DELETE]
