@@ -6,6 +6,8 @@ its first write until the other has answered (bounded by a timeout: on SQLite th
 holds the write lock, so the other one waits for it instead).
 """
 
+import io
+import re
 import threading
 from contextlib import contextmanager
 
@@ -13,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from tracker.formats.tables import MILESTONES
 from tracker.models import ChangeAction, ChangeRecord, Milestone
 
 PAUSE_SECONDS = 2.0
@@ -149,3 +152,57 @@ def test_deleting_one_record_twice_at_once_deletes_it_once(
     with Session(engine) as fresh:
         assert fresh.get(Milestone, milestone_id) is None
         assert [r.action for r in fresh.exec(select(ChangeRecord))] == [ChangeAction.DELETE]
+
+
+CONFIRMS = 4
+
+
+def test_one_import_confirmed_four_times_at_once_is_applied_once(app, engine, staff, sign_in):
+    clients = [app.test_client() for _ in range(CONFIRMS)]
+    for client in clients:
+        sign_in(staff.editor_zmb, to=client)
+    header = ",".join(c.name for c in MILESTONES.columns).encode()
+    data = header + b"\r\n,ZMB,launch,Launch event,2027-01-15,,Lusaka,planned,,,\r\n"
+    preview = clients[0].post(
+        "/en/manage/import",
+        data={"kind": "milestones", "country": "ZMB", "file": (io.BytesIO(data), "m.csv")},
+        content_type="multipart/form-data",
+    )
+    assert preview.status_code == 200, preview.text
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', preview.text).group(1)
+    # Every confirmation has read the file and the country before any of them writes
+    # (PostgreSQL); on SQLite the first one holds the write lock and the others wait for it.
+    everyone_read = threading.Barrier(CONFIRMS, timeout=PAUSE_SECONDS)
+
+    def before(conn, cursor, statement, params, context, executemany):
+        name = threading.current_thread().name
+        if name.startswith("confirm") and statement.lstrip()[:6].upper() in ("INSERT", "DELETE"):
+            if name not in held:
+                held.add(name)
+                try:
+                    everyone_read.wait()
+                except threading.BrokenBarrierError:
+                    pass
+
+    held: set[str] = set()
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        results = run_together(
+            *(
+                (f"confirm{n}", lambda c=client: c.post(
+                    "/en/manage/import/confirm", data={"token": token}))
+                for n, client in enumerate(clients)
+            )
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    statuses = sorted(r.status_code for r in results.values())
+    assert statuses == [303] + [409] * (CONFIRMS - 1), statuses
+    for response in results.values():
+        if response.status_code == 409:
+            assert "This import was already applied (1 created, 0 changed)." in response.text
+    with Session(engine) as fresh:
+        created = fresh.exec(select(Milestone).where(Milestone.title == "Launch event")).all()
+        records = fresh.exec(select(ChangeRecord)).all()
+    assert len(created) == 1
+    assert [(r.action, r.entity) for r in records] == [(ChangeAction.CREATE, "milestone")]

@@ -239,10 +239,23 @@ def test_confirming_twice_applies_once(editor, session):
     data = export(editor, "milestones") + b",ZMB,launch,Once,,,,planned,,,\r\n"
     response = preview(editor, "milestones", data)
     assert confirm(editor, response).status_code == 303
+    records = history(session)
     second = confirm(editor, response)
     assert second.status_code == 409
-    assert "changed since your preview" in second.get_data(as_text=True)
+    assert (
+        "This import was already applied (1 created, 0 changed). Nothing was imported twice."
+        in second.get_data(as_text=True)
+    )
     assert len(session.exec(select(Milestone).where(Milestone.title == "Once")).all()) == 1
+    assert history(session) == records
+
+
+def test_confirming_an_import_that_changes_nothing_twice_says_so(editor, session):
+    response = preview(editor, "milestones", export(editor, "milestones"))
+    assert confirm(editor, response).status_code == 303
+    second = confirm(editor, response)
+    assert second.status_code == 409
+    assert "This import was already applied (0 created, 0 changed)." in second.text
 
 
 @pytest.mark.parametrize(

@@ -400,3 +400,26 @@ class LoginAttempt(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
     email: str = Field(max_length=254)
     address: str = Field(max_length=64)
+
+
+class ImportReceipt(SQLModel, table=True):
+    """A confirmed CSV import, keyed by its confirmation token (``tracker.imports``).
+
+    The key is unique and inserted in the transaction that applies the import, so the database
+    itself lets one previewed file be applied at most once, even when the same confirmation
+    arrives twice at the same moment on two instances. Receipts older than a token's lifetime
+    can no longer match anything and are deleted as new ones arrive.
+    """
+
+    __tablename__ = "import_receipt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_key: str = Field(max_length=64, unique=True)  # SHA-256 of the signed token, in hex
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
+    )
+    country_id: int | None = Field(default=None, index=True)
+    table_name: str = Field(max_length=20)
+    created: int = 0
+    changed: int = 0

@@ -67,6 +67,7 @@ from tracker.models import (
     Country,
     Coverage,
     CoverageLink,
+    ImportReceipt,
     Instrument,
     InstrumentRelation,
     InstrumentTitle,
@@ -562,11 +563,19 @@ def _update_coverage(cov: Coverage, values: dict):
     return apply
 
 
-def apply_plan(session: Session, plan: ImportPlan, actor: changes.Actor) -> int:
-    """Write every create and change of ``plan`` in one transaction; returns how many."""
+def apply_plan(
+    session: Session, plan: ImportPlan, actor: changes.Actor, receipt: ImportReceipt
+) -> int:
+    """Write every create and change of ``plan`` in one transaction; returns how many.
+
+    ``receipt`` is inserted first (``changes.claim_import``): ``changes.AlreadyApplied`` when
+    the same confirmation was applied before, in which case nothing is written.
+    """
     assert not plan.refused
+    receipt.created, receipt.changed = plan.count(CREATE), plan.count(CHANGE)
     done = 0
     try:
+        changes.claim_import(session, receipt, keep_seconds=2 * TOKEN_MAX_AGE)
         for row in plan.rows:
             if row.apply is not None:
                 row.apply(session, actor)
@@ -576,6 +585,11 @@ def apply_plan(session: Session, plan: ImportPlan, actor: changes.Actor) -> int:
         session.rollback()
         raise
     return done
+
+
+def token_key(token: str) -> str:
+    """The key of a confirmation in ``import_receipt`` (the token itself is signed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def history_marker(session: Session, country_id: int) -> int:
@@ -732,6 +746,20 @@ def upload():
     )
 
 
+def _already_applied(upload_form, receipt: ImportReceipt | None):
+    """The answer to a confirmation that was applied before (a double submit): 409."""
+    if receipt is None:  # pragma: no cover (pruned between the two reads)
+        message = _("This import was already applied. Nothing was imported twice.")
+    else:
+        message = _(
+            "This import was already applied (%(created)s created, %(changed)s changed). "
+            "Nothing was imported twice.",
+            created=receipt.created,
+            changed=receipt.changed,
+        )
+    return _render(upload_form, 409, error=message)
+
+
 @bp.post("/<lang>/manage/import/confirm")
 def confirm():
     """Apply a previewed file, if nothing changed since the preview."""
@@ -748,15 +776,18 @@ def confirm():
     if payload.get("u") != current_user.id or payload.get("k") not in IMPORTABLE:
         abort_with(400, _("This confirmation could not be verified. Upload the file again."))
     country = _country_or_403(session, payload["c"])
+    table = IMPORTABLE[payload["k"]]
+    upload_form = UploadForm(formdata=None, kind=table.name, country=country.iso3)
+    upload_form.country.choices = [SelectChoice(c.iso3, c.iso3) for c in _countries(session)]
+    key = token_key(form.token.data)
+    if (receipt := changes.import_receipt(session, key)) is not None:
+        return _already_applied(upload_form, receipt)
     if "d" in payload:
         data = zlib.decompress(base64.b64decode(payload["d"]))
     else:
         data = _upload("file")
     if hashlib.sha256(data).hexdigest() != payload["h"]:
         abort_with(400, _("This is not the file you previewed. Upload it again."))
-    table = IMPORTABLE[payload["k"]]
-    upload_form = UploadForm(formdata=None, kind=table.name, country=country.iso3)
-    upload_form.country.choices = [SelectChoice(c.iso3, c.iso3) for c in _countries(session)]
     try:
         plan = plan_import(session, table, country, data)
     except csvio.FileError as exc:  # pragma: no cover (it was read at the preview)
@@ -780,8 +811,13 @@ def confirm():
         )
     if plan.refused:
         return _render(upload_form, 422, plan=plan, labels=ACTION_LABELS)
+    receipt = ImportReceipt(
+        token_key=key, user_id=current_user.id, country_id=country.id, table_name=table.name
+    )
     try:
-        apply_plan(session, plan, current_user.actor)
+        apply_plan(session, plan, current_user.actor, receipt)
+    except changes.AlreadyApplied as exc:
+        return _already_applied(upload_form, exc.receipt)
     except (changes.StaleVersion, changes.RecordGone, NothingToChange):
         abort_with(409, _("Someone else changed a record while the import ran. Nothing was saved."))
     flash(

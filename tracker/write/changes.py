@@ -9,7 +9,7 @@ call ``session.commit()`` once at the end.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -22,6 +22,7 @@ from tracker.models import (
     Country,
     Coverage,
     CoverageLink,
+    ImportReceipt,
     Instrument,
     InstrumentTitle,
     Milestone,
@@ -259,6 +260,40 @@ def delete(
     session.flush()
     if commit:
         session.commit()
+
+
+# --- confirmed imports ---------------------------------------------------------------------------
+
+
+class AlreadyApplied(Exception):
+    """This import was confirmed before (``receipt``, None if it has just been pruned)."""
+
+    def __init__(self, receipt: ImportReceipt | None):
+        super().__init__("this import was already applied")
+        self.receipt = receipt
+
+
+def import_receipt(session: Session, token_key: str) -> ImportReceipt | None:
+    return session.exec(
+        sa.select(ImportReceipt).where(ImportReceipt.token_key == token_key)
+    ).scalar_one_or_none()
+
+
+def claim_import(session: Session, receipt: ImportReceipt, *, keep_seconds: int) -> None:
+    """Insert ``receipt`` first in an import's transaction; ``AlreadyApplied`` if its key exists.
+
+    The key is unique in the database, so of two transactions applying the same confirmation
+    at once exactly one inserts it: on PostgreSQL the other waits for it, then fails here and
+    rolls back before writing anything. Receipts older than ``keep_seconds`` are deleted.
+    """
+    cutoff = utcnow() - timedelta(seconds=keep_seconds)
+    session.execute(sa.delete(ImportReceipt).where(ImportReceipt.at < cutoff))
+    session.add(receipt)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise AlreadyApplied(import_receipt(session, receipt.token_key)) from None
 
 
 # --- restore ------------------------------------------------------------------------------------
