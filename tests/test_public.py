@@ -89,7 +89,7 @@ def test_overview_shows_figures_stage_milestones_and_explanation(client, demo_da
         assert f">{pct(value)}<" in row
         assert f'data-sort="{value}"' in row
     assert "In force" in row  # stage: the 2018 EPR regulations are in force
-    assert "4 of 4" in row  # milestones done of planned
+    assert "6 of 6" in row  # milestones done of planned (four project steps, two context items)
     assert "Example data" in row
     assert "Progress is the weighted share of the model-law checklist" in html
     assert 'href="/en/countries/ZMB"' in html
@@ -143,14 +143,14 @@ def test_country_page_shows_checklist_instruments_and_milestones(client, demo_da
     assert "Fully covered" in html and "Partly covered" in html and "Not covered" in html
     assert "Initiated" in html
     assert "s. 58(1)" in html  # article reference of the EMA on EPR-01
-    assert "deal specifically with e-waste (UNEP LEAP)" in html
+    assert "deal specifically with e-waste; their objectives" in html  # SCOPE-01 evidence
     # Monitor indicators, yes/no in text.
     for indicator in GemIndicator:
         assert str(indicator.label) in html
     assert "✓</span> Yes" in html and "✗</span> No" in html
     # Instruments with legal status and dates; milestones with planned and actual dates.
     assert "Legal status" in html and "Adopted" in html
-    assert "In force from: Dec 3, 2018" in html
+    assert "In force from: Jun 24, 2017" in html  # National Technical Regulation Act
     assert "Feb 25, 2025" in html  # a milestone's actual date
     assert "Example data" in html
 

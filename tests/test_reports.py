@@ -102,7 +102,7 @@ def test_overview_report_uses_the_scoring_module(demo_data):
         assert by_iso3[iso3].figures == expected[cid].overall
     zambia = by_iso3["ZMB"]
     assert zambia.stage is InstrumentStatus.IN_FORCE
-    assert (zambia.milestones_done, zambia.milestones_planned) == (4, 4)
+    assert (zambia.milestones_done, zambia.milestones_planned) == (6, 6)
     assert zambia.instruments == 11
     assert zambia.has_example and report.has_example
     assert zambia.last_update is not None
@@ -116,31 +116,42 @@ def test_country_report(demo_data):
     assert report.overall == expected.overall
     assert {s.category.code: s.figures for s in report.categories} == expected.categories
     assert sum(len(s.rows) for s in report.categories) == 39
-    assert report.gem[GemIndicator.EPR] is expected.gem[GemIndicator.EPR]
+    assert report.gem[GemIndicator.EPR] is expected.gem[GemIndicator.EPR] is False
     rows = {r.provision.code: r for s in report.categories for r in s.rows}
     epr = rows["EPR-01"]
-    assert epr.in_force == "full" and epr.is_example and epr.judged
+    # The 2011 Act, the 2018 EPR regulations and the EPR draft each address EPR-01 only in part.
+    assert epr.in_force == "partial" and epr.is_example and epr.judged
     assert epr.implementation is Implementation.INITIATED
     assert [(link.extent, link.articles) for link in epr.links] == [
         (Extent.PARTIAL, "s. 58(1)"),
-        (Extent.FULL, None),
+        (Extent.PARTIAL, None),
+        (Extent.PARTIAL, None),
     ]
     assert not rows["SCOPE-02"].judged and rows["SCOPE-02"].in_force == "none"
     titles = [i.title.text for i in report.instruments]
     assert ZAMBIA_REGS in titles
     regs = next(i for i in report.instruments if i.title.text == ZAMBIA_REGS)
     assert regs.status is InstrumentStatus.ADOPTED and regs.provisions == 7
-    assert report.milestones_done == 4
+    assert report.milestones_done == 6
     assert report.has_example
 
 
-def test_country_report_marks_overdue_milestones_against_today(demo_data):
-    session = demo_data
+def test_country_report_marks_overdue_milestones_against_today(session, make_country, make_milestone):
+    country = make_country(iso3="PRY", iso2="PY")
+    make_milestone(country, title="Adoption", planned_on=date(2025, 12, 31))
     report = reports.country_report(session, "PRY", "en", today=date(2026, 1, 1))
     overdue = [m for m in report.milestones if m.is_overdue]
     assert [m.planned_on for m in overdue] == [date(2025, 12, 31)]
     earlier = reports.country_report(session, "PRY", "en", today=date(2025, 12, 31))
     assert not any(m.is_overdue for m in earlier.milestones)
+
+
+def test_no_demo_milestone_is_ever_overdue(demo_data):
+    # No source gives a planned date: Paraguay's "hasta diciembre del 2025" is a consultancy
+    # deadline, so its planned adoption has no date and cannot turn overdue.
+    for iso3 in ("ZMB", "RWA", "PRY"):
+        report = reports.country_report(demo_data, iso3, "en", today=date(2100, 1, 1))
+        assert not any(m.is_overdue for m in report.milestones), iso3
 
 
 def test_unknown_things_are_none(demo_data):
@@ -187,7 +198,7 @@ def test_checklist_report(demo_data):
     assert [c.name for c in report.countries] == ["Paraguay", "Rwanda", "Zambia"]
     rows = {r.provision.code: r for s in report.categories for r in s.rows}
     zambia = rows["EPR-01"].cells[2]
-    assert zambia.country.iso3 == "ZMB" and zambia.in_force == "full" and zambia.is_example
+    assert zambia.country.iso3 == "ZMB" and zambia.in_force == "partial" and zambia.is_example
     assert report.example_countries == {"PRY", "RWA", "ZMB"}
 
 
