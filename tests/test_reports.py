@@ -136,7 +136,9 @@ def test_country_report(demo_data):
     assert report.has_example
 
 
-def test_country_report_marks_overdue_milestones_against_today(session, make_country, make_milestone):
+def test_country_report_marks_overdue_milestones_against_today(
+    session, make_country, make_milestone
+):
     country = make_country(iso3="PRY", iso2="PY")
     make_milestone(country, title="Adoption", planned_on=date(2025, 12, 31))
     report = reports.country_report(session, "PRY", "en", today=date(2026, 1, 1))
