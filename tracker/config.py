@@ -8,6 +8,11 @@ Everything a deployment changes comes from environment variables, so the same im
 ``TRACKER_PROXIES`` how many reverse proxies (load balancer, nginx) sit in front of the app and
                   set ``X-Forwarded-For/-Proto/-Host``; default 0. Behind a proxy this makes the
                   client address (sign-in throttle) and the scheme (CSRF referrer check) real.
+``TRUSTED_HOSTS``  comma-separated host names the site answers to (``tracker.example.org``,
+                  ``.example.org`` for every subdomain, ``host:port``); a request for any other
+                  Host gets 400. Flask/Werkzeug's ``trusted_hosts``. Default: any host.
+``SERVER_NAME``    the site's public host name (``tracker.example.org``); absolute links (the data
+                  package's ``homepage``) are built from it, never from the request's Host.
 """
 
 import os
@@ -78,6 +83,26 @@ def proxies() -> int:
     return value
 
 
+def _host_name(value: str, setting: str) -> str:
+    host = value.strip().lower()
+    if not host or any(c.isspace() or c in "/\\@?#" for c in host):
+        raise ConfigError(f"{setting} must name hosts such as tracker.example.org, not {value!r}.")
+    return host
+
+
+def trusted_hosts() -> list[str] | None:
+    """``TRUSTED_HOSTS`` as a list for Flask, or None (every host) when it is not set."""
+    raw = os.environ.get("TRUSTED_HOSTS", "").strip()
+    if not raw:
+        return None
+    return [_host_name(part, "TRUSTED_HOSTS") for part in raw.split(",") if part.strip()] or None
+
+
+def server_name() -> str | None:
+    raw = os.environ.get("SERVER_NAME", "").strip()
+    return _host_name(raw, "SERVER_NAME") if raw else None
+
+
 THROTTLE_SETTINGS = (
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LOGIN_MAX_FAILURES_PER_ADDRESS",
@@ -105,6 +130,8 @@ def from_environment(instance_path: Path) -> dict:
         **positive_int_settings(THROTTLE_SETTINGS),
         "TRACKER_ENV": "production" if production else "development",
         "TRACKER_PROXIES": proxies(),
+        "TRUSTED_HOSTS": trusted_hosts(),
+        "SERVER_NAME": server_name(),
         "DATABASE_URL": database_url(),
         "SECRET_KEY": secret_key(instance_path),
         "SESSION_COOKIE_HTTPONLY": True,

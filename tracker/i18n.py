@@ -149,25 +149,39 @@ def _remember_language(response):
     return response
 
 
+# The query parameters a page reads: the exports' filters, the history page's filters and pager,
+# the sign-in page's ``next``. Only these are carried over to the same page in another language;
+# anything else in the query string (``_anchor``, ``_external``, ``endpoint``, a page's own URL
+# argument...) is dropped, so it can neither break the link nor be reflected into it.
+CARRIED_QUERY_PARAMETERS = ("country", "bom", "entity", "record", "person", "page", "next")
+MAX_CARRIED_VALUE = 2000
+
+
 def switch_language_url(code: str) -> str:
-    """The current page in another language (same endpoint, arguments and query string)."""
+    """The current page in another language: same endpoint and URL arguments, and the known query
+    parameters (``CARRIED_QUERY_PARAMETERS``); the home page in that language otherwise."""
+    from urllib.parse import urlencode
+
     from flask import url_for
 
     endpoint = request.endpoint
-    args = dict(request.view_args or {})
     if endpoint and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
-        args["lang"] = code
-        query = request.args.to_dict(flat=False)
-        query.pop("lang", None)
-        # The login page's ``next`` is only carried over when it is a same-site path.
-        if "next" in query:
+        try:
+            base = url_for(endpoint, **{**(request.view_args or {}), "lang": code})
+        except BuildError:
+            base = None
+        if base is not None:
             from tracker.web.auth import safe_next
 
-            query["next"] = [n for n in query["next"] if safe_next(n)]
-        try:
-            return url_for(endpoint, **args, **query)
-        except BuildError:
-            pass
+            query = [
+                (name, value)
+                for name, value in request.args.items(multi=True)
+                if name in CARRIED_QUERY_PARAMETERS
+                and len(value) <= MAX_CARRIED_VALUE
+                # The sign-in page's ``next`` is only carried over when it is a same-site path.
+                and (name != "next" or safe_next(value))
+            ]
+            return f"{base}?{urlencode(query)}" if query else base
     return url_for("public.index", lang=code)
 
 

@@ -481,8 +481,10 @@ def frictionless_schema(table: Table, describe=str) -> dict:
     return schema
 
 
-def datapackage(homepage: str, created: str) -> dict:
-    """The Frictionless Data Package descriptor of every table (English, relative paths)."""
+def datapackage(homepage: str | None, created: str) -> dict:
+    """The Frictionless Data Package descriptor of every table (English, relative paths).
+
+    Without a ``homepage`` (no host configured to build it from) the key is left out."""
     with force_locale("en"):
         resources = [
             {
@@ -505,7 +507,7 @@ def datapackage(homepage: str, created: str) -> dict:
             }
             for table in TABLES.values()
         ]
-        return {
+        package = {
             "profile": "tabular-data-package",
             "name": "ewaste-regulation-tracker",
             "title": str(_("E-waste regulation tracker")),
@@ -519,3 +521,6 @@ def datapackage(homepage: str, created: str) -> dict:
             "created": created,
             "resources": resources,
         }
+    if homepage is None:
+        del package["homepage"]
+    return package

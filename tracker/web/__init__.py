@@ -1,7 +1,9 @@
 """Wiring shared by every blueprint: the ``/<lang>/`` prefix, blueprint registration, CSRF
 protection for every POST and the security headers on every response."""
 
-from flask import Flask, abort, current_app, g, request
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Flask, abort, current_app, g, request, url_for
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
@@ -55,6 +57,7 @@ def init_app(app: Flask) -> None:
     # Every POST needs a CSRF token, including hand-written forms ({{ csrf_token() }}).
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.after_request(_no_host_in_redirects)
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_in_url)
 
@@ -86,6 +89,32 @@ def _security_headers(response):
     """Set the security headers unless a view chose its own value."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    return response
+
+
+def host_is_configured() -> bool:
+    """True when absolute links may be built: ``SERVER_NAME`` names the host, or the request's
+    Host has passed ``TRUSTED_HOSTS``. Otherwise the Host header is the client's word only."""
+    config = current_app.config
+    return bool(config.get("SERVER_NAME") or config.get("TRUSTED_HOSTS"))
+
+
+def external_url(endpoint: str, **values) -> str | None:
+    """An absolute URL for ``endpoint``, or None when no host is configured."""
+    if not host_is_configured():
+        return None
+    return url_for(endpoint, _external=True, **values)
+
+
+def _no_host_in_redirects(response):
+    """Werkzeug's own redirects (``/en`` to ``/en/``) are absolute URLs on the request's Host:
+    point them at the path instead, so an unconfigured Host is never sent back."""
+    location = response.headers.get("Location")
+    if location and not host_is_configured():
+        parts = urlsplit(location)
+        if parts.netloc:
+            response.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query,
+                                                       parts.fragment))
     return response
 
 

@@ -3,7 +3,9 @@
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
+from flask.globals import request_ctx
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracker.i18n import _, _l
@@ -72,16 +74,58 @@ def wants_json() -> bool:
 
 
 def render_error(code: int, description: str | None = None):
+    """Our error page (JSON under ``/api/``), whatever the request holds.
+
+    A request whose Host header cannot be routed (a label longer than 63 characters, a host
+    outside ``TRUSTED_HOSTS``) has no URL adapter, so the page gets one bound to the configured
+    name (never the request's Host). Should rendering the page fail all the same, a plain page
+    without navigation goes out, still through the ``after_request`` hooks (security headers).
+    """
     title, message = MESSAGES.get(code, (_l("Error"), _l("The request could not be completed.")))
     if wants_json():
         return {
             "error": {"status": code, "title": str(title), "message": description or str(message)}
         }, code
-    return (
-        render_template(
+    _ensure_url_adapter()
+    try:
+        body = render_template(
             "errors/error.html", code=code, title=title, message=message, detail=description
-        ),
-        code,
+        )
+    except Exception:
+        log.exception("The error page for %s could not be rendered", code)
+        body = _plain_page(code, title, message, description)
+    return body, code
+
+
+def _ensure_url_adapter() -> None:
+    ctx = request_ctx._get_current_object()
+    if ctx.url_adapter is None:
+        config = current_app.config
+        ctx.url_adapter = current_app.url_map.bind(
+            config.get("SERVER_NAME") or "localhost",
+            script_name=request.environ.get("SCRIPT_NAME") or "/",
+            url_scheme=config.get("PREFERRED_URL_SCHEME") or "http",
+        )
+
+
+def _plain_page(code: int, title, message, detail: str | None) -> str:
+    """The error page without the site's template: no links built, no session read."""
+
+    def text(value) -> str:
+        try:
+            return str(value)
+        except Exception:  # a broken catalog or locale: the English original
+            return getattr(value, "_args", [str(code)])[0]
+
+    return Markup(
+        '<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+        '<body><main><h1>{title}</h1><p>{message}</p>{detail}<p><a href="{home}">{home}</a></p>'
+        "</main></body></html>"
+    ).format(
+        home=(request.script_root or "") + "/",
+        title=text(title),
+        message=text(message),
+        detail=Markup("<p>{}</p>").format(detail) if detail else "",
     )
 
 

@@ -16,13 +16,14 @@ first byte is sent.
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, render_template, request, stream_with_context
 
 from tracker import db
 from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
 from tracker.i18n import _
 from tracker.read import rows as datasets
+from tracker.web import external_url
 from tracker.web.errors import abort_with
 
 bp = Blueprint("exports", __name__)
@@ -95,7 +96,9 @@ def export_csv(name: str):
 @bp.get("/exports/datapackage.json")
 def datapackage_json():
     """The Frictionless Data Package describing every CSV export."""
+    # Absolute only on a configured host (SERVER_NAME, TRUSTED_HOSTS), never the Host header's
+    # word: a cached copy must not point readers at someone else's site.
     return tables.datapackage(
-        homepage=url_for("exports.index", _external=True, lang="en"),
+        homepage=external_url("exports.index", lang="en"),
         created=datetime.now(UTC).replace(microsecond=0).isoformat(),
     )

@@ -501,7 +501,8 @@ def history():
         }
         for r in records
     ]
-    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    # The pager keeps the filters, and nothing else of the query string.
+    filters = {field.name: field.data for field in form if field.data}
 
     def page_url(n: int) -> str:
         return url_for("manage.history") + "?" + urlencode({**filters, "page": n})
