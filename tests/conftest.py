@@ -317,14 +317,16 @@ def staff(session, make_country, password_hash):
 
 
 @pytest.fixture
-def sign_in(client):
-    """Sign a client in as ``user`` without the (slow) password check: writes the session."""
-    from tracker.web.auth import password_fingerprint
+def sign_in(client, session):
+    """Sign a client in as ``user`` without the (slow) password check: a server-side session
+    row, and its token in the cookie, as a real sign-in makes them."""
+    from tracker.write import sessions
 
     def sign_in(user, to=None):
         target = to or client
+        token = sessions.start(session, user)
         with target.session_transaction() as s:
-            s["_user_id"] = f"{user.id}:{password_fingerprint(user.password_hash)}"
+            s["_user_id"] = token
             s["_fresh"] = True
         return target
 

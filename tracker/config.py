@@ -123,11 +123,16 @@ def positive_int_settings(names: tuple[str, ...]) -> dict:
     return out
 
 
+# How long a staff session lasts without a request, and at most (``tracker.web.auth``).
+SESSION_SETTINGS = ("SESSION_IDLE_SECONDS", "SESSION_ABSOLUTE_SECONDS")
+
+
 def from_environment(instance_path: Path) -> dict:
     """The config mapping for ``create_app``."""
     production = is_production()
     return {
         **positive_int_settings(THROTTLE_SETTINGS),
+        **positive_int_settings(SESSION_SETTINGS),
         "TRACKER_ENV": "production" if production else "development",
         "TRACKER_PROXIES": proxies(),
         "TRUSTED_HOSTS": trusted_hosts(),

@@ -423,3 +423,24 @@ class ImportReceipt(SQLModel, table=True):
     table_name: str = Field(max_length=20)
     created: int = 0
     changed: int = 0
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser: the server side of a staff session (``tracker.write.sessions``).
+
+    The session cookie carries only a random token; this row is found by the token's SHA-256, so
+    a copy of the table cannot be replayed as cookies. Signing out deletes the row, and with it
+    every copy of the cookie, on every instance; deactivating an account or setting a new
+    password deletes all of the account's rows. A row is also dead once it has been idle, or has
+    existed, longer than the configured lifetimes, or when the account's password hash no longer
+    matches the fingerprint taken at sign-in.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    password_fingerprint: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)

@@ -5,10 +5,12 @@ URL map:
                                a path on this site
     POST     /<lang>/logout    sign out
 
-Sessions are Flask-Login's, kept in the signed session cookie (HttpOnly, SameSite=Lax, Secure in
-production: see ``tracker.config``). The session is emptied at sign-in, so nothing set before
-signing in survives it. A session names the user and a fingerprint of their password hash, so a
-password reset ends every other session; deactivating an account ends them too.
+Sessions are Flask-Login's, in the signed session cookie (HttpOnly, SameSite=Lax, Secure in
+production: see ``tracker.config``), which holds only a random token; its row in the database
+(``tracker.write.sessions``) is what makes it valid. Signing out deletes the row, so a copied
+cookie stops working on every instance; so do deactivating the account and setting a new password.
+A session also ends after ``SESSION_IDLE_SECONDS`` without a request and ``SESSION_ABSOLUTE_SECONDS``
+after sign-in. The cookie is emptied at sign-in, so nothing set before signing in survives it.
 
 The throttle counts sign-ins in the ``login_attempt`` table, per email address tried and per client
 address, so it holds across gunicorn workers and app instances. Each attempt is written before its
@@ -16,7 +18,6 @@ password is checked and counts itself, so a burst of simultaneous attempts canno
 limit (``reserve_attempt``).
 """
 
-import hashlib
 from datetime import timedelta
 from functools import cache
 from urllib.parse import urlsplit
@@ -43,7 +44,7 @@ from tracker.i18n import _
 from tracker.models import LoginAttempt, User, utcnow
 from tracker.security import hash_password, needs_rehash, verify_password
 from tracker.web.forms import LoginForm
-from tracker.write import changes
+from tracker.write import changes, sessions
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -54,6 +55,9 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
     "LOGIN_THROTTLE_ENABLED": True,
+    # A staff session ends after this long without a request, and this long after sign-in.
+    "SESSION_IDLE_SECONDS": 60 * 60,
+    "SESSION_ABSOLUTE_SECONDS": 12 * 60 * 60,
 }
 
 
@@ -63,28 +67,28 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.session_protection = "basic"
+    # The cookie's signature expires with the longest a session may last (Flask's default: 31 days).
+    absolute = timedelta(seconds=app.config["SESSION_ABSOLUTE_SECONDS"])
+    app.config["PERMANENT_SESSION_LIFETIME"] = absolute
 
 
 # --- the signed-in person -----------------------------------------------------------------------
 
 
-def password_fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
 class StaffUser(UserMixin):
     """The signed-in person, detached from the database session (loaded once per request)."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, token: str):
         self.id = user.id
         self.email = user.email
         self.role = user.role
         self.country_id = user.country_id
         self.active = user.is_active
-        self.fingerprint = password_fingerprint(user.password_hash)
+        self.token = token
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.fingerprint}"
+        """What Flask-Login keeps in the cookie: the session's token, not the account's id."""
+        return self.token
 
     @property
     def is_active(self) -> bool:
@@ -102,17 +106,18 @@ class StaffUser(UserMixin):
         return changes.Actor(email=self.email, user_id=self.id)
 
 
-def load_user(session_id: str) -> StaffUser | None:
-    """Flask-Login's loader: None (signed out) for a deactivated account or a changed password."""
-    user_id, _sep, fingerprint = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.get_session().get(User, int(user_id))
-    if user is None or not user.is_active:
-        return None
-    if password_fingerprint(user.password_hash) != fingerprint:
-        return None
-    return StaffUser(user)
+def session_lifetimes() -> dict:
+    config = current_app.config
+    return {
+        "idle": timedelta(seconds=config["SESSION_IDLE_SECONDS"]),
+        "absolute": timedelta(seconds=config["SESSION_ABSOLUTE_SECONDS"]),
+    }
+
+
+def load_user(token: str) -> StaffUser | None:
+    """Flask-Login's loader: None (signed out) unless the token's session is alive."""
+    user = sessions.resolve(db.get_session(), token, **session_lifetimes())
+    return StaffUser(user, token) if user is not None else None
 
 
 def require_admin() -> None:
@@ -257,9 +262,11 @@ def login():
                 form.form_errors.append(_("The email address or password is not right."))
             else:
                 record_success(dbs, user, form.password.data)
+                sessions.purge_expired(dbs, **session_lifetimes())
+                token = sessions.start(dbs, user)
                 # A new session: nothing from before sign-in (or an attacker's fixed cookie) stays.
                 session.clear()
-                login_user(StaffUser(user))
+                login_user(StaffUser(user, token))
                 flash(_("You are signed in."), "success")
                 return redirect(next_url or url_for("manage.index"), code=303)
     return render_template("auth/login.html", form=form, next_url=next_url), status
@@ -267,7 +274,9 @@ def login():
 
 @bp.post("/<lang>/logout")
 def logout():
-    """Sign out and empty the session."""
+    """Sign out: the session's row goes (every copy of the cookie dies), the cookie is emptied."""
+    if current_user.is_authenticated:
+        sessions.end(db.get_session(), current_user.token)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")

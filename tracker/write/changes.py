@@ -30,6 +30,7 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.write import sessions
 
 # Columns that change on every save and would only add noise to a diff.
 NOISE = frozenset({"created_at", "updated_at"})
@@ -234,6 +235,12 @@ def update(
     session.flush()
     after["version"] = obj.version
     _record(session, actor, ChangeAction.UPDATE, obj, before, after, _describe(obj))
+    if isinstance(obj, User) and (
+        not after["is_active"] or after["password_hash"] != before["password_hash"]
+    ):
+        # A deactivated account or a new password: every session of the account ends with it,
+        # so reactivating the account later cannot bring an old cookie back.
+        sessions.end_all(session, obj.id, commit=False)
     if commit:
         session.commit()
     return True

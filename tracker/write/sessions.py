@@ -1,0 +1,112 @@
+"""Staff sessions kept in the database, so signing out ends them everywhere.
+
+The session cookie (Flask's signed cookie, via Flask-Login) holds only a random token. Its row in
+``staff_session`` is what makes it valid: on every instance, since they share the database.
+
+- ``start`` at sign-in: a new row, and the token for the cookie.
+- ``resolve`` on each request: the account, or None when the row is gone, has been idle longer
+  than ``idle`` or exists longer than ``absolute``, the account is deactivated, or its password
+  changed since sign-in. Dead rows are deleted as they are found.
+- ``end`` at sign-out; ``end_all`` when an account is deactivated or gets a new password (called
+  by ``tracker.write.changes`` in the same transaction as the change).
+
+Nothing here reads the request: the views pass the token and the lifetimes.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from tracker.models import StaffSession, User, utcnow
+
+# ``last_seen_at`` is written at most once a minute per session (idle times are minutes or more),
+# so reading pages does not turn into a write per request.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def password_fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
+def start(dbs: Session, user: User, *, now: datetime | None = None) -> str:
+    """A new session for ``user``; returns the token to put in the cookie."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    dbs.add(
+        StaffSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            password_fingerprint=password_fingerprint(user.password_hash),
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    dbs.commit()
+    return token
+
+
+def resolve(
+    dbs: Session,
+    token: str,
+    *,
+    idle: timedelta,
+    absolute: timedelta,
+    now: datetime | None = None,
+) -> User | None:
+    """The active account signed in with ``token``, or None (and the dead row deleted)."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    row = dbs.exec(select(StaffSession).where(StaffSession.token_hash == token_hash(token))).first()
+    if row is None:
+        return None
+    user = dbs.get(User, row.user_id)
+    if (
+        user is None
+        or not user.is_active
+        or row.password_fingerprint != password_fingerprint(user.password_hash)
+        or now - row.last_seen_at >= idle
+        or now - row.created_at >= absolute
+    ):
+        dbs.execute(sa.delete(StaffSession).where(StaffSession.id == row.id))
+        dbs.commit()
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        dbs.execute(
+            sa.update(StaffSession).where(StaffSession.id == row.id).values(last_seen_at=now)
+        )
+        dbs.commit()
+    return user
+
+
+def end(dbs: Session, token: str) -> None:
+    """Sign out: the token's row goes, so no copy of the cookie works anywhere."""
+    if token:
+        dbs.execute(sa.delete(StaffSession).where(StaffSession.token_hash == token_hash(token)))
+        dbs.commit()
+
+
+def end_all(dbs: Session, user_id: int, *, commit: bool = True) -> None:
+    """Every session of an account ends (deactivation, new password)."""
+    dbs.execute(sa.delete(StaffSession).where(StaffSession.user_id == user_id))
+    if commit:
+        dbs.commit()
+
+
+def purge_expired(
+    dbs: Session, *, idle: timedelta, absolute: timedelta, now: datetime | None = None
+) -> None:
+    """Forget sessions nobody can use any more (called at each sign-in; no commit)."""
+    now = now or utcnow()
+    dbs.execute(
+        sa.delete(StaffSession).where(
+            sa.or_(StaffSession.last_seen_at <= now - idle, StaffSession.created_at <= now - absolute)
+        )
+    )
