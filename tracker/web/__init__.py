@@ -3,7 +3,7 @@ protection for every POST and the security headers on every response."""
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, abort, current_app, g, request, url_for
+from flask import Flask, abort, current_app, g, request, session, url_for
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
@@ -85,11 +85,39 @@ SECURITY_HEADERS = {
 }
 
 
+# Production only: browsers then refuse plain HTTP for the site (and its subdomains) for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+# Pages for staff only: the workspace and history, the import, the sign-in page.
+PRIVATE_BLUEPRINTS = frozenset({"manage", "imports", "auth"})
+NO_STORE = "no-store"
+
+
 def _security_headers(response):
-    """Set the security headers unless a view chose its own value."""
+    """Set the security headers (unless a view chose its own value) and keep private answers out
+    of every cache. Runs first of the ``after_request`` hooks, error pages included, and reads
+    nothing that could fail (no database, no user loading)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config.get("TRACKER_ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    if is_private_response():
+        response.headers["Cache-Control"] = NO_STORE
     return response
+
+
+def is_private_response() -> bool:
+    """True for staff pages and for anything carrying a CSRF token or the signed-in person's data
+    (a public page seen while signed in shows their sign-out form and workspace link), and when
+    the session cookie is being (re)written: no browser or shared cache may keep these."""
+    if request.blueprint in PRIVATE_BLUEPRINTS:
+        return True
+    if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g:
+        return True  # Flask-WTF keeps the token it put into the page on ``g``
+    user = g.get("_login_user")  # Flask-Login's user, when this request loaded it
+    if user is not None and user.is_authenticated:
+        return True
+    # ``in`` and ``modified`` do not mark the session as read (no ``Vary: Cookie`` for static files).
+    return "_user_id" in session or session.modified
 
 
 def host_is_configured() -> bool:
