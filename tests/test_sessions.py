@@ -154,3 +154,20 @@ def test_sign_in_forgets_expired_sessions(app, client, staff, sign_in, session):
     sign_in_for_real(app.test_client(), "admin@example.org")
     users = session.exec(sa.select(StaffSession.user_id)).scalars().all()
     assert users == [staff.admin.id]
+
+
+def test_a_read_only_database_keeps_staff_reading(app, client, staff, sign_in, session):
+    """Noting the session's activity is bookkeeping: when the database refuses writes for a
+    while (issue 10, finding 8), staff pages still load and the session stays valid."""
+    from tests.test_database_outage import read_only_engine
+
+    sign_in(staff.editor_zmb)
+    _age(session, last_seen_at=utcnow() - timedelta(minutes=10))
+    working = app.extensions["engine"]
+    app.extensions["engine"] = read_only = read_only_engine(working)
+    try:
+        assert client.get("/en/manage/countries/ZMB").status_code == 200
+    finally:
+        app.extensions["engine"] = working
+        read_only.dispose()
+    assert is_signed_in(client)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from tracker import db
 from tracker.models import StaffSession, User, utcnow
 
 # ``last_seen_at`` is written at most once a minute per session (idle times are minutes or more),
@@ -75,15 +76,25 @@ def resolve(
         or now - row.last_seen_at >= idle
         or now - row.created_at >= absolute
     ):
-        dbs.execute(sa.delete(StaffSession).where(StaffSession.id == row.id))
-        dbs.commit()
+        _write_if_possible(dbs, sa.delete(StaffSession).where(StaffSession.id == row.id))
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
-        dbs.execute(
-            sa.update(StaffSession).where(StaffSession.id == row.id).values(last_seen_at=now)
+        _write_if_possible(
+            dbs, sa.update(StaffSession).where(StaffSession.id == row.id).values(last_seen_at=now)
         )
-        dbs.commit()
     return user
+
+
+def _write_if_possible(dbs: Session, statement) -> None:
+    """Bookkeeping of a read: on a database that is read-only or full for the moment, reading
+    pages goes on (the session is judged all the same); saves answer 503 as they do anyway."""
+    try:
+        dbs.execute(statement)
+        dbs.commit()
+    except sa.exc.DBAPIError as error:
+        dbs.rollback()
+        if not db.is_unavailable(error):
+            raise
 
 
 def end(dbs: Session, token: str) -> None:
