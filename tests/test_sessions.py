@@ -115,8 +115,9 @@ def test_a_request_keeps_an_idle_session_alive(app, client, staff, sign_in, sess
     assert utcnow() - last_seen < timedelta(seconds=30)
 
 
-def test_a_session_ends_after_the_absolute_lifetime_even_when_busy(app, client, staff, sign_in,
-                                                                   session):
+def test_a_session_ends_after_the_absolute_lifetime_even_when_busy(
+    app, client, staff, sign_in, session
+):
     sign_in(staff.editor_zmb)
     absolute = app.config["SESSION_ABSOLUTE_SECONDS"]
     assert absolute == 12 * 3600
@@ -150,7 +151,9 @@ def test_a_bad_lifetime_in_the_environment_is_refused(monkeypatch, tmp_path):
 
 def test_sign_in_forgets_expired_sessions(app, client, staff, sign_in, session):
     sign_in(staff.editor_zmb)
-    _age(session, created_at=utcnow() - timedelta(days=2), last_seen_at=utcnow() - timedelta(days=2))
+    _age(
+        session, created_at=utcnow() - timedelta(days=2), last_seen_at=utcnow() - timedelta(days=2)
+    )
     sign_in_for_real(app.test_client(), "admin@example.org")
     users = session.exec(sa.select(StaffSession.user_id)).scalars().all()
     assert users == [staff.admin.id]

@@ -1,7 +1,7 @@
 """Wiring shared by every blueprint: the ``/<lang>/`` prefix, blueprint registration, CSRF
 protection for every POST and the security headers on every response."""
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
 
 from flask import Flask, abort, current_app, g, request, session, url_for
 from flask_compress import Compress
@@ -54,6 +54,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
     auth.init_app(app)
+    # Before CSRFProtect's own hook: it parses the form, after which its raw bytes are gone.
+    app.before_request(_refuse_invalid_utf8)
     # Every POST needs a CSRF token, including hand-written forms ({{ csrf_token() }}).
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -157,6 +159,41 @@ def _csrf_error(error: CSRFError):
             "date. Go back, reload the page and try again."
         ),
     )
+
+
+def is_utf8_urlencoded(data: bytes) -> bool:
+    """True when every name and value of an ``application/x-www-form-urlencoded`` text (a form
+    body or a query string) decodes as UTF-8 once its %-escapes are undone."""
+    for pair in data.split(b"&"):
+        for part in pair.split(b"=", 1):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+    return True
+
+
+def _refuse_invalid_utf8() -> None:
+    """400 for a form or query string that is not UTF-8 (``%ED%A0%80``, a Latin-1 ``%E9``).
+
+    Werkzeug keeps such bytes as the literal text ``%ED%A0%80``, which would then be saved as if
+    someone had typed it. Every page of this site is UTF-8, so a browser never sends this; the
+    sender is told what is wrong instead. (Uploaded files are checked by the import itself.)
+    """
+    ok = is_utf8_urlencoded(request.query_string)
+    if ok and request.mimetype == "application/x-www-form-urlencoded":
+        ok = is_utf8_urlencoded(request.get_data(cache=True))
+    if not ok:
+        from tracker.i18n import _
+        from tracker.web.errors import abort_with
+
+        abort_with(
+            400,
+            _(
+                "What was sent contains characters that are not valid UTF-8 text, so it was "
+                "not accepted. Remove any unusual characters and try again."
+            ),
+        )
 
 
 def _refuse_nul_in_url() -> None:
