@@ -44,7 +44,7 @@ run: demo
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
 
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check tracker tests migrations/env.py wsgi.py

@@ -1,17 +1,31 @@
 """Shared fixtures: an app with a fresh database per test, clients, and factory fixtures.
 
-The suite runs on SQLite by default (one file per test under tmp_path). When ``DATABASE_URL``
-names a PostgreSQL server (``scripts/test-postgres``), every test gets an emptied schema there.
+Every test gets a database of its own, copied from one built once per run: an empty one for the
+migration tests, the created schema for ``app``, and the schema with the demo data when the test
+asks for ``demo_data`` (directly or through another fixture). Copying is what makes the suite fast:
+building the schema and loading the demo for each test cost most of its time.
+
+The suite runs on SQLite by default (the template files are copied to each test's tmp_path). When
+``DATABASE_URL`` names a PostgreSQL server (``scripts/test-postgres``), the templates are databases
+there, each test gets ``CREATE DATABASE ... TEMPLATE`` of its own, dropped after the test; the role
+needs CREATEDB, and the database named in the URL itself is only used to connect.
+
+The app's own environment variables never reach a test app (``create_app(test_config)`` ignores
+them), and nothing is written into the working tree: the compiled catalogs, Hypothesis's files
+and every database live under pytest's temporary directory.
 """
 
+import itertools
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
+import jinja2
 import pytest
+import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from tracker import create_app
@@ -25,6 +39,7 @@ from tracker.codes import (
     MilestoneStatus,
     Role,
 )
+from tracker.db import make_engine
 from tracker.models import (
     Category,
     CategoryName,
@@ -44,9 +59,31 @@ ROOT = Path(__file__).resolve().parent.parent
 EXTERNAL_DB = os.environ.get("DATABASE_URL", "").strip()
 PASSWORD = "correct horse battery staple"
 
+# Settings the app reads from the environment; none of them may change what a test sees.
+APP_ENVIRONMENT = ("TRACKER_ENV", "TRACKER_PROXIES", "SECRET_KEY", "DATABASE_URL")
+
 
 def _is_external() -> bool:
     return bool(EXTERNAL_DB) and not EXTERNAL_DB.startswith("sqlite")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config) -> None:
+    # Hypothesis (under schemathesis) keeps its example database and caches in ./.hypothesis
+    # unless told otherwise: keep them in pytest's temporary directory, out of the working tree.
+    from hypothesis import configuration
+
+    home = config._tmp_path_factory.getbasetemp() / "hypothesis"
+    configuration.set_hypothesis_home_dir(home)
+
+
+@pytest.fixture(autouse=True)
+def _no_app_environment(monkeypatch):
+    """Each test starts without the app's environment variables (a test may set its own)."""
+    from tracker.config import THROTTLE_SETTINGS
+
+    for name in (*APP_ENVIRONMENT, *THROTTLE_SETTINGS):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")
@@ -66,18 +103,150 @@ def translations_dir(tmp_path_factory) -> Path:
     return out
 
 
+# --- databases: built once per run, copied per test ----------------------------------------------
+
+EMPTY, SCHEMA, DEMO = "empty", "schema", "demo"
+
+
+def load_demo(session: Session) -> None:
+    """What the ``demo`` template holds (and what ``demo_data`` promises)."""
+    from tracker import demo
+
+    demo.load(session)
+
+
+def _fill(url: str, kind: str) -> None:
+    engine = make_engine(url)
+    try:
+        if kind in (SCHEMA, DEMO):
+            SQLModel.metadata.create_all(engine)
+        if kind == DEMO:
+            with Session(engine, expire_on_commit=False) as session:
+                load_demo(session)
+    finally:
+        engine.dispose()
+
+
+class SqliteDatabases:
+    """Template files under the session's temporary directory, copied into each test's tmp_path."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.templates: dict[str, Path] = {}
+
+    def _template(self, kind: str) -> Path:
+        if kind not in self.templates:
+            path = self.directory / f"{kind}.db"
+            _fill(f"sqlite:///{path}", kind)
+            # The last connection closed checkpoints the WAL: the file alone is the database.
+            assert not path.with_name(path.name + "-wal").exists()
+            self.templates[kind] = path
+        return self.templates[kind]
+
+    def new(self, kind: str, tmp_path: Path) -> str:
+        target = tmp_path / "test.db"
+        if kind != EMPTY:
+            shutil.copyfile(self._template(kind), target)
+        return f"sqlite:///{target}"
+
+    def release(self, url: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresDatabases:
+    """Template databases on the server; each test gets ``CREATE DATABASE ... TEMPLATE``."""
+
+    def __init__(self, url: str):
+        self.url = sa.make_url(url)
+        self.prefix = f"{self.url.database}_t{os.getpid()}"
+        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        self.counter = itertools.count(1)
+        self.templates: dict[str, str] = {}
+        with self.admin.connect() as conn:
+            version = conn.exec_driver_sql("SHOW server_version_num").scalar_one()
+            can_create = conn.exec_driver_sql(
+                "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).scalar_one()
+        if not can_create:
+            pytest.exit(
+                f"the PostgreSQL role {self.url.username!r} needs CREATEDB: each test gets a "
+                "database of its own (scripts/test-postgres creates such a role)",
+                returncode=4,
+            )
+        # FILE_COPY (PostgreSQL 15+) copies a small template faster than logging every page.
+        self.strategy = " STRATEGY FILE_COPY" if int(version) >= 150000 else ""
+
+    def _url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def _create(self, name: str, template: str = "template0") -> None:
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(
+                f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self.strategy}'
+            )
+
+    def _drop(self, name: str) -> None:
+        # A plain DROP also stops an autovacuum worker on the database (FORCE may not, without
+        # pg_signal_backend); FORCE then ends connections a test left open (a live server's).
+        try:
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        except sa.exc.OperationalError:
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _template(self, kind: str) -> str:
+        if kind not in self.templates:
+            name = f"{self.prefix}_{kind}"
+            self._drop(name)
+            self._create(name)
+            self.templates[kind] = name
+            _fill(self._url(name), kind)
+        return self.templates[kind]
+
+    def new(self, kind: str, tmp_path: Path) -> str:
+        name = f"{self.prefix}_{next(self.counter)}"
+        self._create(name, self._template(kind))
+        return self._url(name)
+
+    def release(self, url: str) -> None:
+        self._drop(sa.make_url(url).database)
+
+    def close(self) -> None:
+        for name in self.templates.values():
+            self._drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    store = (
+        PostgresDatabases(EXTERNAL_DB)
+        if _is_external()
+        else SqliteDatabases(tmp_path_factory.mktemp("templates"))
+    )
+    yield store
+    store.close()
+
+
+def _kind_for(request) -> str:
+    names = request.fixturenames
+    if "demo_data" in names:
+        return DEMO
+    if "app" in names:
+        return SCHEMA
+    return EMPTY
+
+
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    if _is_external():
-        return EXTERNAL_DB
-    return f"sqlite:///{tmp_path / 'test.db'}"
-
-
-def reset_schema(engine) -> None:
-    """Drop everything (tables and Alembic's stamp) so a test starts from nothing."""
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+def database_url(request, databases, tmp_path) -> str:
+    """A fresh database for this test: empty, with the schema (``app``) or with the demo data."""
+    url = databases.new(_kind_for(request), tmp_path)
+    yield url
+    databases.release(url)
 
 
 @pytest.fixture
@@ -92,22 +261,37 @@ def app_config(database_url, translations_dir) -> dict:
     }
 
 
+class SharedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates shared by the test apps: each app would otherwise compile every template
+    again (a third of the suite's time). Jinja checks each entry against the template's source."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
+
+
 @pytest.fixture
 def bare_app(app_config):
-    """An app whose database has no tables at all (for migration tests)."""
+    """An app whose database has no tables at all (for migration tests), unless ``app`` is used."""
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     engine = app.extensions["engine"]
-    if _is_external():
-        reset_schema(engine)
     yield app
-    if _is_external():
-        reset_schema(engine)
     engine.dispose()
 
 
 @pytest.fixture
 def app(bare_app):
-    SQLModel.metadata.create_all(bare_app.extensions["engine"])
+    """An app whose database has the schema (copied from the template built once per run)."""
     return bare_app
 
 
@@ -135,9 +319,7 @@ def session(engine):
 
 @pytest.fixture
 def demo_data(app, session):
-    from tracker import demo
-
-    demo.load(session)
+    """The demo data, already in this test's database (copied from the ``demo`` template)."""
     return session
 
 

@@ -36,16 +36,21 @@ def live_server(app, demo_data):
     thread.join(timeout=5)
 
 
-@pytest.fixture
-def page(live_server):
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module (starting it costs about a second); a context per test."""
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        # bypass_csp lets the test inject axe-core; the pages themselves never run inline code.
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-        pg = context.new_page()
-        yield pg
-        context.close()
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    # bypass_csp lets the test inject axe-core; the pages themselves never run inline code.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    yield context.new_page()
+    context.close()
 
 
 def violations(page) -> list[str]:
@@ -90,13 +95,12 @@ def test_arabic_progress_bars_grow_from_the_right(page, live_server):
     assert fill["x"] - box["x"] > 1
 
 
-def test_country_page_has_no_horizontal_overflow_on_a_phone(live_server):
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 390, "height": 844})
-        for lang in ("en", "ru", "zh", "ar"):
-            pg.goto(f"{live_server}/{lang}/countries/RWA")
-            overflow = pg.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 1, (lang, overflow)
-        browser.close()
+def test_country_page_has_no_horizontal_overflow_on_a_phone(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    for lang in ("en", "ru", "zh", "ar"):
+        pg.goto(f"{live_server}/{lang}/countries/RWA")
+        overflow = pg.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (lang, overflow)
+    context.close()

@@ -1,5 +1,6 @@
 """Eight languages: catalogs complete and in step with the sources, pages translated, RTL."""
 
+import functools
 import re
 import subprocess
 import sys
@@ -149,9 +150,14 @@ def test_the_switcher_keeps_the_reader_on_the_same_page(client, demo_data):
     assert 'hreflang="ar"' in html and 'lang="ar"' in html
 
 
+@functools.cache
+def committed_catalog(locale: str):
+    """The committed catalog of ``locale``, read once per run (reading a .po file is slow)."""
+    return read_catalog(ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po", locale)
+
+
 def translation_of(msgid: str, locale: str) -> str:
-    catalog = read_catalog(ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po", locale)
-    return catalog[msgid].string
+    return committed_catalog(locale)[msgid].string
 
 
 @pytest.mark.parametrize("locale", ["es", "ar", "gn"])
