@@ -60,7 +60,9 @@ EXTERNAL_DB = os.environ.get("DATABASE_URL", "").strip()
 PASSWORD = "correct horse battery staple"
 
 # Settings the app reads from the environment; none of them may change what a test sees.
-APP_ENVIRONMENT = ("TRACKER_ENV", "TRACKER_PROXIES", "SECRET_KEY", "DATABASE_URL")
+APP_ENVIRONMENT = (
+    "TRACKER_ENV", "TRACKER_PROXIES", "SECRET_KEY", "DATABASE_URL", "TRUSTED_HOSTS", "SERVER_NAME",
+)
 
 
 def _is_external() -> bool:
@@ -80,9 +82,9 @@ def pytest_configure(config) -> None:
 @pytest.fixture(autouse=True)
 def _no_app_environment(monkeypatch):
     """Each test starts without the app's environment variables (a test may set its own)."""
-    from tracker.config import THROTTLE_SETTINGS
+    from tracker.config import SESSION_SETTINGS, THROTTLE_SETTINGS
 
-    for name in (*APP_ENVIRONMENT, *THROTTLE_SETTINGS):
+    for name in (*APP_ENVIRONMENT, *THROTTLE_SETTINGS, *SESSION_SETTINGS):
         monkeypatch.delenv(name, raising=False)
 
 

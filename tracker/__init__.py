@@ -10,14 +10,15 @@ from tracker import config as config_module
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config -> database -> i18n -> blueprints -> errors -> CLI."""
     app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-
     if test_config is None:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     else:
-        app.config.from_mapping(
-            {**config_module.from_environment(Path(app.instance_path)), **test_config}
-        )
+        # As flaskr does: the test's settings instead of the environment's (an exported
+        # TRACKER_ENV, DATABASE_URL or SECRET_KEY never reaches a test app), and nothing is
+        # written to the instance folder.
+        app.config.from_mapping(config_module.defaults())
+        app.config.from_mapping(test_config)
     app.json.sort_keys = False
     if app.config.get("TRACKER_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix

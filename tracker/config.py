@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 DEV_SECRET_FILE = "secret_key"
+DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE / 'tracker.db'}"
 
 
 class ConfigError(RuntimeError):
@@ -38,7 +39,7 @@ def database_url() -> str:
         elif url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
         return url
-    return f"sqlite:///{INSTANCE / 'tracker.db'}"
+    return DEFAULT_DATABASE_URL
 
 
 def is_production() -> bool:
@@ -127,18 +128,14 @@ def positive_int_settings(names: tuple[str, ...]) -> dict:
 SESSION_SETTINGS = ("SESSION_IDLE_SECONDS", "SESSION_ABSOLUTE_SECONDS")
 
 
-def from_environment(instance_path: Path) -> dict:
-    """The config mapping for ``create_app``."""
-    production = is_production()
+def defaults(production: bool = False) -> dict:
+    """The settings that do not come from the environment (the base of ``test_config`` too)."""
     return {
-        **positive_int_settings(THROTTLE_SETTINGS),
-        **positive_int_settings(SESSION_SETTINGS),
         "TRACKER_ENV": "production" if production else "development",
-        "TRACKER_PROXIES": proxies(),
-        "TRUSTED_HOSTS": trusted_hosts(),
-        "SERVER_NAME": server_name(),
-        "DATABASE_URL": database_url(),
-        "SECRET_KEY": secret_key(instance_path),
+        "TRACKER_PROXIES": 0,
+        "TRUSTED_HOSTS": None,
+        "SERVER_NAME": None,
+        "DATABASE_URL": DEFAULT_DATABASE_URL,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -149,4 +146,19 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "MAX_FORM_PARTS": 5000,
+    }
+
+
+def from_environment(instance_path: Path) -> dict:
+    """The config mapping for ``create_app``: the defaults, then what the environment sets."""
+    production = is_production()
+    return {
+        **defaults(production),
+        **positive_int_settings(THROTTLE_SETTINGS),
+        **positive_int_settings(SESSION_SETTINGS),
+        "TRACKER_PROXIES": proxies(),
+        "TRUSTED_HOSTS": trusted_hosts(),
+        "SERVER_NAME": server_name(),
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": secret_key(instance_path),
     }
