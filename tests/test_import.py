@@ -432,3 +432,85 @@ def test_an_import_applies_the_rules_of_the_instrument_form(
     assert f"<code>{column}</code>" in html and message in html
     assert "Confirm the import" not in html
     assert history(session) == records
+
+
+# --- the forms' limits hold for imported rows (one set of field rules) ---------------------------
+
+
+def _judged_line(data: bytes) -> int:
+    return next(i for i, text in enumerate(data.decode().split("\r\n"), 1) if ",true," in text)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("instruments", "{act}:full:" + "A" * 501, "are longer than 500 characters"),
+        ("instruments", "{act}:full:Art.\x07 5", "invisible control characters"),
+        ("evidence", "E" * 5001, "At most 5000 characters are allowed."),
+        ("not_applicable_reason", "R" * 5001, "At most 5000 characters are allowed."),
+    ],
+)
+def test_coverage_cells_follow_the_checklist_forms_limits(
+    editor, session, people, column, value, message
+):
+    zmb = people["countries"]["ZMB"]
+    act = session.exec(select(Instrument).where(Instrument.country_id == zmb.id)).first()
+    data = export(editor, "coverage")
+    line = _judged_line(data)
+    records = history(session)
+    response = preview(editor, "coverage", replace_cell(data, line, column, value.format(act=act.id)))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f"Line {line}" in html and f"<code>{column}</code>" in html and message in html
+    assert "Confirm the import" not in html
+    assert history(session) == records
+
+
+def test_the_longest_articles_the_form_allows_import_and_the_checklist_still_saves(
+    editor, session, people
+):
+    """500 characters of articles (the form's limit) import; the workspace form then saves."""
+    zmb = people["countries"]["ZMB"]
+    act = session.exec(select(Instrument).where(Instrument.country_id == zmb.id)).first()
+    data = export(editor, "coverage")
+    line = _judged_line(data)
+    response = preview(
+        editor, "coverage", replace_cell(data, line, "instruments", f"{act.id}:full:" + "A" * 500)
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert confirm(editor, response).status_code == 303
+    from tests.test_manage import _checklist_data
+
+    saved = editor.post("/en/manage/countries/ZMB", data=_checklist_data(editor))
+    assert saved.status_code == 303, saved.text
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ({"summary": "S" * 20_001}, "summary", "At most 20000 characters are allowed."),
+        ({"title_lang": "xx"}, "title_lang", "Enter a language code such as en, fr"),
+        ({"title_lang": "EN"}, "title_lang", "does not have the expected form"),
+        ({"url": "https:///no-host"}, "url", "Only http:// and https:// links are accepted."),
+        ({"url": "javascript:alert(1)"}, "url", "Only http:// and https:// links are accepted."),
+        ({"year": "1799"}, "year", "Enter a year between 1800 and 2200."),
+        ({"title_en": "T" * 501}, "title_en", "At most 500 characters are allowed."),
+    ],
+)
+def test_instrument_cells_follow_the_instrument_forms_rules(editor, session, cells, column, message):
+    data = export(editor, "instruments") + _new_instrument_row(**cells)
+    records = history(session)
+    response = preview(editor, "instruments", data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f"<code>{column}</code>" in html and message in html
+    assert history(session) == records
+
+
+def test_milestone_notes_follow_the_milestone_forms_limit(editor, session):
+    header = export(editor, "milestones").split(b"\r\n")[0]
+    data = header + b"\r\n,ZMB,launch,Launch,,,,planned,," + b"N" * 20_001 + b",\r\n"
+    response = preview(editor, "milestones", data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<code>notes</code>" in html and "At most 20000 characters are allowed." in html

@@ -626,3 +626,18 @@ def test_saving_the_demo_checklist_unchanged_writes_nothing(
     assert response.status_code == 303
     session.rollback()
     assert session.exec(select(ChangeRecord)).all() == []
+
+
+@pytest.mark.parametrize("locale", ["en-abcdefgh-abcdefg", "zh-Hans-CN-abcdefgh"])
+def test_a_provision_text_in_a_language_tag_too_long_to_store_is_not_found(
+    client, sign_in, staff, session, make_checklist, locale
+):
+    make_checklist(n=1)
+    provision = session.exec(select(Provision)).one()
+    sign_in(staff.admin)
+    url = f"/en/manage/checklist/provisions/{provision.id}/texts/{locale}"
+    assert client.get(url).status_code == 404
+    response = client.post(url, data={"title": "T", "guidance": "G", "version": "1"})
+    assert response.status_code == 404
+    session.expire_all()
+    assert {t.locale for t in session.get(Provision, provision.id).texts} == {"en"}

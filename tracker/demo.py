@@ -24,6 +24,7 @@ from tracker.codes import (
     MilestoneStatus,
     RelationKind,
 )
+from tracker.fields import INSTRUMENT_DATES
 from tracker.models import (
     Category,
     CategoryName,
@@ -42,15 +43,6 @@ from tracker.models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-INSTRUMENT_DATES = (
-    "consultation_on",
-    "validated_on",
-    "adopted_on",
-    "published_on",
-    "in_force_on",
-    "amended_on",
-    "repealed_on",
-)
 
 
 class DemoDataError(ValueError):

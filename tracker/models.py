@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Field, Relationship, SQLModel
 
 from tracker import db as _db  # noqa: F401  (applies the naming convention before any table exists)
+from tracker import fields
 from tracker.codes import (  # noqa: F401  (re-exported: models and codes go together)
     LABELS,
     ChangeAction,
@@ -83,6 +84,17 @@ def text_field(nullable: bool = True, **kw) -> Any:
     return Field(default=None if nullable else ..., sa_type=sa.Text, nullable=nullable, **kw)
 
 
+def _limited(rule: fields.Rule, **kw) -> Any:
+    """A VARCHAR column as long as its field rule allows (``tracker.fields``), so every value the
+    forms and the import accept fits; nullable unless the rule requires a value."""
+    if rule.required:
+        return Field(max_length=rule.max_length, **kw)
+    return Field(default=None, max_length=rule.max_length, **kw)
+
+
+YEAR = fields.INSTRUMENT["year"]
+
+
 # --- tables -------------------------------------------------------------------------------------
 
 
@@ -96,10 +108,12 @@ class Country(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    iso3: str = Field(max_length=3, unique=True)
-    iso2: str = Field(max_length=2, unique=True)
+    iso3: str = Field(max_length=fields.COUNTRY["iso3"].max_length, unique=True)
+    iso2: str = Field(max_length=fields.COUNTRY["iso2"].max_length, unique=True)
     joined_on: date | None = None
-    languages: str = Field(default="", max_length=100)  # space-separated BCP 47 tags
+    languages: str = Field(
+        default="", max_length=fields.COUNTRY["languages"].max_length
+    )  # BCP 47 tags
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -171,7 +185,7 @@ class Provision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     checklist_id: int = Field(foreign_key="checklist_version.id", ondelete="CASCADE", index=True)
     category_id: int = Field(foreign_key="category.id", index=True)
-    code: str = Field(max_length=20)
+    code: str = Field(max_length=fields.PROVISION["code"].max_length)
     level: Level = code_field(Level, default=Level.RECOMMENDED)
     position: int = 0
     gem_indicator: GemIndicator | None = code_field(GemIndicator, nullable=True)
@@ -194,8 +208,8 @@ class ProvisionText(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provision_id: int = Field(foreign_key="provision.id", ondelete="CASCADE", index=True)
-    locale: str = Field(max_length=12)
-    title: str = Field(max_length=300)
+    locale: str = Field(max_length=fields.PROVISION_TEXT["locale"].max_length)
+    title: str = Field(max_length=fields.PROVISION_TEXT["title"].max_length)
     guidance: str = Field(sa_type=sa.Text)
 
 
@@ -206,16 +220,19 @@ class Instrument(SQLModel, table=True):
     __table_args__ = (
         code_check("type", InstrumentType),
         code_check("status", InstrumentStatus),
-        sa.CheckConstraint("year IS NULL OR (year >= 1800 AND year <= 2200)", name="year_range"),
+        sa.CheckConstraint(
+            f"year IS NULL OR (year >= {YEAR.minimum} AND year <= {YEAR.maximum})",
+            name="year_range",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     country_id: int = Field(foreign_key="country.id", index=True)
     type: InstrumentType = code_field(InstrumentType)
-    title: str = Field(max_length=500)
-    title_lang: str = Field(max_length=12)
-    number: str | None = Field(default=None, max_length=200)
-    issuing_body: str | None = Field(default=None, max_length=300)
+    title: str = _limited(fields.INSTRUMENT["title"])
+    title_lang: str = _limited(fields.INSTRUMENT["title_lang"])
+    number: str | None = _limited(fields.INSTRUMENT["number"])
+    issuing_body: str | None = _limited(fields.INSTRUMENT["issuing_body"])
     status: InstrumentStatus = code_field(InstrumentStatus)
     year: int | None = None
     consultation_on: date | None = None
@@ -225,8 +242,8 @@ class Instrument(SQLModel, table=True):
     in_force_on: date | None = None
     amended_on: date | None = None
     repealed_on: date | None = None
-    dates_note: str | None = Field(default=None, max_length=500)
-    url: str | None = Field(default=None, max_length=2000)
+    dates_note: str | None = _limited(fields.INSTRUMENT["dates_note"])
+    url: str | None = _limited(fields.INSTRUMENT["url"])
     summary: str | None = text_field()
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
@@ -245,8 +262,8 @@ class InstrumentTitle(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     instrument_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE", index=True)
-    locale: str = Field(max_length=12)
-    title: str = Field(max_length=500)
+    locale: str = _limited(fields.INSTRUMENT_TITLE["locale"])
+    title: str = _limited(fields.INSTRUMENT_TITLE["title"])
 
 
 class InstrumentRelation(SQLModel, table=True):
@@ -311,7 +328,7 @@ class CoverageLink(SQLModel, table=True):
     coverage_id: int = Field(foreign_key="coverage.id", ondelete="CASCADE", index=True)
     instrument_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE", index=True)
     extent: Extent = code_field(Extent)
-    articles: str | None = Field(default=None, max_length=500)
+    articles: str | None = _limited(fields.COVERAGE_LINK["articles"])
 
 
 class Milestone(SQLModel, table=True):
@@ -326,12 +343,12 @@ class Milestone(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     country_id: int = Field(foreign_key="country.id", index=True)
     kind: MilestoneKind = code_field(MilestoneKind)
-    title: str = Field(max_length=300)
+    title: str = _limited(fields.MILESTONE["title"])
     planned_on: date | None = None
     actual_on: date | None = None
-    place: str | None = Field(default=None, max_length=200)
+    place: str | None = _limited(fields.MILESTONE["place"])
     status: MilestoneStatus = code_field(MilestoneStatus, default=MilestoneStatus.PLANNED)
-    source_url: str | None = Field(default=None, max_length=2000)
+    source_url: str | None = _limited(fields.MILESTONE["source_url"])
     notes: str | None = text_field()
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
@@ -348,7 +365,7 @@ class User(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True)
+    email: str = Field(max_length=fields.USER["email"].max_length, unique=True)
     password_hash: str = Field(max_length=255)
     role: Role = code_field(Role, default=Role.EDITOR)
     country_id: int | None = Field(default=None, foreign_key="country.id", index=True)

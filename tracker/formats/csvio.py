@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from tracker import fields
 from tracker.formats.tables import EXTENTS, Column, Table
 from tracker.i18n import _
 
@@ -35,8 +36,6 @@ MAX_FIELD_CHARS = 1_000_000
 _INTEGER = re.compile(r"-?[0-9]+")
 # Integer cells fill INTEGER columns (ids, versions): a larger number could only overflow them.
 MAX_INTEGER = 2**31 - 1
-# Refused in text cells as in the staff forms (tabs and line breaks are fine).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -85,6 +84,23 @@ def encode_links(links: Iterable[tuple[int, str, str | None]]) -> str:
     return ";".join(items)
 
 
+ARTICLES = fields.COVERAGE_LINK["articles"]
+
+
+def _check_articles(instrument_id: int, articles: str) -> None:
+    """The articles of one link follow the checklist form's rule for them."""
+    if fields.has_control_characters(articles):
+        _check_text(articles, None)
+    if ARTICLES.max_length is not None and len(articles) > ARTICLES.max_length:
+        raise ValueError(
+            _(
+                "The articles of instrument %(id)s are longer than %(max)s characters.",
+                id=instrument_id,
+                max=ARTICLES.max_length,
+            )
+        )
+
+
 def decode_links(text: str, extents: Sequence[str]) -> list[tuple[int, str, str | None]]:
     """Parse ``encode_links`` output; raises ``ValueError`` with a translated message."""
     links: list[tuple[int, str, str | None]] = []
@@ -110,6 +126,8 @@ def decode_links(text: str, extents: Sequence[str]) -> list[tuple[int, str, str 
             raise ValueError(_("Instrument %(id)s is listed twice.", id=instrument_id))
         seen.add(instrument_id)
         articles = _unquote_articles(parts[2]) if len(parts) == 3 else None
+        if articles:
+            _check_articles(instrument_id, articles)
         links.append((instrument_id, extent, articles or None))
     return sorted(links, key=lambda link: link[0])
 
@@ -229,6 +247,19 @@ def decode(data: bytes) -> str:
     return text.removeprefix(BOM)
 
 
+def _check_text(text: str, max_length: int | None) -> None:
+    """The checks every text passes, in the forms as here (``tracker.fields``)."""
+    if fields.has_control_characters(text):
+        raise ValueError(
+            _(
+                "This text contains invisible control characters (such as a NUL byte). "
+                "Remove them and try again."
+            )
+        )
+    if max_length is not None and len(text) > max_length:
+        raise ValueError(_("At most %(max)s characters are allowed.", max=max_length))
+
+
 def parse_cell(column: Column, raw: str) -> Any:
     """One cell's typed value (None for an empty cell); ``ValueError`` with a translated message."""
     if raw == "":
@@ -246,15 +277,7 @@ def parse_cell(column: Column, raw: str) -> Any:
                 )
             )
         text = unescape_text(raw)
-        if CONTROL_CHARACTERS.search(text):
-            raise ValueError(
-                _(
-                    "This text contains invisible control characters (such as a NUL byte). "
-                    "Remove them and try again."
-                )
-            )
-        if column.max_length is not None and len(text) > column.max_length:
-            raise ValueError(_("At most %(max)s characters are allowed.", max=column.max_length))
+        _check_text(text, column.max_length)
         if column.enum is not None and text not in column.enum:
             raise ValueError(
                 _(
@@ -265,15 +288,30 @@ def parse_cell(column: Column, raw: str) -> Any:
             )
         if column.pattern is not None and not re.fullmatch(column.pattern.strip("^$"), text):
             raise ValueError(_("“%(value)s” does not have the expected form.", value=text))
+        rule = column.rule
+        if rule is not None and rule.kind == "url" and not fields.is_http_url(text):
+            raise ValueError(_("Only http:// and https:// links are accepted."))
+        if rule is not None and rule.kind == "language" and not fields.is_language_tag(text):
+            raise ValueError(_("Enter a language code such as en, fr, rw, gn or zh-Hans."))
         return text
     if kind == "integer":
         if not _INTEGER.fullmatch(raw):
             raise ValueError(_("“%(value)s” is not a whole number.", value=raw))
         number = int(raw)
+        rule = column.rule
+        if rule is not None and rule.kind == "year" and not rule.minimum <= number <= rule.maximum:
+            raise ValueError(
+                _(
+                    "Enter a year between %(min)s and %(max)s.",
+                    min=rule.minimum,
+                    max=rule.maximum,
+                )
+            )
         if column.minimum is not None and number < column.minimum:
             raise ValueError(_("The number must be at least %(min)s.", min=column.minimum))
-        if number > MAX_INTEGER:
-            raise ValueError(_("The number must be at most %(max)s.", max=MAX_INTEGER))
+        maximum = MAX_INTEGER if column.maximum is None else min(column.maximum, MAX_INTEGER)
+        if number > maximum:
+            raise ValueError(_("The number must be at most %(max)s.", max=maximum))
         return number
     if kind == "number":
         if not _NUMBER.fullmatch(raw):

@@ -13,15 +13,11 @@ touches the database, SQLModel or a request (only ``tracker.codes`` and lazy lab
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tracker import fields
 from tracker.codes import (
     Extent,
     GemIndicator,
-    Implementation,
-    InstrumentStatus,
-    InstrumentType,
     Level,
-    MilestoneKind,
-    MilestoneStatus,
 )
 from tracker.i18n import _, _l, force_locale
 
@@ -42,7 +38,10 @@ LEGAL_EXTENTS = ("none", *EXTENTS)
 class Column:
     """One CSV column: its stable name, type, description and constraints.
 
-    ``importable`` is False for derived columns (recomputed on export, ignored on import).
+    ``importable`` is False for derived columns (recomputed on export, ignored on import). A
+    column that holds a record's field names its ``rule`` (``tracker.fields``): its required
+    flag, allowed codes, length, pattern and range then come from that rule, so the import checks
+    what the forms check and the data package publishes it.
     """
 
     name: str
@@ -55,6 +54,23 @@ class Column:
     decimals: int | None = None  # fixed decimal places for "number" columns
     minimum: int | None = None
     importable: bool = True
+    maximum: int | None = None
+    rule: fields.Rule | None = None
+
+    def __post_init__(self) -> None:
+        rule = self.rule
+        if rule is None:
+            return
+        derived = {
+            "required": rule.required,
+            "enum": tuple(rule.codes.codes()) if rule.codes else None,
+            "pattern": rule.pattern,
+            "max_length": rule.max_length,
+            "minimum": rule.minimum,
+            "maximum": rule.maximum,
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
     @property
     def frictionless_type(self) -> str:
@@ -102,8 +118,16 @@ country_iso3 = Column(
 )
 
 
-def _date(name: str, description: Any) -> Column:
-    return Column(name, "date", description)
+def _date(name: str, description: Any, rule: fields.Rule | None = None) -> Column:
+    return Column(name, "date", description, rule=rule)
+
+
+def _field(name: str, description: Any, rule: fields.Rule, type_: ColumnType = "string") -> Column:
+    """A column holding a record's field, checked by that field's rule."""
+    return Column(name, type_, description, rule=rule)
+
+
+_I, _M, _C = fields.INSTRUMENT, fields.MILESTONE, fields.COVERAGE
 
 
 COUNTRIES = Table(
@@ -251,44 +275,33 @@ INSTRUMENTS = Table(
             minimum=1,
         ),
         country_iso3,
-        Column(
-            "type", "string", _l("Kind of instrument."), True, enum=tuple(InstrumentType.codes())
-        ),
-        Column("title", "string", _l("Title in its original language."), True, max_length=500),
-        Column(
-            "title_lang",
-            "string",
-            _l("Language of the original title (BCP 47 tag)."),
-            True,
-            pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-            max_length=12,
-        ),
-        Column(
+        _field("type", _l("Kind of instrument."), _I["type"]),
+        _field("title", _l("Title in its original language."), _I["title"]),
+        _field("title_lang", _l("Language of the original title (BCP 47 tag)."), _I["title_lang"]),
+        _field(
             "title_en",
-            "string",
             _l("English title: the translation, or the title itself when it is in English."),
-            max_length=500,
+            fields.INSTRUMENT_TITLE["title"].optional(),
         ),
-        Column("number", "string", _l("Official number or citation."), max_length=200),
-        Column("issuing_body", "string", _l("Body that issued the instrument."), max_length=300),
-        Column(
-            "status",
-            "string",
-            _l("Lifecycle status."),
-            True,
-            enum=tuple(InstrumentStatus.codes()),
+        _field("number", _l("Official number or citation."), _I["number"]),
+        _field("issuing_body", _l("Body that issued the instrument."), _I["issuing_body"]),
+        _field("status", _l("Lifecycle status."), _I["status"]),
+        _field(
+            "year",
+            _l("Year of the instrument, when no exact date is known."),
+            _I["year"],
+            "integer",
         ),
-        Column("year", "integer", _l("Year of the instrument, when no exact date is known.")),
-        _date("consultation_on", _l("Date of the public consultation.")),
-        _date("validated_on", _l("Date of validation.")),
-        _date("adopted_on", _l("Date of adoption.")),
-        _date("published_on", _l("Date of publication (gazetting).")),
-        _date("in_force_on", _l("Date of entry into force.")),
-        _date("amended_on", _l("Date of the latest amendment.")),
-        _date("repealed_on", _l("Date of repeal.")),
-        Column("dates_note", "string", _l("Notes on the dates and their sources."), max_length=500),
-        Column("url", "string", _l("Link to the text or its best public source."), max_length=2000),
-        Column("summary", "string", _l("Short summary of what the instrument does.")),
+        _date("consultation_on", _l("Date of the public consultation."), _I["consultation_on"]),
+        _date("validated_on", _l("Date of validation."), _I["validated_on"]),
+        _date("adopted_on", _l("Date of adoption."), _I["adopted_on"]),
+        _date("published_on", _l("Date of publication (gazetting)."), _I["published_on"]),
+        _date("in_force_on", _l("Date of entry into force."), _I["in_force_on"]),
+        _date("amended_on", _l("Date of the latest amendment."), _I["amended_on"]),
+        _date("repealed_on", _l("Date of repeal."), _I["repealed_on"]),
+        _field("dates_note", _l("Notes on the dates and their sources."), _I["dates_note"]),
+        _field("url", _l("Link to the text or its best public source."), _I["url"]),
+        _field("summary", _l("Short summary of what the instrument does."), _I["summary"]),
         Column(
             "made_under",
             "idlist",
@@ -335,16 +348,15 @@ COVERAGE = Table(
             "boolean",
             _l("Whether the provision applies to the country. Empty: not judged yet."),
         ),
-        Column(
+        _field(
             "not_applicable_reason",
-            "string",
             _l("Why the provision does not apply (required when applicable is false)."),
+            _C["not_applicable_reason"],
         ),
-        Column(
+        _field(
             "implementation",
-            "string",
             _l("How far the provision is implemented in practice."),
-            enum=tuple(Implementation.codes()),
+            _C["implementation"].optional(),
         ),
         Column(
             "legal_in_force",
@@ -375,7 +387,7 @@ COVERAGE = Table(
                 "%3B)."
             ),
         ),
-        Column("evidence", "string", _l("Evidence and sources for the judgement.")),
+        _field("evidence", _l("Evidence and sources for the judgement."), _C["evidence"]),
         Column(
             "is_example",
             "boolean",
@@ -411,14 +423,14 @@ MILESTONES = Table(
             minimum=1,
         ),
         country_iso3,
-        Column("kind", "string", _l("Kind of milestone."), True, enum=tuple(MilestoneKind.codes())),
-        Column("title", "string", _l("Title of the milestone."), True, max_length=300),
-        _date("planned_on", _l("Planned date.")),
-        _date("actual_on", _l("Date it actually happened.")),
-        Column("place", "string", _l("Where it took place."), max_length=200),
-        Column("status", "string", _l("Status."), True, enum=tuple(MilestoneStatus.codes())),
-        Column("source_url", "string", _l("Link to a public source."), max_length=2000),
-        Column("notes", "string", _l("Notes.")),
+        _field("kind", _l("Kind of milestone."), _M["kind"]),
+        _field("title", _l("Title of the milestone."), _M["title"]),
+        _date("planned_on", _l("Planned date."), _M["planned_on"]),
+        _date("actual_on", _l("Date it actually happened."), _M["actual_on"]),
+        _field("place", _l("Where it took place."), _M["place"]),
+        _field("status", _l("Status."), _M["status"]),
+        _field("source_url", _l("Link to a public source."), _M["source_url"]),
+        _field("notes", _l("Notes."), _M["notes"]),
         Column(
             "version",
             "integer",
@@ -462,6 +474,8 @@ def frictionless_schema(table: Table, describe=str) -> dict:
             constraints["maxLength"] = col.max_length + 1  # room for a formula-escaping quote
         if col.minimum is not None:
             constraints["minimum"] = col.minimum
+        if col.maximum is not None:
+            constraints["maximum"] = col.maximum
         if constraints:
             f["constraints"] = constraints
         fields.append(f)

@@ -28,6 +28,7 @@ from tracker.codes import (
     MilestoneStatus,
     RelationKind,
 )
+from tracker.fields import INSTRUMENT_DATES
 from tracker.i18n import DEFAULT_LOCALE, country_name
 from tracker.models import (
     Category,
@@ -546,17 +547,6 @@ class InstrumentRow:
     url: str | None
     summary: str | None
     provisions: int  # provisions of the current checklist it addresses for its country
-
-
-INSTRUMENT_DATES = (
-    "consultation_on",
-    "validated_on",
-    "adopted_on",
-    "published_on",
-    "in_force_on",
-    "amended_on",
-    "repealed_on",
-)
 
 
 def _instrument_row(inst: Instrument, titles: Mapping[str, str], locale: str, provisions: int):

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from tracker.codes import MilestoneStatus, RelationKind
+from tracker.fields import INSTRUMENT, MILESTONE
 from tracker.formats.csvio import BATCH_ROWS
 from tracker.formats.tables import GEM
 from tracker.i18n import country_name
@@ -168,22 +169,9 @@ def instrument_record(
         "title_lang": instrument.title_lang,
         "title_en": title_en,
     }
-    for name in (
-        "number",
-        "issuing_body",
-        "status",
-        "year",
-        "consultation_on",
-        "validated_on",
-        "adopted_on",
-        "published_on",
-        "in_force_on",
-        "amended_on",
-        "repealed_on",
-        "dates_note",
-        "url",
-        "summary",
-    ):
+    for name in INSTRUMENT:
+        if name in record:
+            continue
         value = getattr(instrument, name)
         record[name] = value.value if hasattr(value, "value") else (value if value != "" else None)
     for kind in RelationKind:
@@ -401,16 +389,7 @@ def coverage_records(session: Session, countries: Sequence[CountryRef]) -> Itera
 
 # --- milestones ---------------------------------------------------------------------------------
 
-MILESTONE_FIELDS = (
-    "kind",
-    "title",
-    "planned_on",
-    "actual_on",
-    "place",
-    "status",
-    "source_url",
-    "notes",
-)
+MILESTONE_FIELDS = tuple(MILESTONE)  # the milestone's own fields (``tracker.fields``)
 
 
 def milestone_record(milestone: Milestone, iso3: str) -> dict:

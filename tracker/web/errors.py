@@ -170,6 +170,21 @@ def handle_database_error(error: sa.exc.SQLAlchemyError):
     """
     from tracker import db
 
+    if isinstance(error, sa.exc.DataError):
+        # A value the database cannot hold (too long, out of range). The field rules
+        # (``tracker.fields``) keep such values out of every form and import; should one slip
+        # through, the person learns that nothing was saved instead of seeing a server error.
+        log.warning(
+            "Value refused by the database on %s %s: %s", request.method, request.path, error
+        )
+        db.close_session()
+        return render_error(
+            422,
+            _(
+                "A value is too long or out of range to be stored, so nothing was saved. "
+                "Shorten it and try again."
+            ),
+        )
     if not db.is_unavailable(error):
         return handle_unexpected(error)
     log.warning(

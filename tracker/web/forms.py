@@ -4,13 +4,16 @@
 (NUL bytes and the like) with a clear message, and every validator carries a message of our own
 (``_l`` with %-placeholders) so translators own every word. There is no ``SubmitField``: buttons
 are written in the templates. Choices that come from the database are set by the view.
+
+What a field accepts (length, required, codes, links, language tags, years, the order of dates)
+is not decided here: ``checks(rule)`` turns a field's rule from ``tracker.fields`` into
+validators, so the forms accept exactly what the CSV import and the database accept.
 """
 
 import re
-from urllib.parse import urlsplit
 
 import pycountry
-from babel import Locale, localedata
+from babel import Locale
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -37,30 +40,28 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from tracker import fields
 from tracker.codes import (
-    Extent,
-    GemIndicator,
-    Implementation,
-    InstrumentStatus,
-    InstrumentType,
-    Level,
-    MilestoneKind,
-    MilestoneStatus,
     Role,
+)
+from tracker.fields import (
+    COUNTRY,
+    COVERAGE,
+    COVERAGE_LINK,
+    INSTRUMENT,
+    MILESTONE,
+    PROVISION,
+    PROVISION_TEXT,
+    USER,
+    Rule,
+    is_language_tag,
 )
 from tracker.i18n import _, _l
 from tracker.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-# Bounds for free text that has no column limit (TEXT columns).
-LONG_TEXT = 20_000
-NOTE_TEXT = 5_000
-
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Enter at most %(max)d characters.")
 NOT_A_CHOICE = _l("Choose one of the options.")
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def _strip(value):
@@ -74,7 +75,7 @@ def _upper(value):
 def no_control_characters(form, field) -> None:
     """Refuse NUL bytes and other invisible control characters (tabs and newlines are fine)."""
     for value in field.raw_data or ():
-        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        if isinstance(value, str) and fields.has_control_characters(value):
             raise StopValidation(
                 _(
                     "This text contains invisible control characters (such as a NUL byte). "
@@ -93,18 +94,7 @@ def max_length(n: int) -> Length:
 
 def http_url(form, field) -> None:
     """Only absolute ``http``/``https`` links (an escaped ``javascript:`` link still runs)."""
-    if not field.data:
-        return
-    try:
-        parts = urlsplit(field.data)
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme.lower() not in ("http", "https")
-        or not parts.hostname
-        or any(c.isspace() for c in field.data)
-    ):
+    if field.data and not fields.is_http_url(field.data):
         raise ValidationError(_("Enter a web address that starts with http:// or https://."))
 
 
@@ -113,9 +103,30 @@ def language_tag(form, field) -> None:
         raise ValidationError(_("Enter a language code such as en, fr, rw, gn or zh-Hans."))
 
 
-def is_language_tag(tag: str) -> bool:
-    """A BCP 47 tag whose language CLDR knows (``en``, ``rw``, ``gn``, ``zh-Hans``)."""
-    return bool(LANGUAGE_TAG.match(tag)) and localedata.exists(tag.split("-")[0])
+YEAR_RANGE = _l("Enter a year between %(min)s and %(max)s.")
+
+
+def checks(rule: Rule, message=None, *, optional: bool = True) -> list:
+    """The validators of a field rule (``tracker.fields``): required (with ``message``) or
+    optional, the length, and the check of its kind (link, language tag, year).
+
+    ``optional=False`` leaves out ``Optional()`` for a field whose own ``validate_<name>`` must
+    still run when it is empty.
+    """
+    out: list = []
+    if rule.required:
+        out.append(required(message or REQUIRED))
+    elif optional:
+        out.append(Optional())
+    if rule.max_length is not None:
+        out.append(max_length(rule.max_length))
+    if rule.kind == "url":
+        out.append(http_url)
+    elif rule.kind == "language":
+        out.append(language_tag)
+    elif rule.kind == "year":
+        out.append(NumberRange(min=rule.minimum, max=rule.maximum, message=YEAR_RANGE))
+    return out
 
 
 # --- fields -------------------------------------------------------------------------------------
@@ -155,9 +166,10 @@ class WholeNumber(IntegerField):
 class CodeField(SelectField):
     """A choice from one of the models' coded lists; ``.code`` gives the enum member or None."""
 
-    def __init__(self, label=None, enum=None, optional=False, none_label=None, **kwargs):
+    def __init__(self, label=None, rule: Rule | None = None, none_label=None, **kwargs):
+        enum = rule.codes
         self.enum = enum
-        if optional:
+        if not rule.required:
 
             def choices():
                 return options([("", none_label or _("Not set")), *enum.choices()])
@@ -252,8 +264,7 @@ class SubForm(BaseForm):
 
 class LoginForm(BaseForm):
     email = EmailField(
-        _l("Email address"),
-        validators=[required(_l("Enter your email address.")), max_length(254)],
+        _l("Email address"), validators=checks(USER["email"], _l("Enter your email address."))
     )
     password = PasswordField(
         _l("Password"),
@@ -271,106 +282,78 @@ class ConfirmForm(BaseForm):
 
 
 class InstrumentForm(BaseForm):
+    """The instrument's fields (``tracker.fields.INSTRUMENT``), with their labels."""
+
     title = StringField(
         _l("Title in the original language"),
-        validators=[required(_l("Enter the instrument's title.")), max_length(500)],
+        validators=checks(INSTRUMENT["title"], _l("Enter the instrument's title.")),
     )
     title_lang = StringField(
         _l("Language of the title"),
         description=_l("A language code such as en, fr, rw or es."),
-        validators=[required(_l("Enter the language of the title.")), max_length(12), language_tag],
+        validators=checks(INSTRUMENT["title_lang"], _l("Enter the language of the title.")),
     )
-    type = CodeField(_l("Type"), enum=InstrumentType)
-    status = CodeField(_l("Status"), enum=InstrumentStatus)
-    number = StringField(_l("Number or citation"), validators=[Optional(), max_length(200)])
-    issuing_body = StringField(_l("Issuing body"), validators=[Optional(), max_length(300)])
-    year = WholeNumber(
-        _l("Year"),
-        validators=[
-            Optional(),
-            NumberRange(
-                min=1800, max=2200, message=_l("Enter a year between %(min)s and %(max)s.")
-            ),
-        ],
+    type = CodeField(_l("Type"), rule=INSTRUMENT["type"])
+    status = CodeField(_l("Status"), rule=INSTRUMENT["status"])
+    number = StringField(_l("Number or citation"), validators=checks(INSTRUMENT["number"]))
+    issuing_body = StringField(_l("Issuing body"), validators=checks(INSTRUMENT["issuing_body"]))
+    year = WholeNumber(_l("Year"), validators=checks(INSTRUMENT["year"]))
+    consultation_on = DateInput(
+        _l("Public consultation"), validators=checks(INSTRUMENT["consultation_on"])
     )
-    consultation_on = DateInput(_l("Public consultation"), validators=[Optional()])
-    validated_on = DateInput(_l("Validated on"), validators=[Optional()])
-    adopted_on = DateInput(_l("Adopted on"), validators=[Optional()])
-    published_on = DateInput(_l("Published on"), validators=[Optional()])
-    in_force_on = DateInput(_l("In force from"), validators=[Optional()])
-    amended_on = DateInput(_l("Amended on"), validators=[Optional()])
-    repealed_on = DateInput(_l("Repealed on"), validators=[Optional()])
-    dates_note = StringField(_l("Note on the dates"), validators=[Optional(), max_length(500)])
+    validated_on = DateInput(_l("Validated on"), validators=checks(INSTRUMENT["validated_on"]))
+    adopted_on = DateInput(_l("Adopted on"), validators=checks(INSTRUMENT["adopted_on"]))
+    published_on = DateInput(_l("Published on"), validators=checks(INSTRUMENT["published_on"]))
+    in_force_on = DateInput(_l("In force from"), validators=checks(INSTRUMENT["in_force_on"]))
+    amended_on = DateInput(_l("Amended on"), validators=checks(INSTRUMENT["amended_on"]))
+    repealed_on = DateInput(_l("Repealed on"), validators=checks(INSTRUMENT["repealed_on"]))
+    dates_note = StringField(_l("Note on the dates"), validators=checks(INSTRUMENT["dates_note"]))
     url = URLField(
         _l("Link to the text"),
         description=_l("An address starting with https:// or http://."),
-        validators=[Optional(), max_length(2000), http_url],
+        validators=checks(INSTRUMENT["url"]),
     )
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), max_length(LONG_TEXT)])
+    summary = TextAreaField(_l("Summary"), validators=checks(INSTRUMENT["summary"]))
     version = HiddenField()
 
-    MODEL_FIELDS = (
-        "title",
-        "title_lang",
-        "type",
-        "status",
-        "number",
-        "issuing_body",
-        "year",
-        "consultation_on",
-        "validated_on",
-        "adopted_on",
-        "published_on",
-        "in_force_on",
-        "amended_on",
-        "repealed_on",
-        "dates_note",
-        "url",
-        "summary",
-    )
+    MODEL_FIELDS = tuple(INSTRUMENT)
 
-    def validate_in_force_on(self, field) -> None:
-        if field.data and self.adopted_on.data and field.data < self.adopted_on.data:
-            raise ValidationError(_("The in-force date cannot be before the adoption date."))
-
-    def validate_repealed_on(self, field) -> None:
-        if field.data and self.in_force_on.data and field.data < self.in_force_on.data:
-            raise ValidationError(_("The repeal date cannot be before the in-force date."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # The order of the dates, as the import checks it (``tracker.fields``).
+        dates = {name: self[name].data for name in fields.INSTRUMENT_DATES}
+        for name, message in fields.instrument_date_problems(dates):
+            if not self[name].errors:
+                self[name].errors.append(message)
+                valid = False
+        return valid
 
 
 class MilestoneForm(BaseForm):
+    """The milestone's fields (``tracker.fields.MILESTONE``), with their labels."""
+
     title = StringField(
-        _l("Title"), validators=[required(_l("Enter the milestone's title.")), max_length(300)]
+        _l("Title"), validators=checks(MILESTONE["title"], _l("Enter the milestone's title."))
     )
-    kind = CodeField(_l("Kind of milestone"), enum=MilestoneKind)
-    status = CodeField(_l("Status"), enum=MilestoneStatus)
-    planned_on = DateInput(_l("Planned for"), validators=[Optional()])
-    actual_on = DateInput(_l("Took place on"), validators=[Optional()])
-    place = StringField(_l("Place"), validators=[Optional(), max_length(200)])
+    kind = CodeField(_l("Kind of milestone"), rule=MILESTONE["kind"])
+    status = CodeField(_l("Status"), rule=MILESTONE["status"])
+    planned_on = DateInput(_l("Planned for"), validators=checks(MILESTONE["planned_on"]))
+    actual_on = DateInput(_l("Took place on"), validators=checks(MILESTONE["actual_on"]))
+    place = StringField(_l("Place"), validators=checks(MILESTONE["place"]))
     source_url = URLField(
         _l("Source link"),
         description=_l("An address starting with https:// or http://."),
-        validators=[Optional(), max_length(2000), http_url],
+        validators=checks(MILESTONE["source_url"]),
     )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), max_length(LONG_TEXT)])
+    notes = TextAreaField(_l("Notes"), validators=checks(MILESTONE["notes"]))
     version = HiddenField()
 
-    MODEL_FIELDS = (
-        "title",
-        "kind",
-        "status",
-        "planned_on",
-        "actual_on",
-        "place",
-        "source_url",
-        "notes",
-    )
+    MODEL_FIELDS = tuple(MILESTONE)
 
 
 # --- the whole checklist as one form ------------------------------------------------------------
 
 
-ARTICLES_TEXT = 500
 OPTION_LABEL = 40  # characters of an instrument title in the "add a link" list
 
 
@@ -378,9 +361,11 @@ class CoverageLinkForm(SubForm):
     """One existing link of a checklist row: how far the instrument addresses it, or removal."""
 
     extent = CodeField(
-        _l("Addresses it"), enum=Extent, optional=True, none_label=_l("Does not address it")
+        _l("Addresses it"),
+        rule=COVERAGE_LINK["extent"].optional(),
+        none_label=_l("Does not address it"),
     )
-    articles = StringField(_l("Articles"), validators=[Optional(), max_length(ARTICLES_TEXT)])
+    articles = StringField(_l("Articles"), validators=checks(COVERAGE_LINK["articles"]))
     remove = BooleanField(_l("Remove"))
 
 
@@ -388,8 +373,8 @@ class NewLinkForm(SubForm):
     """The one empty "add a link" group of a checklist row (choices set per row)."""
 
     instrument = SelectField(_l("Instrument"), choices=[], validate_choice=False)
-    extent = CodeField(_l("Addresses it"), enum=Extent, optional=True)
-    articles = StringField(_l("Articles"), validators=[Optional(), max_length(ARTICLES_TEXT)])
+    extent = CodeField(_l("Addresses it"), rule=COVERAGE_LINK["extent"].optional())
+    articles = StringField(_l("Articles"), validators=checks(COVERAGE_LINK["articles"]))
 
     def validate_instrument(self, field) -> None:
         if field.data and field.data not in option_values(field):
@@ -438,10 +423,11 @@ class CoverageRowForm(SubForm):
         default="yes",
     )
     not_applicable_reason = TextAreaField(
-        _l("Why it does not apply"), validators=[max_length(NOTE_TEXT)]
+        _l("Why it does not apply"),
+        validators=checks(COVERAGE["not_applicable_reason"], optional=False),
     )
-    implementation = CodeField(_l("Implementation"), enum=Implementation)
-    evidence = TextAreaField(_l("Evidence"), validators=[Optional(), max_length(NOTE_TEXT)])
+    implementation = CodeField(_l("Implementation"), rule=COVERAGE["implementation"])
+    evidence = TextAreaField(_l("Evidence"), validators=checks(COVERAGE["evidence"]))
     version = HiddenField()
     new = FormField(NewLinkForm, label=_l("Instrument"))
 
@@ -528,15 +514,14 @@ class UserCreateForm(_UserRoleMixin, BaseForm):
     email = EmailField(
         _l("Email address"),
         validators=[
-            required(_l("Enter an email address.")),
-            max_length(254),
+            *checks(USER["email"], _l("Enter an email address.")),
             Email(
                 message=_l("Enter an email address in the format name@example.org."),
                 check_deliverability=False,
             ),
         ],
     )
-    role = CodeField(_l("Role"), enum=Role)
+    role = CodeField(_l("Role"), rule=USER["role"])
     country = SelectField(_l("Country (for editors)"), choices=[], validate_choice=False)
     password = PasswordField(
         _l("Initial password"),
@@ -546,7 +531,7 @@ class UserCreateForm(_UserRoleMixin, BaseForm):
 
 
 class UserEditForm(_UserRoleMixin, BaseForm):
-    role = CodeField(_l("Role"), enum=Role)
+    role = CodeField(_l("Role"), rule=USER["role"])
     country = SelectField(_l("Country (for editors)"), choices=[], validate_choice=False)
     is_active = BooleanField(_l("Account active (may sign in)"))
     version = HiddenField()
@@ -566,20 +551,20 @@ class CountryForm(BaseForm):
         _l("ISO 3166 alpha-3 code"),
         description=_l("Three letters, for example MWI for Malawi."),
         filters=[_upper],
-        validators=[required(_l("Enter the three-letter country code.")), max_length(3)],
+        validators=checks(COUNTRY["iso3"], _l("Enter the three-letter country code.")),
     )
     iso2 = StringField(
         _l("ISO 3166 alpha-2 code"),
         description=_l("Two letters, for example MW for Malawi."),
         filters=[_upper],
-        validators=[required(_l("Enter the two-letter country code.")), max_length(2)],
+        validators=checks(COUNTRY["iso2"], _l("Enter the two-letter country code.")),
     )
     languages = StringField(
         _l("Languages"),
         description=_l("Language codes separated by spaces, for example en ny."),
-        validators=[required(_l("Enter at least one language code.")), max_length(100)],
+        validators=checks(COUNTRY["languages"], _l("Enter at least one language code.")),
     )
-    joined_on = DateInput(_l("Joined the project on"), validators=[Optional()])
+    joined_on = DateInput(_l("Joined the project on"), validators=checks(COUNTRY["joined_on"]))
 
     def validate_iso3(self, field) -> None:
         if not re.fullmatch(r"[A-Z]{3}", field.data or "") or not pycountry.countries.get(
@@ -617,24 +602,23 @@ class ProvisionForm(BaseForm):
         _l("Code"),
         description=_l("Capital letters, digits, dots and hyphens, for example EPR-09."),
         filters=[_upper],
-        validators=[required(_l("Enter a code.")), max_length(20)],
+        validators=checks(PROVISION["code"], _l("Enter a code.")),
     )
     category = SelectField(_l("Category"), choices=[], validate_choice=False)
-    level = CodeField(_l("Level"), enum=Level)
+    level = CodeField(_l("Level"), rule=PROVISION["level"])
     gem_indicator = CodeField(
-        _l("Global E-waste Monitor indicator"), enum=GemIndicator, optional=True
+        _l("Global E-waste Monitor indicator"), rule=PROVISION["gem_indicator"]
     )
     title = StringField(
-        _l("Title (English)"), validators=[required(_l("Enter a title.")), max_length(300)]
+        _l("Title (English)"), validators=checks(PROVISION_TEXT["title"], _l("Enter a title."))
     )
     guidance = TextAreaField(
         _l("Fully addressed when (English)"),
-        validators=[
-            required(_l("Say when the provision is fully addressed.")),
-            max_length(NOTE_TEXT),
-        ],
+        validators=checks(
+            PROVISION_TEXT["guidance"], _l("Say when the provision is fully addressed.")
+        ),
     )
-    sources = TextAreaField(_l("Sources"), validators=[Optional(), max_length(NOTE_TEXT)])
+    sources = TextAreaField(_l("Sources"), validators=checks(PROVISION["sources"]))
 
     def validate_code(self, field) -> None:
         if not PROVISION_CODE.match(field.data or ""):
@@ -647,24 +631,25 @@ class ProvisionForm(BaseForm):
 
 class ProvisionEditForm(BaseForm):
     category = SelectField(_l("Category"), choices=[], validate_choice=False)
-    level = CodeField(_l("Level"), enum=Level)
+    level = CodeField(_l("Level"), rule=PROVISION["level"])
     gem_indicator = CodeField(
-        _l("Global E-waste Monitor indicator"), enum=GemIndicator, optional=True
+        _l("Global E-waste Monitor indicator"), rule=PROVISION["gem_indicator"]
     )
-    sources = TextAreaField(_l("Sources"), validators=[Optional(), max_length(NOTE_TEXT)])
+    sources = TextAreaField(_l("Sources"), validators=checks(PROVISION["sources"]))
     version = HiddenField()
 
     validate_category = ProvisionForm.validate_category
 
 
 class ProvisionTextForm(BaseForm):
-    title = StringField(_l("Title"), validators=[required(_l("Enter a title.")), max_length(300)])
+    title = StringField(
+        _l("Title"), validators=checks(PROVISION_TEXT["title"], _l("Enter a title."))
+    )
     guidance = TextAreaField(
         _l("Fully addressed when"),
-        validators=[
-            required(_l("Say when the provision is fully addressed.")),
-            max_length(NOTE_TEXT),
-        ],
+        validators=checks(
+            PROVISION_TEXT["guidance"], _l("Say when the provision is fully addressed.")
+        ),
     )
     version = HiddenField()
 
@@ -678,4 +663,4 @@ class HistoryFilterForm(BaseForm):
     country = SelectField(_l("Country"), choices=[], validate_choice=False)
     entity = SelectField(_l("Kind of record"), choices=[], validate_choice=False)
     record = WholeNumber(_l("Record number"), validators=[Optional()])
-    person = StringField(_l("Person (email)"), validators=[Optional(), max_length(254)])
+    person = StringField(_l("Person (email)"), validators=checks(USER["email"].optional()))

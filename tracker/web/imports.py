@@ -24,7 +24,6 @@ confirmation page; the token then holds only their SHA-256, which must match.
 
 import base64
 import hashlib
-import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +58,7 @@ from tracker.codes import (
     MilestoneStatus,
     RelationKind,
 )
+from tracker.fields import INSTRUMENT, instrument_date_problems
 from tracker.formats import csvio
 from tracker.formats.tables import COVERAGE, IMPORTABLE, INSTRUMENTS, MILESTONES, Table
 from tracker.i18n import _, _l
@@ -84,8 +84,6 @@ TOKEN_MAX_AGE = 3600
 # A signed file larger than this is not carried in the form (MAX_FORM_MEMORY_SIZE is 2 MB).
 TOKEN_MAX_CHARS = 1_500_000
 
-URL_COLUMNS = ("url", "source_url")
-_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 
 CREATE, CHANGE, UNCHANGED, REFUSED = "create", "change", "unchanged", "refused"
 ACTION_LABELS = {
@@ -161,10 +159,6 @@ def plan_import(session: Session, table: Table, country: Country, data: bytes) -
                         country=country.iso3,
                     ),
                 )
-        for name in URL_COLUMNS:
-            value = row.values.get(name)
-            if value and not _URL.fullmatch(value):
-                plan.refuse(name, _("Only http:// and https:// links are accepted."))
         usable.append((row, plan))
     planner(session, country, usable)
     return ImportPlan(table, country.iso3, rows)
@@ -278,25 +272,8 @@ def _updater(obj, change, version: int):
 
 # instruments
 
-INSTRUMENT_COLUMNS = (
-    "type",
-    "title",
-    "title_lang",
-    "number",
-    "issuing_body",
-    "status",
-    "year",
-    "consultation_on",
-    "validated_on",
-    "adopted_on",
-    "published_on",
-    "in_force_on",
-    "amended_on",
-    "repealed_on",
-    "dates_note",
-    "url",
-    "summary",
-)
+# The instrument's own fields, with their rules (``tracker.fields``), as imported.
+INSTRUMENT_COLUMNS = tuple(INSTRUMENT)
 
 
 def _plan_instruments(session: Session, country: Country, rows) -> None:
@@ -311,17 +288,9 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
         plan.label = values.get("title") or ""
         if plan.action == REFUSED:
             continue
-        year = values.get("year")
-        if year is not None and not 1800 <= year <= 2200:
-            plan.refuse("year", _("The year must be between 1800 and 2200."))
-        # The date rules of the instrument form (``tracker.web.forms.InstrumentForm``).
-        adopted, in_force, repealed = (
-            values[n] for n in ("adopted_on", "in_force_on", "repealed_on")
-        )
-        if in_force and adopted and in_force < adopted:
-            plan.refuse("in_force_on", _("The in-force date cannot be before the adoption date."))
-        if repealed and in_force and repealed < in_force:
-            plan.refuse("repealed_on", _("The repeal date cannot be before the in-force date."))
+        # The date rules of the instrument form (the year and each cell: ``tracker.csvio``).
+        for name, message in instrument_date_problems(values):
+            plan.refuse(name, message)
         for kind in RelationKind:
             for target in values[kind.value]:
                 if target not in own or target == values["id"]:

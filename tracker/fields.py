@@ -1,0 +1,224 @@
+"""Field rules, defined once: what each field of a record accepts.
+
+One ``Rule`` per field says how long it may be, whether it is required, which codes it allows,
+whether it is a web link, a language tag, a date or a year. Everything that takes input derives
+its checks from these rules, so a value one accepts the others accept too, and the database can
+always hold it:
+
+- the staff forms (``tracker.web.forms``) build their WTForms validators from them;
+- the CSV tables (``tracker.formats.tables``) take their columns' constraints from them, which
+  the import checks cell by cell (``tracker.formats.csvio``) and the data package publishes;
+- the tables (``tracker.models``) take their column lengths from them.
+
+Rules that involve several fields (the order of an instrument's dates) are functions here that
+the forms and the import both call. To change what a field accepts, change it here.
+
+No database, no request, no WTForms: plain values in, translated messages out.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from babel import localedata
+
+from tracker.codes import (
+    Choice,
+    Extent,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    InstrumentType,
+    Level,
+    MilestoneKind,
+    MilestoneStatus,
+    Role,
+)
+from tracker.i18n import _
+
+# Invisible control characters (tabs and line breaks are fine): refused in every text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A BCP 47 tag: a lower-case language subtag, then subtags such as a script or a region.
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+# Bounds for free text stored in TEXT columns (the database has no limit of its own there).
+LONG_TEXT = 20_000
+NOTE_TEXT = 5_000
+URL_LENGTH = 2000
+LANGUAGE_TAG_LENGTH = 12
+EMAIL_LENGTH = 254
+
+Kind = Literal["text", "code", "url", "language", "date", "year", "boolean"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one field accepts. ``max_length`` counts characters; None means no bound."""
+
+    kind: Kind = "text"
+    max_length: int | None = None
+    required: bool = False
+    codes: type[Choice] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def pattern(self) -> str | None:
+        """The regular expression a text of this kind matches (published in the data package)."""
+        return LANGUAGE_TAG.pattern if self.kind == "language" else None
+
+    def optional(self) -> "Rule":
+        """The same rule for a place where the field may be left empty."""
+        return replace(self, required=False)
+
+
+def text(max_length: int | None, *, required: bool = False) -> Rule:
+    return Rule("text", max_length, required)
+
+
+def code(codes: type[Choice], *, required: bool = True) -> Rule:
+    return Rule("code", None, required, codes)
+
+
+def url() -> Rule:
+    return Rule("url", URL_LENGTH)
+
+
+def language(*, required: bool = True) -> Rule:
+    return Rule("language", LANGUAGE_TAG_LENGTH, required)
+
+
+def a_date() -> Rule:
+    return Rule("date")
+
+
+def year(minimum: int = 1800, maximum: int = 2200) -> Rule:
+    return Rule("year", minimum=minimum, maximum=maximum)
+
+
+# --- checks shared by every input ---------------------------------------------------------------
+
+
+def has_control_characters(value: str) -> bool:
+    return bool(CONTROL_CHARACTERS.search(value))
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute ``http``/``https`` link with a host (an escaped ``javascript:`` link still
+    runs, so other schemes are refused everywhere)."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return (
+        parts.scheme.lower() in ("http", "https")
+        and bool(host)
+        and not any(c.isspace() for c in value)
+    )
+
+
+def is_language_tag(tag: str) -> bool:
+    """A BCP 47 tag of at most 12 characters whose language CLDR knows (``en``, ``zh-Hans``)."""
+    return (
+        len(tag) <= LANGUAGE_TAG_LENGTH
+        and bool(LANGUAGE_TAG.match(tag))
+        and localedata.exists(tag.split("-")[0])
+    )
+
+
+# --- the records' fields ------------------------------------------------------------------------
+
+INSTRUMENT: Mapping[str, Rule] = {
+    "type": code(InstrumentType),
+    "title": text(500, required=True),
+    "title_lang": language(),
+    "number": text(200),
+    "issuing_body": text(300),
+    "status": code(InstrumentStatus),
+    "year": year(),
+    "consultation_on": a_date(),
+    "validated_on": a_date(),
+    "adopted_on": a_date(),
+    "published_on": a_date(),
+    "in_force_on": a_date(),
+    "amended_on": a_date(),
+    "repealed_on": a_date(),
+    "dates_note": text(500),
+    "url": url(),
+    "summary": text(LONG_TEXT),
+}
+# The lifecycle dates of an instrument, in the order of its lifecycle.
+INSTRUMENT_DATES: tuple[str, ...] = tuple(n for n, r in INSTRUMENT.items() if r.kind == "date")
+
+INSTRUMENT_TITLE: Mapping[str, Rule] = {
+    "locale": language(),
+    "title": INSTRUMENT["title"],
+}
+
+MILESTONE: Mapping[str, Rule] = {
+    "kind": code(MilestoneKind),
+    "title": text(300, required=True),
+    "planned_on": a_date(),
+    "actual_on": a_date(),
+    "place": text(200),
+    "status": code(MilestoneStatus),
+    "source_url": url(),
+    "notes": text(LONG_TEXT),
+}
+
+COVERAGE: Mapping[str, Rule] = {
+    "applicable": Rule("boolean"),
+    "not_applicable_reason": text(NOTE_TEXT),
+    "implementation": code(Implementation),
+    "evidence": text(NOTE_TEXT),
+}
+
+COVERAGE_LINK: Mapping[str, Rule] = {
+    "extent": code(Extent),
+    "articles": text(500),
+}
+
+PROVISION: Mapping[str, Rule] = {
+    "code": text(20, required=True),
+    "level": code(Level),
+    "gem_indicator": code(GemIndicator, required=False),
+    "sources": text(NOTE_TEXT),
+}
+
+PROVISION_TEXT: Mapping[str, Rule] = {
+    "locale": language(),
+    "title": text(300, required=True),
+    "guidance": text(NOTE_TEXT, required=True),
+}
+
+COUNTRY: Mapping[str, Rule] = {
+    "iso3": text(3, required=True),
+    "iso2": text(2, required=True),
+    "languages": text(100, required=True),
+    "joined_on": a_date(),
+}
+
+USER: Mapping[str, Rule] = {
+    "email": text(EMAIL_LENGTH, required=True),
+    "role": code(Role),
+}
+
+
+# --- rules over several fields ------------------------------------------------------------------
+
+
+def instrument_date_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(field, message)`` for each broken rule on the order of an instrument's dates."""
+    adopted: date | None = values.get("adopted_on")
+    in_force: date | None = values.get("in_force_on")
+    repealed: date | None = values.get("repealed_on")
+    problems = []
+    if in_force and adopted and in_force < adopted:
+        problems.append(("in_force_on", _("The in-force date cannot be before the adoption date.")))
+    if repealed and in_force and repealed < in_force:
+        problems.append(("repealed_on", _("The repeal date cannot be before the in-force date.")))
+    return problems
