@@ -51,6 +51,11 @@ URL_LENGTH = 2000
 LANGUAGE_TAG_LENGTH = 12
 EMAIL_LENGTH = 254
 
+# Every date in the tracker is a legal or project event (adoption, entry into force, a workshop):
+# one before 1900 or after 2100 is a typing slip (0001-01-01, 9999-12-31), refused everywhere.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
 Kind = Literal["text", "code", "url", "language", "date", "year", "boolean"]
 
 
@@ -118,6 +123,17 @@ def is_http_url(value: str) -> bool:
         parts.scheme.lower() in ("http", "https")
         and bool(host)
         and not any(c.isspace() for c in value)
+    )
+
+
+def date_problem(value: date) -> str | None:
+    """The message for a date outside ``EARLIEST_DATE``..``LATEST_DATE``, or None."""
+    if EARLIEST_DATE <= value <= LATEST_DATE:
+        return None
+    return _(
+        "Enter a date between %(min)s and %(max)s.",
+        min=EARLIEST_DATE.isoformat(),
+        max=LATEST_DATE.isoformat(),
     )
 
 

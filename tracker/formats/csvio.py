@@ -326,11 +326,15 @@ def parse_cell(column: Column, raw: str) -> Any:
         try:
             if not _DATE.fullmatch(raw):
                 raise ValueError
-            return date.fromisoformat(raw)
+            value = date.fromisoformat(raw)
         except ValueError:
             raise ValueError(
                 _("“%(value)s” is not a date in the form YYYY-MM-DD.", value=raw)
             ) from None
+        problem = fields.date_problem(value)  # the forms' range, for every date column
+        if problem:
+            raise ValueError(problem)
+        return value
     if kind == "links":
         return decode_links(raw, EXTENTS)
     if kind == "idlist":

@@ -19,6 +19,7 @@ from tracker.codes import (
     GemIndicator,
     Level,
 )
+from tracker.fields import EARLIEST_DATE, LATEST_DATE
 from tracker.i18n import _, _l, force_locale
 
 # --- CSV tables ---------------------------------------------------------------------------------
@@ -464,6 +465,9 @@ def frictionless_schema(table: Table, describe=str) -> dict:
         if col.type == "date":
             f["format"] = "default"
         constraints: dict[str, Any] = {}
+        if col.type == "date":
+            constraints["minimum"] = EARLIEST_DATE.isoformat()
+            constraints["maximum"] = LATEST_DATE.isoformat()
         if col.required:
             constraints["required"] = True
         if col.enum:

@@ -126,7 +126,16 @@ def checks(rule: Rule, message=None, *, optional: bool = True) -> list:
         out.append(language_tag)
     elif rule.kind == "year":
         out.append(NumberRange(min=rule.minimum, max=rule.maximum, message=YEAR_RANGE))
+    elif rule.kind == "date":
+        out.append(date_in_range)
     return out
+
+
+def date_in_range(form, field) -> None:
+    """The dates the tracker accepts (``tracker.fields.EARLIEST_DATE`` to ``LATEST_DATE``)."""
+    problem = fields.date_problem(field.data) if field.data else None
+    if problem:
+        raise ValidationError(problem)
 
 
 # --- fields -------------------------------------------------------------------------------------
