@@ -52,15 +52,27 @@ def test_country_detail(client, demo_data):
 
 
 def test_translated_titles_fall_back_to_english(client, demo_data):
-    english = client.get("/api/v1/checklist").get_json()
-    french = client.get("/api/v1/checklist?lang=fr").get_json()
-    assert Checklist.model_validate(french).lang == "fr"
-    first_en = english["categories"][0]["provisions"][0]
-    first_fr = french["categories"][0]["provisions"][0]
-    assert first_en["text_lang"] == "en"
-    assert first_fr["code"] == first_en["code"]
-    if first_fr["text_lang"] == "fr":
-        assert first_fr["title"] != first_en["title"]
+    from sqlmodel import select
+
+    from tracker.models import Provision, ProvisionText
+
+    # Take away the French text of SCOPE-02; SCOPE-01 keeps its French text.
+    french = demo_data.exec(
+        select(ProvisionText).join(Provision)
+        .where(Provision.code == "SCOPE-02", ProvisionText.locale == "fr")
+    ).one()
+    demo_data.delete(french)
+    demo_data.commit()
+
+    body = client.get("/api/v1/checklist?lang=fr").get_json()
+    assert Checklist.model_validate(body).lang == "fr"
+    provisions = {p["code"]: p for c in body["categories"] for p in c["provisions"]}
+    # The values of tracker/data/checklist-2025.1.yaml and its French translation.
+    assert provisions["SCOPE-01"]["text_lang"] == "fr"
+    assert provisions["SCOPE-01"]["title"] == "Fondement juridique contraignant et objectifs"
+    assert provisions["SCOPE-02"]["text_lang"] == "en"
+    assert provisions["SCOPE-02"]["title"] == "Definitions of EEE and e-waste"
+    assert provisions["SCOPE-02"]["guidance"].startswith("EEE and e-waste are defined clearly")
     country = client.get("/api/v1/countries/ZMB?lang=fr").get_json()
     assert country["name"] == "Zambie"
 
