@@ -515,3 +515,72 @@ def sign_in(client, session):
         return target
 
     return sign_in
+
+
+# --- a country whose figures are worked out by hand ----------------------------------------------
+
+
+@pytest.fixture
+def scored_country(session, make_checklist, make_country, make_instrument, make_coverage,
+                   make_milestone):
+    """Kenya on a four-provision checklist, judged so that every figure is easy to work out by
+    hand from the method (tracker/scoring.py's docstring), never by the code under test:
+
+    ======  ===========  ======  =========================================  ==============
+    code    level        weight  links                                      implementation
+    ======  ===========  ======  =========================================  ==============
+    AAA-01  core         2       the act (in force), fully                  operational 2/3
+    BBB-02  recommended  1       the draft (drafting), partly               none 0
+    AAA-03  core         2       the old act (repealed) fully, the act      initiated 1/3
+                                 partly
+    BBB-04  recommended  -       not applicable
+    ======  ===========  ======  =========================================  ==============
+
+    Applicable weight 2 + 1 + 2 = 5:
+      in force          (2x1 + 1x0   + 2x0.5) / 5 = 3/5   = 60 %
+      including drafts  (2x1 + 1x0.5 + 2x0.5) / 5 = 3.5/5 = 70 %
+      implementation    (2x2/3 + 1x0 + 2x1/3) / 5 = 2/5   = 40 %
+    Category AAA (weight 4): 3/4 = 75 %, 3/4 = 75 %, 2/4 = 50 %.
+    Category BBB (weight 1): 0 %, 0.5 = 50 %, 0 %.
+    Stage: in force (the act; the repealed one is ignored). Milestones: 1 done of 2.
+    """
+    from types import SimpleNamespace
+
+    from sqlmodel import select
+
+    checklist = make_checklist(n=4)
+    kenya = make_country(iso3="KEN", iso2="KE")
+    act = make_instrument(kenya, title="E-waste Act", status=InstrumentStatus.IN_FORCE)
+    draft = make_instrument(kenya, title="EPR Regulations (draft)",
+                            status=InstrumentStatus.DRAFTING, year=2025)
+    old = make_instrument(kenya, title="Old Waste Act", status=InstrumentStatus.REPEALED,
+                          year=1999)
+    by_code = {
+        p.code: p
+        for p in session.exec(select(Provision).where(Provision.checklist_id == checklist.id))
+    }
+    assert sorted(by_code) == ["AAA-01", "AAA-03", "BBB-02", "BBB-04"]
+    make_coverage(kenya, by_code["AAA-01"], links=[(act, "full", "s. 3")],
+                  implementation=Implementation.OPERATIONAL)
+    make_coverage(kenya, by_code["BBB-02"], links=[(draft, "partial")])
+    make_coverage(kenya, by_code["AAA-03"], links=[(old, "full"), (act, "partial", "s. 9")],
+                  implementation=Implementation.INITIATED)
+    make_coverage(kenya, by_code["BBB-04"], applicable=False,
+                  not_applicable_reason="No such trade in the country.")
+    make_milestone(kenya, status=MilestoneStatus.DONE)
+    make_milestone(kenya, title="Validation workshop", status=MilestoneStatus.PLANNED)
+    return SimpleNamespace(
+        country=kenya,
+        checklist=checklist,
+        name="Kenya",
+        overall={"in_force": 0.6, "with_drafts": 0.7, "implementation": 0.4},
+        categories={
+            "AAA": {"in_force": 0.75, "with_drafts": 0.75, "implementation": 0.5},
+            "BBB": {"in_force": 0.0, "with_drafts": 0.5, "implementation": 0.0},
+        },
+        applicable=3,
+        not_applicable=1,
+        stage=InstrumentStatus.IN_FORCE,
+        milestones_done=1,
+        milestones_total=2,
+    )

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from tracker.codes import Extent, InstrumentStatus, MilestoneStatus
-from tracker.models import Country, Provision
+from tracker.models import Provision
 
 HEADERS = {
     "countries": (
@@ -65,19 +65,36 @@ def test_exports_with_demo_data(client, demo_data, name):
     assert len(rows(response)) > 1
 
 
-def test_countries_rows_carry_the_scoring_figures(client, demo_data):
-    from tracker.read import pages as reports
+def test_countries_rows_carry_the_scoring_figures(client, scored_country):
+    [kenya] = rows(client.get("/exports/countries.csv"))
+    # The values of the scored_country fixture, worked out by hand, to four places.
+    assert kenya == {
+        "iso3": "KEN",
+        "iso2": "KE",
+        "name_en": "Kenya",
+        "joined_on": "2023-12-01",
+        "checklist_version": "T.1",
+        "legal_in_force": "0.6000",
+        "legal_with_drafts": "0.7000",
+        "implementation": "0.4000",
+        "provisions_applicable": "3",
+        "provisions_not_applicable": "1",
+        "gem_national_legislation": "false",
+        "gem_epr": "false",
+        "gem_collection_target": "false",
+        "gem_recycling_target": "false",
+        "instruments": "3",
+        "milestones_done": "1",
+        "milestones_total": "2",
+    }
 
+
+def test_countries_rows_of_the_demo_data(client, demo_data):
     by_iso3 = {r["iso3"]: r for r in rows(client.get("/exports/countries.csv"))}
     assert set(by_iso3) == {"PRY", "RWA", "ZMB"}
     zambia = by_iso3["ZMB"]
     assert zambia["iso2"] == "ZM" and zambia["name_en"] == "Zambia"
     assert zambia["checklist_version"] == "2025.1"
-    zmb = demo_data.exec(select(Country).where(Country.iso3 == "ZMB")).one()
-    overall = reports.progress_by_country(demo_data, [zmb.id])[zmb.id].overall
-    assert zambia["legal_in_force"] == f"{overall.in_force:.4f}"
-    assert zambia["legal_with_drafts"] == f"{overall.with_drafts:.4f}"
-    assert zambia["implementation"] == f"{overall.implementation:.4f}"
     assert re.fullmatch(r"[01]\.[0-9]{4}", zambia["legal_in_force"])
     assert zambia["gem_national_legislation"] in ("true", "false")
 
