@@ -41,7 +41,7 @@ run: demo
 	@echo "To create the first administrator, in another terminal:"
 	@echo "  $(FLASK) users create you@example.org --role admin"
 	@echo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 test: install-test
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)

@@ -8,6 +8,9 @@ throughput, the number of chunks and the resident memory before, during and afte
 
     .venv/bin/python scripts/bench_exports.py                 # 200 countries x 1000 provisions
     .venv/bin/python scripts/bench_exports.py --countries 50 --provisions 400
+    .venv/bin/python scripts/bench_exports.py --countries 500 --provisions 2000 --keep /tmp/big.db
+        # build 1,000,000 rows into /tmp/big.db and keep it, to serve with gunicorn:
+        # DATABASE_URL=sqlite:////tmp/big.db .venv/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 Not a unit test: figures depend on the machine. Memory is flat when the peak during streaming
 stays close to the level before it, whatever the row count.
@@ -155,9 +158,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--countries", type=int, default=200)
     parser.add_argument("--provisions", type=int, default=1000)
+    parser.add_argument(
+        "--keep",
+        metavar="FILE",
+        help="build the data into this new SQLite file, keep it and stop (no measurement)",
+    )
     args = parser.parse_args()
 
     from tracker import create_app
+
+    if args.keep:
+        target = Path(args.keep).resolve()
+        if target.exists():
+            parser.error(f"{target} exists; give a new file")
+        app = create_app(
+            {"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{target}"}
+        )
+        t0 = time.perf_counter()
+        rows = build(app.extensions["engine"], args.countries, args.provisions)
+        app.extensions["engine"].dispose()
+        print(f"built {rows:,} coverage rows into {target} in {time.perf_counter() - t0:.1f} s")
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
