@@ -96,8 +96,10 @@ def test_an_unreachable_database_is_a_503_everywhere_and_passes(
 
     for url in ("/en/", "/en/countries/ZMB", "/en/checklist", "/exports/coverage.csv"):
         assert_503(client.get(url), READ_MESSAGE)
-    assert_503(client.post("/en/login", data={"email": "admin@example.org", "password": PASSWORD}),
-               WRITE_MESSAGE)
+    assert_503(
+        client.post("/en/login", data={"email": "admin@example.org", "password": PASSWORD}),
+        WRITE_MESSAGE,
+    )
 
     french = client.get("/fr/")
     assert french.status_code == 503
@@ -137,8 +139,9 @@ def test_a_read_only_database_serves_reads_and_refuses_writes_cleanly(
     assert_503(login, WRITE_MESSAGE)
     sign_in(staff.editor_zmb)
     assert client.get("/en/manage/countries/ZMB").status_code == 200
-    assert_503(client.post("/en/manage/countries/ZMB/milestones/new", data=MILESTONE),
-               WRITE_MESSAGE)
+    assert_503(
+        client.post("/en/manage/countries/ZMB/milestones/new", data=MILESTONE), WRITE_MESSAGE
+    )
     assert counts(session) == before
 
 

@@ -28,8 +28,12 @@ def test_make_run_and_the_dockerfile_serve_with_the_one_config_file():
     assert "gunicorn --config gunicorn.conf.py" in makefile
     assert "gunicorn --config gunicorn.conf.py" in dockerfile
     # Nothing else decides the worker class or the timeouts.
-    commands = [line for text in (makefile, dockerfile) for line in text.splitlines()
-                if "gunicorn " in line and not line.lstrip().startswith("#")]
+    commands = [
+        line
+        for text in (makefile, dockerfile)
+        for line in text.splitlines()
+        if "gunicorn " in line and not line.lstrip().startswith("#")
+    ]
     assert len(commands) == 2
     for command in commands:
         for option in ("--workers", "--timeout", "--worker-class", "-k ", "-w ", "-t "):
@@ -51,7 +55,9 @@ def _free_port() -> int:
 
 
 def _build(path: Path, countries: int, provisions: int) -> None:
-    spec = importlib.util.spec_from_file_location("bench_exports", ROOT / "scripts/bench_exports.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_exports", ROOT / "scripts/bench_exports.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     from tracker.db import make_engine
@@ -91,9 +97,24 @@ def test_a_long_export_to_a_slow_client_outlives_the_worker_timeout(tmp_path):
     }
     with log.open("w") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(CONFIG),
-             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "4", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                str(CONFIG),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "4",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_up(port, process, log)
