@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test i18n lint check-python migrate demo test-postgres clean
+.PHONY: run test install install-test i18n lint check-python migrate demo test-postgres prove soak clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -47,7 +47,7 @@ test: install-test
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-test
-	$(BIN)/ruff check tracker tests migrations/env.py wsgi.py
+	$(BIN)/ruff check tracker tests scripts migrations/env.py wsgi.py gunicorn.conf.py
 	$(BIN)/hadolint Dockerfile
 
 i18n: install
@@ -57,6 +57,16 @@ i18n: install
 
 test-postgres: install-test
 	scripts/test-postgres
+
+# Two gunicorn instances on one throwaway PostgreSQL (as root; one SQLite file otherwise):
+# concurrent edits, imports, the throttle, a database outage and a short soak.
+prove: install-test
+	$(BIN)/python scripts/prove_production.py
+
+# Mixed reads and writes through two instances for SOAK_SECONDS; prints its counts.
+SOAK_SECONDS ?= 60
+soak: install-test
+	$(BIN)/python scripts/prove_production.py --only soak --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
