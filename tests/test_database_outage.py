@@ -9,6 +9,7 @@ two gunicorn instances.
 
 import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -146,8 +147,7 @@ def test_a_read_only_database_serves_reads_and_refuses_writes_cleanly(
 
 
 @pytest.mark.skipif(
-    ON_POSTGRES,
-    reason="SQLite's size limit stands in for a full disk; the proof script fills a real one",
+    ON_POSTGRES, reason="SQLite's size limit stands in for a full disk (see TestARealFullDisk)"
 )
 def test_a_full_database_refuses_the_write_that_does_not_fit_and_stays_whole(
     app, client, staff, sign_in, swap_engine, session
@@ -192,6 +192,71 @@ def test_a_full_database_refuses_the_write_that_does_not_fit_and_stays_whole(
     response = client.post("/en/manage/countries/ZMB/milestones/new", data=MILESTONE)
     assert response.status_code == 303
     assert session.exec(select(Milestone).where(Milestone.planned_on == date(2025, 3, 10))).all()
+
+
+@pytest.mark.skipif(
+    ON_POSTGRES or os.geteuid() != 0,
+    reason="SQLite on a small tmpfs: runs in the SQLite pass, as root (to mount it)",
+)
+class TestARealFullDisk:
+    """The SQLite file on a 2 MB tmpfs that is then filled up: a real ENOSPC, not a stand-in."""
+
+    @pytest.fixture
+    def database_url(self, request, databases, tmp_path):
+        import subprocess
+
+        from tests.conftest import _kind_for
+
+        disk = tmp_path / "disk"
+        disk.mkdir()
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True
+        )
+        if mounted.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+        try:
+            yield databases.new(_kind_for(request), disk)  # the schema, copied onto the tmpfs
+        finally:
+            if subprocess.run(["umount", str(disk)], capture_output=True).returncode:
+                subprocess.run(["umount", "-l", str(disk)], check=True)
+
+    def test_writes_answer_503_reads_go_on_and_nothing_is_corrupted(
+        self, app, client, staff, sign_in, session, database_url
+    ):
+        sign_in(staff.editor_zmb)
+        filler = Path(database_url.removeprefix("sqlite:///")).parent / "filler"
+        with filler.open("wb") as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            except OSError:
+                pass  # ENOSPC: the disk is full
+        statuses = []
+        for i in range(60):
+            data = {**MILESTONE, "title": f"Workshop {i}", "notes": "x" * 3000}
+            response = client.post("/en/manage/countries/ZMB/milestones/new", data=data)
+            statuses.append(response.status_code)
+            if response.status_code != 303:
+                break
+        assert statuses[-1] == 503, statuses
+        assert WRITE_MESSAGE in response.text
+        assert client.get("/en/countries/ZMB").status_code == 200
+        assert client.get("/exports/milestones.csv").status_code == 200
+        login = client.post("/en/login", data={"email": "admin@example.org", "password": PASSWORD})
+        assert login.status_code == 503
+
+        session.rollback()
+        saved = statuses.count(303)
+        assert session.exec(select(func.count()).select_from(Milestone)).one() == saved
+        with app.extensions["engine"].connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+        filler.unlink()  # room again: the same app saves, nothing to restart
+        assert (
+            client.post("/en/manage/countries/ZMB/milestones/new", data=MILESTONE).status_code
+            == 303
+        )
 
 
 def test_a_query_mistake_is_still_a_500_not_a_503(app, client, monkeypatch):
