@@ -28,23 +28,28 @@ class Hold:
     def __init__(self):
         self.holding = threading.Event()  # the held request has read and is about to write
         self.done = threading.Event()  # the other request has answered
+        self.released_in_time = None  # whether ``done`` came before the hold timed out
 
     def wait_until_holding(self):
         self.holding.wait(PAUSE_SECONDS)
 
 
+def is_write(statement: str) -> bool:
+    return statement.lstrip().split(" ", 1)[0].upper() in ("UPDATE", "INSERT", "DELETE")
+
+
 @contextmanager
-def held_before_first_write(engine, thread_name: str, hold: Hold):
-    """Hold the thread ``thread_name`` before its first UPDATE/INSERT/DELETE until ``hold.done``."""
+def held_before_first_write(engine, thread_name: str, hold: Hold, when=is_write):
+    """Hold the thread ``thread_name`` before its first UPDATE/INSERT/DELETE (or first statement
+    that ``when`` accepts) until ``hold.done``."""
     held = set()
 
     def before(conn, cursor, statement, params, context, executemany):
         name = threading.current_thread().name
-        verb = statement.lstrip().split(" ", 1)[0].upper()
-        if name == thread_name and name not in held and verb in ("UPDATE", "INSERT", "DELETE"):
+        if name == thread_name and name not in held and when(statement):
             held.add(name)
             hold.holding.set()
-            hold.done.wait(PAUSE_SECONDS)
+            hold.released_in_time = hold.done.wait(PAUSE_SECONDS)
 
     sa.event.listen(engine, "before_cursor_execute", before)
     try:
@@ -206,3 +211,39 @@ def test_one_import_confirmed_four_times_at_once_is_applied_once(app, engine, st
         records = fresh.exec(select(ChangeRecord)).all()
     assert len(created) == 1
     assert [(r.action, r.entity) for r in records] == [(ChangeAction.CREATE, "milestone")]
+
+
+def test_a_large_dry_run_does_not_hold_the_write_lock(engine, staff, two_editors, make_milestone):
+    """While one editor's import preview is reading, another editor's save goes through."""
+    milestone_id = make_milestone(staff.zmb, title="Workshop").id
+    previewing, saving = two_editors
+    header = ",".join(c.name for c in MILESTONES.columns).encode()
+    data = header + b"\r\n" + b",ZMB,launch,Launch,,,,planned,,,\r\n" * 200
+    hold = Hold()
+
+    def preview():
+        return previewing.post(
+            "/en/manage/import",
+            data={"kind": "milestones", "country": "ZMB", "file": (io.BytesIO(data), "m.csv")},
+            content_type="multipart/form-data",
+        )
+
+    def save():
+        hold.wait_until_holding()
+        try:
+            return saving.post(
+                f"/en/manage/milestones/{milestone_id}/edit",
+                data={"title": "Renamed", "kind": "launch", "status": "planned", "version": "1"},
+            )
+        finally:
+            hold.done.set()
+
+    # The preview is held while it reads the country's milestones to plan the file.
+    def reads_milestones(statement: str) -> bool:
+        return statement.lstrip().upper().startswith("SELECT") and "FROM milestone" in statement
+
+    with held_before_first_write(engine, "preview", hold, when=reads_milestones):
+        results = run_together(("preview", preview), ("save", save))
+    assert results["save"].status_code == 303, results["save"].text
+    assert results["preview"].status_code == 200
+    assert hold.released_in_time, "the save had to wait for the preview to finish"

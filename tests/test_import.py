@@ -514,3 +514,119 @@ def test_milestone_notes_follow_the_milestone_forms_limit(editor, session):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "<code>notes</code>" in html and "At most 20000 characters are allowed." in html
+
+
+# --- limits and the summarised preview -----------------------------------------------------------
+
+
+def _milestone_rows(n: int, start: int = 1, status: str = "planned") -> bytes:
+    return b"".join(
+        f",ZMB,launch,Launch {i},,,,{status},,,\r\n".encode() for i in range(start, start + n)
+    )
+
+
+def test_a_file_with_too_many_rows_is_refused_quickly_with_a_clear_message(editor):
+    """The issue's file: 50,000 empty rows (0.1 MB) took seconds and rendered 19 MB."""
+    header = export(editor, "milestones").split(b"\r\n")[0]
+    response = preview(editor, "milestones", header + b"\r\n" + b",\r\n" * 50_000)
+    assert response.status_code == 422
+    assert (
+        "The file has more than 5000 rows, the most one import accepts. Split it into smaller "
+        "files and import them one after the other." in response.text
+    )
+    assert len(response.data) < 100_000
+
+
+def test_the_row_limit_is_a_setting(app, editor):
+    app.config["IMPORT_MAX_ROWS"] = 3
+    header = export(editor, "milestones").split(b"\r\n")[0] + b"\r\n"
+    assert preview(editor, "milestones", header + _milestone_rows(3)).status_code == 200
+    response = preview(editor, "milestones", header + _milestone_rows(4))
+    assert response.status_code == 422
+    assert "The file has more than 3 rows" in response.text
+
+
+def _raw_upload(client, url, data: bytes):
+    """A multipart upload from raw bytes (the test client keeps them in memory, not in a
+    temporary file that it would leave open when the app stops reading early)."""
+    boundary = "----tracker"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nmilestones\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="country"\r\n\r\nZMB\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="m.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_a_file_over_the_byte_limit_is_refused_with_the_limit_in_the_readers_language(app, editor):
+    header = export(editor, "milestones").split(b"\r\n")[0] + b"\r\n"
+    big = header + b",ZMB,launch,Launch,,,,planned,,," + b"x" * (2 * 1024 * 1024) + b",\r\n"
+    response = _raw_upload(editor, URL, big)
+    assert response.status_code == 413
+    assert "The file is larger than 2 MB, the most one import accepts." in response.text
+    assert 'id="kind"' in response.text  # the upload form is there to try again
+    app.config["IMPORT_MAX_BYTES"] = 100 * 1024
+    assert _raw_upload(editor, URL, big[: 100 * 1024]).status_code == 422  # a cut-off file
+    response = _raw_upload(editor, "/fr/manage/import", big[: 100 * 1024 + 1])
+    assert response.status_code == 413
+    assert re.search(r"Le fichier dépasse 100\W?ko", response.text)  # CLDR's French unit
+
+
+def test_import_limits_come_from_the_environment(monkeypatch, tmp_path):
+    from tracker import config
+
+    monkeypatch.setenv("IMPORT_MAX_ROWS", "1200")
+    monkeypatch.setenv("IMPORT_MAX_BYTES", "1048576")
+    settings = config.from_environment(tmp_path)
+    assert (settings["IMPORT_MAX_ROWS"], settings["IMPORT_MAX_BYTES"]) == (1200, 1048576)
+    monkeypatch.setenv("IMPORT_MAX_ROWS", "many")
+    with pytest.raises(config.ConfigError):
+        config.from_environment(tmp_path)
+
+
+def _lines_shown(html: str, kind: str) -> list[int]:
+    section = html.split(f'id="rows-{kind}"', 1)[1].split("</table>", 1)[0]
+    return [int(n) for n in re.findall(r'<tr id="line-(\d+)"', section)]
+
+
+def test_a_large_preview_is_summarised_and_paged(editor):
+    header = export(editor, "milestones").split(b"\r\n")[0] + b"\r\n"
+    # lines 2-121 create milestones; lines 122-181 are refused (an unknown status)
+    data = header + _milestone_rows(120) + _milestone_rows(60, start=121, status="someday")
+    response = preview(editor, "milestones", data)
+    assert response.status_code == 422
+    html = response.text
+    assert "120 to create, 0 to change, 0 unchanged, 60 refused." in html
+    assert _lines_shown(html, "create") == list(range(2, 52))
+    assert _lines_shown(html, "refused") == list(range(122, 172))
+    assert "Rows 1 to 50 of 120" in html and "Rows 1 to 50 of 60" in html
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert summary.count("<li>") == 50
+    assert "10 more problems are not listed here" in summary
+    # the third page of rows to create, from the preview's own form (the file rides in its token)
+    token = token_of(response)
+    page = editor.post(URL, data={"token": token, "page": "create:3"})
+    assert page.status_code == 422
+    assert _lines_shown(page.text, "create") == list(range(102, 122))
+    assert "Rows 101 to 120 of 120" in page.text
+    assert _lines_shown(page.text, "refused") == list(range(122, 172))
+    # a page beyond the last shows the last
+    assert _lines_shown(editor.post(URL, data={"token": token, "page": "create:99"}).text,
+                        "create") == list(range(102, 122))
+
+
+def test_a_page_request_with_a_bad_token_or_page_is_refused(editor):
+    assert editor.post(URL, data={"token": "forged", "page": "create:2"}).status_code == 400
+    header = export(editor, "milestones").split(b"\r\n")[0] + b"\r\n"
+    token = token_of(preview(editor, "milestones", header + _milestone_rows(60)))
+    for page in ("create", "create:x", "delete:2", "create:-1"):
+        assert editor.post(URL, data={"token": token, "page": page}).status_code == 400, page
+
+
+def test_a_page_of_someone_elses_preview_is_refused(client, people, sign_in):
+    sign_in(people["admin"])
+    header = export(client, "milestones").split(b"\r\n")[0] + b"\r\n"
+    token = token_of(preview(client, "milestones", header + _milestone_rows(60)))
+    sign_in(people["zmb"])
+    assert client.post(URL, data={"token": token, "page": "create:2"}).status_code == 400

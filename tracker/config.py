@@ -13,6 +13,8 @@ Everything a deployment changes comes from environment variables, so the same im
                   Host gets 400. Flask/Werkzeug's ``trusted_hosts``. Default: any host.
 ``SERVER_NAME``    the site's public host name (``tracker.example.org``); absolute links (the data
                   package's ``homepage``) are built from it, never from the request's Host.
+``IMPORT_MAX_ROWS``, ``IMPORT_MAX_BYTES`` the most data rows and bytes one CSV import accepts
+                  (defaults 5000 and 2097152, i.e. 2 MB).
 """
 
 import os
@@ -126,6 +128,8 @@ def positive_int_settings(names: tuple[str, ...]) -> dict:
 
 # How long a staff session lasts without a request, and at most (``tracker.web.auth``).
 SESSION_SETTINGS = ("SESSION_IDLE_SECONDS", "SESSION_ABSOLUTE_SECONDS")
+# The CSV import's limits (defaults in ``tracker.web.imports.LIMITS``): data rows and bytes.
+IMPORT_SETTINGS = ("IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES")
 
 
 def defaults(production: bool = False) -> dict:
@@ -156,6 +160,7 @@ def from_environment(instance_path: Path) -> dict:
         **defaults(production),
         **positive_int_settings(THROTTLE_SETTINGS),
         **positive_int_settings(SESSION_SETTINGS),
+        **positive_int_settings(IMPORT_SETTINGS),
         "TRACKER_PROXIES": proxies(),
         "TRUSTED_HOSTS": trusted_hosts(),
         "SERVER_NAME": server_name(),

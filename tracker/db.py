@@ -56,7 +56,18 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
 
 def _request_may_write() -> bool:
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "reads_only", False)
+
+
+def reads_only(view):
+    """Mark a view whose POST writes nothing (the import's dry run): on SQLite its transaction
+    is a plain ``BEGIN``, so reading a large file never holds the write lock that other
+    people's saves wait for."""
+    view.reads_only = True
+    return view
 
 
 def init_app(app: Flask) -> None:

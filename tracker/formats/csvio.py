@@ -349,18 +349,19 @@ def parse_cell(column: Column, raw: str) -> Any:
     raise AssertionError(kind)  # pragma: no cover
 
 
-def read(data: bytes, table: Table) -> list[ParsedRow]:
+def read(data: bytes, table: Table, *, max_rows: int | None = None) -> list[ParsedRow]:
     """Parse an upload in ``table``'s format: typed values and errors per data row.
 
-    Raises ``FileError`` for an undecodable file, a wrong header or a file without rows.
-    Derived (non-importable) columns must be present but are not validated.
+    Raises ``FileError`` for an undecodable file, a wrong header, a file without rows or with
+    more than ``max_rows`` data rows (reading stops there). Derived (non-importable) columns must
+    be present but are not validated.
     """
     text = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     previous_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FIELD_CHARS)
     try:
-        return _read(reader, table)
+        return _read(reader, table, max_rows)
     except csv.Error as exc:
         raise FileError(
             _(
@@ -373,7 +374,7 @@ def read(data: bytes, table: Table) -> list[ParsedRow]:
         csv.field_size_limit(previous_limit)
 
 
-def _read(reader, table: Table) -> list[ParsedRow]:
+def _read(reader, table: Table, max_rows: int | None) -> list[ParsedRow]:
     header = next(reader, None)
     while header is not None and not any(cell.strip() for cell in header):
         header = next(reader, None)
@@ -387,6 +388,14 @@ def _read(reader, table: Table) -> list[ParsedRow]:
         last_line = reader.line_num
         if not cells or (len(cells) == 1 and cells[0] == ""):
             continue
+        if max_rows is not None and len(rows) >= max_rows:
+            raise FileError(
+                _(
+                    "The file has more than %(max)s rows, the most one import accepts. Split it "
+                    "into smaller files and import them one after the other.",
+                    max=max_rows,
+                )
+            )
         if len(cells) != len(header):
             rows.append(
                 ParsedRow(

@@ -24,6 +24,7 @@ confirmation page; the token then holds only their SHA-256, which must match.
 
 import base64
 import hashlib
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,6 +121,12 @@ class ImportPlan:
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
 
+    def rows_of(self, action: str) -> list[RowPlan]:
+        return [r for r in self.rows if r.action == action]
+
+    def errors(self) -> list[csvio.CellError]:
+        return [e for r in self.rows for e in r.errors]
+
     @property
     def refused(self) -> bool:
         return any(r.action == REFUSED for r in self.rows)
@@ -129,12 +136,20 @@ class ImportPlan:
         return self.count(CREATE) + self.count(CHANGE)
 
 
-def plan_import(session: Session, table: Table, country: Country, data: bytes) -> ImportPlan:
+def plan_import(
+    session: Session,
+    table: Table,
+    country: Country,
+    data: bytes,
+    *,
+    max_rows: int | None = None,
+) -> ImportPlan:
     """What importing ``data`` for ``country`` would do, row by row; writes nothing.
 
-    Raises ``csvio.FileError`` when the file as a whole cannot be read.
+    Raises ``csvio.FileError`` when the file as a whole cannot be read or has more than
+    ``max_rows`` rows.
     """
-    parsed = csvio.read(data, table)
+    parsed = csvio.read(data, table, max_rows=max_rows)
     planner = {
         "coverage": _plan_coverage,
         "instruments": _plan_instruments,
@@ -604,6 +619,91 @@ def read_token(token: str) -> dict:
     raise AssertionError  # pragma: no cover
 
 
+# --- limits and the preview's summary -----------------------------------------------------------
+
+# The defaults of the import's limits (settings IMPORT_MAX_ROWS and IMPORT_MAX_BYTES, README).
+LIMITS = {"IMPORT_MAX_ROWS": 5000, "IMPORT_MAX_BYTES": 2 * 1024 * 1024}
+# How much of a plan one preview page shows.
+PREVIEW_ROWS = 50  # rows of each kind per page
+PREVIEW_ERRORS = 50  # problems listed in the summary at the top
+SECTIONS = (REFUSED, CREATE, CHANGE, UNCHANGED)
+
+
+@bp.record_once
+def _default_limits(state) -> None:
+    for key, value in LIMITS.items():
+        state.app.config.setdefault(key, value)
+
+
+def _limit(name: str) -> int:
+    return int(current_app.config.get(name) or LIMITS[name])
+
+
+@dataclass(frozen=True)
+class Section:
+    """One page of the rows of one kind (to create, to change...) of a preview."""
+
+    action: str
+    total: int
+    rows: list[RowPlan]
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * PREVIEW_ROWS + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
+
+
+def summarise(plan: ImportPlan, show: str | None = None, page: int = 1) -> dict:
+    """What a preview page shows of ``plan``: the first problems, and per kind of row one page
+    of ``PREVIEW_ROWS`` rows (page ``page`` of kind ``show``, the first page of the others).
+
+    The page stays small whatever the file holds: at most ``PREVIEW_ERRORS`` problems and
+    ``PREVIEW_ROWS`` rows of each of the four kinds.
+    """
+    sections = []
+    for action in SECTIONS:
+        rows = plan.rows_of(action)
+        if not rows:
+            continue
+        pages = (len(rows) + PREVIEW_ROWS - 1) // PREVIEW_ROWS
+        current = min(max(page, 1), pages) if action == show else 1
+        start = (current - 1) * PREVIEW_ROWS
+        sections.append(
+            Section(action, len(rows), rows[start : start + PREVIEW_ROWS], current, pages)
+        )
+    errors = plan.errors()
+    return {
+        "sections": sections,
+        "errors": errors[:PREVIEW_ERRORS],
+        "more_errors": max(len(errors) - PREVIEW_ERRORS, 0),
+        "shown_lines": {row.line for section in sections for row in section.rows},
+    }
+
+
+def _size(n: int) -> str:
+    """A number of bytes in the reader's language, e.g. "2 MB" or "2 Mo"."""
+    from babel.units import format_unit
+
+    from tracker.i18n import current_lang
+
+    if n >= 1024 * 1024:
+        value, unit = round(n / (1024 * 1024), 1), "digital-megabyte"
+    else:
+        value, unit = round(n / 1024, 1), "digital-kilobyte"
+    if value == int(value):
+        value = int(value)
+    return format_unit(value, unit, length="short", locale=current_lang())
+
+
+class ImportTooLarge(Exception):
+    """The uploaded file is larger than ``IMPORT_MAX_BYTES``."""
+
+
 # --- views --------------------------------------------------------------------------------------
 
 
@@ -622,8 +722,13 @@ class UploadForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
+    """The preview's form: its token confirms the import, or shows another page of rows."""
+
     token = HiddenField()
     file = FileField(_l("The same CSV file again"))
+
+
+PAGE = re.compile(r"^(create|change|unchanged|refused):([0-9]{1,6})$")
 
 
 def _require_staff():
@@ -641,13 +746,30 @@ def _countries(session: Session) -> list[Country]:
 
 
 def _upload(form_file) -> bytes:
+    """The uploaded file's bytes; ``ImportTooLarge`` beyond ``IMPORT_MAX_BYTES`` (read no further)."""
     try:
         storage = request.files.get(form_file)
     except RequestEntityTooLarge:
         _too_large()
     if storage is None or not storage.filename:
         return b""
-    return storage.read()
+    limit = _limit("IMPORT_MAX_BYTES")
+    data = storage.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ImportTooLarge
+    return data
+
+
+def _file_too_large(form):
+    return _render(
+        form,
+        413,
+        error=_(
+            "The file is larger than %(size)s, the most one import accepts. Import one country "
+            "at a time, or split the file.",
+            size=_size(_limit("IMPORT_MAX_BYTES")),
+        ),
+    )
 
 
 def _too_large():
@@ -672,17 +794,45 @@ def _country_or_403(session: Session, iso3: str) -> Country:
     return country
 
 
-def _render(form, status=200, **context):
+def _render(form, status=200, plan=None, show=None, page=1, **context):
+    if plan is not None:
+        context.update(summarise(plan, show, page), plan=plan, labels=ACTION_LABELS)
     return render_template("imports/upload.html", form=form, **context), status
 
 
+def _confirmation(session: Session, form: ConfirmForm):
+    """The verified token of a preview: its payload, country, table and a blank upload form."""
+    payload = read_token(form.token.data or "")
+    if payload.get("u") != current_user.id or payload.get("k") not in IMPORTABLE:
+        abort_with(400, _("This confirmation could not be verified. Upload the file again."))
+    country = _country_or_403(session, payload["c"])
+    table = IMPORTABLE[payload["k"]]
+    upload_form = UploadForm(formdata=None, kind=table.name, country=country.iso3)
+    upload_form.country.choices = [SelectChoice(c.iso3, c.iso3) for c in _countries(session)]
+    return payload, country, table, upload_form
+
+
+def _carried_file(payload: dict) -> bytes:
+    data = zlib.decompress(base64.b64decode(payload["d"]))
+    if hashlib.sha256(data).hexdigest() != payload["h"]:  # pragma: no cover (signed)
+        abort_with(400, _("This is not the file you previewed. Upload it again."))
+    return data
+
+
 @bp.route("/<lang>/manage/import", methods=("GET", "POST"))
+@db.reads_only
 def upload():
-    """The upload form; POST is the dry run."""
+    """The upload form; POST is the dry run, or another page of a dry run's rows.
+
+    It writes nothing, so on SQLite its transaction does not take the write lock: previewing a
+    large file never makes another person's save wait or fail.
+    """
     if (response := _require_staff()) is not None:
         return response
     session = db.get_session()
     try:
+        if request.method == "POST" and "token" in request.form:
+            return _preview_page(session, ConfirmForm())
         form = UploadForm()
     except RequestEntityTooLarge:
         _too_large()
@@ -694,24 +844,44 @@ def upload():
         return _render(form, 422, error=_("Choose a file format and a country."))
     country = _country_or_403(session, form.country.data)
     table = IMPORTABLE[form.kind.data]
-    data = _upload("file")
+    try:
+        data = _upload("file")
+    except ImportTooLarge:
+        return _file_too_large(form)
     if not data:
         return _render(form, 422, error=_("Choose a CSV file to upload."))
     try:
-        plan = plan_import(session, table, country, data)
+        plan = plan_import(session, table, country, data, max_rows=_limit("IMPORT_MAX_ROWS"))
     except csvio.FileError as exc:
         return _render(form, 422, error=exc.message)
     token, carried = make_token(
         current_user.id, table.name, country.iso3, data, history_marker(session, country.id)
     )
     confirm = ConfirmForm(formdata=None, token=token)
+    return _render(form, 422 if plan.refused else 200, plan=plan, confirm=confirm, carried=carried)
+
+
+def _preview_page(session: Session, form: ConfirmForm):
+    """Another page of a preview's rows: the file comes from the preview's token."""
+    match = PAGE.match(request.form.get("page", ""))
+    if not form.validate_on_submit() or match is None:
+        abort_with(400, _("This confirmation could not be verified. Upload the file again."))
+    payload, country, table, upload_form = _confirmation(session, form)
+    if "d" not in payload:
+        abort_with(400, _("This confirmation could not be verified. Upload the file again."))
+    data = _carried_file(payload)
+    try:
+        plan = plan_import(session, table, country, data, max_rows=_limit("IMPORT_MAX_ROWS"))
+    except csvio.FileError as exc:  # pragma: no cover (it was read at the preview)
+        return _render(upload_form, 422, error=exc.message)
     return _render(
-        form,
+        upload_form,
         422 if plan.refused else 200,
         plan=plan,
-        confirm=confirm,
-        carried=carried,
-        labels=ACTION_LABELS,
+        confirm=ConfirmForm(formdata=None, token=form.token.data),
+        carried=True,
+        show=match[1],
+        page=int(match[2]),
     )
 
 
@@ -741,24 +911,21 @@ def confirm():
         _too_large()
     if not form.validate_on_submit():
         abort_with(400, _("This confirmation could not be verified. Upload the file again."))
-    payload = read_token(form.token.data or "")
-    if payload.get("u") != current_user.id or payload.get("k") not in IMPORTABLE:
-        abort_with(400, _("This confirmation could not be verified. Upload the file again."))
-    country = _country_or_403(session, payload["c"])
-    table = IMPORTABLE[payload["k"]]
-    upload_form = UploadForm(formdata=None, kind=table.name, country=country.iso3)
-    upload_form.country.choices = [SelectChoice(c.iso3, c.iso3) for c in _countries(session)]
+    payload, country, table, upload_form = _confirmation(session, form)
     key = token_key(form.token.data)
     if (receipt := changes.import_receipt(session, key)) is not None:
         return _already_applied(upload_form, receipt)
     if "d" in payload:
-        data = zlib.decompress(base64.b64decode(payload["d"]))
+        data = _carried_file(payload)
     else:
-        data = _upload("file")
+        try:
+            data = _upload("file")
+        except ImportTooLarge:
+            return _file_too_large(upload_form)
     if hashlib.sha256(data).hexdigest() != payload["h"]:
         abort_with(400, _("This is not the file you previewed. Upload it again."))
     try:
-        plan = plan_import(session, table, country, data)
+        plan = plan_import(session, table, country, data, max_rows=_limit("IMPORT_MAX_ROWS"))
     except csvio.FileError as exc:  # pragma: no cover (it was read at the preview)
         return _render(upload_form, 422, error=exc.message)
     if history_marker(session, country.id) != payload["m"]:
@@ -776,10 +943,9 @@ def confirm():
             plan=plan,
             confirm=ConfirmForm(formdata=None, token=token),
             carried=carried,
-            labels=ACTION_LABELS,
         )
     if plan.refused:
-        return _render(upload_form, 422, plan=plan, labels=ACTION_LABELS)
+        return _render(upload_form, 422, plan=plan)
     receipt = ImportReceipt(
         token_key=key, user_id=current_user.id, country_id=country.id, table_name=table.name
     )
