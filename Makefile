@@ -43,8 +43,11 @@ run: demo
 	@echo
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; 0 runs it in this one).
+TEST_WORKERS ?= 2
+
 test: install-test
-	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check tracker tests scripts migrations/env.py wsgi.py gunicorn.conf.py

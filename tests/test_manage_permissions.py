@@ -82,9 +82,13 @@ def world(session, staff, make_checklist, make_instrument, make_milestone):
     return staff, ids
 
 
+def case_id(value) -> str:
+    # Sorted, so every run (and every xdist worker) names the cases alike.
+    return "+".join(sorted(value)) if isinstance(value, set) else str(value)[:60]
+
+
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "template", "allowed", "outcome"), MATRIX,
-                         ids=lambda v: str(v)[:60])
+@pytest.mark.parametrize(("method", "template", "allowed", "outcome"), MATRIX, ids=case_id)
 def test_permission_matrix(client, sign_in, session, world, role, method, template, allowed,
                            outcome):
     staff, ids = world
