@@ -82,9 +82,11 @@ def pytest_configure(config) -> None:
 @pytest.fixture(autouse=True)
 def _no_app_environment(monkeypatch):
     """Each test starts without the app's environment variables (a test may set its own)."""
-    from tracker.config import SESSION_SETTINGS, THROTTLE_SETTINGS
+    from tracker import config
 
-    for name in (*APP_ENVIRONMENT, *THROTTLE_SETTINGS, *SESSION_SETTINGS):
+    # config.py groups its whole-number settings in tuples named *_SETTINGS.
+    groups = [v for k, v in vars(config).items() if k.endswith("_SETTINGS") and type(v) is tuple]
+    for name in (*APP_ENVIRONMENT, *(name for group in groups for name in group)):
         monkeypatch.delenv(name, raising=False)
 
 
