@@ -3,6 +3,7 @@
 import pytest
 from sqlmodel import Session, select
 
+from tracker import write
 from tracker.codes import ChangeAction, Extent, InstrumentStatus, InstrumentType
 from tracker.models import ChangeRecord, Coverage, CoverageLink, Instrument, Provision
 from tracker.write import changes
@@ -43,12 +44,12 @@ def test_an_update_that_changes_nothing_writes_nothing(session, make_instrument)
 def test_saving_over_a_newer_version_is_refused(engine, session, make_instrument):
     inst = make_instrument(title="Original")
     # Two people load version 1; the first saves.
-    with Session(engine) as first:
+    with Session(engine) as first, write.transaction(first):
         changes.update(first, first.get(Instrument, inst.id), ACTOR, {"title": "First"},
                        expected_version=1)
     # The second saves with the version their form was loaded with.
     with Session(engine) as second:
-        with pytest.raises(changes.StaleVersion) as info:
+        with pytest.raises(changes.StaleVersion) as info, write.transaction(second):
             changes.update(second, second.get(Instrument, inst.id), ACTOR, {"title": "Second"},
                            expected_version=1)
     assert info.value.current["title"] == "First"
@@ -62,14 +63,16 @@ def test_a_concurrent_save_between_load_and_write_is_refused(engine, session, ma
     with Session(engine, expire_on_commit=False) as slow:
         loaded = slow.get(Instrument, inst.id)  # the slow request loads version 1 ...
         slow.commit()
-        with Session(engine) as fast:  # ... another request saves in between ...
+        with Session(engine) as fast, write.transaction(fast):  # ... another saves in between ...
             changes.update(fast, fast.get(Instrument, inst.id), ACTOR, {"title": "Fast"},
                            expected_version=1)
         # ... and the slow one still holds version 1 in memory: the conditional UPDATE refuses.
         assert loaded.version == 1
-        with pytest.raises(changes.StaleVersion) as info:
+        with pytest.raises(changes.StaleVersion) as info, write.transaction(slow):
             changes.update(slow, loaded, ACTOR, {"title": "Slow"}, expected_version=1)
-    assert info.value.current["title"] == "Fast"
+        # Rolled back: the exception shows the record as stored now.
+        assert info.value.current["title"] == "Fast"
+        assert info.value.record.version == 2
     session.expire_all()
     assert session.get(Instrument, inst.id).title == "Fast"
 
@@ -106,10 +109,10 @@ def test_an_update_of_a_record_deleted_meanwhile_is_refused_as_gone(engine, sess
     with Session(engine, expire_on_commit=False) as slow:
         loaded = slow.get(Instrument, inst_id)  # the slow request loads the instrument ...
         slow.commit()
-        with Session(engine) as fast:  # ... someone deletes it in between ...
+        with Session(engine) as fast, write.transaction(fast):  # ... someone deletes it ...
             changes.delete(fast, fast.get(Instrument, inst_id), ACTOR, expected_version=1)
         # ... and the slow save finds it gone: a clear refusal, not an ORM error from autoflush.
-        with pytest.raises(changes.RecordGone):
+        with pytest.raises(changes.RecordGone), write.transaction(slow):
             changes.update(slow, loaded, ACTOR, {"title": "Slow"}, expected_version=1)
     session.expire_all()
     assert session.get(Instrument, inst_id) is None
@@ -121,9 +124,9 @@ def test_deleting_a_record_deleted_meanwhile_is_refused_as_gone(engine, session,
     with Session(engine, expire_on_commit=False) as slow:
         loaded = slow.get(Instrument, inst.id)
         slow.commit()
-        with Session(engine) as fast:
+        with Session(engine) as fast, write.transaction(fast):
             changes.delete(fast, fast.get(Instrument, inst.id), ACTOR, expected_version=1)
-        with pytest.raises(changes.RecordGone):
+        with pytest.raises(changes.RecordGone), write.transaction(slow):
             changes.delete(slow, loaded, ACTOR, expected_version=1)
     assert len(session.exec(select(ChangeRecord)).all()) == 1
 
@@ -140,12 +143,65 @@ def test_changing_links_of_a_judgement_changed_meanwhile_is_a_stale_version(
         loaded = slow.get(Coverage, cov.id)
         assert len(loaded.links) == 1
         slow.commit()
-        with Session(engine) as fast:  # someone removes the link (and bumps the version)
+        # Someone removes the link (and bumps the version).
+        with Session(engine) as fast, write.transaction(fast):
             changes.update(fast, fast.get(Coverage, cov.id), ACTOR,
                            lambda c: c.links.clear(), expected_version=1)
 
         def edit(c: Coverage) -> None:
             c.links[0].articles = "Art. 2"
 
-        with pytest.raises(changes.StaleVersion):
+        with pytest.raises(changes.StaleVersion), write.transaction(slow):
             changes.update(slow, loaded, ACTOR, edit, expected_version=1)
+
+
+def test_write_functions_only_flush_and_the_transaction_commits_once(engine, session,
+                                                                     make_instrument):
+    inst_id = make_instrument(title="Before").id
+    with Session(engine) as other:
+        changes.update(other, other.get(Instrument, inst_id), ACTOR, {"title": "Never"},
+                       expected_version=1)
+    # Closed without ``write.transaction``: nothing was committed.
+    session.expire_all()
+    assert session.get(Instrument, inst_id).title == "Before"
+    assert session.exec(select(ChangeRecord)).first() is None
+    session.rollback()  # end this read, so the next one sees the other session's commit
+    with Session(engine) as other, write.transaction(other):
+        changes.update(other, other.get(Instrument, inst_id), ACTOR, {"title": "After"},
+                       expected_version=1)
+    assert session.get(Instrument, inst_id).title == "After"
+    assert len(session.exec(select(ChangeRecord)).all()) == 1
+
+
+def test_a_refused_change_rolls_back_the_whole_transaction(engine, session, make_instrument):
+    first = make_instrument(title="First")
+    second = make_instrument(title="Second")
+    with Session(engine) as other:
+        with pytest.raises(changes.StaleVersion), write.transaction(other):
+            changes.update(other, other.get(Instrument, first.id), ACTOR, {"year": 1999},
+                           expected_version=1)
+            changes.update(other, other.get(Instrument, second.id), ACTOR, {"year": 1999},
+                           expected_version=7)
+    session.expire_all()
+    assert [i.year for i in session.exec(select(Instrument).order_by(Instrument.id))] == [2024, 2024]
+    assert session.exec(select(ChangeRecord)).first() is None
+
+
+def test_a_no_op_update_keeps_the_other_changes_of_its_transaction(engine, session,
+                                                                   make_instrument):
+    first = make_instrument(title="First")
+    second = make_instrument(title="Second")
+    with Session(engine) as other, write.transaction(other):
+        assert changes.update(other, other.get(Instrument, first.id), ACTOR, {"year": 1999},
+                              expected_version=1)
+        assert not changes.update(other, other.get(Instrument, second.id), ACTOR,
+                                  {"title": "Second"}, expected_version=1)
+    session.expire_all()
+    assert session.get(Instrument, first.id).year == 1999
+    assert [r.entity_id for r in session.exec(select(ChangeRecord))] == [first.id]
+
+
+def test_transactions_do_not_nest(session):
+    with write.transaction(session):
+        with pytest.raises(RuntimeError), write.transaction(session):
+            pass

@@ -3,6 +3,7 @@
 import pytest
 from sqlmodel import Session, select
 
+from tracker import write
 from tracker.codes import ChangeAction, InstrumentStatus
 from tracker.models import ChangeRecord, Instrument, Milestone
 from tracker.write import changes
@@ -75,12 +76,15 @@ def test_history_page_shows_a_field_by_field_diff(client, sign_in, staff):
 def test_history_filters_and_pages(client, sign_in, staff, session, make_instrument):
     rwa_inst = make_instrument(staff.rwa, title="Rwanda instrument")
     actor = changes.Actor("someone@example.org")
-    for i in range(30):
-        changes.update(session, rwa_inst, actor, {"year": 1990 + i}, expected_version=None)
+    with write.transaction(session):
+        for i in range(30):
+            changes.update(session, rwa_inst, actor, {"year": 1990 + i}, expected_version=None)
     zmb_inst = make_instrument(staff.zmb, title="Zambia instrument")
-    changes.update(
-        session, zmb_inst, changes.Actor("other@example.org"), {"year": 2001}, expected_version=None
-    )
+    with write.transaction(session):
+        changes.update(
+            session, zmb_inst, changes.Actor("other@example.org"), {"year": 2001},
+            expected_version=None,
+        )
     sign_in(staff.admin)
     page = client.get("/en/manage/history").text
     assert "31 changes" in page and "Page 1 of 2" in page
@@ -130,7 +134,7 @@ def test_a_conflict_lists_exactly_what_changed_since_the_form_was_loaded(
         "/en/manage/countries/ZMB/milestones/new",
         data={"title": "Inception", "kind": "inception", "status": "planned"},
     )
-    with Session(engine) as other:
+    with Session(engine) as other, write.transaction(other):
         changes.update(
             other,
             other.get(Milestone, 1),
@@ -161,7 +165,10 @@ def test_out_of_range_history_filters_are_not_a_server_error(
     client, sign_in, staff, session, make_instrument, query, shown
 ):
     inst = make_instrument(staff.zmb, title="Zambia instrument")
-    changes.update(session, inst, changes.Actor("a@example.org"), {"year": 2001}, expected_version=1)
+    with write.transaction(session):
+        changes.update(
+            session, inst, changes.Actor("a@example.org"), {"year": 2001}, expected_version=1
+        )
     sign_in(staff.admin)
     response = client.get(f"/en/manage/history?{query}")
     assert response.status_code == 200

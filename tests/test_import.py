@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from tracker import write
 from tracker.codes import Role
 from tracker.formats.tables import INSTRUMENTS
 from tracker.models import (
@@ -220,13 +221,14 @@ def test_a_stale_row_is_refused(editor, session, people):
     milestone = session.exec(
         select(Milestone).where(Milestone.country_id == people["countries"]["ZMB"].id)
     ).first()
-    changes.update(
-        session,
-        milestone,
-        changes.Actor("someone@example.org"),
-        {"place": "Ndola"},
-        expected_version=milestone.version,
-    )
+    with write.transaction(session):
+        changes.update(
+            session,
+            milestone,
+            changes.Actor("someone@example.org"),
+            {"place": "Ndola"},
+            expected_version=milestone.version,
+        )
     edited = replace_cell(data, 2, "title", "Mine")
     response = preview(editor, "milestones", edited)
     assert response.status_code == 422

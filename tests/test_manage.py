@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
+from tracker import write
 from tracker.codes import Implementation, InstrumentStatus, Role
 from tracker.models import (
     ChangeRecord,
@@ -159,7 +160,7 @@ def test_stale_version_is_refused_with_input_kept_and_changes_listed(
     client, editor, session, make_instrument, engine
 ):
     inst = make_instrument(editor.zmb, title="Original title", status=InstrumentStatus.DRAFTING)
-    with Session(engine) as other:  # someone else saves version 2 through the write path
+    with Session(engine) as other, write.transaction(other):  # someone else saves version 2
         changes.update(
             other,
             other.get(Instrument, inst.id),
@@ -430,7 +431,7 @@ def test_checklist_conflict_keeps_input(client, checklist_world, session, engine
     (p1, _p2, _p3), _act = checklist_world
     data = _checklist_data(client)
     # Someone else creates the row for p1 after the page was loaded.
-    with Session(engine) as other:
+    with Session(engine) as other, write.transaction(other):
         changes.create(
             other,
             Coverage(

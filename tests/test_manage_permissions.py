@@ -5,6 +5,7 @@ from urllib.parse import quote
 import pytest
 from sqlmodel import func, select
 
+from tracker import write
 from tracker.models import ChangeRecord, Provision
 from tracker.write import changes
 
@@ -69,7 +70,8 @@ def world(session, staff, make_checklist, make_instrument, make_milestone):
     instrument = make_instrument(staff.zmb)
     milestone = make_milestone(staff.zmb)
     gone = make_milestone(staff.zmb, title="Gone")
-    changes.delete(session, gone, changes.Actor("cli"), expected_version=1)
+    with write.transaction(session):
+        changes.delete(session, gone, changes.Actor("cli"), expected_version=1)
     deletion = session.exec(select(ChangeRecord)).one()
     provision = session.exec(select(Provision)).first()
     ids = {

@@ -1,8 +1,8 @@
-"""The staff workspace's read model and the whole-checklist save (used by ``tracker.web.manage``).
+"""The staff workspace's read model (used by ``tracker.web.manage``).
 
 ``country_workspace`` gathers everything one country's workspace shows in a constant number of
-queries; ``save_checklist`` applies the one-form checklist through ``tracker.write.changes`` in a single
-transaction, refusing the whole save when any changed row was saved by someone else meanwhile.
+queries; ``checklist_data`` is the checklist form's data. Saving that form is
+``tracker.write.checklist``.
 """
 
 from dataclasses import dataclass, field
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from tracker.codes import Extent, Implementation
+from tracker.codes import Implementation
 from tracker.models import (
     Category,
     CategoryName,
@@ -23,7 +23,6 @@ from tracker.models import (
     ProvisionText,
 )
 from tracker.read.pages import current_checklist
-from tracker.write import changes
 
 
 @dataclass
@@ -170,170 +169,6 @@ def row_values(coverage: Coverage | None) -> dict:
 
 def checklist_data(workspace: Workspace) -> dict:
     return {f"p{row.provision.id}": row_values(row.coverage) for row in workspace.rows}
-
-
-@dataclass(frozen=True)
-class WantedCoverage:
-    applicable: bool
-    not_applicable_reason: str | None
-    implementation: Implementation
-    evidence: str | None
-    links: dict  # instrument id -> (Extent, articles)
-
-    def snapshot(self) -> dict:
-        return {
-            "applicable": self.applicable,
-            "not_applicable_reason": self.not_applicable_reason,
-            "implementation": self.implementation.value,
-            "evidence": self.evidence,
-            "links": sorted(
-                (
-                    {"instrument_id": iid, "extent": extent.value, "articles": articles}
-                    for iid, (extent, articles) in self.links.items()
-                ),
-                key=lambda d: d["instrument_id"],
-            ),
-        }
-
-
-COVERAGE_FIELDS = ("applicable", "not_applicable_reason", "implementation", "evidence", "links")
-DEFAULT_COVERAGE = WantedCoverage(True, None, Implementation.NONE, None, {})
-
-
-def wanted_from_form(row_form) -> WantedCoverage:
-    """What a validated checklist row asks for: its kept links plus the one it adds, if any."""
-    applicable = row_form.applicable.data != "no"
-    links = {}
-    for link_field in row_form.link_fields():
-        sub = link_field.form
-        if sub.extent.data and not sub.remove.data:
-            links[int(link_field.short_name[1:])] = (Extent(sub.extent.data), sub.articles.data or None)
-    new = row_form.new.form
-    if new.instrument_id is not None:
-        links[new.instrument_id] = (Extent(new.extent.data), new.articles.data or None)
-    return WantedCoverage(
-        applicable=applicable,
-        not_applicable_reason=(row_form.not_applicable_reason.data or None)
-        if not applicable
-        else None,
-        implementation=Implementation(row_form.implementation.data),
-        evidence=row_form.evidence.data or None,
-        links=links,
-    )
-
-
-def _current(coverage: Coverage | None) -> dict:
-    if coverage is None:
-        return DEFAULT_COVERAGE.snapshot()
-    snap = changes.snapshot(coverage)
-    return {name: snap[name] for name in COVERAGE_FIELDS}
-
-
-def _apply(wanted: WantedCoverage):
-    def apply(cov: Coverage) -> None:
-        cov.applicable = wanted.applicable
-        cov.not_applicable_reason = wanted.not_applicable_reason
-        cov.implementation = wanted.implementation
-        cov.evidence = wanted.evidence
-        cov.is_example = False
-        # Change links in place: removing and re-adding one instrument in a single flush would
-        # insert before deleting and break the (coverage, instrument) unique constraint.
-        for link in list(cov.links):
-            if link.instrument_id not in wanted.links:
-                cov.links.remove(link)
-        existing = {link.instrument_id: link for link in cov.links}
-        for iid, (extent, articles) in wanted.links.items():
-            link = existing.get(iid)
-            if link is None:
-                cov.links.append(CoverageLink(instrument_id=iid, extent=extent, articles=articles))
-            else:
-                link.extent = extent
-                link.articles = articles
-
-    return apply
-
-
-@dataclass
-class Conflict:
-    """A checklist row someone else saved after the form was loaded."""
-
-    code: str
-    title: str
-    changed: list  # (field, theirs-before, theirs-now) from ``changes.diff``
-    version: int
-
-
-class ChecklistConflict(Exception):
-    def __init__(self, conflicts: list[Conflict]):
-        super().__init__(f"{len(conflicts)} rows changed meanwhile")
-        self.conflicts = conflicts
-
-
-def save_checklist(session: Session, workspace: Workspace, form, actor: changes.Actor) -> int:
-    """Save every changed row of the checklist form in one transaction; the number saved.
-
-    A row is saved only when what was submitted differs from what is stored. If any such row is
-    no longer at the version the form was loaded with, nothing is saved and ``ChecklistConflict``
-    lists those rows (what changed since the form's version, and the version now stored).
-    """
-    plans = []
-    conflicts = []
-    for row in workspace.rows:
-        row_form = form[f"p{row.provision.id}"].form
-        wanted = wanted_from_form(row_form)
-        current = _current(row.coverage)
-        if wanted.snapshot() == current:
-            continue
-        loaded = row_form.version_value()
-        stored = row.coverage.version if row.coverage else 0
-        if loaded != stored:
-            original = None
-            if row.coverage is not None and loaded:
-                original = changes.state_at_version(session, row.coverage, loaded)
-            if original is None and not loaded:
-                original = DEFAULT_COVERAGE.snapshot()
-            original = {k: v for k, v in (original or {}).items() if k in COVERAGE_FIELDS}
-            conflicts.append(
-                Conflict(
-                    code=row.provision.code,
-                    title=row.title,
-                    changed=changes.diff(original, current) if original else [],
-                    version=stored,
-                )
-            )
-            continue
-        plans.append((row, wanted, stored))
-    if conflicts:
-        raise ChecklistConflict(conflicts)
-    if not plans:
-        return 0
-    try:
-        for row, wanted, stored in plans:
-            if row.coverage is None:
-                cov = Coverage(country_id=workspace.country.id, provision_id=row.provision.id)
-                _apply(wanted)(cov)
-                changes.create(session, cov, actor, commit=False)
-            else:
-                changes.update(
-                    session,
-                    row.coverage,
-                    actor,
-                    _apply(wanted),
-                    expected_version=stored,
-                    commit=False,
-                )
-        session.commit()
-    except changes.StaleVersion as exc:
-        # Saved by someone else between our read and our write.
-        session.rollback()
-        raise ChecklistConflict(
-            [Conflict(code="", title="", changed=[], version=exc.record.version)]
-        ) from exc
-    except sa.exc.IntegrityError as exc:
-        # Two people created the same row at once: the loser sees a conflict, not an error.
-        session.rollback()
-        raise ChecklistConflict([]) from exc
-    return len(plans)
 
 
 def categories(session: Session, locale: str) -> list[tuple[Category, str]]:

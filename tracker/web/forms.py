@@ -42,6 +42,8 @@ from wtforms.validators import (
 
 from tracker import fields
 from tracker.codes import (
+    Extent,
+    Implementation,
     Role,
 )
 from tracker.fields import (
@@ -58,6 +60,7 @@ from tracker.fields import (
 )
 from tracker.i18n import _, _l
 from tracker.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from tracker.write.checklist import WantedCoverage
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Enter at most %(max)d characters.")
@@ -498,6 +501,37 @@ def checklist_form(provisions, instruments, linked, formdata=None, **kwargs) -> 
             ),
         ]
     return form
+
+
+def wanted_coverage(row_form: CoverageRowForm) -> WantedCoverage:
+    """What a validated checklist row asks for: its kept links plus the one it adds, if any."""
+    applicable = row_form.applicable.data != "no"
+    links = {}
+    for link_field in row_form.link_fields():
+        sub = link_field.form
+        if sub.extent.data and not sub.remove.data:
+            links[int(link_field.short_name[1:])] = (Extent(sub.extent.data), sub.articles.data or None)
+    new = row_form.new.form
+    if new.instrument_id is not None:
+        links[new.instrument_id] = (Extent(new.extent.data), new.articles.data or None)
+    return WantedCoverage(
+        applicable=applicable,
+        not_applicable_reason=(row_form.not_applicable_reason.data or None)
+        if not applicable
+        else None,
+        implementation=Implementation(row_form.implementation.data),
+        evidence=row_form.evidence.data or None,
+        links=links,
+    )
+
+
+def checklist_values(form: BaseForm, provisions) -> dict[int, tuple[WantedCoverage, int]]:
+    """A validated checklist form as plain values: provision id -> (row asked for, its version)."""
+    out = {}
+    for prov in provisions:
+        row_form = form[f"p{prov.id}"].form
+        out[prov.id] = (wanted_coverage(row_form), row_form.version_value())
+    return out
 
 
 # --- administration -----------------------------------------------------------------------------

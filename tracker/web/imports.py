@@ -49,7 +49,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from tracker import db
+from tracker import db, write
 from tracker.codes import (
     Extent,
     Implementation,
@@ -262,19 +262,19 @@ def _plan_milestones(session: Session, country: Country, rows) -> None:
 
 def _creator(build: Callable[[], Any]):
     def apply(session: Session, actor: changes.Actor) -> None:
-        changes.create(session, build(), actor, commit=False)
+        changes.create(session, build(), actor)
 
     return apply
 
 
 class NothingToChange(Exception):
-    """A planned change turned out to change nothing (``changes.update`` rolled back)."""
+    """A planned change turned out to change nothing when applied."""
 
 
 def _update(session, obj, actor, edit, version: int) -> None:
-    # ``changes.update`` rolls the whole session back when nothing changed, which would silently
-    # drop the rows applied before this one: treat it as a failure of the whole import.
-    if not changes.update(session, obj, actor, edit, expected_version=version, commit=False):
+    # The plan said this row changes the record: if applying it changes nothing, the plan no
+    # longer matches the database, so treat it as a failure of the whole import.
+    if not changes.update(session, obj, actor, edit, expected_version=version):
         raise NothingToChange(f"{type(obj).__name__} {obj.id}")
 
 
@@ -393,7 +393,6 @@ def _add_relations(session, instrument_id, new: dict, actor) -> None:
                 session,
                 InstrumentRelation(instrument_id=instrument_id, target_id=target, kind=kind),
                 actor,
-                commit=False,
             )
 
 
@@ -401,7 +400,7 @@ def _create_instrument(country_id: int, fields: dict, title_en, relations: dict)
     def apply(session: Session, actor: changes.Actor) -> None:
         instrument = Instrument(country_id=country_id, **fields)
         _set_english_title(instrument, title_en)
-        changes.create(session, instrument, actor, commit=False)
+        changes.create(session, instrument, actor)
         _add_relations(session, instrument.id, relations, actor)
 
     return apply
@@ -521,7 +520,7 @@ def _create_coverage(country_id: int, provision_id: int, values: dict):
             cov.links.append(
                 CoverageLink(instrument_id=instrument_id, extent=Extent(extent), articles=articles)
             )
-        changes.create(session, cov, actor, commit=False)
+        changes.create(session, cov, actor)
 
     return apply
 
@@ -558,16 +557,12 @@ def apply_plan(
     assert not plan.refused
     receipt.created, receipt.changed = plan.count(CREATE), plan.count(CHANGE)
     done = 0
-    try:
+    with write.transaction(session):
         changes.claim_import(session, receipt, keep_seconds=2 * TOKEN_MAX_AGE)
         for row in plan.rows:
             if row.apply is not None:
                 row.apply(session, actor)
                 done += 1
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return done
 
 

@@ -26,7 +26,8 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     POST      /checklist/provisions/<id>/retire        admin: retire or bring back
 
 Editors reach only their own country's records (403 otherwise); admins reach everything. Every
-write goes through ``tracker.write.changes``.
+write goes through ``tracker.write.changes`` inside one ``write.transaction`` per request, which
+commits at its end or rolls everything back when a write is refused.
 """
 
 import json
@@ -37,7 +38,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlmodel import select
 
-from tracker import db
+from tracker import db, write
 from tracker.codes import ChangeAction, Role
 from tracker.i18n import _, _l, country_name, current_lang
 from tracker.models import (
@@ -67,10 +68,12 @@ from tracker.web.forms import (
     UserCreateForm,
     UserEditForm,
     checklist_form,
+    checklist_values,
     is_language_tag,
     options,
 )
 from tracker.write import changes
+from tracker.write.checklist import ChecklistConflict, save_checklist
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang>/manage")
 
@@ -177,7 +180,10 @@ def _edit(
     loaded = form.version_value()
     submitted = values() if values else form.model_values(form.MODEL_FIELDS)
     try:
-        changed = changes.update(dbs, obj, current_user.actor, submitted, expected_version=loaded)
+        with write.transaction(dbs):
+            changed = changes.update(
+                dbs, obj, current_user.actor, submitted, expected_version=loaded
+            )
     except changes.StaleVersion as exc:
         original = changes.state_at_version(dbs, exc.record, loaded) if loaded else None
         conflict = _conflict_rows(form, original, exc.current, submitted)
@@ -209,13 +215,13 @@ def _confirm_delete(
     if form.validate_on_submit():
         loaded = form.version_value()
         try:
-            if obj.version != loaded:
-                raise changes.StaleVersion(obj, loaded)
-            if before_delete is not None:
-                before_delete(obj)
-            changes.delete(dbs, obj, current_user.actor, expected_version=loaded)
+            with write.transaction(dbs):
+                if obj.version != loaded:
+                    raise changes.StaleVersion(obj, loaded)
+                if before_delete is not None:
+                    before_delete(obj)
+                changes.delete(dbs, obj, current_user.actor, expected_version=loaded)
         except changes.StaleVersion as exc:
-            dbs.rollback()
             form.version.data = str(exc.record.version)
             form.form_errors.append(
                 _(
@@ -267,9 +273,11 @@ def workspace_page(iso3: str):
     form = checklist_form(ws.provisions, ws.instruments, ws.linked, formdata=request.form)
     if not form.validate():
         return render_template("manage/workspace.html", ws=ws, form=form), 422
+    wanted = checklist_values(form, ws.provisions)
     try:
-        saved = workspace.save_checklist(dbs, ws, form, current_user.actor)
-    except workspace.ChecklistConflict as exc:
+        with write.transaction(dbs):
+            saved = save_checklist(dbs, ws, wanted, current_user.actor)
+    except ChecklistConflict as exc:
         ws = workspace.country_workspace(dbs, country, current_lang())
         for conflict in exc.conflicts:
             if conflict.code:
@@ -325,7 +333,8 @@ def country_create():
                     languages=" ".join(form.languages.data.split()),
                     joined_on=form.joined_on.data,
                 )
-                changes.create(dbs, country, current_user.actor)
+                with write.transaction(dbs):
+                    changes.create(dbs, country, current_user.actor)
                 flash(_("Country added."), "success")
                 return redirect(url_for("manage.workspace", iso3=country.iso3), code=303)
         return render_template("manage/form.html", form=form, **args), 422
@@ -340,7 +349,9 @@ def _create(country: Country, model, form, args: dict, saved: str):
     if form.is_submitted():
         if form.validate():
             record = model(country_id=country.id, **form.model_values(form.MODEL_FIELDS))
-            changes.create(db.get_session(), record, current_user.actor)
+            dbs = db.get_session()
+            with write.transaction(dbs):
+                changes.create(dbs, record, current_user.actor)
             flash(saved, "success")
             return redirect(args["back_url"], code=303)
         return render_template("manage/form.html", form=form, **args), 422
@@ -396,7 +407,6 @@ def instrument_delete(instrument_id: int):
                     if link.instrument_id == instrument.id
                 ],
                 expected_version=None,
-                commit=False,
             )
 
     return _confirm_delete(
@@ -532,7 +542,8 @@ def history_restore(record_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            obj = changes.restore(dbs, record, current_user.actor)
+            with write.transaction(dbs):
+                obj = changes.restore(dbs, record, current_user.actor)
         except changes.CannotRestore:
             form.form_errors.append(
                 _(
@@ -613,7 +624,8 @@ def user_create():
                     role=role,
                     country_id=_country_id(form.country.data) if role is Role.EDITOR else None,
                 )
-                changes.create(dbs, user, current_user.actor)
+                with write.transaction(dbs):
+                    changes.create(dbs, user, current_user.actor)
                 flash(_("Account created for %(email)s.", email=email), "success")
                 return redirect(url_for("manage.users"), code=303)
         return render_template("manage/form.html", form=form, **args), 422
@@ -746,7 +758,8 @@ def provision_create():
                 provision.texts.append(
                     ProvisionText(locale="en", title=form.title.data, guidance=form.guidance.data)
                 )
-                changes.create(dbs, provision, current_user.actor)
+                with write.transaction(dbs):
+                    changes.create(dbs, provision, current_user.actor)
                 flash(_("Provision added."), "success")
                 return redirect(url_for("manage.checklist"), code=303)
         return render_template("manage/form.html", form=form, **args), 422
@@ -859,17 +872,16 @@ def provision_move(provision_id: int):
     if 0 <= target < len(siblings):
         siblings[index], siblings[target] = siblings[target], siblings[index]
         try:
-            for position, item in enumerate(siblings, start=1):
-                if item.position != position:
-                    changes.update(
-                        dbs,
-                        item,
-                        current_user.actor,
-                        {"position": position},
-                        expected_version=form.version_value() if item is provision else None,
-                        commit=False,
-                    )
-            dbs.commit()
+            with write.transaction(dbs):
+                for position, item in enumerate(siblings, start=1):
+                    if item.position != position:
+                        changes.update(
+                            dbs,
+                            item,
+                            current_user.actor,
+                            {"position": position},
+                            expected_version=form.version_value() if item is provision else None,
+                        )
         except changes.StaleVersion:
             abort(409)
         flash(_("Order saved."), "success")
@@ -883,14 +895,16 @@ def provision_retire(provision_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    dbs = db.get_session()
     try:
-        changes.update(
-            db.get_session(),
-            provision,
-            current_user.actor,
-            {"retired": not provision.retired},
-            expected_version=form.version_value(),
-        )
+        with write.transaction(dbs):
+            changes.update(
+                dbs,
+                provision,
+                current_user.actor,
+                {"retired": not provision.retired},
+                expected_version=form.version_value(),
+            )
     except changes.StaleVersion:
         abort(409)
     flash(_("Provision retired.") if provision.retired else _("Provision brought back."), "success")

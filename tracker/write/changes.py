@@ -1,10 +1,10 @@
 """The one write path: every create, update and delete of editable records goes through here.
 
-Each function checks the record's version counter (lost-update detection), writes a
-``ChangeRecord`` with the values before and after, and commits, all in one transaction. Views
-never call ``session.add``/``commit`` on editable records themselves, so history cannot be
-forgotten. Pass ``commit=False`` to group several changes (a CSV import) into one transaction and
-call ``session.commit()`` once at the end.
+Each function checks the record's version counter (lost-update detection) and writes a
+``ChangeRecord`` with the values before and after in the same transaction. The functions only
+flush: the caller's ``tracker.write.transaction`` commits everything once, or rolls it all back
+when any of them raises, so several changes (a checklist save, an import) land together or not
+at all. Nothing outside ``tracker.write`` adds or commits, so history cannot be forgotten.
 """
 
 from collections.abc import Callable
@@ -45,13 +45,33 @@ class Actor:
 
 
 class StaleVersion(Exception):
-    """The record changed since the form was loaded; ``current`` is its state now."""
+    """The record changed since the form was loaded; nothing of this change was written.
+
+    ``write.transaction`` rolls back when this propagates out of it. Read ``record`` and
+    ``current`` after that: they are then the record as stored now (someone else's save).
+    """
 
     def __init__(self, record: SQLModel, expected: int | None):
-        super().__init__(f"{type(record).__name__} {record.id} is at version {record.version}")
-        self.record = record
+        super().__init__(f"{type(record).__name__} {record.id} is not at version {expected}")
         self.expected = expected
-        self.current = snapshot(record)
+        self._held = record
+        self._model = type(record)
+        self._id = record.id
+        self._session = sa.orm.object_session(record)
+
+    @property
+    def record(self) -> SQLModel:
+        """The record as the session sees it now (fresh from the database after a rollback)."""
+        if self._session is not None:
+            fresh = self._session.get(self._model, self._id)
+            if fresh is not None:
+                return fresh
+        return self._held
+
+    @property
+    def current(self) -> dict:
+        """``snapshot`` of ``record``."""
+        return snapshot(self.record)
 
 
 class RecordGone(Exception):
@@ -64,13 +84,17 @@ class RecordGone(Exception):
 
 
 def _refuse(session: Session, obj: SQLModel, expected: int | None) -> None:
-    """Roll back and raise ``StaleVersion`` with the stored record, or ``RecordGone``."""
-    model, record_id = type(obj), obj.id
-    session.rollback()
-    fresh = session.get(model, record_id)
-    if fresh is None:
-        raise RecordGone(model, record_id)
-    raise StaleVersion(fresh, expected)
+    """Raise ``StaleVersion``, or ``RecordGone`` when the row no longer exists.
+
+    Nothing is rolled back here: the exception propagates out of ``write.transaction``, which
+    rolls the whole transaction back.
+    """
+    table = type(obj).__table__
+    with session.no_autoflush:
+        exists = session.execute(sa.select(table.c.id).where(table.c.id == obj.id)).first()
+    if exists is None:
+        raise RecordGone(type(obj), obj.id)
+    raise StaleVersion(obj, expected)
 
 
 def _plain(value: Any) -> Any:
@@ -190,13 +214,12 @@ def _claim_version(session: Session, obj: SQLModel, expected: int | None) -> Non
     sa.orm.attributes.set_committed_value(obj, "version", current + 1)
 
 
-def create(session: Session, obj: SQLModel, actor: Actor, *, commit: bool = True) -> SQLModel:
-    """Insert ``obj`` and record its creation."""
+def create(session: Session, obj: SQLModel, actor: Actor) -> SQLModel:
+    """Insert ``obj`` (flushed, so it has its id) and record its creation."""
     session.add(obj)
     session.flush()
     _record(session, actor, ChangeAction.CREATE, obj, None, snapshot(obj), _describe(obj))
-    if commit:
-        session.commit()
+    session.flush()
     return obj
 
 
@@ -207,13 +230,15 @@ def update(
     apply: Callable[[SQLModel], None] | dict,
     *,
     expected_version: int | None,
-    commit: bool = True,
 ) -> bool:
     """Apply changes to ``obj`` if it is still at ``expected_version``; record the difference.
 
     ``apply`` is a dict of attribute values or a function that changes the object (and its owned
-    children, e.g. coverage links). Returns False, writing nothing, when nothing changed.
-    Raises ``StaleVersion`` when someone else saved first, ``RecordGone`` when someone deleted it.
+    children, e.g. coverage links, which it changes in place rather than removing and re-adding
+    them). Returns False, writing nothing, when nothing changed; the caller's other changes in the
+    same transaction stay. ``expected_version=None`` skips the check (a change the program makes,
+    such as unlinking a deleted instrument). Raises ``StaleVersion`` when someone else saved
+    first, ``RecordGone`` when someone deleted it.
     """
     if expected_version is not None and obj.version != expected_version:
         _refuse(session, obj, expected_version)
@@ -225,9 +250,6 @@ def update(
             setattr(obj, name, value)
     after = snapshot(obj)
     if after == before:
-        if commit:
-            session.rollback()  # drop no-op child rewrites (a link removed and re-added)
-        # In a batch, a rollback would throw away the batch's earlier changes: leave them be.
         return False
     _claim_version(session, obj, expected_version)
     if hasattr(obj, "updated_at"):
@@ -241,8 +263,7 @@ def update(
         # A deactivated account or a new password: every session of the account ends with it,
         # so reactivating the account later cannot bring an old cookie back.
         sessions.end_all(session, obj.id, commit=False)
-    if commit:
-        session.commit()
+    session.flush()
     return True
 
 
@@ -252,7 +273,6 @@ def delete(
     actor: Actor,
     *,
     expected_version: int | None,
-    commit: bool = True,
 ) -> None:
     """Delete ``obj`` if it is still at ``expected_version``, keeping its last state in history.
 
@@ -265,19 +285,25 @@ def delete(
     _record(session, actor, ChangeAction.DELETE, obj, before, None, _describe(obj))
     session.delete(obj)
     session.flush()
-    if commit:
-        session.commit()
 
 
 # --- confirmed imports ---------------------------------------------------------------------------
 
 
 class AlreadyApplied(Exception):
-    """This import was confirmed before (``receipt``, None if it has just been pruned)."""
+    """This import was confirmed before; nothing of it was written this time.
 
-    def __init__(self, receipt: ImportReceipt | None):
+    Read ``receipt`` after ``write.transaction`` has rolled back (None if it has just been pruned).
+    """
+
+    def __init__(self, session: Session, token_key: str):
         super().__init__("this import was already applied")
-        self.receipt = receipt
+        self._session = session
+        self.token_key = token_key
+
+    @property
+    def receipt(self) -> ImportReceipt | None:
+        return import_receipt(self._session, self.token_key)
 
 
 def import_receipt(session: Session, token_key: str) -> ImportReceipt | None:
@@ -290,8 +316,9 @@ def claim_import(session: Session, receipt: ImportReceipt, *, keep_seconds: int)
     """Insert ``receipt`` first in an import's transaction; ``AlreadyApplied`` if its key exists.
 
     The key is unique in the database, so of two transactions applying the same confirmation
-    at once exactly one inserts it: on PostgreSQL the other waits for it, then fails here and
-    rolls back before writing anything. Receipts older than ``keep_seconds`` are deleted.
+    at once exactly one inserts it: on PostgreSQL the other waits for it, then fails here before
+    writing anything (and its transaction rolls back). Receipts older than ``keep_seconds`` are
+    deleted.
     """
     cutoff = utcnow() - timedelta(seconds=keep_seconds)
     session.execute(sa.delete(ImportReceipt).where(ImportReceipt.at < cutoff))
@@ -299,8 +326,7 @@ def claim_import(session: Session, receipt: ImportReceipt, *, keep_seconds: int)
     try:
         session.flush()
     except sa.exc.IntegrityError:
-        session.rollback()
-        raise AlreadyApplied(import_receipt(session, receipt.token_key)) from None
+        raise AlreadyApplied(session, receipt.token_key) from None
 
 
 # --- restore ------------------------------------------------------------------------------------
@@ -329,9 +355,7 @@ def _column_value(column: sa.Column, value: Any) -> Any:
     return value
 
 
-def restore(
-    session: Session, record: ChangeRecord, actor: Actor, *, commit: bool = True
-) -> SQLModel:
+def restore(session: Session, record: ChangeRecord, actor: Actor) -> SQLModel:
     """Recreate a deleted row from its deletion record's ``before`` values, under its old id.
 
     The row comes back one version above the one that was deleted, with its owned children
@@ -378,11 +402,10 @@ def restore(
     try:
         session.flush()
     except sa.exc.IntegrityError as exc:
-        session.rollback()
+        # The session must roll back now: ``write.transaction`` does as this propagates.
         raise CannotRestore("the record refers to something that no longer exists") from exc
     _record(session, actor, ChangeAction.RESTORE, obj, None, snapshot(obj), _describe(obj))
-    if commit:
-        session.commit()
+    session.flush()
     return obj
 
 
