@@ -1,8 +1,8 @@
 import pytest
 from sqlmodel import select
 
-from tracker.codes import Role
-from tracker.models import User
+from tracker.codes import ChangeAction, Role
+from tracker.models import ChangeRecord, User
 from tracker.security import verify_password
 
 GOOD = "a long enough passphrase"
@@ -64,3 +64,26 @@ def test_duplicate_email_exits_2(runner, session):
     assert result.exit_code == 2
     assert "already exists" in result.output
     assert len(session.exec(select(User)).all()) == 1
+
+
+def test_the_first_administrator_is_in_history(runner, session, client, sign_in):
+    assert create(runner, "first@example.org", "--role", "admin").exit_code == 0
+    user = session.exec(select(User)).one()
+    (record,) = session.exec(select(ChangeRecord)).all()
+    assert (record.action, record.entity, record.entity_id) == (
+        ChangeAction.CREATE, "user_account", user.id)
+    assert (record.actor, record.user_id) == ("command line", None)
+    assert record.after["email"] == "first@example.org"
+    assert record.after["password_hash"].startswith("sha256:")
+    assert user.password_hash not in str(record.after)
+    sign_in(user)
+    page = client.get("/en/manage/history").text
+    assert "1 change" in page
+    assert '<span class="system-actor">Command line</span>' in page
+    es = client.get("/es/manage/history").text
+    assert '<span class="system-actor">Línea de comandos</span>' in es
+
+
+def test_a_refused_account_leaves_no_history(runner, session):
+    assert create(runner, "x@example.org", "--role", "admin", password="short").exit_code == 2
+    assert session.exec(select(ChangeRecord)).first() is None

@@ -1,11 +1,14 @@
 """The demo data: real checklist, countries, instruments and milestones, loaded idempotently."""
 
+import shutil
+
 import sqlalchemy as sa
 from sqlmodel import select
 
 from tracker import demo
-from tracker.codes import Level
+from tracker.codes import ChangeAction, Level
 from tracker.models import (
+    ChangeRecord,
     ChecklistVersion,
     Country,
     Coverage,
@@ -106,3 +109,73 @@ def test_cli_demo_load_if_empty(runner, session):
     result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "already has data" in result.output
     assert len(session.exec(select(Country)).all()) == 3
+
+
+# --- history: the demo data goes through the write path ------------------------------------------
+
+
+def _records(session, **where):
+    query = select(ChangeRecord)
+    for name, value in where.items():
+        query = query.where(getattr(ChangeRecord, name) == value)
+    return session.exec(query.order_by(ChangeRecord.id)).all()
+
+
+def test_loading_records_every_created_row_under_the_demo_data_actor(demo_data):
+    records = _records(demo_data)
+    assert records and {(r.actor, r.user_id) for r in records} == {("demo data", None)}
+    assert {r.action for r in records} == {ChangeAction.CREATE}
+    for model in (ChecklistVersion, Provision, Country, Instrument, InstrumentRelation, Milestone,
+                  Coverage):
+        ids = set(demo_data.exec(select(model.id)).all())
+        assert ids, model.__tablename__
+        assert {r.entity_id for r in records if r.entity == model.__tablename__} == ids
+    # Owned rows travel in their owner's record.
+    zmb = demo_data.exec(select(Country).where(Country.iso3 == "ZMB")).one()
+    coverage = demo_data.exec(
+        select(Coverage).where(Coverage.country_id == zmb.id, Coverage.applicable)
+    ).first()
+    (record,) = _records(demo_data, entity="coverage", entity_id=coverage.id)
+    assert record.country_id == zmb.id
+    assert record.after["links"] == [
+        {"instrument_id": link.instrument_id, "extent": link.extent.value,
+         "articles": link.articles}
+        for link in sorted(coverage.links, key=lambda link: link.instrument_id)
+    ]
+
+
+def test_reloading_unchanged_files_records_nothing(demo_data):
+    count = len(_records(demo_data))
+    demo.load(demo_data)
+    assert len(_records(demo_data)) == count
+
+
+def test_a_refresh_records_what_it_changed_and_bumps_only_those_versions(demo_data, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(demo.DATA_DIR, data_dir)
+    pry = data_dir / "countries" / "PRY.yaml"
+    text = pry.read_text(encoding="utf-8")
+    assert text.count("    year: 1990\n") == 1
+    pry.write_text(text.replace("    year: 1990\n", "    year: 1991\n"), encoding="utf-8")
+    before = len(_records(demo_data))
+    demo.load(demo_data, data_dir)
+    demo_data.expire_all()
+    (record,) = _records(demo_data)[before:]
+    assert (record.action, record.entity, record.actor) == (ChangeAction.UPDATE, "instrument",
+                                                           "demo data")
+    assert (record.before["year"], record.after["year"]) == (1990, 1991)
+    assert (record.before["version"], record.after["version"]) == (1, 2)
+    instrument = demo_data.get(Instrument, record.entity_id)
+    assert (instrument.year, instrument.version) == (1991, 2)
+    assert demo_data.exec(select(sa.func.max(Instrument.version))).one() == 2
+    assert demo_data.exec(select(sa.func.max(Coverage.version))).one() == 1
+
+
+def test_the_history_page_names_the_demo_data(client, demo_data, sign_in, make_user):
+    sign_in(make_user())
+    page = client.get("/en/manage/history?entity=checklist_version").text
+    assert "1 change" in page
+    assert '<span class="system-actor">Demo data</span>' in page
+    assert "Checklist version" in page
+    fr = client.get("/fr/manage/history?entity=checklist_version").text
+    assert '<span class="system-actor">Données de démonstration</span>' in fr

@@ -15,11 +15,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlmodel import select
 
-from tracker import db, demo
+from tracker import db, demo, write
 from tracker.codes import Role
 from tracker.config import ROOT
 from tracker.models import Country, User
-from tracker.security import hash_password, password_problem
+from tracker.security import password_problem
+from tracker.write import accounts, changes
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -81,7 +82,10 @@ def db_check() -> None:
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no country yet.")
 def demo_load(if_empty: bool) -> None:
-    """Load (or refresh) the demo checklist, countries, instruments and milestones."""
+    """Load (or refresh) the demo checklist, countries, instruments and milestones.
+
+    Every change is recorded in history under the system actor "demo data".
+    """
     with db.standalone_session() as session:
         if if_empty and not demo.is_empty(session):
             click.echo("The database already has data; demo data not loaded.")
@@ -104,7 +108,10 @@ def demo_load(if_empty: bool) -> None:
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email: str, role: str, iso3: str | None, password_stdin: bool) -> None:
-    """Create a staff account. The password is prompted for unless --password-stdin is given."""
+    """Create a staff account. The password is prompted for unless --password-stdin is given.
+
+    The account's creation is recorded in history under the system actor "command line".
+    """
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -135,14 +142,15 @@ def users_create(email: str, role: str, iso3: str | None, password_stdin: bool) 
         if problem:
             fail(problem)
 
-        user = User(
-            email=email,
-            password_hash=hash_password(password),
-            role=role,
-            country_id=country.id if (country and role is Role.EDITOR) else None,
-        )
-        session.add(user)
-        session.commit()
+        with write.transaction(session):
+            accounts.create_user(
+                session,
+                changes.COMMAND_LINE,
+                email=email,
+                password=password,
+                role=role,
+                country_id=country.id if country else None,
+            )
     where = f" for {country.iso3}" if country and role is Role.EDITOR else ""
     click.echo(f"Created {role.value} {email}{where}.")
 

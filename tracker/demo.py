@@ -4,6 +4,10 @@ Idempotent: records are matched on natural keys (checklist code, provision code,
 instrument title, milestone kind and title) and updated in place, so loading twice gives the same
 data. Coverage judgements from the files are *example* data (``is_example``); once staff have
 edited a judgement, the loader leaves it alone.
+
+Every create and update goes through ``tracker.write.changes`` in one transaction, recorded in
+history under the system actor "demo data": refreshing a live database shows what it changed, and
+version counters move only there (an open edit form over a refreshed record sees a conflict).
 """
 
 from collections.abc import Iterable
@@ -11,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
+from tracker import write
 from tracker.codes import (
     Extent,
     GemIndicator,
@@ -38,8 +43,8 @@ from tracker.models import (
     Milestone,
     Provision,
     ProvisionText,
-    utcnow,
 )
+from tracker.write import changes
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -75,42 +80,59 @@ def is_empty(session: Session) -> bool:
     return session.exec(select(Country.id).limit(1)).first() is None
 
 
-def load(session: Session, data_dir: Path = DATA_DIR) -> LoadStats:
-    """Load every checklist file, then every country file, and commit once."""
+def load(
+    session: Session, data_dir: Path = DATA_DIR, actor: changes.Actor = changes.DEMO_DATA
+) -> LoadStats:
+    """Load every checklist file, then every country file, in one transaction (committed)."""
     stats = LoadStats()
-    for path in sorted(data_dir.glob("checklist-*.yaml")):
-        data = read_yaml(path)
-        merge_translations(data, data_dir / "translations")
-        load_checklist(session, data, stats)
-    session.flush()
-    current = session.exec(select(ChecklistVersion).where(ChecklistVersion.is_current)).first()
-    for path in sorted((data_dir / "countries").glob("*.yaml")):
-        load_country(session, read_yaml(path), current, stats)
-    session.commit()
+    with write.transaction(session):
+        for path in sorted(data_dir.glob("checklist-*.yaml")):
+            data = read_yaml(path)
+            merge_translations(data, data_dir / "translations")
+            load_checklist(session, data, stats, actor)
+        current = session.exec(
+            select(ChecklistVersion).where(ChecklistVersion.is_current)
+        ).first()
+        for path in sorted((data_dir / "countries").glob("*.yaml")):
+            load_country(session, read_yaml(path), current, stats, actor)
     return stats
 
 
-def _get_or_new(session: Session, model, stats: LoadStats, what: str, **keys):
-    row = session.exec(select(model).filter_by(**keys)).first()
-    created = row is None
-    if created:
-        row = model(**keys)
-        session.add(row)
-    stats.count(what, created)
-    return row
-
-
-def _set(row, **values) -> None:
-    """Assign values, bumping version and updated_at only when something really changed."""
-    changed = False
+def _assign(row, values: dict) -> None:
     for name, value in values.items():
         if getattr(row, name) != value:
             setattr(row, name, value)
-            changed = True
-    if changed and row.id is not None and hasattr(row, "version"):
-        row.version = (row.version or 0) + 1
-        if hasattr(row, "updated_at"):
-            row.updated_at = utcnow()
+
+
+def _upsert(
+    session: Session,
+    actor: changes.Actor,
+    stats: LoadStats,
+    what: str,
+    model: type[SQLModel],
+    keys: dict,
+    values: dict | None = None,
+    children=None,
+):
+    """The row with these natural ``keys``, created or brought up to ``values`` (and
+    ``children(row)`` for its owned rows) through the write path; unchanged rows stay as they are.
+    """
+    values = values or {}
+    row = session.exec(select(model).filter_by(**keys)).first()
+    stats.count(what, row is None)
+    if row is None:
+        row = model(**keys, **values)
+        if children is not None:
+            children(row)
+        return changes.create(session, row, actor)
+
+    def apply(obj) -> None:
+        _assign(obj, values)
+        if children is not None:
+            children(obj)
+
+    changes.update(session, row, actor, apply, expected_version=None)
+    return row
 
 
 def _sync_translations(parent_rows: list, model, wanted: dict[str, dict]) -> None:
@@ -120,7 +142,7 @@ def _sync_translations(parent_rows: list, model, wanted: dict[str, dict]) -> Non
         if row is None:
             parent_rows.append(model(locale=locale, **values))
         else:
-            _set(row, **values)
+            _assign(row, values)
 
 
 def merge_translations(checklist: dict, directory: Path) -> None:
@@ -145,52 +167,61 @@ def merge_translations(checklist: dict, directory: Path) -> None:
             }
 
 
-def load_checklist(session: Session, data: dict, stats: LoadStats) -> ChecklistVersion:
+def load_checklist(
+    session: Session, data: dict, stats: LoadStats, actor: changes.Actor = changes.DEMO_DATA
+) -> ChecklistVersion:
     code = str(data["code"])
-    checklist = _get_or_new(session, ChecklistVersion, stats, "checklist versions", code=code)
-    _set(checklist, title=data.get("title") or code, published_on=data.get("published_on"))
-    if data.get("current") and not checklist.is_current:
-        for other in session.exec(select(ChecklistVersion).where(ChecklistVersion.is_current)):
-            other.is_current = False
-        session.flush()
-        checklist.is_current = True
-    session.flush()
+    values = {"title": data.get("title") or code, "published_on": data.get("published_on")}
+    if data.get("current"):
+        # At most one version is current: the one before steps down first.
+        others = session.exec(
+            select(ChecklistVersion).where(
+                ChecklistVersion.is_current, ChecklistVersion.code != code
+            )
+        ).all()
+        for other in others:
+            changes.update(session, other, actor, {"is_current": False}, expected_version=None)
+        values["is_current"] = True
+    checklist = _upsert(
+        session, actor, stats, "checklist versions", ChecklistVersion, {"code": code}, values
+    )
 
     categories = {}
     for position, item in enumerate(data.get("categories") or [], start=1):
-        cat = _get_or_new(
-            session, Category, stats, "categories", checklist_id=checklist.id, code=item["code"]
+        names = {loc: {"name": name} for loc, name in (item.get("names") or {}).items()}
+        categories[item["code"]] = _upsert(
+            session,
+            actor,
+            stats,
+            "categories",
+            Category,
+            {"checklist_id": checklist.id, "code": item["code"]},
+            {"position": position},
+            lambda cat, names=names: _sync_translations(cat.names, CategoryName, names),
         )
-        _set(cat, position=position)
-        _sync_translations(
-            cat.names,
-            CategoryName,
-            {loc: {"name": name} for loc, name in (item.get("names") or {}).items()},
-        )
-        categories[item["code"]] = cat
-    session.flush()
 
     for position, item in enumerate(data.get("provisions") or [], start=1):
         if item["category"] not in categories:
             raise DemoDataError(f"provision {item['code']}: unknown category {item['category']}")
-        prov = _get_or_new(
-            session, Provision, stats, "provisions", checklist_id=checklist.id, code=item["code"]
-        )
-        _set(
-            prov,
-            category_id=categories[item["category"]].id,
-            level=Level(item["level"]),
-            position=position,
-            gem_indicator=GemIndicator(item["gem"]) if item.get("gem") else None,
-            sources=item.get("sources"),
-        )
-        _sync_translations(
-            prov.texts,
-            ProvisionText,
+        texts = {
+            loc: {"title": text["title"], "guidance": text.get("guidance") or ""}
+            for loc, text in (item.get("text") or {}).items()
+        }
+        _upsert(
+            session,
+            actor,
+            stats,
+            "provisions",
+            Provision,
+            {"checklist_id": checklist.id, "code": item["code"]},
             {
-                loc: {"title": text["title"], "guidance": text.get("guidance") or ""}
-                for loc, text in (item.get("text") or {}).items()
+                "category_id": categories[item["category"]].id,
+                "level": Level(item["level"]),
+                "position": position,
+                "gem_indicator": GemIndicator(item["gem"]) if item.get("gem") else None,
+                "sources": item.get("sources"),
             },
+            lambda prov, texts=texts: _sync_translations(prov.texts, ProvisionText, texts),
         )
     return checklist
 
@@ -202,78 +233,93 @@ def _languages(value) -> str:
 
 
 def load_country(
-    session: Session, data: dict, checklist: ChecklistVersion | None, stats: LoadStats
+    session: Session,
+    data: dict,
+    checklist: ChecklistVersion | None,
+    stats: LoadStats,
+    actor: changes.Actor = changes.DEMO_DATA,
 ) -> Country:
-    country = _get_or_new(session, Country, stats, "countries", iso3=data["iso3"].upper())
-    _set(
-        country,
-        iso2=data["iso2"].upper(),
-        joined_on=data.get("joined_on"),
-        languages=_languages(data.get("languages")),
+    country = _upsert(
+        session,
+        actor,
+        stats,
+        "countries",
+        Country,
+        {"iso3": data["iso3"].upper()},
+        {
+            "iso2": data["iso2"].upper(),
+            "joined_on": data.get("joined_on"),
+            "languages": _languages(data.get("languages")),
+        },
     )
-    session.flush()
 
     by_key: dict[str, Instrument] = {}
     for item in data.get("instruments") or []:
-        inst = _get_or_new(
-            session, Instrument, stats, "instruments", country_id=country.id, title=item["title"]
+        titles = {loc: {"title": title} for loc, title in (item.get("titles") or {}).items()}
+        by_key[item["key"]] = _upsert(
+            session,
+            actor,
+            stats,
+            "instruments",
+            Instrument,
+            {"country_id": country.id, "title": item["title"]},
+            {
+                "type": InstrumentType(item["type"]),
+                "title_lang": item.get("title_lang") or "en",
+                "number": item.get("number"),
+                "issuing_body": item.get("issuing_body"),
+                "status": InstrumentStatus(item["status"]),
+                "year": item.get("year"),
+                "dates_note": item.get("dates_note"),
+                "url": item.get("url"),
+                "summary": item.get("summary"),
+                **{name: item.get(name) for name in INSTRUMENT_DATES},
+            },
+            lambda inst, titles=titles: _sync_translations(inst.titles, InstrumentTitle, titles),
         )
-        _set(
-            inst,
-            type=InstrumentType(item["type"]),
-            title_lang=item.get("title_lang") or "en",
-            number=item.get("number"),
-            issuing_body=item.get("issuing_body"),
-            status=InstrumentStatus(item["status"]),
-            year=item.get("year"),
-            dates_note=item.get("dates_note"),
-            url=item.get("url"),
-            summary=item.get("summary"),
-            **{name: item.get(name) for name in INSTRUMENT_DATES},
-        )
-        _sync_translations(
-            inst.titles,
-            InstrumentTitle,
-            {loc: {"title": title} for loc, title in (item.get("titles") or {}).items()},
-        )
-        by_key[item["key"]] = inst
-    session.flush()
 
     for item in data.get("instruments") or []:
         for rel in item.get("relations") or []:
             target = _lookup(by_key, rel["target"], item["key"])
-            _get_or_new(
+            _upsert(
                 session,
-                InstrumentRelation,
+                actor,
                 stats,
                 "relations",
-                instrument_id=by_key[item["key"]].id,
-                target_id=target.id,
-                kind=RelationKind(rel["kind"]),
+                InstrumentRelation,
+                {
+                    "instrument_id": by_key[item["key"]].id,
+                    "target_id": target.id,
+                    "kind": RelationKind(rel["kind"]),
+                },
             )
 
     for item in data.get("milestones") or []:
-        ms = _get_or_new(
+        _upsert(
             session,
-            Milestone,
+            actor,
             stats,
             "milestones",
-            country_id=country.id,
-            kind=MilestoneKind(item["kind"]),
-            title=item["title"],
-        )
-        _set(
-            ms,
-            planned_on=item.get("planned_on"),
-            actual_on=item.get("actual_on"),
-            place=item.get("place"),
-            status=MilestoneStatus(item.get("status") or "planned"),
-            source_url=item.get("source_url"),
-            notes=item.get("notes"),
+            Milestone,
+            {
+                "country_id": country.id,
+                "kind": MilestoneKind(item["kind"]),
+                "title": item["title"],
+            },
+            {
+                "planned_on": item.get("planned_on"),
+                "actual_on": item.get("actual_on"),
+                "place": item.get("place"),
+                "status": MilestoneStatus(item.get("status") or "planned"),
+                "source_url": item.get("source_url"),
+                "notes": item.get("notes"),
+            },
         )
 
     if checklist is not None:
-        _load_coverage(session, country, checklist, data.get("coverage") or [], by_key, stats)
+        _load_coverage(
+            session, country, checklist, data.get("coverage") or [], by_key, stats, actor
+        )
     return country
 
 
@@ -291,6 +337,7 @@ def _load_coverage(
     items: Iterable[dict],
     by_key: dict[str, Instrument],
     stats: LoadStats,
+    actor: changes.Actor,
 ) -> None:
     provisions = {
         p.code: p
@@ -307,32 +354,37 @@ def _load_coverage(
         ).first()
         if cov is not None and not cov.is_example:
             continue  # staff have judged this provision: never overwrite real data
-        created = cov is None
-        if created:
-            cov = Coverage(country_id=country.id, provision_id=provision.id, is_example=True)
-            session.add(cov)
-        stats.count("coverage judgements", created)
         applicable = bool(item.get("applicable", True))
-        _set(
-            cov,
-            applicable=applicable,
-            not_applicable_reason=None if applicable else item.get("not_applicable_reason"),
-            implementation=Implementation(item.get("implementation") or "none"),
-            evidence=item.get("evidence"),
-        )
+        values = {
+            "applicable": applicable,
+            "not_applicable_reason": None if applicable else item.get("not_applicable_reason"),
+            "implementation": Implementation(item.get("implementation") or "none"),
+            "evidence": item.get("evidence"),
+        }
         wanted = {}
         for link in item.get("links") or []:
             inst = _lookup(by_key, link["instrument"], f"{country.iso3} {item['provision']}")
             wanted[inst.id] = (Extent(link["extent"]), link.get("articles"))
-        current = {link.instrument_id: link for link in cov.links}
-        for inst_id, link in current.items():
-            if inst_id not in wanted:
-                cov.links.remove(link)
-        for inst_id, (extent, articles) in wanted.items():
-            if inst_id in current:
-                _set(current[inst_id], extent=extent, articles=articles)
-            else:
-                cov.links.append(
-                    CoverageLink(instrument_id=inst_id, extent=extent, articles=articles)
-                )
-        session.flush()
+        _upsert(
+            session,
+            actor,
+            stats,
+            "coverage judgements",
+            Coverage,
+            {"country_id": country.id, "provision_id": provision.id},
+            values if cov is not None else {**values, "is_example": True},
+            lambda c, wanted=wanted: _sync_links(c, wanted),
+        )
+
+
+def _sync_links(cov: Coverage, wanted: dict) -> None:
+    """Bring a judgement's links to ``wanted`` in place (a removed link goes, others change)."""
+    current = {link.instrument_id: link for link in cov.links}
+    for inst_id, link in current.items():
+        if inst_id not in wanted:
+            cov.links.remove(link)
+    for inst_id, (extent, articles) in wanted.items():
+        if inst_id in current:
+            _assign(current[inst_id], {"extent": extent, "articles": articles})
+        else:
+            cov.links.append(CoverageLink(instrument_id=inst_id, extent=extent, articles=articles))

@@ -72,7 +72,7 @@ from tracker.web.forms import (
     is_language_tag,
     options,
 )
-from tracker.write import changes
+from tracker.write import accounts, changes
 from tracker.write.checklist import ChecklistConflict, save_checklist
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang>/manage")
@@ -88,6 +88,14 @@ ENTITY_LABELS = {
     "country": _l("Country"),
     "provision": _l("Provision"),
     "user_account": _l("Staff account"),
+    "checklist_version": _l("Checklist version"),
+    "category": _l("Category"),
+    "instrument_relation": _l("Relation between instruments"),
+}
+# Changes no signed-in person made (``tracker.write.changes.SYSTEM_ACTORS``), by stored name.
+SYSTEM_ACTOR_LABELS = {
+    changes.COMMAND_LINE.email: _l("Command line"),
+    changes.DEMO_DATA.email: _l("Demo data"),
 }
 
 
@@ -503,6 +511,8 @@ def history():
             "record": r,
             "country": all_countries.get(r.country_id),
             "entity_label": ENTITY_LABELS.get(r.entity, r.entity),
+            "actor": SYSTEM_ACTOR_LABELS.get(r.actor, r.actor),
+            "system_actor": r.actor in SYSTEM_ACTOR_LABELS,
             "diff": [
                 (_label(None, name), display(old), display(new), name)
                 for name, old, new in changes.diff(r.before, r.after)
@@ -618,14 +628,15 @@ def user_create():
                 form.email.errors.append(_("An account with this email address already exists."))
             else:
                 role = form.role.code
-                user = User(
-                    email=email,
-                    password_hash=hash_password(form.password.data),
-                    role=role,
-                    country_id=_country_id(form.country.data) if role is Role.EDITOR else None,
-                )
                 with write.transaction(dbs):
-                    changes.create(dbs, user, current_user.actor)
+                    accounts.create_user(
+                        dbs,
+                        current_user.actor,
+                        email=email,
+                        password=form.password.data,
+                        role=role,
+                        country_id=_country_id(form.country.data),
+                    )
                 flash(_("Account created for %(email)s.", email=email), "success")
                 return redirect(url_for("manage.users"), code=303)
         return render_template("manage/form.html", form=form, **args), 422

@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel
 
 from tracker.codes import ChangeAction
 from tracker.models import (
+    Category,
     ChangeRecord,
     Country,
     Coverage,
@@ -38,10 +39,17 @@ NOISE = frozenset({"created_at", "updated_at"})
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is making a change: a user (id and email at the time) or a tool ("cli", "import")."""
+    """Who is making a change: a user (id and email at the time) or a named system actor."""
 
     email: str
     user_id: int | None = None
+
+
+# The system actors: changes no signed-in person made. History stores these names in place of an
+# email address (which always has an "@"), and the history page shows them as such.
+COMMAND_LINE = Actor(email="command line")  # flask users create
+DEMO_DATA = Actor(email="demo data")  # flask demo load
+SYSTEM_ACTORS = frozenset({COMMAND_LINE.email, DEMO_DATA.email})
 
 
 class StaleVersion(Exception):
@@ -131,6 +139,8 @@ def snapshot(obj: SQLModel) -> dict:
         )
     if isinstance(obj, Instrument):
         data["titles"] = {t.locale: t.title for t in sorted(obj.titles, key=lambda t: t.locale)}
+    if isinstance(obj, Category):
+        data["names"] = {n.locale: n.name for n in sorted(obj.names, key=lambda n: n.locale)}
     if isinstance(obj, Provision):
         data["texts"] = {
             t.locale: {"title": t.title, "guidance": t.guidance}
@@ -191,6 +201,10 @@ def _describe(obj: SQLModel) -> str:
     return f"{entity_name(obj)} {obj.id}"
 
 
+def _versioned(obj: SQLModel) -> bool:
+    return "version" in type(obj).__table__.c
+
+
 def _claim_version(session: Session, obj: SQLModel, expected: int | None) -> None:
     """Bump the stored version only if it is still ``expected``; else refuse (``_refuse``).
 
@@ -238,7 +252,8 @@ def update(
     them). Returns False, writing nothing, when nothing changed; the caller's other changes in the
     same transaction stay. ``expected_version=None`` skips the check (a change the program makes,
     such as unlinking a deleted instrument). Raises ``StaleVersion`` when someone else saved
-    first, ``RecordGone`` when someone deleted it.
+    first, ``RecordGone`` when someone deleted it. A record without a version counter (a
+    checklist category) is updated without that check.
     """
     if expected_version is not None and obj.version != expected_version:
         _refuse(session, obj, expected_version)
@@ -251,11 +266,13 @@ def update(
     after = snapshot(obj)
     if after == before:
         return False
-    _claim_version(session, obj, expected_version)
+    if _versioned(obj):
+        _claim_version(session, obj, expected_version)
     if hasattr(obj, "updated_at"):
         obj.updated_at = utcnow()
     session.flush()
-    after["version"] = obj.version
+    if _versioned(obj):
+        after["version"] = obj.version
     _record(session, actor, ChangeAction.UPDATE, obj, before, after, _describe(obj))
     if isinstance(obj, User) and (
         not after["is_active"] or after["password_hash"] != before["password_hash"]
