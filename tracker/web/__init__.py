@@ -3,12 +3,13 @@ protection for every POST and the security headers on every response."""
 
 from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
 
-from flask import Flask, abort, current_app, g, request, session, url_for
+from flask import Flask, abort, current_app, g, request, session
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 from tracker.i18n import current_lang, is_language
+from tracker.web.urls import host_is_configured
 
 
 class RowIdConverter(IntegerConverter):
@@ -120,20 +121,6 @@ def is_private_response() -> bool:
         return True
     # ``in`` and ``modified`` do not mark the session as read (no ``Vary: Cookie`` for static files).
     return "_user_id" in session or session.modified
-
-
-def host_is_configured() -> bool:
-    """True when absolute links may be built: ``SERVER_NAME`` names the host, or the request's
-    Host has passed ``TRUSTED_HOSTS``. Otherwise the Host header is the client's word only."""
-    config = current_app.config
-    return bool(config.get("SERVER_NAME") or config.get("TRUSTED_HOSTS"))
-
-
-def external_url(endpoint: str, **values) -> str | None:
-    """An absolute URL for ``endpoint``, or None when no host is configured."""
-    if not host_is_configured():
-        return None
-    return url_for(endpoint, _external=True, **values)
 
 
 def _no_host_in_redirects(response):

@@ -23,8 +23,8 @@ from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
 from tracker.i18n import _
 from tracker.read import rows as datasets
-from tracker.web import external_url
 from tracker.web.errors import abort_with
+from tracker.web.urls import external_url
 
 bp = Blueprint("exports", __name__)
 
