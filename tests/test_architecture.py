@@ -1,7 +1,13 @@
-"""The package's shape, checked on its source: one write path.
+"""The package's shape, checked on its source: one write path, dependencies pointing one way.
 
 Every session write (add, delete, flush, commit, rollback, merge, or executing an INSERT, UPDATE
 or DELETE) lives in ``tracker/write/``, so history and the transaction cannot be bypassed.
+
+Imports (at module level and inside functions) point down the layers only:
+web (blueprints, forms, guards) and the CLI -> demo loader -> write -> read -> scoring and
+formats -> models -> coded values -> config, db, i18n, security. Nothing imports a blueprint but
+the module that registers them; read and write code never touches Flask's ``request``,
+``session`` or ``g``; scoring and formats never import SQLModel or SQLAlchemy; no import circle.
 """
 
 import ast
@@ -170,3 +176,181 @@ def view(dbs, seen, response, values):
     dbs.close()
 """
     assert session_writes(source) == []
+
+
+# --- the import graph ---------------------------------------------------------------------------
+
+# A module may import modules of its own rank or below, never above.
+RANKS = {
+    "tracker": 9,  # the application factory
+    "tracker.web": 8,
+    "tracker.cli": 8,
+    "tracker.demo": 7,
+    "tracker.write": 6,
+    "tracker.read": 5,
+    "tracker.scoring": 4,
+    "tracker.formats": 4,
+    "tracker.models": 3,
+    "tracker.codes": 2,
+    "tracker.config": 1,
+    "tracker.db": 1,
+    "tracker.i18n": 1,
+    "tracker.security": 1,
+}
+REQUEST_STATE = frozenset({"request", "session", "g", "current_user"})
+DATABASE_LIBRARIES = frozenset({"sqlmodel", "sqlalchemy"})
+
+
+def _module_names() -> dict[str, Path]:
+    out = {}
+    for rel, path in _modules():
+        parts = rel[: -len(".py")].split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(["tracker", *parts])] = path
+    return out
+
+
+MODULES = _module_names()
+
+
+def _group(module: str) -> str:
+    """The layer a module belongs to: the longest prefix listed in ``RANKS``."""
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in RANKS:
+            return ".".join(parts[:n])
+    raise AssertionError(f"{module} belongs to no layer: add it to RANKS")
+
+
+def imports_of(module: str) -> list[tuple[str, int, list[str]]]:
+    """Every import in ``module``: (imported module, line, names taken from it)."""
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(alias.name, node.lineno, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            names = [alias.name for alias in node.names]
+            submodules = [f"{base}.{name}" for name in names if f"{base}.{name}" in MODULES]
+            out += [(sub, node.lineno, []) for sub in submodules]
+            rest = [name for name in names if f"{base}.{name}" not in MODULES]
+            if rest or not submodules:
+                out.append((base, node.lineno, rest))
+    return out
+
+
+def _internal_edges() -> dict[str, set[str]]:
+    return {
+        module: {target for target, _line, _names in imports_of(module) if target in MODULES}
+        for module in MODULES
+    }
+
+
+def _blueprints() -> set[str]:
+    found = set()
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and _name(node.value.func) == "Blueprint"
+            ):
+                found.add(module)
+    return found
+
+
+def test_imports_point_down_the_layers():
+    upward = []
+    for module in MODULES:
+        rank = RANKS[_group(module)]
+        for target, line, _names in imports_of(module):
+            if target in MODULES and RANKS[_group(target)] > rank:
+                upward.append(f"{module}:{line} imports {target}")
+    assert upward == []
+
+
+def test_nothing_imports_a_blueprint():
+    blueprints = _blueprints()
+    assert {"tracker.web.public", "tracker.web.manage", "tracker.web.auth"} <= blueprints
+    found = [
+        f"{module}:{line} imports {target}"
+        for module in MODULES
+        if module != "tracker.web"  # registers them
+        for target, line, _names in imports_of(module)
+        if target in blueprints
+    ]
+    assert found == []
+
+
+def test_read_and_write_code_never_touches_the_request():
+    found = []
+    for module in MODULES:
+        if _group(module) not in ("tracker.read", "tracker.write"):
+            continue
+        for target, line, names in imports_of(module):
+            top = target.split(".")[0]
+            if top in ("flask", "flask_login", "werkzeug") and (
+                not names or REQUEST_STATE & set(names)
+            ):
+                found.append(f"{module}:{line} imports {target} {names}")
+            if target.startswith("tracker.web"):
+                found.append(f"{module}:{line} imports {target}")
+    assert found == []
+
+
+def test_scoring_and_formats_are_pure():
+    found = [
+        f"{module}:{line} imports {target}"
+        for module in MODULES
+        if _group(module) in ("tracker.scoring", "tracker.formats")
+        for target, line, _names in imports_of(module)
+        if target.split(".")[0] in DATABASE_LIBRARIES
+        or (target in MODULES and _group(target) in ("tracker.models", "tracker.db"))
+    ]
+    assert found == []
+
+
+def test_there_is_no_import_circle():
+    edges = _internal_edges()
+    # Tarjan's strongly connected components: any component of two or more is a circle.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in edges[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in edges[node]:
+                circles.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    assert circles == []
+
+
+def test_the_graph_sees_function_level_imports():
+    """``tracker.web`` registers the blueprints inside ``init_app``: those imports count too."""
+    targets = {target for target, _line, _names in imports_of("tracker.web")}
+    assert {"tracker.web.manage", "tracker.web.imports", "tracker.web.auth"} <= targets

@@ -6,7 +6,7 @@ from sqlmodel import select
 from tests.conftest import PASSWORD
 from tracker import create_app
 from tracker.models import LoginAttempt, User
-from tracker.web.auth import safe_next
+from tracker.security import safe_next
 
 
 def _login(client, email="admin@example.org", password=PASSWORD, **extra):

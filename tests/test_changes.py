@@ -52,7 +52,7 @@ def test_saving_over_a_newer_version_is_refused(engine, session, make_instrument
         with pytest.raises(changes.StaleVersion) as info, write.transaction(second):
             changes.update(second, second.get(Instrument, inst.id), ACTOR, {"title": "Second"},
                            expected_version=1)
-    assert info.value.current["title"] == "First"
+        assert info.value.current["title"] == "First"  # read while its session is open
     session.expire_all()
     assert session.get(Instrument, inst.id).title == "First"
     assert len(session.exec(select(ChangeRecord)).all()) == 1

@@ -171,7 +171,7 @@ def switch_language_url(code: str) -> str:
         except BuildError:
             base = None
         if base is not None:
-            from tracker.web.auth import safe_next
+            from tracker.security import safe_next
 
             query = [
                 (name, value)

@@ -1,4 +1,7 @@
-"""Password hashing with Argon2id (argon2-cffi's defaults follow RFC 9106's recommendation)."""
+"""Password hashing with Argon2id (argon2-cffi's defaults follow RFC 9106's recommendation), and
+where a sign-in may send someone afterwards (``safe_next``)."""
+
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,3 +37,17 @@ def password_problem(password: str) -> str | None:
     if "\x00" in password:
         return "the password must not contain NUL characters"
     return None
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no //host, /\\host, scheme or host)."""
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -1,4 +1,6 @@
-"""Blueprint ``auth``: staff sign-in and sign-out, roles, the country guard and the sign-in throttle.
+"""Blueprint ``auth``: staff sign-in and sign-out, the signed-in person and the sign-in throttle.
+
+Page guards (sign-in required, administrators only, the country guard) are ``tracker.web.guards``.
 
 URL map:
     GET/POST /<lang>/login     sign-in form (fields ``email`` and ``password``); ``?next=`` must be
@@ -20,13 +22,11 @@ limit (``reserve_attempt``).
 
 from datetime import timedelta
 from functools import cache
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
-    abort,
     current_app,
     flash,
     redirect,
@@ -42,7 +42,7 @@ from tracker import db
 from tracker.codes import Role
 from tracker.i18n import _
 from tracker.models import LoginAttempt, User, utcnow
-from tracker.security import hash_password, needs_rehash, verify_password
+from tracker.security import hash_password, needs_rehash, safe_next, verify_password
 from tracker.web.forms import LoginForm
 from tracker.write import changes, sessions
 
@@ -118,34 +118,6 @@ def load_user(token: str) -> StaffUser | None:
     """Flask-Login's loader: None (signed out) unless the token's session is alive."""
     user = sessions.resolve(db.get_session(), token, **session_lifetimes())
     return StaffUser(user, token) if user is not None else None
-
-
-def require_admin() -> None:
-    if not current_user.is_authenticated or not current_user.is_admin:
-        abort(403)
-
-
-def require_country(country_id: int | None) -> None:
-    """403 unless the signed-in person may edit records of this country."""
-    if not current_user.is_authenticated or not current_user.may_edit(country_id):
-        abort(403)
-
-
-# --- redirects after sign-in --------------------------------------------------------------------
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None (no //host, /\\host, scheme or host)."""
-    if not target or len(target) > 2000:
-        return None
-    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    if not target.startswith("/") or target.startswith("//"):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 # --- the throttle -------------------------------------------------------------------------------

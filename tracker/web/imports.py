@@ -75,10 +75,13 @@ from tracker.models import (
     Milestone,
 )
 from tracker.read import rows as datasets
+from tracker.web import guards
 from tracker.web.errors import abort_with
 from tracker.write import changes
 
 bp = Blueprint("imports", __name__)
+# Anonymous visitors are sent to the sign-in page, which brings them back here.
+bp.before_request(guards.require_login)
 
 TOKEN_SALT = "tracker.imports.confirm"
 TOKEN_MAX_AGE = 3600
@@ -726,13 +729,6 @@ class ConfirmForm(FlaskForm):
 PAGE = re.compile(r"^(create|change|unchanged|refused):([0-9]{1,6})$")
 
 
-def _require_staff():
-    """The signed-in editor or admin; sign-in page otherwise (``tracker.web.auth`` decides roles)."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.path), code=303)
-    return None
-
-
 def _countries(session: Session) -> list[Country]:
     query = select(Country).order_by(Country.iso3)
     if not current_user.is_admin:
@@ -780,10 +776,8 @@ def _too_large():
 
 
 def _country_or_403(session: Session, iso3: str) -> Country:
-    from tracker.web import auth
-
     country = session.exec(select(Country).where(Country.iso3 == (iso3 or ""))).first()
-    auth.require_country(country.id if country else None)
+    guards.require_country(country.id if country else None)
     if country is None:
         abort_with(404, _("Unknown country code %(code)s.", code=iso3))
     return country
@@ -822,8 +816,6 @@ def upload():
     It writes nothing, so on SQLite its transaction does not take the write lock: previewing a
     large file never makes another person's save wait or fail.
     """
-    if (response := _require_staff()) is not None:
-        return response
     session = db.get_session()
     try:
         if request.method == "POST" and "token" in request.form:
@@ -897,8 +889,6 @@ def _already_applied(upload_form, receipt: ImportReceipt | None):
 @bp.post("/<lang>/manage/import/confirm")
 def confirm():
     """Apply a previewed file, if nothing changed since the preview."""
-    if (response := _require_staff()) is not None:
-        return response
     session = db.get_session()
     try:
         form = ConfirmForm()

@@ -54,7 +54,7 @@ from tracker.models import (
 )
 from tracker.read import workspace
 from tracker.security import hash_password
-from tracker.web.auth import require_admin, require_country
+from tracker.web import guards
 from tracker.web.forms import (
     ConfirmForm,
     CountryForm,
@@ -72,6 +72,7 @@ from tracker.web.forms import (
     is_language_tag,
     options,
 )
+from tracker.web.guards import require_admin, require_country
 from tracker.write import accounts, changes
 from tracker.write.checklist import ChecklistConflict, save_checklist
 
@@ -99,13 +100,8 @@ SYSTEM_ACTOR_LABELS = {
 }
 
 
-@bp.before_request
-def require_login():
-    """Anonymous visitors are sent to the sign-in page, which brings them back here."""
-    if not current_user.is_authenticated:
-        target = request.full_path if request.query_string else request.path
-        return redirect(url_for("auth.login", next=target), code=303)
-    return None
+# Anonymous visitors are sent to the sign-in page, which brings them back here.
+bp.before_request(guards.require_login)
 
 
 # --- helpers ------------------------------------------------------------------------------------
