@@ -506,11 +506,13 @@ def staff(session, make_country, password_hash):
 def sign_in(client, session):
     """Sign a client in as ``user`` without the (slow) password check: a server-side session
     row, and its token in the cookie, as a real sign-in makes them."""
+    from tracker import write
     from tracker.write import sessions
 
     def sign_in(user, to=None):
         target = to or client
-        token = sessions.start(session, user)
+        with write.transaction(session):
+            token = sessions.start(session, user)
         with target.session_transaction() as s:
             s["_user_id"] = token
             s["_fresh"] = True

@@ -183,17 +183,17 @@ def _burst(app, monkeypatch, attempts):
 
     from werkzeug.serving import make_server
 
-    from tracker.web import auth
+    from tracker.write import accounts
 
     checked = []
-    real_verify = auth.verify_password
+    real_verify = accounts.verify_password
 
     def slow_verify(password_hash, password):
         checked.append(password)
         time.sleep(0.3)
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr(auth, "verify_password", slow_verify)
+    monkeypatch.setattr(accounts, "verify_password", slow_verify)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,6 +1,7 @@
 """Password hashing with Argon2id (argon2-cffi's defaults follow RFC 9106's recommendation), and
 where a sign-in may send someone afterwards (``safe_next``)."""
 
+import hashlib
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -26,6 +27,15 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of a password hash: it changes with the password, and reveals nothing of it.
+
+    Staff sessions keep it to end when the password changes (``tracker.write.sessions``); history
+    keeps it instead of the hash (``tracker.write.changes``).
+    """
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
 
 
 def password_problem(password: str) -> str | None:

@@ -14,16 +14,12 @@ cookie stops working on every instance; so do deactivating the account and setti
 A session also ends after ``SESSION_IDLE_SECONDS`` without a request and ``SESSION_ABSOLUTE_SECONDS``
 after sign-in. The cookie is emptied at sign-in, so nothing set before signing in survives it.
 
-The throttle counts sign-ins in the ``login_attempt`` table, per email address tried and per client
-address, so it holds across gunicorn workers and app instances. Each attempt is written before its
-password is checked and counts itself, so a burst of simultaneous attempts cannot overshoot the
-limit (``reserve_attempt``).
+The sign-in itself (the throttle, the password check, the bookkeeping of a success) is
+``tracker.write.accounts``; this module passes it the request's email, address and settings.
 """
 
 from datetime import timedelta
-from functools import cache
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
@@ -36,15 +32,14 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from sqlmodel import Session, select
 
-from tracker import db
+from tracker import db, write
 from tracker.codes import Role
 from tracker.i18n import _
-from tracker.models import LoginAttempt, User, utcnow
-from tracker.security import hash_password, needs_rehash, safe_next, verify_password
+from tracker.models import User
+from tracker.security import safe_next
 from tracker.web.forms import LoginForm
-from tracker.write import changes, sessions
+from tracker.write import accounts, changes, sessions
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -128,82 +123,15 @@ def client_address() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
-def reserve_attempt(dbs: Session, email: str, address: str) -> int | None:
-    """Count this sign-in before its password is checked: its id, or None when it is throttled.
-
-    The attempt is written and committed first, and only then are the attempts in the window
-    counted, this one included. Of any number of simultaneous attempts, the k-th to commit sees
-    at least k rows, so no more than the limit ever reach the password check, however many
-    workers or instances share the database and whatever its isolation level (a check-then-write
-    lets every attempt of a burst see the same old count). A refused attempt removes its own row:
-    being refused does not extend the wait. A checked one stays as the failure record, and a
-    success clears the account's rows (``record_success``).
-    """
+def throttle() -> accounts.Throttle:
+    """The sign-in throttle's settings (``LOGIN_*`` in the config)."""
     config = current_app.config
-    now = utcnow()
-    since = now - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    attempt_id = dbs.execute(
-        sa.insert(LoginAttempt)
-        .values(at=now, email=email[:254], address=address)
-        .returning(LoginAttempt.id)
-    ).scalar_one()
-    dbs.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < since))
-    dbs.commit()
-    if not config["LOGIN_THROTTLE_ENABLED"]:
-        return attempt_id
-    by_account, by_address = dbs.execute(
-        sa.select(
-            sa.func.count().filter(LoginAttempt.email == email[:254]),
-            sa.func.count().filter(LoginAttempt.address == address),
-        ).where(
-            sa.or_(LoginAttempt.email == email[:254], LoginAttempt.address == address),
-            LoginAttempt.at >= since,
-        )
-    ).one()
-    if (
-        by_account <= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-        and by_address <= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    ):
-        dbs.commit()  # end the read before the (slow) password check: no lock is held during it
-        return attempt_id
-    dbs.execute(sa.delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
-    dbs.commit()
-    return None
-
-
-def record_success(dbs: Session, user: User, password: str) -> None:
-    """Clear the account's failures, note the sign-in time, upgrade an outdated hash.
-
-    These are bookkeeping, not edits of the record: they bypass ``tracker.write.changes`` and leave the
-    version alone, so a sign-in never makes someone's open edit form stale.
-    """
-    values = {"last_login_at": utcnow()}
-    if needs_rehash(user.password_hash):
-        values["password_hash"] = hash_password(password)
-    dbs.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == user.email))
-    dbs.execute(sa.update(User.__table__).where(User.__table__.c.id == user.id).values(**values))
-    dbs.commit()
-    for key, value in values.items():
-        sa.orm.attributes.set_committed_value(user, key, value)
-
-
-@cache
-def _dummy_hash() -> str:
-    return hash_password("not a real password, only for constant-time refusals")
-
-
-def authenticate(dbs: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (taking the same time either way).
-
-    The lookup's transaction ends before the password is checked, so no lock (SQLite's write lock
-    for a POST) is held during the deliberately slow hash.
-    """
-    user = dbs.exec(select(User).where(User.email == email)).first()
-    dbs.commit()
-    if user is None or not user.is_active:
-        verify_password(_dummy_hash(), password)
-        return None
-    return user if verify_password(user.password_hash, password) else None
+    return accounts.Throttle(
+        max_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        max_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        window=timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
+        enabled=config["LOGIN_THROTTLE_ENABLED"],
+    )
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -221,21 +149,22 @@ def login():
             dbs = db.get_session()
             email = form.email.data.lower()
             address = client_address()
-            if reserve_attempt(dbs, email, address) is None:
+            if accounts.reserve_attempt(dbs, email, address, throttle()) is None:
                 form.form_errors.append(
                     _("Too many failed sign-ins. Please wait a few minutes and try again.")
                 )
                 body = render_template("auth/login.html", form=form, next_url=next_url)
                 retry = str(current_app.config["LOGIN_WINDOW_SECONDS"])
                 return body, 429, {"Retry-After": retry}
-            user = authenticate(dbs, email, form.password.data)
+            user = accounts.authenticate(dbs, email, form.password.data)
             if user is None:
                 # The reserved attempt stays: it is the failure record.
                 form.form_errors.append(_("The email address or password is not right."))
             else:
-                record_success(dbs, user, form.password.data)
-                sessions.purge_expired(dbs, **session_lifetimes())
-                token = sessions.start(dbs, user)
+                with write.transaction(dbs):
+                    accounts.record_success(dbs, user, form.password.data)
+                    sessions.purge_expired(dbs, **session_lifetimes())
+                    token = sessions.start(dbs, user)
                 # A new session: nothing from before sign-in (or an attacker's fixed cookie) stays.
                 session.clear()
                 login_user(StaffUser(user, token))
@@ -248,7 +177,9 @@ def login():
 def logout():
     """Sign out: the session's row goes (every copy of the cookie dies), the cookie is emptied."""
     if current_user.is_authenticated:
-        sessions.end(db.get_session(), current_user.token)
+        dbs = db.get_session()
+        with write.transaction(dbs):
+            sessions.end(dbs, current_user.token)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")

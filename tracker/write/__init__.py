@@ -23,6 +23,11 @@ from sqlmodel import Session
 _OPEN = "tracker.write.transaction"
 
 
+def is_open(session: Session) -> bool:
+    """True inside ``transaction(session)``."""
+    return bool(session.info.get(_OPEN))
+
+
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
     """Commit ``session``'s work when the block ends; roll it back if the block raises.

@@ -31,6 +31,7 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.security import password_fingerprint
 from tracker.write import sessions
 
 # Columns that change on every save and would only add noise to a diff.
@@ -150,12 +151,6 @@ def snapshot(obj: SQLModel) -> dict:
         # Never copy a password hash into history; a short fingerprint shows that it changed.
         data["password_hash"] = password_fingerprint(data["password_hash"])
     return data
-
-
-def password_fingerprint(password_hash: str) -> str:
-    import hashlib
-
-    return "sha256:" + hashlib.sha256(password_hash.encode()).hexdigest()[:12]
 
 
 def entity_name(obj: SQLModel) -> str:
@@ -279,7 +274,7 @@ def update(
     ):
         # A deactivated account or a new password: every session of the account ends with it,
         # so reactivating the account later cannot bring an old cookie back.
-        sessions.end_all(session, obj.id, commit=False)
+        sessions.end_all(session, obj.id)
     session.flush()
     return True
 

@@ -3,12 +3,14 @@
 The session cookie (Flask's signed cookie, via Flask-Login) holds only a random token. Its row in
 ``staff_session`` is what makes it valid: on every instance, since they share the database.
 
-- ``start`` at sign-in: a new row, and the token for the cookie.
+- ``start`` at sign-in: a new row, and the token for the cookie (flushed: the sign-in view's
+  transaction commits it with the rest of the sign-in).
 - ``resolve`` on each request: the account, or None when the row is gone, has been idle longer
   than ``idle`` or exists longer than ``absolute``, the account is deactivated, or its password
   changed since sign-in. Dead rows are deleted as they are found.
-- ``end`` at sign-out; ``end_all`` when an account is deactivated or gets a new password (called
-  by ``tracker.write.changes`` in the same transaction as the change).
+- ``end`` at sign-out (flushed, in the view's transaction); ``end_all`` when an account is
+  deactivated or gets a new password (called by ``tracker.write.changes`` in the same
+  transaction as the change).
 
 Nothing here reads the request: the views pass the token and the lifetimes.
 """
@@ -20,8 +22,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from tracker import db
+from tracker import db, write
 from tracker.models import StaffSession, User, utcnow
+from tracker.security import password_fingerprint
 
 # ``last_seen_at`` is written at most once a minute per session (idle times are minutes or more),
 # so reading pages does not turn into a write per request.
@@ -30,10 +33,6 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def password_fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
 
 
 def start(dbs: Session, user: User, *, now: datetime | None = None) -> str:
@@ -49,7 +48,7 @@ def start(dbs: Session, user: User, *, now: datetime | None = None) -> str:
             last_seen_at=now,
         )
     )
-    dbs.commit()
+    dbs.flush()
     return token
 
 
@@ -86,13 +85,16 @@ def resolve(
 
 
 def _write_if_possible(dbs: Session, statement) -> None:
-    """Bookkeeping of a read: on a database that is read-only or full for the moment, reading
-    pages goes on (the session is judged all the same); saves answer 503 as they do anyway."""
-    try:
+    """Bookkeeping of a read, in a transaction of its own: on a database that is read-only or
+    full for the moment, reading pages goes on (the session is judged all the same); saves answer
+    503 as they do anyway. Inside a view's open transaction it is part of that one instead."""
+    if write.is_open(dbs):
         dbs.execute(statement)
-        dbs.commit()
+        return
+    try:
+        with write.transaction(dbs):
+            dbs.execute(statement)
     except sa.exc.DBAPIError as error:
-        dbs.rollback()
         if not db.is_unavailable(error):
             raise
 
@@ -101,14 +103,11 @@ def end(dbs: Session, token: str) -> None:
     """Sign out: the token's row goes, so no copy of the cookie works anywhere."""
     if token:
         dbs.execute(sa.delete(StaffSession).where(StaffSession.token_hash == token_hash(token)))
-        dbs.commit()
 
 
-def end_all(dbs: Session, user_id: int, *, commit: bool = True) -> None:
+def end_all(dbs: Session, user_id: int) -> None:
     """Every session of an account ends (deactivation, new password)."""
     dbs.execute(sa.delete(StaffSession).where(StaffSession.user_id == user_id))
-    if commit:
-        dbs.commit()
 
 
 def purge_expired(
