@@ -1,4 +1,11 @@
-"""The write layer: the one write path (versions, history, the transaction), checklist save, import.
+"""The write layer: every change to the database goes through this package.
+
+    __init__.py   ``transaction``: the one place a transaction ends (commit or roll back)
+    changes.py    create, update, delete, restore: versions and change records (history)
+    checklist.py  the whole-checklist save of the workspace
+    imports.py    the CSV import: plan a file, apply the plan
+    accounts.py   staff accounts, signing in, the sign-in throttle
+    sessions.py   staff sessions kept in the database
 
 Nothing outside this package adds, deletes, flushes, commits or rolls back: a test walks the
 package's source and fails on any such call elsewhere (``tests/test_architecture.py``).

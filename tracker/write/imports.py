@@ -1,0 +1,540 @@
+"""The CSV import's logic: plan a file against the database, then apply the plan.
+
+``plan_import`` decides, row by row and without writing, what importing a file in the format of
+``coverage.csv``, ``instruments.csv`` or ``milestones.csv`` (``tracker.formats.tables``) for one
+country would do: create, change, leave unchanged or refuse (with the line, column and reason). A
+row is *unchanged* when it would export the same cells as the record in the database, so
+exporting then importing a file changes nothing. A row with an ``id`` (or, for coverage, a
+provision code) changes that record if its ``version`` is still the exported one; a row without
+an ``id`` creates a record. The import never deletes anything.
+
+``apply_plan`` writes a plan's creates and changes through ``tracker.write.changes`` (history
+records), after a receipt that makes a confirmation apply at most once; the view's
+``write.transaction`` commits them together. The upload, preview and confirmation views, and the
+signed confirmation token, are ``tracker.web.imports``.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from tracker.codes import (
+    Extent,
+    Implementation,
+    InstrumentStatus,
+    InstrumentType,
+    MilestoneKind,
+    MilestoneStatus,
+    RelationKind,
+)
+from tracker.fields import INSTRUMENT, instrument_date_problems
+from tracker.formats import csvio
+from tracker.formats.tables import COVERAGE, INSTRUMENTS, MILESTONES, Table
+from tracker.i18n import _
+from tracker.models import (
+    ChangeRecord,
+    Country,
+    Coverage,
+    CoverageLink,
+    ImportReceipt,
+    Instrument,
+    InstrumentRelation,
+    InstrumentTitle,
+    Milestone,
+)
+from tracker.read import rows as datasets
+from tracker.write import changes
+
+CREATE, CHANGE, UNCHANGED, REFUSED = "create", "change", "unchanged", "refused"
+
+
+@dataclass
+class RowPlan:
+    line: int
+    action: str
+    label: str
+    changed: list[str] = field(default_factory=list)
+    errors: list[csvio.CellError] = field(default_factory=list)
+    apply: Callable[[Session, changes.Actor], None] | None = None
+
+    def refuse(self, column: str | None, message: str) -> None:
+        self.action = REFUSED
+        self.errors.append(csvio.CellError(self.line, column, message))
+
+
+@dataclass
+class ImportPlan:
+    table: Table
+    country_iso3: str
+    rows: list[RowPlan]
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    def rows_of(self, action: str) -> list[RowPlan]:
+        return [r for r in self.rows if r.action == action]
+
+    def errors(self) -> list[csvio.CellError]:
+        return [e for r in self.rows for e in r.errors]
+
+    @property
+    def refused(self) -> bool:
+        return any(r.action == REFUSED for r in self.rows)
+
+    @property
+    def writes(self) -> int:
+        return self.count(CREATE) + self.count(CHANGE)
+
+
+def plan_import(
+    session: Session,
+    table: Table,
+    country: Country,
+    data: bytes,
+    *,
+    max_rows: int | None = None,
+) -> ImportPlan:
+    """What importing ``data`` for ``country`` would do, row by row; writes nothing.
+
+    Raises ``csvio.FileError`` when the file as a whole cannot be read or has more than
+    ``max_rows`` rows.
+    """
+    parsed = csvio.read(data, table, max_rows=max_rows)
+    planner = {
+        "coverage": _plan_coverage,
+        "instruments": _plan_instruments,
+        "milestones": _plan_milestones,
+    }[table.name]
+    known = set(session.exec(select(Country.iso3)).all())
+    rows: list[RowPlan] = []
+    usable = []
+    for row in parsed:
+        plan = RowPlan(row.line, REFUSED if row.errors else UNCHANGED, "", errors=list(row.errors))
+        rows.append(plan)
+        code = row.values.get("country_iso3")
+        if code and code != country.iso3:
+            if code not in known:
+                plan.refuse("country_iso3", _("Unknown country code %(code)s.", code=code))
+            else:
+                plan.refuse(
+                    "country_iso3",
+                    _(
+                        "This row is for %(row)s, but this import is for %(country)s.",
+                        row=code,
+                        country=country.iso3,
+                    ),
+                )
+        usable.append((row, plan))
+    planner(session, country, usable)
+    return ImportPlan(table, country.iso3, rows)
+
+
+def _compare(plan: RowPlan, table: Table, current: dict, values: dict) -> None:
+    plan.changed = [
+        c.name
+        for c in table.columns
+        if c.importable and c.name not in ("id", "version") and current[c.name] != values[c.name]
+    ]
+
+
+def _check_version(plan: RowPlan, current_version: int, values: dict) -> bool:
+    if values.get("version") is None:
+        plan.refuse("version", _("The version is required to change an existing record."))
+        return False
+    if values["version"] != current_version:
+        plan.refuse(
+            "version",
+            _(
+                "This record was changed after the file was exported (version %(file)s in the "
+                "file, %(now)s now). Export it again and redo your changes.",
+                file=values["version"],
+                now=current_version,
+            ),
+        )
+        return False
+    return True
+
+
+def _duplicates(rows, key) -> None:
+    seen: dict[Any, int] = {}
+    for row, plan in rows:
+        k = key(row.values)
+        if k is None or plan.action == REFUSED and not row.values:
+            continue
+        if k in seen:
+            plan.refuse(None, _("This record also appears on line %(line)s.", line=seen[k]))
+        else:
+            seen[k] = row.line
+
+
+# milestones
+
+
+def _plan_milestones(session: Session, country: Country, rows) -> None:
+    ids = [r.values["id"] for r, _p in rows if r.values.get("id")]
+    existing = {
+        m.id: m
+        for m in session.exec(
+            select(Milestone).where(Milestone.id.in_(ids), Milestone.country_id == country.id)
+        ).all()
+    }
+    _duplicates(rows, lambda v: v.get("id"))
+    for row, plan in rows:
+        values = row.values
+        plan.label = values.get("title") or ""
+        if plan.action == REFUSED:
+            continue
+        fields = {name: values[name] for name in datasets.MILESTONE_FIELDS}
+        fields["kind"] = MilestoneKind(fields["kind"])
+        fields["status"] = MilestoneStatus(fields["status"])
+        if values["id"] is None:
+            plan.action = CREATE
+            plan.apply = _creator(lambda f=fields: Milestone(country_id=country.id, **f))
+            continue
+        milestone = existing.get(values["id"])
+        if milestone is None:
+            plan.refuse(
+                "id",
+                _(
+                    "No milestone with id %(id)s in %(country)s.",
+                    id=values["id"],
+                    country=country.iso3,
+                ),
+            )
+            continue
+        _compare(plan, MILESTONES, datasets.milestone_record(milestone, country.iso3), values)
+        if plan.changed and _check_version(plan, milestone.version, values):
+            plan.action = CHANGE
+            plan.apply = _updater(
+                milestone, {k: fields[k] for k in plan.changed}, values["version"]
+            )
+
+
+def _creator(build: Callable[[], Any]):
+    def apply(session: Session, actor: changes.Actor) -> None:
+        changes.create(session, build(), actor)
+
+    return apply
+
+
+class NothingToChange(Exception):
+    """A planned change turned out to change nothing when applied."""
+
+
+def _update(session, obj, actor, edit, version: int) -> None:
+    # The plan said this row changes the record: if applying it changes nothing, the plan no
+    # longer matches the database, so treat it as a failure of the whole import.
+    if not changes.update(session, obj, actor, edit, expected_version=version):
+        raise NothingToChange(f"{type(obj).__name__} {obj.id}")
+
+
+def _updater(obj, change, version: int):
+    def apply(session: Session, actor: changes.Actor) -> None:
+        _update(session, obj, actor, change, version)
+
+    return apply
+
+
+# instruments
+
+# The instrument's own fields, with their rules (``tracker.fields``), as imported.
+INSTRUMENT_COLUMNS = tuple(INSTRUMENT)
+
+
+def _plan_instruments(session: Session, country: Country, rows) -> None:
+    own = {
+        i.id: i
+        for i in session.exec(select(Instrument).where(Instrument.country_id == country.id)).all()
+    }
+    titles, relations = datasets.instrument_extras(session, list(own))
+    _duplicates(rows, lambda v: v.get("id"))
+    for row, plan in rows:
+        values = row.values
+        plan.label = values.get("title") or ""
+        if plan.action == REFUSED:
+            continue
+        # The date rules of the instrument form (the year and each cell: ``tracker.csvio``).
+        for name, message in instrument_date_problems(values):
+            plan.refuse(name, message)
+        for kind in RelationKind:
+            for target in values[kind.value]:
+                if target not in own or target == values["id"]:
+                    plan.refuse(
+                        kind.value,
+                        _(
+                            "%(id)s is not another instrument of %(country)s.",
+                            id=target,
+                            country=country.iso3,
+                        ),
+                    )
+        if plan.action == REFUSED:
+            continue
+        if values["title_en"] is None and _english(values["title_lang"]):
+            values["title_en"] = values["title"]  # how an English title exports
+        fields = {name: values[name] for name in INSTRUMENT_COLUMNS}
+        fields["type"] = InstrumentType(fields["type"])
+        fields["status"] = InstrumentStatus(fields["status"])
+        wanted = {kind: values[kind.value] for kind in RelationKind}
+        if values["id"] is None:
+            plan.action = CREATE
+            plan.apply = _create_instrument(country.id, fields, values["title_en"], wanted)
+            continue
+        instrument = own.get(values["id"])
+        if instrument is None:
+            plan.refuse(
+                "id",
+                _(
+                    "No instrument with id %(id)s in %(country)s.",
+                    id=values["id"],
+                    country=country.iso3,
+                ),
+            )
+            continue
+        have = relations.get(instrument.id, {})
+        current = datasets.instrument_record(
+            instrument, country.iso3, titles.get(instrument.id), have
+        )
+        _compare(plan, INSTRUMENTS, current, values)
+        for kind in RelationKind:
+            if set(have.get(kind, [])) - set(wanted[kind]):
+                plan.refuse(
+                    kind.value,
+                    _(
+                        "An import can add relations but not remove them; remove it in the "
+                        "workspace."
+                    ),
+                )
+        if plan.changed and plan.action != REFUSED:
+            if not _check_version(plan, instrument.version, values):
+                continue
+            plan.action = CHANGE
+            plan.apply = _update_instrument(
+                instrument,
+                {k: fields[k] for k in plan.changed if k in fields},
+                values["title_en"] if "title_en" in plan.changed else ...,
+                {k: [t for t in wanted[k] if t not in have.get(k, [])] for k in RelationKind},
+                values["version"],
+            )
+
+
+def _english(lang: str) -> bool:
+    return lang.replace("_", "-").split("-")[0].lower() == "en"
+
+
+def _set_english_title(instrument: Instrument, title_en: str | None) -> None:
+    """Keep an English translation only where it says something the title does not."""
+    needed = title_en is not None and not (
+        _english(instrument.title_lang) and title_en == instrument.title
+    )
+    current = next((t for t in instrument.titles if t.locale == "en"), None)
+    if not needed:
+        if current is not None:
+            instrument.titles.remove(current)
+    elif current is None:
+        instrument.titles.append(InstrumentTitle(locale="en", title=title_en))
+    else:
+        current.title = title_en
+
+
+def _add_relations(session, instrument_id, new: dict, actor) -> None:
+    for kind, targets in new.items():
+        for target in targets:
+            changes.create(
+                session,
+                InstrumentRelation(instrument_id=instrument_id, target_id=target, kind=kind),
+                actor,
+            )
+
+
+def _create_instrument(country_id: int, fields: dict, title_en, relations: dict):
+    def apply(session: Session, actor: changes.Actor) -> None:
+        instrument = Instrument(country_id=country_id, **fields)
+        _set_english_title(instrument, title_en)
+        changes.create(session, instrument, actor)
+        _add_relations(session, instrument.id, relations, actor)
+
+    return apply
+
+
+def _update_instrument(instrument: Instrument, change: dict, title_en, new_relations, version):
+    def apply(session: Session, actor: changes.Actor) -> None:
+        def edit(obj: Instrument) -> None:
+            for name, value in change.items():
+                setattr(obj, name, value)
+            if title_en is not ...:
+                _set_english_title(obj, title_en)
+
+        if change or title_en is not ...:
+            _update(session, instrument, actor, edit, version)
+        _add_relations(session, instrument.id, new_relations, actor)
+
+    return apply
+
+
+# coverage
+
+
+def _plan_coverage(session: Session, country: Country, rows) -> None:
+    provisions = {p.code: p for p in datasets.current_provisions(session)}
+    version = next(iter(provisions.values())).checklist_version if provisions else None
+    coverage, links = datasets.country_coverage(session, country.id, list(provisions.values()))
+    instruments = set(
+        session.exec(select(Instrument.id).where(Instrument.country_id == country.id)).all()
+    )
+    _duplicates(rows, lambda v: v.get("provision_code"))
+    for row, plan in rows:
+        values = row.values
+        code = values.get("provision_code")
+        plan.label = code or ""
+        if plan.action == REFUSED:
+            continue
+        if values["checklist_version"] != version:
+            plan.refuse(
+                "checklist_version",
+                _(
+                    "Only the current checklist (%(current)s) can be imported, not %(version)s.",
+                    current=version or "–",
+                    version=values["checklist_version"],
+                ),
+            )
+            continue
+        provision = provisions.get(code)
+        if provision is None:
+            plan.refuse(
+                "provision_code",
+                _(
+                    "Unknown provision code %(code)s in checklist %(version)s.",
+                    code=code,
+                    version=version,
+                ),
+            )
+            continue
+        cov = coverage.get(provision.id)
+        judgement = [values[n] for n in ("not_applicable_reason", "implementation", "evidence")]
+        if values["applicable"] is None:
+            if any(v is not None for v in judgement) or values["instruments"]:
+                plan.refuse(
+                    "applicable",
+                    _("Say whether the provision applies (true or false) to record a judgement."),
+                )
+            elif cov is not None:
+                plan.refuse(
+                    "applicable",
+                    _("An import cannot remove a judgement; change it in the workspace."),
+                )
+            continue
+        if values["applicable"] is False and not values["not_applicable_reason"]:
+            plan.refuse(
+                "not_applicable_reason", _("Give the reason why the provision does not apply.")
+            )
+        for instrument_id, _extent, _articles in values["instruments"]:
+            if instrument_id not in instruments:
+                plan.refuse(
+                    "instruments",
+                    _(
+                        "%(id)s is not an instrument of %(country)s.",
+                        id=instrument_id,
+                        country=country.iso3,
+                    ),
+                )
+        if plan.action == REFUSED:
+            continue
+        if values["implementation"] is None:
+            values["implementation"] = Implementation.NONE.value
+        current = datasets.coverage_record(
+            country.iso3, provision, cov, links.get(cov.id, []) if cov else []
+        )
+        _compare(plan, COVERAGE, current, values)
+        if cov is None:
+            plan.action = CREATE
+            plan.apply = _create_coverage(country.id, provision.id, values)
+        elif plan.changed and _check_version(plan, cov.version, values):
+            plan.action = CHANGE
+            plan.apply = _update_coverage(cov, values)
+
+
+def _coverage_fields(values: dict) -> dict:
+    return {
+        "applicable": values["applicable"],
+        "not_applicable_reason": values["not_applicable_reason"],
+        "implementation": Implementation(values["implementation"]),
+        "evidence": values["evidence"],
+        "is_example": False,
+    }
+
+
+def _create_coverage(country_id: int, provision_id: int, values: dict):
+    def apply(session: Session, actor: changes.Actor) -> None:
+        cov = Coverage(country_id=country_id, provision_id=provision_id, **_coverage_fields(values))
+        for instrument_id, extent, articles in values["instruments"]:
+            cov.links.append(
+                CoverageLink(instrument_id=instrument_id, extent=Extent(extent), articles=articles)
+            )
+        changes.create(session, cov, actor)
+
+    return apply
+
+
+def _update_coverage(cov: Coverage, values: dict):
+    def edit(obj: Coverage) -> None:
+        for name, value in _coverage_fields(values).items():
+            setattr(obj, name, value)
+        wanted = {i: (Extent(e), a) for i, e, a in values["instruments"]}
+        for link in list(obj.links):
+            if link.instrument_id not in wanted:
+                obj.links.remove(link)
+        for link in obj.links:
+            link.extent, link.articles = wanted.pop(link.instrument_id)
+        for instrument_id, (extent, articles) in sorted(wanted.items()):
+            obj.links.append(
+                CoverageLink(instrument_id=instrument_id, extent=extent, articles=articles)
+            )
+
+    def apply(session: Session, actor: changes.Actor) -> None:
+        _update(session, cov, actor, edit, values["version"])
+
+    return apply
+
+
+def apply_plan(
+    session: Session,
+    plan: ImportPlan,
+    actor: changes.Actor,
+    receipt: ImportReceipt,
+    *,
+    keep_seconds: int,
+) -> int:
+    """Write every create and change of ``plan`` (flushed; the caller's ``write.transaction``
+    commits them together); returns how many.
+
+    ``receipt`` is inserted first (``changes.claim_import``, which forgets receipts older than
+    ``keep_seconds``): ``changes.AlreadyApplied`` when the same confirmation was applied before,
+    in which case nothing is written.
+    """
+    assert not plan.refused
+    receipt.created, receipt.changed = plan.count(CREATE), plan.count(CHANGE)
+    done = 0
+    changes.claim_import(session, receipt, keep_seconds=keep_seconds)
+    for row in plan.rows:
+        if row.apply is not None:
+            row.apply(session, actor)
+            done += 1
+    return done
+
+
+def token_key(token: str) -> str:
+    """The key of a confirmation in ``import_receipt`` (the token itself is signed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def history_marker(session: Session, country_id: int) -> int:
+    """The latest change record of a country: it moves whenever the country's data changes."""
+    return session.exec(
+        select(sa.func.coalesce(sa.func.max(ChangeRecord.id), 0)).where(
+            ChangeRecord.country_id == country_id
+        )
+    ).one()
