@@ -318,3 +318,19 @@ def test_the_datapackage_validation_catches_a_broken_foreign_key(client, demo_da
     report = frictionless.validate(str(_write_package(client, tmp_path, break_coverage)))
     assert not report.valid
     assert "foreign-key" in {e.type for task in report.tasks for e in task.errors}
+
+
+def test_a_cancelled_milestone_leaves_the_total_everywhere(client, demo_data, make_milestone):
+    """Zambia's demo plan has 4 milestones, all done; a cancelled fifth is not part of the plan."""
+    zambia = demo_data.exec(select(Country).where(Country.iso3 == "ZMB")).one()
+    make_milestone(zambia, title="Dropped workshop", status=MilestoneStatus.CANCELLED)
+    row = next(r for r in rows(client.get("/exports/countries.csv")) if r["iso3"] == "ZMB")
+    assert (row["milestones_done"], row["milestones_total"]) == ("4", "4")
+    api = client.get("/api/v1/countries/ZMB").get_json()["counts"]
+    assert (api["milestones_done"], api["milestones_total"]) == (4, 4)
+    listed = client.get("/api/v1/countries").get_json()["countries"]
+    assert next(c for c in listed if c["iso3"] == "ZMB")["counts"]["milestones_total"] == 4
+    overview = client.get("/en/").get_data(as_text=True)
+    zambia_row = re.search(r'href="/en/countries/ZMB".*?</tr>', overview, flags=re.DOTALL)[0]
+    assert "4 of 4" in zambia_row
+    assert "4 of 4" in client.get("/en/countries/ZMB").get_data(as_text=True)

@@ -1,8 +1,18 @@
 """The scoring module on hand-made cases (no database)."""
 
+from datetime import date
+
 import pytest
 
-from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus, Level
+from tracker import scoring
+from tracker.codes import (
+    Extent,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    Level,
+    MilestoneStatus,
+)
 from tracker.scoring import LinkInput, ProvisionInput, compute, score_provision
 
 CORE, REC = Level.CORE, Level.RECOMMENDED
@@ -99,3 +109,64 @@ def test_monitor_indicators_need_full_coverage_in_force():
         GemIndicator.COLLECTION_TARGET: False,
         GemIndicator.RECYCLING_TARGET: False,
     }
+
+
+@pytest.mark.parametrize(
+    "score, applicable, level",
+    [
+        (1.0, True, "full"),
+        (0.5, True, "partial"),
+        (0.0, True, "none"),
+        (1.0, False, "not_applicable"),
+        (0.0, False, "not_applicable"),
+    ],
+)
+def test_coverage_level(score, applicable, level):
+    assert scoring.coverage_level(score, applicable) == level
+
+
+def test_levels_of_a_scored_provision():
+    s = score_provision(prov(links=[("partial", IN_FORCE), ("full", DRAFT)]))
+    assert (s.in_force_level, s.with_drafts_level) == ("partial", "full")
+    s = score_provision(prov(applicable=False, links=[("full", IN_FORCE)]))
+    assert (s.in_force_level, s.with_drafts_level) == ("not_applicable", "not_applicable")
+    assert (score_provision(prov()).in_force_level) == "none"
+
+
+def test_statuses_that_count_in_force_and_with_drafts():
+    S = InstrumentStatus
+    assert [s for s in S if scoring.counts_in_force(s)] == [S.ADOPTED, S.IN_FORCE, S.AMENDED]
+    assert [s for s in S if not scoring.counts_with_drafts(s)] == [S.REPEALED]
+
+
+def test_overdue_means_planned_date_passed_and_not_done_or_cancelled():
+    today = date(2025, 6, 1)
+    past, future = date(2025, 5, 31), date(2025, 6, 2)
+    assert scoring.is_overdue(past, MilestoneStatus.PLANNED, today)
+    assert scoring.is_overdue(past, MilestoneStatus.DELAYED, today)
+    assert scoring.is_overdue(past, MilestoneStatus.IN_PROGRESS, today)
+    assert not scoring.is_overdue(past, MilestoneStatus.DONE, today)
+    assert not scoring.is_overdue(past, MilestoneStatus.CANCELLED, today)
+    assert not scoring.is_overdue(future, MilestoneStatus.PLANNED, today)
+    assert not scoring.is_overdue(today, MilestoneStatus.PLANNED, today)
+    assert not scoring.is_overdue(None, MilestoneStatus.PLANNED, today)
+
+
+def test_cancelled_milestones_leave_the_total():
+    M = MilestoneStatus
+    counts = scoring.milestone_counts({M.DONE: 4, M.CANCELLED: 1, M.DELAYED: 1, M.PLANNED: 2})
+    assert (counts.done, counts.total) == (4, 7)
+    assert scoring.milestone_counts({}) == scoring.MilestoneCounts(0, 0)
+    assert scoring.milestone_counts({M.CANCELLED: 3}) == scoring.MilestoneCounts(0, 0)
+
+
+def test_stage_comes_with_the_figures():
+    S = InstrumentStatus
+    progress = compute([
+        prov("A-01", links=[("partial", S.DRAFTING), ("full", S.REPEALED)]),
+        prov("A-02", applicable=False, links=[("full", S.VALIDATED)]),
+    ])
+    assert progress.stage is S.VALIDATED  # not applicable provisions' instruments count too
+    assert compute([prov("A-01", links=[("full", S.AMENDED)])]).stage is S.IN_FORCE
+    assert compute([prov("A-01", links=[("full", S.REPEALED)])]).stage is None
+    assert compute([prov("A-01")]).stage is None

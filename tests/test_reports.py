@@ -17,7 +17,6 @@ from tracker.codes import (
     Implementation,
     InstrumentStatus,
     Level,
-    MilestoneStatus,
 )
 from tracker.models import Country, Instrument, Provision
 from tracker.read import pages as reports
@@ -38,32 +37,6 @@ def test_pick_text_prefers_the_readers_locale_then_its_language_then_english():
     assert pick_text({"es": "Alcance"}, "de") == Localized("Alcance", "es", True)
     assert pick_text({}, "en") is None
     assert str(pick_text(texts, "en")) == "Scope"
-
-
-@pytest.mark.parametrize(
-    "score, applicable, level",
-    [
-        (1.0, True, "full"),
-        (0.5, True, "partial"),
-        (0.0, True, "none"),
-        (1.0, False, "not_applicable"),
-    ],
-)
-def test_coverage_level(score, applicable, level):
-    assert reports.coverage_level(score, applicable) == level
-
-
-def test_overdue_means_planned_date_passed_and_not_done_or_cancelled():
-    today = date(2025, 6, 1)
-    past, future = date(2025, 5, 31), date(2025, 6, 2)
-    assert reports.is_overdue(past, MilestoneStatus.PLANNED, today)
-    assert reports.is_overdue(past, MilestoneStatus.DELAYED, today)
-    assert reports.is_overdue(past, MilestoneStatus.IN_PROGRESS, today)
-    assert not reports.is_overdue(past, MilestoneStatus.DONE, today)
-    assert not reports.is_overdue(past, MilestoneStatus.CANCELLED, today)
-    assert not reports.is_overdue(future, MilestoneStatus.PLANNED, today)
-    assert not reports.is_overdue(today, MilestoneStatus.PLANNED, today)
-    assert not reports.is_overdue(None, MilestoneStatus.PLANNED, today)
 
 
 def test_stage_is_the_furthest_lifecycle_status():

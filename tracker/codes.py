@@ -56,7 +56,7 @@ class InstrumentType(Choice):
 
 
 class InstrumentStatus(Choice):
-    """Lifecycle of a legal instrument, in order."""
+    """Lifecycle of a legal instrument, in order (what counts for which figure: ``tracker.scoring``)."""
 
     PLANNED = "planned"
     DRAFTING = "drafting"
@@ -66,15 +66,6 @@ class InstrumentStatus(Choice):
     IN_FORCE = "in_force"
     AMENDED = "amended"
     REPEALED = "repealed"
-
-    @property
-    def is_binding(self) -> bool:
-        """Adopted or in force (an amended instrument stays in force as amended)."""
-        return self in (
-            InstrumentStatus.ADOPTED,
-            InstrumentStatus.IN_FORCE,
-            InstrumentStatus.AMENDED,
-        )
 
 
 class RelationKind(Choice):

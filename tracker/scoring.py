@@ -1,14 +1,23 @@
 """Pure progress scoring: coverage judgements in, figures out. No database, no request.
 
+Every rule that turns records into what a reader sees is here, once: the three figures, a
+provision's coverage level (the status tags), the Global E-waste Monitor indicators, a country's
+stage, which instrument statuses count as in force and as drafts, when a milestone is overdue and
+how milestones are counted. Change the method here (and its tests in ``tests/test_progress.py``);
+the pages, the CSV exports and the API all read these results through ``tracker.read``. Only
+``tracker.codes`` is imported: no database, SQLModel or Flask.
+
 The method (also shown on the methodology page):
 
 * Each provision of the current checklist that applies to a country has a **weight**: core 2,
   recommended 1. A provision judged *not applicable* leaves both numerator and denominator. A
   provision nobody has judged yet counts as applicable and not addressed.
 * **Legal coverage in force**: the provision's best extent among the linked instruments that are
-  adopted, in force or amended (fully = 1, partially = 0.5, none = 0).
+  adopted, in force or amended (``IN_FORCE_STATUSES``; fully = 1, partially = 0.5, none = 0).
 * **Legal coverage including drafts**: the best extent among all linked instruments that are not
-  repealed (drafts, consultations and validated texts count too).
+  repealed (``WITH_DRAFTS_STATUSES``: drafts, consultations and validated texts count too).
+* A provision's **coverage level** (its status tag) for either legal figure: ``full`` at 1,
+  ``partial`` above 0, ``none`` at 0, and ``not_applicable`` when judged not applicable.
 * **Implementation**: none 0, initiated 1/3, operational 2/3, enforced 1, judged separately from
   the law, because a law on the books is not a law in use.
 * A figure for a set of provisions (a category, or the whole checklist) is the weighted mean:
@@ -23,15 +32,27 @@ The method (also shown on the methodology page):
   public consultation, validated, adopted, in force; an amended instrument counts as in force and
   a repealed one is ignored). With no such instrument the stage is ``None`` ("not started").
 
+* **Milestones**: a milestone is *overdue* when its planned date has passed and it is neither done
+  nor cancelled. A country's milestone count is "done of total", where the total leaves out
+  cancelled milestones (a cancelled step is not part of the plan any more).
+
 Example: two core provisions, one fully covered by an act in force, one partially by a draft, and
 one recommended provision not addressed. In force: (2x1 + 2x0 + 1x0) / 5 = 40 %. Including drafts:
 (2x1 + 2x0.5 + 1x0) / 5 = 60 %.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
-from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus, Level
+from tracker.codes import (
+    Extent,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    Level,
+    MilestoneStatus,
+)
 
 WEIGHTS: dict[Level, int] = {Level.CORE: 2, Level.RECOMMENDED: 1}
 EXTENT_SCORES: dict[Extent, float] = {Extent.PARTIAL: 0.5, Extent.FULL: 1.0}
@@ -41,6 +62,43 @@ IMPLEMENTATION_SCORES: dict[Implementation, float] = {
     Implementation.OPERATIONAL: 2 / 3,
     Implementation.ENFORCED: 1.0,
 }
+
+# The instrument statuses that count for each legal figure, in lifecycle order.
+IN_FORCE_STATUSES: tuple[InstrumentStatus, ...] = (
+    InstrumentStatus.ADOPTED,
+    InstrumentStatus.IN_FORCE,
+    InstrumentStatus.AMENDED,  # stays in force as amended
+)
+WITH_DRAFTS_STATUSES: tuple[InstrumentStatus, ...] = tuple(
+    s for s in InstrumentStatus if s is not InstrumentStatus.REPEALED
+)
+
+
+def counts_in_force(status: InstrumentStatus) -> bool:
+    """Whether an instrument with this status counts for legal coverage in force."""
+    return status in IN_FORCE_STATUSES
+
+
+def counts_with_drafts(status: InstrumentStatus) -> bool:
+    """Whether an instrument with this status counts for legal coverage including drafts."""
+    return status in WITH_DRAFTS_STATUSES
+
+
+# Coverage levels: the status tag of one provision for one legal figure.
+FULL, PARTIAL, NONE, NOT_APPLICABLE = "full", "partial", "none", "not_applicable"
+COVERAGE_LEVELS: tuple[str, ...] = (NONE, PARTIAL, FULL)  # the levels of an applicable provision
+
+
+def coverage_level(score: float, applicable: bool = True) -> str:
+    """The tag for a provision's legal coverage score: full, partial, none or not_applicable."""
+    if not applicable:
+        return NOT_APPLICABLE
+    if score >= 1.0:
+        return FULL
+    if score > 0:
+        return PARTIAL
+    return NONE
+
 
 # The lifecycle a country's e-waste law goes through, earliest first (see ``stage``).
 STAGE_ORDER: tuple[InstrumentStatus, ...] = (
@@ -88,6 +146,14 @@ class ProvisionScore:
     def fully_in_force(self) -> bool:
         return self.applicable and self.in_force >= 1.0
 
+    @property
+    def in_force_level(self) -> str:
+        return coverage_level(self.in_force, self.applicable)
+
+    @property
+    def with_drafts_level(self) -> str:
+        return coverage_level(self.with_drafts, self.applicable)
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -107,21 +173,21 @@ class Progress:
     categories: dict[str, Figures]
     provisions: list[ProvisionScore] = field(default_factory=list)
     gem: dict[GemIndicator, bool] = field(default_factory=dict)
+    stage: InstrumentStatus | None = None
 
 
 def best_extent(links: Iterable[LinkInput], *, include_drafts: bool) -> float:
     """The best extent among the links whose instrument counts for this figure."""
     best = 0.0
+    counts = counts_with_drafts if include_drafts else counts_in_force
     for link in links:
-        if link.status is InstrumentStatus.REPEALED:
-            continue
-        if not include_drafts and not link.status.is_binding:
-            continue
-        best = max(best, EXTENT_SCORES[link.extent])
+        if counts(link.status):
+            best = max(best, EXTENT_SCORES[link.extent])
     return best
 
 
 def score_provision(p: ProvisionInput) -> ProvisionScore:
+    """One provision's three scores (all 0 when it does not apply)."""
     return ProvisionScore(
         code=p.code,
         category=p.category,
@@ -161,6 +227,8 @@ def aggregate(scores: Iterable[ProvisionScore]) -> Figures:
 
 
 def gem_indicators(scores: Iterable[ProvisionScore]) -> dict[GemIndicator, bool]:
+    """The four monitor indicators, in ``GemIndicator`` order: met when a provision mapped to it
+    is fully addressed in force."""
     result = dict.fromkeys(GemIndicator, False)
     for s in scores:
         if s.gem is not None and s.fully_in_force:
@@ -169,7 +237,9 @@ def gem_indicators(scores: Iterable[ProvisionScore]) -> dict[GemIndicator, bool]
 
 
 def compute(provisions: Iterable[ProvisionInput]) -> Progress:
-    """Score every provision, then each category (in first-seen order) and the whole checklist."""
+    """Score every provision, then each category (in first-seen order) and the whole checklist,
+    the monitor indicators and the stage."""
+    provisions = list(provisions)
     scores = [score_provision(p) for p in provisions]
     by_category: dict[str, list[ProvisionScore]] = {}
     for s in scores:
@@ -179,6 +249,7 @@ def compute(provisions: Iterable[ProvisionInput]) -> Progress:
         categories={code: aggregate(items) for code, items in by_category.items()},
         provisions=scores,
         gem=gem_indicators(scores),
+        stage=stage(link.status for p in provisions for link in p.links),
     )
 
 
@@ -196,3 +267,31 @@ def stage(statuses: Iterable[InstrumentStatus]) -> InstrumentStatus | None:
         if best is None or STAGE_ORDER.index(status) > STAGE_ORDER.index(best):
             best = status
     return best
+
+
+# --- milestones ---------------------------------------------------------------------------------
+
+
+def is_overdue(planned_on: date | None, status: MilestoneStatus, today: date) -> bool:
+    """Planned date passed and the milestone neither done nor cancelled."""
+    return (
+        planned_on is not None
+        and planned_on < today
+        and status not in (MilestoneStatus.DONE, MilestoneStatus.CANCELLED)
+    )
+
+
+@dataclass(frozen=True)
+class MilestoneCounts:
+    """A country's milestones: how many are done, of how many planned (cancelled ones left out)."""
+
+    done: int = 0
+    total: int = 0
+
+
+def milestone_counts(by_status: Mapping[MilestoneStatus, int]) -> MilestoneCounts:
+    """Count milestones from the number of milestones in each status."""
+    return MilestoneCounts(
+        done=by_status.get(MilestoneStatus.DONE, 0),
+        total=sum(n for status, n in by_status.items() if status is not MilestoneStatus.CANCELLED),
+    )

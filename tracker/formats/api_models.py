@@ -60,7 +60,7 @@ class Progress(ApiModel):
 class Counts(ApiModel):
     instruments: int
     milestones_done: int
-    milestones_total: int
+    milestones_total: int = Field(description="Milestones, not counting cancelled ones.")
 
 
 class CountrySummary(ApiModel):

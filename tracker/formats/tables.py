@@ -213,7 +213,11 @@ COUNTRIES = Table(
         Column("instruments", "integer", _l("Number of instruments recorded."), True, minimum=0),
         Column("milestones_done", "integer", _l("Number of milestones done."), True, minimum=0),
         Column(
-            "milestones_total", "integer", _l("Number of milestones recorded."), True, minimum=0
+            "milestones_total",
+            "integer",
+            _l("Number of milestones, not counting cancelled ones."),
+            True,
+            minimum=0,
         ),
     ),
     primary_key=("iso3",),

@@ -9,6 +9,7 @@ Texts that exist in several languages (provision titles, category names, instrum
 picked in the reader's locale with an English fallback: see ``Localized`` and ``pick_text``.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -141,22 +142,6 @@ def _instrument_title(
     return InstrumentName(name)
 
 
-# --- coverage levels (what the status tags show) ---------------------------------------------------
-
-FULL, PARTIAL, NONE, NOT_APPLICABLE = "full", "partial", "none", "not_applicable"
-
-
-def coverage_level(score: float, applicable: bool = True) -> str:
-    """The tag for a provision's legal coverage score: full, partial, none or not_applicable."""
-    if not applicable:
-        return NOT_APPLICABLE
-    if score >= 1.0:
-        return FULL
-    if score > 0:
-        return PARTIAL
-    return NONE
-
-
 # --- shared building blocks ---------------------------------------------------------------------
 
 
@@ -264,14 +249,6 @@ def _inputs(data: _ScoringData, country_id: int) -> list[ProvisionInput]:
             )
         )
     return items
-
-
-def _stage(data: _ScoringData, country_id: int) -> InstrumentStatus | None:
-    statuses = []
-    for (cid, _pid), cov in data.coverage.items():
-        if cid == country_id:
-            statuses.extend(status for *_rest, status in data.links.get(cov.id, ()))
-    return scoring.stage(statuses)
 
 
 def progress_inputs(
@@ -383,6 +360,24 @@ def _instrument_titles(
     return out
 
 
+def milestone_stats(
+    session: Session, country_ids: list[int] | None = None
+) -> dict[int, tuple[scoring.MilestoneCounts, datetime | None]]:
+    """Milestone counts (``scoring.milestone_counts``) and the latest update per country id
+    (1 query)."""
+    query = select(
+        Milestone.country_id, Milestone.status, sa.func.count(), sa.func.max(Milestone.updated_at)
+    ).group_by(Milestone.country_id, Milestone.status)
+    if country_ids is not None:
+        query = query.where(Milestone.country_id.in_(country_ids))
+    by_status: dict[int, dict[MilestoneStatus, int]] = {}
+    latest: dict[int, datetime | None] = {}
+    for cid, status, n, updated in session.exec(query).all():
+        by_status.setdefault(cid, {})[status] = int(n)
+        latest[cid] = _latest(latest.get(cid), updated)
+    return {cid: (scoring.milestone_counts(s), latest[cid]) for cid, s in by_status.items()}
+
+
 def _latest(*values: datetime | None) -> datetime | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None
@@ -409,7 +404,7 @@ class OverviewRow:
     stage: InstrumentStatus | None
     instruments: int
     milestones_done: int
-    milestones_planned: int  # every milestone except cancelled ones
+    milestones_planned: int  # the total of ``scoring.milestone_counts``: cancelled ones left out
     last_update: datetime | None
     has_example: bool
 
@@ -442,16 +437,7 @@ def overview_report(session: Session, locale: str = DEFAULT_LOCALE) -> OverviewR
             ).group_by(Instrument.country_id)
         ).all()
     }
-    done = sa.func.sum(sa.case((Milestone.status == MilestoneStatus.DONE, 1), else_=0))
-    planned = sa.func.sum(sa.case((Milestone.status != MilestoneStatus.CANCELLED, 1), else_=0))
-    milestones = {
-        cid: (int(d or 0), int(p or 0), latest)
-        for cid, d, p, latest in session.exec(
-            select(Milestone.country_id, done, planned, sa.func.max(Milestone.updated_at)).group_by(
-                Milestone.country_id
-            )
-        ).all()
-    }
+    milestones = milestone_stats(session)
     coverage_latest: dict[int, datetime] = {}
     examples: set[int] = set()
     for (cid, _pid), cov in data.coverage.items():
@@ -461,16 +447,16 @@ def overview_report(session: Session, locale: str = DEFAULT_LOCALE) -> OverviewR
     rows = []
     for c in countries:
         n_instruments, inst_latest = instruments.get(c.id, (0, None))
-        ms_done, ms_planned, ms_latest = milestones.get(c.id, (0, 0, None))
-        figures = scoring.compute(_inputs(data, c.id)).overall if checklist else None
+        ms_counts, ms_latest = milestones.get(c.id, (scoring.MilestoneCounts(), None))
+        progress = scoring.compute(_inputs(data, c.id)) if checklist else None
         rows.append(
             OverviewRow(
                 country=_country_ref(c, locale),
-                figures=figures,
-                stage=_stage(data, c.id),
+                figures=progress.overall if progress else None,
+                stage=progress.stage if progress else None,
                 instruments=n_instruments,
-                milestones_done=ms_done,
-                milestones_planned=ms_planned,
+                milestones_done=ms_counts.done,
+                milestones_planned=ms_counts.total,
                 last_update=_latest(
                     c.updated_at, inst_latest, ms_latest, coverage_latest.get(c.id)
                 ),
@@ -517,11 +503,11 @@ class CoverageRow:
 
     @property
     def in_force(self) -> str:
-        return coverage_level(self.score.in_force, self.applicable)
+        return self.score.in_force_level
 
     @property
     def with_drafts(self) -> str:
-        return coverage_level(self.score.with_drafts, self.applicable)
+        return self.score.with_drafts_level
 
 
 @dataclass(frozen=True)
@@ -584,15 +570,6 @@ class MilestoneRow:
     is_overdue: bool
 
 
-def is_overdue(planned_on: date | None, status: MilestoneStatus, today: date) -> bool:
-    """Planned date passed and the milestone neither done nor cancelled."""
-    return (
-        planned_on is not None
-        and planned_on < today
-        and status not in (MilestoneStatus.DONE, MilestoneStatus.CANCELLED)
-    )
-
-
 @dataclass(frozen=True)
 class CountryReport:
     country: CountryRef
@@ -612,12 +589,16 @@ class CountryReport:
         return self.progress.overall if self.progress else None
 
     @property
+    def milestone_counts(self) -> scoring.MilestoneCounts:
+        return scoring.milestone_counts(Counter(m.status for m in self.milestones))
+
+    @property
     def milestones_done(self) -> int:
-        return sum(1 for m in self.milestones if m.status is MilestoneStatus.DONE)
+        return self.milestone_counts.done
 
     @property
     def milestones_planned(self) -> int:
-        return sum(1 for m in self.milestones if m.status is not MilestoneStatus.CANCELLED)
+        return self.milestone_counts.total
 
 
 def country_report(
@@ -658,7 +639,7 @@ def country_report(
         categories = _category_names(session, checklist.id, locale)
         texts = _provision_texts(session, locale, checklist_id=checklist.id)
         progress = scoring.compute(_inputs(data, country.id))
-        stage = _stage(data, country.id)
+        stage = progress.stage
         scores = iter(progress.provisions)
         rows_by_category: dict[str, list[CoverageRow]] = {}
         for provision, category_code in data.provisions:
@@ -702,7 +683,7 @@ def country_report(
                 status=m.status,
                 source_url=m.source_url,
                 notes=m.notes,
-                is_overdue=is_overdue(m.planned_on, m.status, today),
+                is_overdue=scoring.is_overdue(m.planned_on, m.status, today),
             )
             for m in milestones
         ),
@@ -745,11 +726,11 @@ class ChecklistRow:
 
     @property
     def fully_in_force(self) -> int:
-        return sum(1 for c in self.cells if c.in_force == FULL)
+        return sum(1 for c in self.cells if c.in_force == scoring.FULL)
 
     @property
     def applicable(self) -> int:
-        return sum(1 for c in self.cells if c.in_force != NOT_APPLICABLE)
+        return sum(1 for c in self.cells if c.in_force != scoring.NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
@@ -799,8 +780,8 @@ def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> Checklis
             cells.append(
                 ChecklistCell(
                     country=ref,
-                    in_force=coverage_level(score.in_force, score.applicable),
-                    with_drafts=coverage_level(score.with_drafts, score.applicable),
+                    in_force=score.in_force_level,
+                    with_drafts=score.with_drafts_level,
                     implementation=cov.implementation if cov else Implementation.NONE,
                     is_example=example,
                 )
@@ -1084,10 +1065,8 @@ def methodology_report() -> MethodologyReport:
         extent_scores=dict(scoring.EXTENT_SCORES),
         implementation_scores=dict(scoring.IMPLEMENTATION_SCORES),
         stage_order=scoring.STAGE_ORDER,
-        in_force_statuses=tuple(s for s in InstrumentStatus if s.is_binding),
-        with_drafts_statuses=tuple(
-            s for s in InstrumentStatus if s is not InstrumentStatus.REPEALED
-        ),
+        in_force_statuses=scoring.IN_FORCE_STATUSES,
+        with_drafts_statuses=scoring.WITH_DRAFTS_STATUSES,
         gem_indicators=tuple(GemIndicator),
         example=EXAMPLE_INPUTS,
         example_result=scoring.compute(EXAMPLE_INPUTS),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from tracker.codes import MilestoneStatus, RelationKind
+from tracker.codes import RelationKind
 from tracker.fields import INSTRUMENT, MILESTONE
 from tracker.formats.csvio import BATCH_ROWS
 from tracker.formats.tables import GEM
@@ -35,9 +35,7 @@ from tracker.models import (
     ProvisionText,
 )
 from tracker.read import pages as reports
-from tracker.scoring import LinkInput, best_extent
-
-LEGAL = {0.0: "none", 0.5: "partial", 1.0: "full"}
+from tracker.scoring import LinkInput, MilestoneCounts, best_extent, coverage_level
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ def _figure(value: float | None) -> float | None:
 
 
 def country_counts(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
-    """(instruments, milestones done, milestones) per country id (2 queries)."""
+    """(instruments, milestones done, milestones not cancelled) per country id (2 queries)."""
     instruments = dict(
         session.exec(
             select(Instrument.country_id, sa.func.count())
@@ -73,16 +71,12 @@ def country_counts(session: Session, ids: Sequence[int]) -> dict[int, tuple[int,
             .group_by(Instrument.country_id)
         ).all()
     )
-    done = sa.func.sum(sa.case((Milestone.status == MilestoneStatus.DONE, 1), else_=0))
-    milestones = {
-        cid: (int(d or 0), int(n))
-        for cid, d, n in session.exec(
-            select(Milestone.country_id, done, sa.func.count())
-            .where(Milestone.country_id.in_(ids))
-            .group_by(Milestone.country_id)
-        ).all()
-    }
-    return {cid: (instruments.get(cid, 0), *milestones.get(cid, (0, 0))) for cid in ids}
+    milestones = reports.milestone_stats(session, list(ids))
+    out = {}
+    for cid in ids:
+        counts, _latest = milestones.get(cid, (MilestoneCounts(), None))
+        out[cid] = (instruments.get(cid, 0), counts.done, counts.total)
+    return out
 
 
 def country_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
@@ -281,8 +275,10 @@ def coverage_record(
         "applicable": coverage.applicable if judged else None,
         "not_applicable_reason": (coverage.not_applicable_reason or None) if judged else None,
         "implementation": coverage.implementation.value if judged else None,
-        "legal_in_force": LEGAL[best_extent(inputs, include_drafts=False)] if applicable else None,
-        "legal_with_drafts": LEGAL[best_extent(inputs, include_drafts=True)]
+        "legal_in_force": coverage_level(best_extent(inputs, include_drafts=False))
+        if applicable
+        else None,
+        "legal_with_drafts": coverage_level(best_extent(inputs, include_drafts=True))
         if applicable
         else None,
         "instruments": [(link[0], link[1], link[2] or None) for link in links],

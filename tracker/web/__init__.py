@@ -8,6 +8,7 @@ from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from tracker import scoring
 from tracker.i18n import current_lang, is_language
 from tracker.web.urls import host_is_configured
 
@@ -46,6 +47,8 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     Compress(app)
     app.url_map.converters["int"] = RowIdConverter
+    # Templates tag an instrument status by the scoring rule ({% if status is counted_in_force %}).
+    app.jinja_env.tests["counted_in_force"] = scoring.counts_in_force
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 
