@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from tracker.codes import Extent, InstrumentStatus, MilestoneStatus
-from tracker.models import Provision
+from tracker.models import Country, Provision
 
 HEADERS = {
     "countries": (

@@ -20,7 +20,7 @@ from tracker.codes import (
 )
 from tracker.models import Country, Instrument, Provision
 from tracker.read import pages as reports
-from tracker.read.pages import InstrumentName, Localized, pick_text
+from tracker.read.texts import InstrumentName, Localized, pick_text
 
 ZAMBIA_REGS = "Environmental Management (E-Waste Management) Regulations, 2024"
 

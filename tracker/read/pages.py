@@ -1,17 +1,18 @@
-"""Read models: each public page gets everything it shows from one function here.
+"""Read models of the public pages: each page gets everything it shows from one function here.
 
 Each function returns plain frozen dataclasses built in a constant number of queries, whatever
 the number of countries, provisions and instruments, so templates only lay out data (nothing is
-lazy-loaded while rendering), and exports and the API can reuse the same figures. A later issue
-may serve the pages from published snapshots by swapping these functions alone.
+lazy-loaded while rendering). The figures come from ``tracker.read.figures`` (the same objects as
+the CSV exports and the API), the queries from ``tracker.read.loaders``, the texts in the
+reader's language from ``tracker.read.texts``. A later issue may serve the pages from published
+snapshots by swapping these functions alone.
 
-Texts that exist in several languages (provision titles, category names, instrument titles) are
-picked in the reader's locale with an English fallback: see ``Localized`` and ``pick_text``.
+To change a page: its view in ``tracker.web.public``, its function here, its template in
+``tracker/templates/public/``. To change how a figure is computed: ``tracker.scoring``.
 """
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -30,134 +31,28 @@ from tracker.codes import (
     RelationKind,
 )
 from tracker.fields import INSTRUMENT_DATES
-from tracker.i18n import DEFAULT_LOCALE, country_name
-from tracker.models import (
-    Category,
-    CategoryName,
-    ChecklistVersion,
-    Country,
-    Coverage,
-    CoverageLink,
-    Instrument,
-    InstrumentRelation,
-    InstrumentTitle,
-    Milestone,
-    Provision,
-    ProvisionText,
+from tracker.i18n import DEFAULT_LOCALE
+from tracker.models import Country, Instrument, InstrumentRelation, Milestone
+from tracker.read import loaders
+from tracker.read.figures import (
+    CountrySummary,
+    CoverageItem,
+    country_summaries,
+    coverage_items,
+    summarize,
 )
+from tracker.read.loaders import (
+    CategoryInfo,
+    ChecklistInfo,
+    CountryRef,
+    InstrumentStats,
+    MilestoneStats,
+    ProvisionRow,
+)
+from tracker.read.texts import Localized, instrument_title
 from tracker.scoring import Figures, LinkInput, Progress, ProvisionInput, ProvisionScore
 
-# --- localized text ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Localized:
-    """A text picked for the reader: ``is_fallback`` when it is not in the reader's language."""
-
-    text: str
-    locale: str
-    is_fallback: bool = False
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def lang_tag(self) -> str:
-        """BCP 47 tag for a ``lang`` attribute."""
-        return self.locale.replace("_", "-")
-
-
-def _language(locale: str) -> str:
-    return locale.replace("-", "_").split("_")[0].lower()
-
-
-def locale_candidates(locale: str) -> tuple[str, ...]:
-    """The locales to try for ``locale``, best first: exact, its language, then English."""
-    out: list[str] = []
-    for candidate in (locale, _language(locale), DEFAULT_LOCALE):
-        if candidate and candidate not in out:
-            out.append(candidate)
-    return tuple(out)
-
-
-def pick_text(texts: Mapping[str, str], locale: str) -> Localized | None:
-    """The text in ``locale`` (or its language), else English, else any; None when empty."""
-    for candidate in locale_candidates(locale):
-        if texts.get(candidate):
-            return Localized(texts[candidate], candidate, _language(candidate) != _language(locale))
-    for other in sorted(texts):
-        if texts[other]:
-            return Localized(texts[other], other, _language(other) != _language(locale))
-    return None
-
-
-@dataclass(frozen=True)
-class InstrumentName:
-    """An instrument's title: always the original, in its own language, with a translation beside
-    it when the reader's language (or, failing that, English) differs from the original's.
-
-    ``text``, ``is_fallback`` and ``lang_tag`` describe the original, so the name can be used
-    wherever a ``Localized`` is expected.
-    """
-
-    original: Localized
-    translation: Localized | None = None
-
-    @property
-    def text(self) -> str:
-        return self.original.text
-
-    @property
-    def is_fallback(self) -> bool:
-        return self.original.is_fallback
-
-    @property
-    def lang_tag(self) -> str:
-        return self.original.lang_tag
-
-    @property
-    def locale(self) -> str:
-        return self.original.locale
-
-    def __str__(self) -> str:
-        return self.original.text
-
-
-def _instrument_title(
-    original: str, original_lang: str, titles: Mapping[str, str], locale: str
-) -> InstrumentName:
-    """The original title (marked when not in the reader's language), and beside it a
-    translation into the reader's language, else an English one, when the original is in
-    another language.
-    """
-    in_readers_language = _language(original_lang) == _language(locale)
-    name = Localized(original, original_lang, not in_readers_language)
-    if in_readers_language:
-        return InstrumentName(name)
-    for candidate in (locale, _language(locale)):
-        if titles.get(candidate):
-            return InstrumentName(name, Localized(titles[candidate], candidate, False))
-    if _language(original_lang) != DEFAULT_LOCALE and titles.get(DEFAULT_LOCALE):
-        return InstrumentName(name, Localized(titles[DEFAULT_LOCALE], DEFAULT_LOCALE, True))
-    return InstrumentName(name)
-
-
 # --- shared building blocks ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChecklistInfo:
-    id: int
-    code: str
-    title: str
-    published_on: date | None
-
-
-@dataclass(frozen=True)
-class CategoryInfo:
-    id: int
-    code: str
-    name: Localized
 
 
 @dataclass(frozen=True)
@@ -172,168 +67,12 @@ class ProvisionInfo:
     guidance: Localized | None
 
 
-@dataclass(frozen=True)
-class _ScoringData:
-    """The raw rows behind the scores, loaded once and shared by inputs and details."""
-
-    provisions: list  # (Provision, category code), in checklist order
-    coverage: dict  # (country_id, provision_id) -> Coverage
-    links: dict  # coverage_id -> [(instrument_id, extent, articles, status)]
-
-
-def current_checklist(session: Session) -> ChecklistVersion | None:
-    """The current checklist version, or None before any checklist is loaded."""
-    return session.exec(select(ChecklistVersion).where(ChecklistVersion.is_current)).first()
-
-
-def _checklist_info(checklist: ChecklistVersion | None) -> ChecklistInfo | None:
-    if checklist is None:
-        return None
-    return ChecklistInfo(checklist.id, checklist.code, checklist.title, checklist.published_on)
-
-
-def _scoring_data(
-    session: Session, checklist_id: int, country_ids: list[int] | None = None
-) -> _ScoringData:
-    """Provisions, coverage rows and coverage links of a checklist (3 queries)."""
-    provisions = session.exec(
-        select(Provision, Category.code)
-        .join(Category, Category.id == Provision.category_id)
-        .where(Provision.checklist_id == checklist_id, sa.not_(Provision.retired))
-        .order_by(Category.position, Provision.position, Provision.code)
-    ).all()
-    cov_query = (
-        select(Coverage)
-        .join(Provision, Provision.id == Coverage.provision_id)
-        .where(Provision.checklist_id == checklist_id)
-    )
-    link_query = (
-        select(
-            CoverageLink.coverage_id,
-            CoverageLink.instrument_id,
-            CoverageLink.extent,
-            CoverageLink.articles,
-            Instrument.status,
-        )
-        .join(Coverage, Coverage.id == CoverageLink.coverage_id)
-        .join(Provision, Provision.id == Coverage.provision_id)
-        .join(Instrument, Instrument.id == CoverageLink.instrument_id)
-        .where(Provision.checklist_id == checklist_id)
-        .order_by(CoverageLink.id)
-    )
-    if country_ids is not None:
-        cov_query = cov_query.where(Coverage.country_id.in_(country_ids))
-        link_query = link_query.where(Coverage.country_id.in_(country_ids))
-    coverage = {(c.country_id, c.provision_id): c for c in session.exec(cov_query).all()}
-    links: dict[int, list] = {}
-    for coverage_id, instrument_id, extent, articles, status in session.exec(link_query).all():
-        links.setdefault(coverage_id, []).append((instrument_id, extent, articles, status))
-    return _ScoringData(list(provisions), coverage, links)
-
-
-def _inputs(data: _ScoringData, country_id: int) -> list[ProvisionInput]:
-    """Scoring inputs of one country; provisions without a coverage row are applicable, unmet."""
-    items = []
-    for provision, category_code in data.provisions:
-        cov = data.coverage.get((country_id, provision.id))
-        links = data.links.get(cov.id, ()) if cov else ()
-        items.append(
-            ProvisionInput(
-                code=provision.code,
-                category=category_code,
-                level=provision.level,
-                applicable=cov.applicable if cov else True,
-                implementation=cov.implementation if cov else Implementation.NONE,
-                links=tuple(LinkInput(extent, status) for _i, extent, _a, status in links),
-                gem=provision.gem_indicator,
-            )
-        )
-    return items
-
-
-def progress_inputs(
-    session: Session, checklist_id: int, country_ids: list[int] | None = None
-) -> dict[int, list[ProvisionInput]]:
-    """Scoring inputs per country id for the given checklist (3 queries, 4 without ids).
-
-    Every non-retired provision appears once per country, in checklist order; provisions without
-    a coverage row count as applicable and not addressed (see ``tracker.scoring``).
-    """
-    data = _scoring_data(session, checklist_id, country_ids)
-    if country_ids is None:
-        country_ids = list(session.exec(select(Country.id)).all())
-    return {country_id: _inputs(data, country_id) for country_id in country_ids}
-
-
-def progress_by_country(session: Session, country_ids: list[int] | None = None) -> dict:
-    """``tracker.scoring.Progress`` per country id for the current checklist (4 or 5 queries)."""
-    checklist = current_checklist(session)
-    if checklist is None:
-        return {}
-    inputs = progress_inputs(session, checklist.id, country_ids)
-    return {country_id: scoring.compute(items) for country_id, items in inputs.items()}
-
-
-def _category_names(session: Session, checklist_id: int, locale: str) -> dict[int, CategoryInfo]:
-    """Categories of a checklist with their names in the reader's locale (1 query)."""
-    rows = session.exec(
-        select(Category.id, Category.code, CategoryName.locale, CategoryName.name)
-        .outerjoin(
-            CategoryName,
-            sa.and_(
-                CategoryName.category_id == Category.id,
-                CategoryName.locale.in_(locale_candidates(locale)),
-            ),
-        )
-        .where(Category.checklist_id == checklist_id)
-    ).all()
-    codes: dict[int, str] = {}
-    names: dict[int, dict[str, str]] = {}
-    for cat_id, code, name_locale, name in rows:
-        codes[cat_id] = code
-        if name_locale:
-            names.setdefault(cat_id, {})[name_locale] = name
-    return {
-        cat_id: CategoryInfo(
-            cat_id, code, pick_text(names.get(cat_id, {}), locale) or Localized(code, locale)
-        )
-        for cat_id, code in codes.items()
-    }
-
-
-def _provision_texts(
-    session: Session, locale: str, provision_ids: Iterable[int] | None = None, checklist_id=None
-) -> dict[int, tuple[Localized | None, Localized | None]]:
-    """Title and guidance per provision id in the reader's locale (1 query)."""
-    query = select(
-        ProvisionText.provision_id,
-        ProvisionText.locale,
-        ProvisionText.title,
-        ProvisionText.guidance,
-    ).where(ProvisionText.locale.in_(locale_candidates(locale)))
-    if checklist_id is not None:
-        query = query.join(Provision, Provision.id == ProvisionText.provision_id).where(
-            Provision.checklist_id == checklist_id
-        )
-    if provision_ids is not None:
-        query = query.where(ProvisionText.provision_id.in_(list(provision_ids)))
-    titles: dict[int, dict[str, str]] = {}
-    guidance: dict[int, dict[str, str]] = {}
-    for pid, text_locale, title, text in session.exec(query).all():
-        titles.setdefault(pid, {})[text_locale] = title
-        guidance.setdefault(pid, {})[text_locale] = text
-    return {
-        pid: (pick_text(titles[pid], locale), pick_text(guidance.get(pid, {}), locale))
-        for pid in titles
-    }
-
-
-def _provision_info(provision: Provision, category_code: str, texts: dict, locale: str):
+def _provision_info(provision: ProvisionRow, texts: Mapping, locale: str) -> ProvisionInfo:
     title, guidance = texts.get(provision.id, (None, None))
     return ProvisionInfo(
         id=provision.id,
         code=provision.code,
-        category_code=category_code,
+        category_code=provision.category_code,
         level=provision.level,
         weight=scoring.WEIGHTS[provision.level],
         gem=provision.gem_indicator,
@@ -342,139 +81,19 @@ def _provision_info(provision: Provision, category_code: str, texts: dict, local
     )
 
 
-def _instrument_titles(
-    session: Session, locale: str, instrument_ids: Iterable[int] | None = None, country_id=None
-) -> dict[int, dict[str, str]]:
-    """Translated titles per instrument id, in the reader's locale and English (1 query)."""
-    query = select(InstrumentTitle.instrument_id, InstrumentTitle.locale, InstrumentTitle.title)
-    query = query.where(InstrumentTitle.locale.in_(locale_candidates(locale)))
-    if country_id is not None:
-        query = query.join(Instrument, Instrument.id == InstrumentTitle.instrument_id).where(
-            Instrument.country_id == country_id
-        )
-    if instrument_ids is not None:
-        query = query.where(InstrumentTitle.instrument_id.in_(list(instrument_ids)))
-    out: dict[int, dict[str, str]] = {}
-    for iid, title_locale, title in session.exec(query).all():
-        out.setdefault(iid, {})[title_locale] = title
-    return out
-
-
-def milestone_stats(
-    session: Session, country_ids: list[int] | None = None
-) -> dict[int, tuple[scoring.MilestoneCounts, datetime | None]]:
-    """Milestone counts (``scoring.milestone_counts``) and the latest update per country id
-    (1 query)."""
-    query = select(
-        Milestone.country_id, Milestone.status, sa.func.count(), sa.func.max(Milestone.updated_at)
-    ).group_by(Milestone.country_id, Milestone.status)
-    if country_ids is not None:
-        query = query.where(Milestone.country_id.in_(country_ids))
-    by_status: dict[int, dict[MilestoneStatus, int]] = {}
-    latest: dict[int, datetime | None] = {}
-    for cid, status, n, updated in session.exec(query).all():
-        by_status.setdefault(cid, {})[status] = int(n)
-        latest[cid] = _latest(latest.get(cid), updated)
-    return {cid: (scoring.milestone_counts(s), latest[cid]) for cid, s in by_status.items()}
-
-
-def _latest(*values: datetime | None) -> datetime | None:
-    present = [v for v in values if v is not None]
-    return max(present) if present else None
-
-
-@dataclass(frozen=True)
-class CountryRef:
-    iso3: str
-    iso2: str
-    name: str
-
-
-def _country_ref(country: Country, locale: str) -> CountryRef:
-    return CountryRef(country.iso3, country.iso2, country_name(country.iso2, _language(locale)))
-
-
-# --- overview (GET /<lang>/) ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OverviewRow:
-    country: CountryRef
-    figures: Figures | None
-    stage: InstrumentStatus | None
-    instruments: int
-    milestones_done: int
-    milestones_planned: int  # the total of ``scoring.milestone_counts``: cancelled ones left out
-    last_update: datetime | None
-    has_example: bool
-
-    @property
-    def stage_rank(self) -> int:
-        """0 for not started, then 1.. along ``progress.STAGE_ORDER`` (for sorting)."""
-        return scoring.STAGE_ORDER.index(self.stage) + 1 if self.stage else 0
-
-
-@dataclass(frozen=True)
-class OverviewReport:
-    checklist: ChecklistInfo | None
-    countries: tuple[OverviewRow, ...]
-
-    @property
-    def has_example(self) -> bool:
-        return any(row.has_example for row in self.countries)
-
-
-def overview_report(session: Session, locale: str = DEFAULT_LOCALE) -> OverviewReport:
-    """Every country with its progress, stage, milestones and last update (7 queries)."""
-    checklist = current_checklist(session)
-    countries = session.exec(select(Country)).all()
-    data = _scoring_data(session, checklist.id) if checklist else _ScoringData([], {}, {})
-    instruments = {
-        cid: (int(n), latest)
-        for cid, n, latest in session.exec(
-            select(
-                Instrument.country_id, sa.func.count(), sa.func.max(Instrument.updated_at)
-            ).group_by(Instrument.country_id)
-        ).all()
-    }
-    milestones = milestone_stats(session)
-    coverage_latest: dict[int, datetime] = {}
-    examples: set[int] = set()
-    for (cid, _pid), cov in data.coverage.items():
-        coverage_latest[cid] = _latest(coverage_latest.get(cid), cov.updated_at)
-        if cov.is_example:
-            examples.add(cid)
-    rows = []
-    for c in countries:
-        n_instruments, inst_latest = instruments.get(c.id, (0, None))
-        ms_counts, ms_latest = milestones.get(c.id, (scoring.MilestoneCounts(), None))
-        progress = scoring.compute(_inputs(data, c.id)) if checklist else None
-        rows.append(
-            OverviewRow(
-                country=_country_ref(c, locale),
-                figures=progress.overall if progress else None,
-                stage=progress.stage if progress else None,
-                instruments=n_instruments,
-                milestones_done=ms_counts.done,
-                milestones_planned=ms_counts.total,
-                last_update=_latest(
-                    c.updated_at, inst_latest, ms_latest, coverage_latest.get(c.id)
-                ),
-                has_example=c.id in examples,
-            )
-        )
-    rows.sort(key=lambda r: r.country.name)
-    return OverviewReport(_checklist_info(checklist), tuple(rows))
-
-
-# --- country page (GET /<lang>/countries/<ISO3>) ----------------------------------------------------
-
-
 @dataclass(frozen=True)
 class InstrumentRef:
     id: int
     title: Localized
     status: InstrumentStatus
+
+
+def _instrument_ref(inst: Instrument, titles: Mapping[int, Mapping[str, str]], locale: str):
+    return InstrumentRef(
+        inst.id,
+        instrument_title(inst.title, inst.title_lang, titles.get(inst.id, {}), locale),
+        inst.status,
+    )
 
 
 @dataclass(frozen=True)
@@ -486,28 +105,85 @@ class LinkInfo:
 
 @dataclass(frozen=True)
 class CoverageRow:
-    """One provision for one country: the judgement, its score and the instruments behind it."""
+    """One provision for one country as the pages show it: the read layer's ``CoverageItem``
+    with the provision's texts and the linked instruments' titles in the reader's language."""
 
     provision: ProvisionInfo
-    score: ProvisionScore
-    judged: bool  # a coverage row exists
-    not_applicable_reason: str | None
-    implementation: Implementation
-    evidence: str | None
-    is_example: bool
+    item: CoverageItem
     links: tuple[LinkInfo, ...]
 
     @property
+    def score(self) -> ProvisionScore:
+        return self.item.score
+
+    @property
+    def judged(self) -> bool:
+        return self.item.judged
+
+    @property
     def applicable(self) -> bool:
-        return self.score.applicable
+        return self.item.applicable
+
+    @property
+    def implementation(self) -> Implementation:
+        return self.item.implementation
+
+    @property
+    def is_example(self) -> bool:
+        return self.item.is_example
+
+    @property
+    def not_applicable_reason(self) -> str | None:
+        return self.item.coverage.not_applicable_reason if self.item.judged else None
+
+    @property
+    def evidence(self) -> str | None:
+        return self.item.coverage.evidence if self.item.judged else None
 
     @property
     def in_force(self) -> str:
-        return self.score.in_force_level
+        return self.item.in_force
 
     @property
     def with_drafts(self) -> str:
-        return self.score.with_drafts_level
+        return self.item.with_drafts
+
+
+def _coverage_row(
+    item: CoverageItem, info: ProvisionInfo, refs: Mapping[int, InstrumentRef]
+) -> CoverageRow:
+    links = tuple(
+        LinkInfo(refs[link.instrument_id], link.extent, link.articles)
+        for link in item.links
+        if link.instrument_id in refs
+    )
+    return CoverageRow(info, item, links)
+
+
+# --- overview (GET /<lang>/) ---------------------------------------------------------------------
+
+# A row of the overview is a country's summary: figures, stage, milestones, last update.
+OverviewRow = CountrySummary
+
+
+@dataclass(frozen=True)
+class OverviewReport:
+    checklist: ChecklistInfo | None
+    countries: tuple[CountrySummary, ...]
+
+    @property
+    def has_example(self) -> bool:
+        return any(row.has_example for row in self.countries)
+
+
+def overview_report(session: Session, locale: str = DEFAULT_LOCALE) -> OverviewReport:
+    """Every country with its progress, stage, milestones and last update, by name (7 queries)."""
+    rows = sorted(country_summaries(session, locale), key=lambda r: r.country.name)
+    checklist = rows[0].checklist if rows else loaders.current_checklist(session)
+    return OverviewReport(checklist, tuple(rows))
+
+
+# --- country page (GET /<lang>/countries/<ISO3>) ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -535,11 +211,13 @@ class InstrumentRow:
     provisions: int  # provisions of the current checklist it addresses for its country
 
 
-def _instrument_row(inst: Instrument, titles: Mapping[str, str], locale: str, provisions: int):
+def _instrument_row(
+    inst: Instrument, titles: Mapping[str, str], locale: str, provisions: int
+) -> InstrumentRow:
     return InstrumentRow(
         id=inst.id,
         type=inst.type,
-        title=_instrument_title(inst.title, inst.title_lang, titles, locale),
+        title=instrument_title(inst.title, inst.title_lang, titles, locale),
         original_title=inst.title,
         title_lang=inst.title_lang,
         number=inst.number,
@@ -572,33 +250,55 @@ class MilestoneRow:
 
 @dataclass(frozen=True)
 class CountryReport:
-    country: CountryRef
-    joined_on: date | None
-    checklist: ChecklistInfo | None
-    progress: Progress | None
+    summary: CountrySummary  # the same object as the country's overview row
     categories: tuple[CategorySection, ...]
     instruments: tuple[InstrumentRow, ...]
     milestones: tuple[MilestoneRow, ...]
-    stage: InstrumentStatus | None
-    last_update: datetime | None
-    has_example: bool
-    gem: dict = field(default_factory=dict)  # GemIndicator -> bool, in GemIndicator order
+
+    @property
+    def country(self) -> CountryRef:
+        return self.summary.country
+
+    @property
+    def joined_on(self) -> date | None:
+        return self.summary.joined_on
+
+    @property
+    def checklist(self) -> ChecklistInfo | None:
+        return self.summary.checklist
+
+    @property
+    def progress(self) -> Progress | None:
+        return self.summary.progress
 
     @property
     def overall(self) -> Figures | None:
-        return self.progress.overall if self.progress else None
+        return self.summary.figures
 
     @property
-    def milestone_counts(self) -> scoring.MilestoneCounts:
-        return scoring.milestone_counts(Counter(m.status for m in self.milestones))
+    def gem(self) -> dict[GemIndicator, bool]:
+        """The four monitor indicators in ``GemIndicator`` order (empty without a checklist)."""
+        return dict(self.summary.gem or {})
+
+    @property
+    def stage(self) -> InstrumentStatus | None:
+        return self.summary.stage
+
+    @property
+    def last_update(self) -> datetime | None:
+        return self.summary.last_update
+
+    @property
+    def has_example(self) -> bool:
+        return self.summary.has_example
 
     @property
     def milestones_done(self) -> int:
-        return self.milestone_counts.done
+        return self.summary.milestones_done
 
     @property
     def milestones_planned(self) -> int:
-        return self.milestone_counts.total
+        return self.summary.milestones_planned
 
 
 def country_report(
@@ -609,68 +309,37 @@ def country_report(
     country = session.exec(select(Country).where(Country.iso3 == iso3)).first()
     if country is None:
         return None
-    checklist = current_checklist(session)
+    checklist = loaders.current_checklist(session)
     instruments = session.exec(
         select(Instrument)
         .where(Instrument.country_id == country.id)
         .order_by(Instrument.year.desc().nulls_last(), Instrument.title)
     ).all()
-    titles = _instrument_titles(session, locale, country_id=country.id)
+    titles = loaders.instrument_titles(session, locale, country_id=country.id)
     milestones = session.exec(select(Milestone).where(Milestone.country_id == country.id)).all()
+    refs = {i.id: _instrument_ref(i, titles, locale) for i in instruments}
 
-    refs = {
-        i.id: InstrumentRef(
-            i.id, _instrument_title(i.title, i.title_lang, titles.get(i.id, {}), locale), i.status
-        )
-        for i in instruments
-    }
+    progress, items = None, []
     sections: list[CategorySection] = []
-    progress = None
-    has_example = False
-    stage = None
     addressed: dict[int, int] = {}
-    latest = _latest(
-        country.updated_at,
-        *(i.updated_at for i in instruments),
-        *(m.updated_at for m in milestones),
-    )
     if checklist is not None:
-        data = _scoring_data(session, checklist.id, [country.id])
-        categories = _category_names(session, checklist.id, locale)
-        texts = _provision_texts(session, locale, checklist_id=checklist.id)
-        progress = scoring.compute(_inputs(data, country.id))
-        stage = progress.stage
-        scores = iter(progress.provisions)
+        provisions = loaders.load_provisions(session, checklist.id)
+        judgements = loaders.load_judgements(session, checklist.id, [country.id])
+        categories = loaders.category_names(session, checklist.id, locale)
+        texts = loaders.provision_texts(session, locale, checklist_id=checklist.id)
+        progress, items = coverage_items(provisions, judgements, country.id)
         rows_by_category: dict[str, list[CoverageRow]] = {}
-        for provision, category_code in data.provisions:
-            score = next(scores)
-            cov = data.coverage.get((country.id, provision.id))
-            links = []
-            for instrument_id, extent, articles, _status in (
-                data.links.get(cov.id, ()) if cov else ()
-            ):
-                if instrument_id in refs:
-                    links.append(LinkInfo(refs[instrument_id], extent, articles))
-                    addressed[instrument_id] = addressed.get(instrument_id, 0) + 1
-            if cov is not None:
-                has_example = has_example or cov.is_example
-                latest = _latest(latest, cov.updated_at)
-            rows_by_category.setdefault(category_code, []).append(
-                CoverageRow(
-                    provision=_provision_info(provision, category_code, texts, locale),
-                    score=score,
-                    judged=cov is not None,
-                    not_applicable_reason=cov.not_applicable_reason if cov else None,
-                    implementation=cov.implementation if cov else Implementation.NONE,
-                    evidence=cov.evidence if cov else None,
-                    is_example=bool(cov and cov.is_example),
-                    links=tuple(links),
-                )
-            )
+        for item in items:
+            row = _coverage_row(item, _provision_info(item.provision, texts, locale), refs)
+            for link in row.links:
+                addressed[link.instrument.id] = addressed.get(link.instrument.id, 0) + 1
+            rows_by_category.setdefault(item.provision.category_code, []).append(row)
         by_code = {c.code: c for c in categories.values()}
-        for code, rows in rows_by_category.items():
-            sections.append(CategorySection(by_code[code], progress.categories[code], tuple(rows)))
-
+        sections = [
+            CategorySection(by_code[code], progress.categories[code], tuple(rows))
+            for code, rows in rows_by_category.items()
+        ]
+    summary = _summary(country, locale, checklist, items, progress, instruments, milestones)
     milestone_rows = sorted(
         (
             MilestoneRow(
@@ -690,20 +359,34 @@ def country_report(
         key=lambda m: (m.actual_on or m.planned_on or date.max, m.id),
     )
     return CountryReport(
-        country=_country_ref(country, locale),
-        joined_on=country.joined_on,
-        checklist=_checklist_info(checklist),
-        progress=progress,
+        summary=summary,
         categories=tuple(sections),
         instruments=tuple(
             _instrument_row(i, titles.get(i.id, {}), locale, addressed.get(i.id, 0))
             for i in instruments
         ),
         milestones=tuple(milestone_rows),
-        stage=stage,
-        last_update=latest,
-        has_example=has_example,
-        gem=dict(progress.gem) if progress else {},
+    )
+
+
+def _summary(
+    country: Country,
+    locale: str,
+    checklist: ChecklistInfo | None,
+    items: list[CoverageItem],
+    progress: Progress | None,
+    instruments: list[Instrument],
+    milestones: list[Milestone],
+) -> CountrySummary:
+    """The country's summary from what its page loaded, built as the overview builds it."""
+    return summarize(
+        country,
+        loaders.country_ref(country, locale),
+        checklist,
+        items,
+        progress,
+        InstrumentStats.of(instruments),
+        MilestoneStats.of(milestones),
     )
 
 
@@ -757,46 +440,48 @@ class ChecklistReport:
 
 def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> ChecklistReport:
     """The current checklist with each provision's coverage in every country (7 queries)."""
-    checklist = current_checklist(session)
-    countries = session.exec(select(Country)).all()
-    refs = sorted(((_country_ref(c, locale), c.id) for c in countries), key=lambda x: x[0].name)
+    checklist = loaders.current_checklist(session)
+    refs = sorted((ref for ref, _c in loaders.load_countries(session, locale)), key=_by_name)
     if checklist is None:
-        return ChecklistReport(None, tuple(r for r, _ in refs), (), frozenset())
-    data = _scoring_data(session, checklist.id)
-    categories = _category_names(session, checklist.id, locale)
-    texts = _provision_texts(session, locale, checklist_id=checklist.id)
+        return ChecklistReport(None, tuple(refs), (), frozenset())
+    provisions = loaders.load_provisions(session, checklist.id)
+    judgements = loaders.load_judgements(session, checklist.id)
+    categories = loaders.category_names(session, checklist.id, locale)
+    texts = loaders.provision_texts(session, locale, checklist_id=checklist.id)
     by_code = {c.code: c for c in categories.values()}
-    scores = {cid: scoring.compute(_inputs(data, cid)).provisions for _ref, cid in refs}
+    items = {ref.id: coverage_items(provisions, judgements, ref.id)[1] for ref in refs}
     sections: dict[str, list[ChecklistRow]] = {}
     examples: set[str] = set()
-    for index, (provision, category_code) in enumerate(data.provisions):
+    for index, provision in enumerate(provisions):
         cells = []
-        for ref, cid in refs:
-            score = scores[cid][index]
-            cov = data.coverage.get((cid, provision.id))
-            example = bool(cov and cov.is_example)
-            if example:
+        for ref in refs:
+            item = items[ref.id][index]
+            if item.is_example:
                 examples.add(ref.iso3)
             cells.append(
                 ChecklistCell(
                     country=ref,
-                    in_force=score.in_force_level,
-                    with_drafts=score.with_drafts_level,
-                    implementation=cov.implementation if cov else Implementation.NONE,
-                    is_example=example,
+                    in_force=item.in_force,
+                    with_drafts=item.with_drafts,
+                    implementation=item.implementation,
+                    is_example=item.is_example,
                 )
             )
-        sections.setdefault(category_code, []).append(
-            ChecklistRow(_provision_info(provision, category_code, texts, locale), tuple(cells))
+        sections.setdefault(provision.category_code, []).append(
+            ChecklistRow(_provision_info(provision, texts, locale), tuple(cells))
         )
     return ChecklistReport(
-        checklist=_checklist_info(checklist),
-        countries=tuple(r for r, _ in refs),
+        checklist=checklist,
+        countries=tuple(refs),
         categories=tuple(
             ChecklistSection(by_code[code], tuple(rows)) for code, rows in sections.items()
         ),
         example_countries=frozenset(examples),
     )
+
+
+def _by_name(ref: CountryRef) -> str:
+    return ref.name
 
 
 # --- one provision (GET /<lang>/checklist/<CODE>) ---------------------------------------------------
@@ -821,84 +506,32 @@ class ProvisionReport:
 def provision_report(
     session: Session, code: str, locale: str = DEFAULT_LOCALE
 ) -> ProvisionReport | None:
-    """One provision of the current checklist across every country, or None (8 queries)."""
-    checklist = current_checklist(session)
+    """One provision of the current checklist across every country, or None (10 queries)."""
+    checklist = loaders.current_checklist(session)
     if checklist is None:
         return None
-    found = session.exec(
-        select(Provision, Category.code)
-        .join(Category, Category.id == Provision.category_id)
-        .where(Provision.checklist_id == checklist.id, Provision.code == code)
-    ).first()
-    if found is None:
+    everything = loaders.load_provisions(session, checklist.id, include_retired=True)
+    provision = next((p for p in everything if p.code == code), None)
+    if provision is None:
         return None
-    provision, category_code = found
-    countries = session.exec(select(Country)).all()
-    coverage = {
-        c.country_id: c
-        for c in session.exec(select(Coverage).where(Coverage.provision_id == provision.id)).all()
-    }
-    links: dict[int, list] = {}
-    instruments: dict[int, Instrument] = {}
-    for link, inst in session.exec(
-        select(CoverageLink, Instrument)
-        .join(Instrument, Instrument.id == CoverageLink.instrument_id)
-        .join(Coverage, Coverage.id == CoverageLink.coverage_id)
-        .where(Coverage.provision_id == provision.id)
-        .order_by(CoverageLink.id)
-    ).all():
-        links.setdefault(link.coverage_id, []).append(link)
-        instruments[inst.id] = inst
-    titles = _instrument_titles(session, locale, instrument_ids=instruments)
-    texts = _provision_texts(session, locale, provision_ids=[provision.id])
-    categories = _category_names(session, checklist.id, locale)
-    info = _provision_info(provision, category_code, texts, locale)
+    countries = loaders.load_countries(session, locale)
+    judgements = loaders.load_judgements(session, checklist.id, provision_ids=[provision.id])
+    linked = {link.instrument_id for links in judgements.links.values() for link in links}
+    instruments = session.exec(select(Instrument).where(Instrument.id.in_(linked))).all()
+    titles = loaders.instrument_titles(session, locale, instrument_ids=linked)
+    refs = {i.id: _instrument_ref(i, titles, locale) for i in instruments}
+    texts = loaders.provision_texts(session, locale, provision_ids=[provision.id])
+    categories = loaders.category_names(session, checklist.id, locale)
+    info = _provision_info(provision, texts, locale)
     rows = []
-    for country in countries:
-        cov = coverage.get(country.id)
-        cov_links = links.get(cov.id, []) if cov else []
-        score = scoring.score_provision(
-            ProvisionInput(
-                code=provision.code,
-                category=category_code,
-                level=provision.level,
-                applicable=cov.applicable if cov else True,
-                implementation=cov.implementation if cov else Implementation.NONE,
-                links=tuple(
-                    LinkInput(link.extent, instruments[link.instrument_id].status)
-                    for link in cov_links
-                ),
-                gem=provision.gem_indicator,
-            )
-        )
-        link_infos = []
-        for link in cov_links:
-            inst = instruments[link.instrument_id]
-            title = _instrument_title(inst.title, inst.title_lang, titles.get(inst.id, {}), locale)
-            link_infos.append(
-                LinkInfo(InstrumentRef(inst.id, title, inst.status), link.extent, link.articles)
-            )
-        rows.append(
-            ProvisionCountryRow(
-                _country_ref(country, locale),
-                CoverageRow(
-                    provision=info,
-                    score=score,
-                    judged=cov is not None,
-                    not_applicable_reason=cov.not_applicable_reason if cov else None,
-                    implementation=cov.implementation if cov else Implementation.NONE,
-                    evidence=cov.evidence if cov else None,
-                    is_example=bool(cov and cov.is_example),
-                    links=tuple(link_infos),
-                ),
-            )
-        )
+    for ref, _country in countries:
+        _progress, [item] = coverage_items([provision], judgements, ref.id)
+        rows.append(ProvisionCountryRow(ref, _coverage_row(item, info, refs)))
     rows.sort(key=lambda r: r.country.name)
-    category = next(c for c in categories.values() if c.code == category_code)
     return ProvisionReport(
-        checklist=_checklist_info(checklist),
+        checklist=checklist,
         provision=info,
-        category=category,
+        category=categories[provision.category_id],
         sources=provision.sources,
         countries=tuple(rows),
         has_example=any(r.row.is_example for r in rows),
@@ -941,7 +574,7 @@ class InstrumentReport:
 def instrument_report(
     session: Session, instrument_id: int, locale: str = DEFAULT_LOCALE
 ) -> InstrumentReport | None:
-    """One instrument, its relations and the provisions it covers, or None (7 queries)."""
+    """One instrument, its relations and the provisions it covers, or None (9 queries)."""
     found = session.exec(
         select(Instrument, Country)
         .join(Country, Country.id == Instrument.country_id)
@@ -950,7 +583,7 @@ def instrument_report(
     if found is None:
         return None
     inst, country = found
-    checklist = current_checklist(session)
+    checklist = loaders.current_checklist(session)
     relations = session.exec(
         select(InstrumentRelation, Instrument)
         .join(
@@ -968,56 +601,45 @@ def instrument_report(
         )
         .order_by(InstrumentRelation.id)
     ).all()
-    titles = _instrument_titles(
+    titles = loaders.instrument_titles(
         session, locale, instrument_ids=[inst.id, *(other.id for _r, other in relations)]
     )
-    covered = []
+    covered: list[tuple[ProvisionRow, object, bool]] = []  # (provision, link, is example)
     categories: dict[int, CategoryInfo] = {}
-    texts: dict = {}
+    texts: Mapping = {}
     if checklist is not None:
-        covered = session.exec(
-            select(CoverageLink, Coverage.is_example, Provision, Category.code)
-            .join(Coverage, Coverage.id == CoverageLink.coverage_id)
-            .join(Provision, Provision.id == Coverage.provision_id)
-            .join(Category, Category.id == Provision.category_id)
-            .where(
-                CoverageLink.instrument_id == inst.id,
-                Provision.checklist_id == checklist.id,
-                sa.not_(Provision.retired),
-            )
-            .order_by(Category.position, Provision.position, Provision.code)
-        ).all()
-        categories = _category_names(session, checklist.id, locale)
-        texts = _provision_texts(session, locale, provision_ids=[p.id for _l, _e, p, _c in covered])
-    by_code = {c.code: c for c in categories.values()}
+        judgements = loaders.load_judgements(session, checklist.id, [country.id])
+        for provision in loaders.load_provisions(session, checklist.id):
+            cov, links = judgements.of(country.id, provision.id)
+            for link in links:
+                if link.instrument_id == inst.id:
+                    covered.append((provision, link, bool(cov.is_example)))
+        categories = loaders.category_names(session, checklist.id, locale)
+        texts = loaders.provision_texts(
+            session, locale, provision_ids=[p.id for p, _l, _e in covered]
+        )
     return InstrumentReport(
         instrument=_instrument_row(inst, titles.get(inst.id, {}), locale, len(covered)),
-        country=_country_ref(country, locale),
+        country=loaders.country_ref(country, locale),
         relations=tuple(
             RelationInfo(
                 kind=rel.kind,
                 outgoing=rel.instrument_id == inst.id,
-                other=InstrumentRef(
-                    other.id,
-                    _instrument_title(
-                        other.title, other.title_lang, titles.get(other.id, {}), locale
-                    ),
-                    other.status,
-                ),
+                other=_instrument_ref(other, titles, locale),
             )
             for rel, other in relations
         ),
         provisions=tuple(
             CoveredProvision(
-                provision=_provision_info(provision, code, texts, locale),
-                category=by_code.get(code),
+                provision=_provision_info(provision, texts, locale),
+                category=categories.get(provision.category_id),
                 extent=link.extent,
                 articles=link.articles,
-                is_example=bool(is_example),
+                is_example=is_example,
             )
-            for link, is_example, provision, code in covered
+            for provision, link, is_example in covered
         ),
-        checklist=_checklist_info(checklist),
+        checklist=checklist,
         last_update=inst.updated_at,
     )
 
@@ -1040,7 +662,7 @@ class MethodologyReport:
     example_result: Progress
 
 
-# The worked example of tracker/progress.py's docstring, as data.
+# The worked example of tracker/scoring.py's docstring, as data.
 EXAMPLE_INPUTS = (
     ProvisionInput(
         "A-01",

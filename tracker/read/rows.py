@@ -1,17 +1,18 @@
-"""Read functions behind the CSV exports and the import: database records -> typed row values.
+"""Rows of the CSV exports: the read layer's objects as typed values, one ``dict`` per row.
 
 Each ``*_records`` function yields one ``dict`` per row, keyed by the column names of the matching
-``tracker.formats.tables`` table, holding typed values (``int``, ``float``, ``bool``, ``date``, ``str``,
-link and id lists) that ``tracker.formats.csvio`` formats. The importer compares a file's parsed values
-with the same dicts, so "unchanged" means "would export the same cells".
+``tracker.formats.tables`` table, holding typed values (``int``, ``float``, ``bool``, ``date``,
+``str``, link and id lists) that ``tracker.formats.csvio`` formats. The figures come from
+``tracker.read.figures`` (the very objects the pages and the API show): countries.csv renders
+``CountrySummary`` objects and coverage.csv ``CoverageItem`` objects. The importer compares a
+file's parsed values with the same dicts, so "unchanged" means "would export the same cells".
 
 Rows are read per country and in keyset batches, so memory stays flat whatever the row count
-(the exports stream them; see ``scripts/bench_exports.py``). Progress figures come from
-``tracker.read.pages`` and ``tracker.scoring``: the same numbers as the pages.
+(the exports stream them; see ``scripts/bench_exports.py``). To change an export: its columns in
+``tracker.formats.tables``, its rows here.
 """
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -20,13 +21,10 @@ from tracker.codes import RelationKind
 from tracker.fields import INSTRUMENT, MILESTONE
 from tracker.formats.csvio import BATCH_ROWS
 from tracker.formats.tables import GEM
-from tracker.i18n import country_name
+from tracker.i18n import DEFAULT_LOCALE, country_name
 from tracker.models import (
     Category,
     ChecklistVersion,
-    Country,
-    Coverage,
-    CoverageLink,
     Instrument,
     InstrumentRelation,
     InstrumentTitle,
@@ -34,25 +32,10 @@ from tracker.models import (
     Provision,
     ProvisionText,
 )
-from tracker.read import pages as reports
-from tracker.scoring import LinkInput, MilestoneCounts, best_extent, coverage_level
-
-
-@dataclass(frozen=True)
-class CountryRef:
-    id: int
-    iso3: str
-
-
-def resolve_countries(session: Session, codes: Sequence[str]) -> tuple[list[CountryRef], list[str]]:
-    """The countries named by ``codes`` (all countries when empty), and the unknown codes."""
-    query = select(Country.id, Country.iso3).order_by(Country.iso3)
-    wanted = sorted({code.strip().upper() for code in codes if code.strip()})
-    if wanted:
-        query = query.where(Country.iso3.in_(wanted))
-    found = [CountryRef(id, iso3) for id, iso3 in session.exec(query).all()]
-    known = {c.iso3 for c in found}
-    return found, [code for code in wanted if code not in known]
+from tracker.read import figures, loaders
+from tracker.read.figures import CountrySummary, CoverageItem
+from tracker.read.loaders import ChecklistInfo, CountryRef
+from tracker.read.texts import english_title
 
 
 def _figure(value: float | None) -> float | None:
@@ -62,53 +45,34 @@ def _figure(value: float | None) -> float | None:
 # --- countries ----------------------------------------------------------------------------------
 
 
-def country_counts(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
-    """(instruments, milestones done, milestones not cancelled) per country id (2 queries)."""
-    instruments = dict(
-        session.exec(
-            select(Instrument.country_id, sa.func.count())
-            .where(Instrument.country_id.in_(ids))
-            .group_by(Instrument.country_id)
-        ).all()
-    )
-    milestones = reports.milestone_stats(session, list(ids))
-    out = {}
-    for cid in ids:
-        counts, _latest = milestones.get(cid, (MilestoneCounts(), None))
-        out[cid] = (instruments.get(cid, 0), counts.done, counts.total)
-    return out
+def country_record(summary: CountrySummary) -> dict:
+    """One row of countries.csv: a country's summary (figures rounded to 4 places)."""
+    iso2 = summary.country.iso2
+    overall = summary.figures
+    gem = summary.gem
+    return {
+        "iso3": summary.country.iso3,
+        "iso2": iso2,
+        "name_en": country_name(iso2, DEFAULT_LOCALE),
+        "joined_on": summary.joined_on,
+        "checklist_version": summary.checklist.code if summary.checklist else None,
+        "legal_in_force": _figure(overall.in_force) if overall else None,
+        "legal_with_drafts": _figure(overall.with_drafts) if overall else None,
+        "implementation": _figure(overall.implementation) if overall else None,
+        "provisions_applicable": overall.applicable if overall else None,
+        "provisions_not_applicable": overall.not_applicable if overall else None,
+        **{f"gem_{code}": (gem[code] if gem else None) for code in GEM},
+        "instruments": summary.instruments,
+        "milestones_done": summary.milestones.done,
+        "milestones_total": summary.milestones.total,
+    }
 
 
 def country_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
-    ids = [c.id for c in countries]
-    checklist = reports.current_checklist(session)
-    progress = reports.progress_by_country(session, ids)
-    counts = country_counts(session, ids)
-    countries_by_id = {
-        c.id: c for c in session.exec(select(Country).where(Country.id.in_(ids))).all()
-    }
-    for ref in countries:
-        country = countries_by_id[ref.id]
-        instruments, done, total = counts.get(ref.id, (0, 0, 0))
-        p = progress.get(ref.id)
-        overall = p.overall if p else None
-        gem = {code: (p.gem[code] if p else None) for code in GEM}
-        yield {
-            "iso3": country.iso3,
-            "iso2": country.iso2,
-            "name_en": country_name(country.iso2, "en"),
-            "joined_on": country.joined_on,
-            "checklist_version": checklist.code if checklist else None,
-            "legal_in_force": _figure(overall.in_force) if overall else None,
-            "legal_with_drafts": _figure(overall.with_drafts) if overall else None,
-            "implementation": _figure(overall.implementation) if overall else None,
-            "provisions_applicable": overall.applicable if overall else None,
-            "provisions_not_applicable": overall.not_applicable if overall else None,
-            **{f"gem_{code}": value for code, value in gem.items()},
-            "instruments": instruments,
-            "milestones_done": done,
-            "milestones_total": total,
-        }
+    """countries.csv (7 queries)."""
+    summaries = figures.country_summaries(session, DEFAULT_LOCALE, [c.id for c in countries])
+    for summary in summaries:
+        yield country_record(summary)
 
 
 # --- checklist ----------------------------------------------------------------------------------
@@ -142,26 +106,20 @@ def checklist_records(session: Session, countries: Sequence[CountryRef] = ()) ->
 # --- instruments --------------------------------------------------------------------------------
 
 
-def _english(lang: str | None) -> bool:
-    return (lang or "").replace("_", "-").split("-")[0].lower() == "en"
-
-
 def instrument_record(
     instrument: Instrument,
     iso3: str,
-    english_title: str | None,
+    title_en: str | None,
     relations: dict[RelationKind, list[int]],
 ) -> dict:
-    title_en = english_title
-    if title_en is None and _english(instrument.title_lang):
-        title_en = instrument.title
+    """One row of instruments.csv; ``title_en`` is the stored English translation, if any."""
     record = {
         "id": instrument.id,
         "country_iso3": iso3,
         "type": instrument.type.value,
         "title": instrument.title,
         "title_lang": instrument.title_lang,
-        "title_en": title_en,
+        "title_en": english_title(instrument.title, instrument.title_lang, title_en),
     }
     for name in INSTRUMENT:
         if name in record:
@@ -233,154 +191,53 @@ def instrument_records(
 # --- coverage -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ProvisionRef:
-    id: int
-    code: str
-    category: str
-    checklist_version: str
-
-
-def current_provisions(session: Session) -> list[ProvisionRef]:
-    """The current checklist's provisions that are scored (not retired), in checklist order."""
-    checklist = reports.current_checklist(session)
-    if checklist is None:
-        return []
-    rows = session.exec(
-        select(Provision.id, Provision.code, Category.code)
-        .join(Category, Category.id == Provision.category_id)
-        .where(Provision.checklist_id == checklist.id, sa.not_(Provision.retired))
-        .order_by(Category.position, Provision.position, Provision.code)
-    ).all()
-    return [ProvisionRef(pid, code, cat, checklist.code) for pid, code, cat in rows]
-
-
-def coverage_record(
-    iso3: str,
-    provision: ProvisionRef,
-    coverage: Coverage | sa.Row | None,
-    links: Sequence[tuple[int, str, str | None, LinkInput]],
-) -> dict:
-    """One coverage row; ``links`` are (instrument id, extent, articles, scoring input).
-
-    ``coverage`` is a ``Coverage`` or a row with the same attributes (``country_coverage_rows``).
-    """
-    judged = coverage is not None
-    applicable = coverage.applicable if judged else True
-    inputs = [link[3] for link in links]
+def coverage_record(iso3: str, checklist: ChecklistInfo, item: CoverageItem) -> dict:
+    """One row of coverage.csv: a coverage item, its levels empty when the provision does not
+    apply, its instruments in id order."""
+    cov = item.coverage
+    judged = cov is not None
     return {
         "country_iso3": iso3,
-        "checklist_version": provision.checklist_version,
-        "provision_code": provision.code,
-        "applicable": coverage.applicable if judged else None,
-        "not_applicable_reason": (coverage.not_applicable_reason or None) if judged else None,
-        "implementation": coverage.implementation.value if judged else None,
-        "legal_in_force": coverage_level(best_extent(inputs, include_drafts=False))
-        if applicable
-        else None,
-        "legal_with_drafts": coverage_level(best_extent(inputs, include_drafts=True))
-        if applicable
-        else None,
-        "instruments": [(link[0], link[1], link[2] or None) for link in links],
-        "evidence": (coverage.evidence or None) if judged else None,
-        "is_example": coverage.is_example if judged else None,
-        "version": coverage.version if judged else None,
+        "checklist_version": checklist.code,
+        "provision_code": item.provision.code,
+        "applicable": cov.applicable if judged else None,
+        "not_applicable_reason": (cov.not_applicable_reason or None) if judged else None,
+        "implementation": cov.implementation.value if judged else None,
+        "legal_in_force": item.in_force if item.applicable else None,
+        "legal_with_drafts": item.with_drafts if item.applicable else None,
+        "instruments": [
+            (link.instrument_id, link.extent.value, link.articles or None)
+            for link in sorted(item.links, key=lambda link: link.instrument_id)
+        ],
+        "evidence": (cov.evidence or None) if judged else None,
+        "is_example": cov.is_example if judged else None,
+        "version": cov.version if judged else None,
     }
 
 
-def country_coverage(
-    session: Session, country_id: int, provisions: Sequence[ProvisionRef]
-) -> tuple[dict[int, Coverage], dict[int, list[tuple[int, str, str | None, LinkInput]]]]:
-    """A country's coverage rows by provision id and their links by coverage id (2 queries)."""
-    ids = [p.id for p in provisions]
-    coverage = {
-        c.provision_id: c
-        for c in session.exec(
-            select(Coverage).where(
-                Coverage.country_id == country_id, Coverage.provision_id.in_(ids)
-            )
-        ).all()
-    }
-    links: dict[int, list[tuple[int, str, str | None, LinkInput]]] = {}
-    for coverage_id, instrument_id, extent, articles, status in session.exec(
-        select(
-            CoverageLink.coverage_id,
-            CoverageLink.instrument_id,
-            CoverageLink.extent,
-            CoverageLink.articles,
-            Instrument.status,
-        )
-        .join(Coverage, Coverage.id == CoverageLink.coverage_id)
-        .join(Instrument, Instrument.id == CoverageLink.instrument_id)
-        .where(Coverage.country_id == country_id, Coverage.provision_id.in_(ids))
-        .order_by(CoverageLink.coverage_id, CoverageLink.instrument_id)
-    ).all():
-        links.setdefault(coverage_id, []).append(
-            (instrument_id, extent.value, articles, LinkInput(extent, status))
-        )
-    return coverage, links
-
-
-_COVERAGE = Coverage.__table__.c
-_LINK = CoverageLink.__table__.c
-_INSTRUMENT = Instrument.__table__.c
-
-# The coverage columns ``coverage_record`` reads, for the export's Core selects.
-_COVERAGE_COLUMNS = (
-    _COVERAGE.id,
-    _COVERAGE.provision_id,
-    _COVERAGE.applicable,
-    _COVERAGE.not_applicable_reason,
-    _COVERAGE.implementation,
-    _COVERAGE.evidence,
-    _COVERAGE.is_example,
-    _COVERAGE.version,
-)
-
-
-def country_coverage_rows(
+def current_coverage(
     session: Session, country_id: int
-) -> tuple[dict[int, sa.Row], dict[int, list[tuple[int, str, str | None, LinkInput]]]]:
-    """``country_coverage`` for the export: plain rows from Core selects, no ORM objects.
-
-    The rows carry the attributes ``coverage_record`` reads. Every coverage row of the country is
-    returned (2 queries, no list of provision ids to bind); callers look up the provisions they
-    want, so rows of retired or older provisions are simply never read.
-    """
-    connection = session.connection()
-    coverage = {
-        row.provision_id: row
-        for row in connection.execute(
-            sa.select(*_COVERAGE_COLUMNS).where(_COVERAGE.country_id == country_id)
-        )
-    }
-    links: dict[int, list[tuple[int, str, str | None, LinkInput]]] = {}
-    query = (
-        sa.select(
-            _LINK.coverage_id, _LINK.instrument_id, _LINK.extent, _LINK.articles, _INSTRUMENT.status
-        )
-        .select_from(
-            CoverageLink.__table__.join(Coverage.__table__, _COVERAGE.id == _LINK.coverage_id).join(
-                Instrument.__table__, _INSTRUMENT.id == _LINK.instrument_id
-            )
-        )
-        .where(_COVERAGE.country_id == country_id)
-        .order_by(_LINK.coverage_id, _LINK.instrument_id)
-    )
-    for coverage_id, instrument_id, extent, articles, status in connection.execute(query):
-        links.setdefault(coverage_id, []).append(
-            (instrument_id, extent.value, articles, LinkInput(extent, status))
-        )
-    return coverage, links
+) -> tuple[ChecklistInfo | None, list[CoverageItem]]:
+    """The current checklist and one country's coverage items, one per scored provision
+    (4 queries)."""
+    checklist = loaders.current_checklist(session)
+    if checklist is None:
+        return None, []
+    provisions = loaders.load_provisions(session, checklist.id)
+    judgements = loaders.load_judgements(session, checklist.id, [country_id])
+    return checklist, figures.coverage_items(provisions, judgements, country_id)[1]
 
 
 def coverage_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
-    provisions = current_provisions(session)
+    """coverage.csv: every country's coverage items (2 queries, then 2 per country)."""
+    checklist = loaders.current_checklist(session)
+    if checklist is None:
+        return
+    provisions = loaders.load_provisions(session, checklist.id)
     for ref in countries:
-        coverage, links = country_coverage_rows(session, ref.id)
-        for provision in provisions:
-            cov = coverage.get(provision.id)
-            yield coverage_record(ref.iso3, provision, cov, links.get(cov.id, []) if cov else [])
+        judgements = loaders.load_judgements(session, checklist.id, [ref.id])
+        for item in figures.coverage_items(provisions, judgements, ref.id)[1]:
+            yield coverage_record(ref.iso3, checklist, item)
 
 
 # --- milestones ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from tracker.models import (
     Provision,
     ProvisionText,
 )
-from tracker.read.pages import current_checklist
+from tracker.read.loaders import current_checklist
 
 
 @dataclass

@@ -22,6 +22,7 @@ from tracker import db
 from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
 from tracker.i18n import _
+from tracker.read import loaders
 from tracker.read import rows as datasets
 from tracker.web.errors import abort_with
 from tracker.web.urls import external_url
@@ -38,10 +39,10 @@ def index():
     return render_template("exports/index.html", tables=list(TABLES.values()))
 
 
-def selected_countries() -> list[datasets.CountryRef]:
+def selected_countries() -> list[loaders.CountryRef]:
     """The ``?country=`` filter as country references; 400 for any unknown code."""
     codes = request.args.getlist("country")
-    countries, unknown = datasets.resolve_countries(db.get_session(), codes)
+    countries, unknown = loaders.resolve_countries(db.get_session(), codes)
     if unknown:
         abort_with(
             400,
@@ -50,7 +51,7 @@ def selected_countries() -> list[datasets.CountryRef]:
                 "the tracker, for example %(example)s.",
                 codes=", ".join(unknown),
                 example=", ".join(
-                    c.iso3 for c in datasets.resolve_countries(db.get_session(), [])[0]
+                    c.iso3 for c in loaders.resolve_countries(db.get_session(), [])[0]
                 )
                 or "ZMB",
             ),
@@ -58,7 +59,7 @@ def selected_countries() -> list[datasets.CountryRef]:
     return countries
 
 
-def download_name(table: Table, countries: list[datasets.CountryRef], filtered: bool) -> str:
+def download_name(table: Table, countries: list[loaders.CountryRef], filtered: bool) -> str:
     """A dated ASCII file name, e.g. ``coverage-2026-11-24.csv`` or ``coverage-ZMB-2026-11-24.csv``."""
     parts = [table.name]
     if filtered and table.name != "checklist":

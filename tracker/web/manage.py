@@ -730,7 +730,7 @@ def _category_choices():
 def provision_create():
     require_admin()
     dbs = db.get_session()
-    from tracker.read.pages import current_checklist
+    from tracker.read.loaders import current_checklist
 
     current = current_checklist(dbs)
     if current is None:

@@ -47,6 +47,7 @@ from tracker.models import (
     Milestone,
 )
 from tracker.read import rows as datasets
+from tracker.read.texts import english_title, is_english
 from tracker.write import changes
 
 CREATE, CHANGE, UNCHANGED, REFUSED = "create", "change", "unchanged", "refused"
@@ -273,8 +274,8 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
                     )
         if plan.action == REFUSED:
             continue
-        if values["title_en"] is None and _english(values["title_lang"]):
-            values["title_en"] = values["title"]  # how an English title exports
+        # how the title exports: an English title is its own English title
+        values["title_en"] = english_title(values["title"], values["title_lang"], values["title_en"])
         fields = {name: values[name] for name in INSTRUMENT_COLUMNS}
         fields["type"] = InstrumentType(fields["type"])
         fields["status"] = InstrumentStatus(fields["status"])
@@ -321,14 +322,10 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
             )
 
 
-def _english(lang: str) -> bool:
-    return lang.replace("_", "-").split("-")[0].lower() == "en"
-
-
 def _set_english_title(instrument: Instrument, title_en: str | None) -> None:
     """Keep an English translation only where it says something the title does not."""
     needed = title_en is not None and not (
-        _english(instrument.title_lang) and title_en == instrument.title
+        is_english(instrument.title_lang) and title_en == instrument.title
     )
     current = next((t for t in instrument.titles if t.locale == "en"), None)
     if not needed:
@@ -379,9 +376,14 @@ def _update_instrument(instrument: Instrument, change: dict, title_en, new_relat
 
 
 def _plan_coverage(session: Session, country: Country, rows) -> None:
-    provisions = {p.code: p for p in datasets.current_provisions(session)}
-    version = next(iter(provisions.values())).checklist_version if provisions else None
-    coverage, links = datasets.country_coverage(session, country.id, list(provisions.values()))
+    checklist, items = datasets.current_coverage(session, country.id)
+    version = checklist.code if checklist and items else None
+    by_code = {item.provision.code: item for item in items}
+    # The records themselves, for the changes (the comparison reads the items).
+    coverage = {
+        c.provision_id: c
+        for c in session.exec(select(Coverage).where(Coverage.country_id == country.id)).all()
+    }
     instruments = set(
         session.exec(select(Instrument.id).where(Instrument.country_id == country.id)).all()
     )
@@ -402,8 +404,8 @@ def _plan_coverage(session: Session, country: Country, rows) -> None:
                 ),
             )
             continue
-        provision = provisions.get(code)
-        if provision is None:
+        item = by_code.get(code)
+        if item is None:
             plan.refuse(
                 "provision_code",
                 _(
@@ -413,6 +415,7 @@ def _plan_coverage(session: Session, country: Country, rows) -> None:
                 ),
             )
             continue
+        provision = item.provision
         cov = coverage.get(provision.id)
         judgement = [values[n] for n in ("not_applicable_reason", "implementation", "evidence")]
         if values["applicable"] is None:
@@ -445,9 +448,7 @@ def _plan_coverage(session: Session, country: Country, rows) -> None:
             continue
         if values["implementation"] is None:
             values["implementation"] = Implementation.NONE.value
-        current = datasets.coverage_record(
-            country.iso3, provision, cov, links.get(cov.id, []) if cov else []
-        )
+        current = datasets.coverage_record(country.iso3, checklist, item)
         _compare(plan, COVERAGE, current, values)
         if cov is None:
             plan.action = CREATE

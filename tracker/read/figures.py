@@ -1,0 +1,197 @@
+"""Every figure of a country, computed once: the read objects behind pages, exports and the API.
+
+``country_summaries`` gives each country's three figures (overall and per category), monitor
+indicators, stage, instrument and milestone counts and last update; the overview, the country
+page, ``countries.csv`` and ``/api/v1/countries`` all show these objects. ``coverage_items``
+gives each provision's judgement, links, score and coverage levels; the country page,
+``coverage.csv``, the API's country detail and the importer's comparison all show those.
+The rules themselves are in ``tracker.scoring``; the queries in ``tracker.read.loaders``.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from tracker import scoring
+from tracker.codes import GemIndicator, Implementation, InstrumentStatus
+from tracker.models import Country
+from tracker.read import loaders
+from tracker.read.loaders import (
+    ChecklistInfo,
+    CountryRef,
+    InstrumentStats,
+    Judgements,
+    LinkRow,
+    MilestoneStats,
+    ProvisionRow,
+)
+from tracker.scoring import Figures, ProvisionInput, ProvisionScore
+
+
+@dataclass(frozen=True)
+class CoverageItem:
+    """One provision for one country: the judgement (None when nobody judged it), the
+    instruments that address it, and its score."""
+
+    provision: ProvisionRow
+    coverage: sa.Row | None
+    links: tuple[LinkRow, ...]
+    score: ProvisionScore
+
+    @property
+    def judged(self) -> bool:
+        return self.coverage is not None
+
+    @property
+    def applicable(self) -> bool:
+        return self.score.applicable
+
+    @property
+    def implementation(self) -> Implementation:
+        return self.coverage.implementation if self.coverage is not None else Implementation.NONE
+
+    @property
+    def is_example(self) -> bool:
+        return bool(self.coverage is not None and self.coverage.is_example)
+
+    @property
+    def in_force(self) -> str:
+        """The coverage level in force: full, partial, none or not_applicable."""
+        return self.score.in_force_level
+
+    @property
+    def with_drafts(self) -> str:
+        """The coverage level including drafts: full, partial, none or not_applicable."""
+        return self.score.with_drafts_level
+
+
+def _input(provision: ProvisionRow, cov: sa.Row | None, links: Sequence[LinkRow]):
+    """The scoring input of one provision; without a judgement it applies and is not met."""
+    return ProvisionInput(
+        code=provision.code,
+        category=provision.category_code,
+        level=provision.level,
+        applicable=cov.applicable if cov is not None else True,
+        implementation=cov.implementation if cov is not None else Implementation.NONE,
+        links=tuple(link.scoring_input for link in links),
+        gem=provision.gem_indicator,
+    )
+
+
+def coverage_items(
+    provisions: Sequence[ProvisionRow], judgements: Judgements, country_id: int
+) -> tuple[scoring.Progress, list[CoverageItem]]:
+    """A country's progress and its coverage items, one per provision in checklist order."""
+    found = [(p, *judgements.of(country_id, p.id)) for p in provisions]
+    progress = scoring.compute(_input(p, cov, links) for p, cov, links in found)
+    items = [
+        CoverageItem(p, cov, tuple(links), score)
+        for (p, cov, links), score in zip(found, progress.provisions, strict=True)
+    ]
+    return progress, items
+
+
+@dataclass(frozen=True)
+class CountrySummary:
+    """A country's headline figures: what the overview, countries.csv and the API list show."""
+
+    country: CountryRef
+    joined_on: date | None
+    checklist: ChecklistInfo | None
+    progress: scoring.Progress | None  # None before any checklist is loaded
+    instruments: int
+    milestones: scoring.MilestoneCounts
+    last_update: datetime | None
+    has_example: bool
+
+    @property
+    def figures(self) -> Figures | None:
+        return self.progress.overall if self.progress else None
+
+    @property
+    def categories(self) -> dict[str, Figures]:
+        return self.progress.categories if self.progress else {}
+
+    @property
+    def gem(self) -> dict[GemIndicator, bool] | None:
+        return self.progress.gem if self.progress else None
+
+    @property
+    def stage(self) -> InstrumentStatus | None:
+        return self.progress.stage if self.progress else None
+
+    @property
+    def stage_rank(self) -> int:
+        """0 for not started, then 1.. along ``scoring.STAGE_ORDER`` (for sorting)."""
+        return scoring.STAGE_ORDER.index(self.stage) + 1 if self.stage else 0
+
+    @property
+    def milestones_done(self) -> int:
+        return self.milestones.done
+
+    @property
+    def milestones_planned(self) -> int:
+        """The milestone total: cancelled ones are left out (``scoring.milestone_counts``)."""
+        return self.milestones.total
+
+
+def summarize(
+    country: Country,
+    ref: CountryRef,
+    checklist: ChecklistInfo | None,
+    items: Sequence[CoverageItem],
+    progress: scoring.Progress | None,
+    instruments: InstrumentStats,
+    milestones: MilestoneStats,
+) -> CountrySummary:
+    """A country's summary from its coverage items and counts (the last update is the latest
+    change to the country, its instruments, milestones or judgements)."""
+    judged = [item.coverage for item in items if item.coverage is not None]
+    return CountrySummary(
+        country=ref,
+        joined_on=country.joined_on,
+        checklist=checklist,
+        progress=progress,
+        instruments=instruments.count,
+        milestones=milestones.counts,
+        last_update=loaders.latest(
+            country.updated_at,
+            instruments.latest,
+            milestones.latest,
+            *(cov.updated_at for cov in judged),
+        ),
+        has_example=any(cov.is_example for cov in judged),
+    )
+
+
+def country_summaries(
+    session: Session, locale: str, country_ids: Sequence[int] | None = None
+) -> list[CountrySummary]:
+    """Summaries of every country (or of those ids), in ISO3 order (7 queries)."""
+    countries = loaders.load_countries(session, locale, country_ids)
+    checklist = loaders.current_checklist(session)
+    provisions: list[ProvisionRow] = []
+    judgements = Judgements({}, {})
+    if checklist is not None:
+        provisions = loaders.load_provisions(session, checklist.id)
+        judgements = loaders.load_judgements(session, checklist.id, country_ids)
+    instruments = loaders.instrument_stats(session, country_ids)
+    milestones = loaders.milestone_stats(session, country_ids)
+    out = []
+    for ref, country in countries:
+        progress, items = coverage_items(provisions, judgements, country.id)
+        out.append(
+            summarize(
+                country,
+                ref,
+                checklist,
+                items,
+                progress if checklist is not None else None,
+                instruments.get(country.id, InstrumentStats()),
+                milestones.get(country.id, MilestoneStats()),
+            )
+        )
+    return out

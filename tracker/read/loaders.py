@@ -1,0 +1,375 @@
+"""The queries every read model shares, each written once and each with a fixed query count.
+
+These return plain rows and small frozen dataclasses, never lazy ORM relationships, so nothing
+is loaded while a template renders or a CSV streams. Scoring is applied on top of them in
+``tracker.read.figures``; texts are picked with ``tracker.read.texts``.
+
+The coverage judgements and their links (which instruments address a provision, how fully, and
+those instruments' status) are read by ``load_judgements`` alone, for the pages, the exports,
+the API and the importer's comparison.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from tracker import scoring
+from tracker.codes import Extent, InstrumentStatus, MilestoneStatus
+from tracker.i18n import DEFAULT_LOCALE, country_name
+from tracker.models import (
+    Category,
+    CategoryName,
+    ChecklistVersion,
+    Country,
+    Coverage,
+    CoverageLink,
+    Instrument,
+    InstrumentTitle,
+    Milestone,
+    Provision,
+    ProvisionText,
+)
+from tracker.read.texts import Localized, language_of, locale_candidates, pick_text
+
+_PROVISION = Provision.__table__.c
+_CATEGORY = Category.__table__.c
+_COVERAGE = Coverage.__table__.c
+_LINK = CoverageLink.__table__.c
+_INSTRUMENT = Instrument.__table__.c
+
+
+def latest(*values: datetime | None) -> datetime | None:
+    """The latest of the given timestamps, ignoring missing ones."""
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+# --- the checklist ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistInfo:
+    id: int
+    code: str
+    title: str
+    published_on: date | None
+
+
+def current_checklist(session: Session) -> ChecklistInfo | None:
+    """The current checklist version, or None before any checklist is loaded (1 query)."""
+    found = session.exec(select(ChecklistVersion).where(ChecklistVersion.is_current)).first()
+    if found is None:
+        return None
+    return ChecklistInfo(found.id, found.code, found.title, found.published_on)
+
+
+class ProvisionRow(NamedTuple):
+    """A provision of the checklist with its category's code (a Core row)."""
+
+    id: int
+    code: str
+    level: object  # Level
+    gem_indicator: object  # GemIndicator | None
+    position: int
+    sources: str | None
+    retired: bool
+    category_id: int
+    category_code: str
+
+
+def load_provisions(
+    session: Session, checklist_id: int, *, include_retired: bool = False
+) -> list[ProvisionRow]:
+    """The checklist's provisions in checklist order; only the scored ones (not retired) unless
+    ``include_retired`` (1 query)."""
+    query = (
+        sa.select(
+            _PROVISION.id,
+            _PROVISION.code,
+            _PROVISION.level,
+            _PROVISION.gem_indicator,
+            _PROVISION.position,
+            _PROVISION.sources,
+            _PROVISION.retired,
+            _PROVISION.category_id,
+            _CATEGORY.code,
+        )
+        .select_from(Provision.__table__.join(Category.__table__))
+        .where(_PROVISION.checklist_id == checklist_id)
+        .order_by(_CATEGORY.position, _PROVISION.position, _PROVISION.code)
+    )
+    if not include_retired:
+        query = query.where(sa.not_(_PROVISION.retired))
+    return [ProvisionRow(*row) for row in session.connection().execute(query)]
+
+
+# --- coverage judgements and their links ----------------------------------------------------------
+
+
+class LinkRow(NamedTuple):
+    """One instrument addressing a judged provision."""
+
+    instrument_id: int
+    extent: Extent
+    articles: str | None
+    status: InstrumentStatus  # the instrument's lifecycle status
+
+    @property
+    def scoring_input(self) -> scoring.LinkInput:
+        return scoring.LinkInput(self.extent, self.status)
+
+
+@dataclass(frozen=True)
+class Judgements:
+    """Coverage rows by (country id, provision id), and their links by coverage id.
+
+    A coverage row is a Core row with every column of ``coverage`` as an attribute
+    (``applicable``, ``implementation``, ``not_applicable_reason``, ``evidence``, ``is_example``,
+    ``version``, ``updated_at``...). Links are in the order they were made.
+    """
+
+    coverage: dict[tuple[int, int], sa.Row]
+    links: dict[int, list[LinkRow]]
+
+    def of(self, country_id: int, provision_id: int) -> tuple[sa.Row | None, list[LinkRow]]:
+        """One provision's coverage row in one country (None when nobody judged it) and links."""
+        cov = self.coverage.get((country_id, provision_id))
+        return cov, (self.links.get(cov.id, []) if cov is not None else [])
+
+
+def load_judgements(
+    session: Session,
+    checklist_id: int,
+    country_ids: Sequence[int] | None = None,
+    provision_ids: Sequence[int] | None = None,
+) -> Judgements:
+    """The coverage rows and links of a checklist, for some or all countries and provisions
+    (2 queries, Core selects: the coverage export reads them for every country)."""
+    in_checklist = sa.select(_PROVISION.id).where(_PROVISION.checklist_id == checklist_id)
+    where = [_COVERAGE.provision_id.in_(in_checklist.scalar_subquery())]
+    if country_ids is not None:
+        where.append(_COVERAGE.country_id.in_(list(country_ids)))
+    if provision_ids is not None:
+        where.append(_COVERAGE.provision_id.in_(list(provision_ids)))
+    connection = session.connection()
+    coverage = {
+        (row.country_id, row.provision_id): row
+        for row in connection.execute(sa.select(Coverage.__table__).where(*where))
+    }
+    links: dict[int, list[LinkRow]] = {}
+    query = (
+        sa.select(
+            _LINK.coverage_id, _LINK.instrument_id, _LINK.extent, _LINK.articles, _INSTRUMENT.status
+        )
+        .select_from(
+            CoverageLink.__table__.join(Coverage.__table__, _COVERAGE.id == _LINK.coverage_id).join(
+                Instrument.__table__, _INSTRUMENT.id == _LINK.instrument_id
+            )
+        )
+        .where(*where)
+        .order_by(_LINK.id)
+    )
+    for coverage_id, instrument_id, extent, articles, status in connection.execute(query):
+        links.setdefault(coverage_id, []).append(LinkRow(instrument_id, extent, articles, status))
+    return Judgements(coverage, links)
+
+
+# --- countries ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountryRef:
+    """A country as readers see it: its codes and its name in the reader's language (CLDR)."""
+
+    id: int
+    iso3: str
+    iso2: str
+    name: str
+
+
+def country_ref(country: Country, locale: str) -> CountryRef:
+    name = country_name(country.iso2, language_of(locale))
+    return CountryRef(country.id, country.iso3, country.iso2, name)
+
+
+def load_countries(
+    session: Session, locale: str, country_ids: Sequence[int] | None = None
+) -> list[tuple[CountryRef, Country]]:
+    """Countries (all, or those ids) by ISO3 code, with their reference in ``locale`` (1 query)."""
+    query = select(Country).order_by(Country.iso3)
+    if country_ids is not None:
+        query = query.where(Country.id.in_(list(country_ids)))
+    return [(country_ref(c, locale), c) for c in session.exec(query).all()]
+
+
+def resolve_countries(
+    session: Session, codes: Sequence[str], locale: str = DEFAULT_LOCALE
+) -> tuple[list[CountryRef], list[str]]:
+    """The countries named by ISO3 ``codes`` (all countries when empty) in ISO3 order, and the
+    codes that name no country (1 query)."""
+    query = select(Country).order_by(Country.iso3)
+    wanted = sorted({code.strip().upper() for code in codes if code.strip()})
+    if wanted:
+        query = query.where(Country.iso3.in_(wanted))
+    found = [country_ref(c, locale) for c in session.exec(query).all()]
+    known = {c.iso3 for c in found}
+    return found, [code for code in wanted if code not in known]
+
+
+@dataclass(frozen=True)
+class InstrumentStats:
+    count: int = 0
+    latest: datetime | None = None
+
+    @classmethod
+    def of(cls, instruments: Sequence[Instrument]) -> "InstrumentStats":
+        """The same figures from a country's loaded instruments."""
+        return cls(len(instruments), latest(*(i.updated_at for i in instruments)))
+
+
+def instrument_stats(
+    session: Session, country_ids: Sequence[int] | None = None
+) -> dict[int, InstrumentStats]:
+    """How many instruments each country has and when one last changed (1 query)."""
+    query = select(
+        Instrument.country_id, sa.func.count(), sa.func.max(Instrument.updated_at)
+    ).group_by(Instrument.country_id)
+    if country_ids is not None:
+        query = query.where(Instrument.country_id.in_(list(country_ids)))
+    return {cid: InstrumentStats(int(n), last) for cid, n, last in session.exec(query).all()}
+
+
+@dataclass(frozen=True)
+class MilestoneStats:
+    counts: scoring.MilestoneCounts = scoring.MilestoneCounts()
+    latest: datetime | None = None
+
+    @classmethod
+    def of(cls, milestones: Sequence[Milestone]) -> "MilestoneStats":
+        """The same figures from a country's loaded milestones."""
+        return cls(
+            scoring.milestone_counts(Counter(m.status for m in milestones)),
+            latest(*(m.updated_at for m in milestones)),
+        )
+
+
+def milestone_stats(
+    session: Session, country_ids: Sequence[int] | None = None
+) -> dict[int, MilestoneStats]:
+    """Each country's milestone counts (``scoring.milestone_counts``) and when one last changed
+    (1 query)."""
+    query = select(
+        Milestone.country_id, Milestone.status, sa.func.count(), sa.func.max(Milestone.updated_at)
+    ).group_by(Milestone.country_id, Milestone.status)
+    if country_ids is not None:
+        query = query.where(Milestone.country_id.in_(list(country_ids)))
+    by_status: dict[int, dict[MilestoneStatus, int]] = {}
+    last: dict[int, datetime | None] = {}
+    for cid, status, n, updated in session.exec(query).all():
+        by_status.setdefault(cid, {})[status] = int(n)
+        last[cid] = latest(last.get(cid), updated)
+    return {
+        cid: MilestoneStats(scoring.milestone_counts(counts), last[cid])
+        for cid, counts in by_status.items()
+    }
+
+
+# --- texts in the reader's language ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    id: int
+    code: str
+    name: Localized
+    position: int
+
+
+def category_names(session: Session, checklist_id: int, locale: str) -> dict[int, CategoryInfo]:
+    """Categories of a checklist by id in checklist order, with their names in the reader's
+    locale (1 query)."""
+    rows = session.exec(
+        select(
+            Category.id, Category.code, Category.position, CategoryName.locale, CategoryName.name
+        )
+        .outerjoin(
+            CategoryName,
+            sa.and_(
+                CategoryName.category_id == Category.id,
+                CategoryName.locale.in_(locale_candidates(locale)),
+            ),
+        )
+        .where(Category.checklist_id == checklist_id)
+        .order_by(Category.position, Category.id)
+    ).all()
+    codes: dict[int, tuple[str, int]] = {}
+    names: dict[int, dict[str, str]] = {}
+    for cat_id, code, position, name_locale, name in rows:
+        codes[cat_id] = (code, position)
+        if name_locale:
+            names.setdefault(cat_id, {})[name_locale] = name
+    return {
+        cat_id: CategoryInfo(
+            cat_id,
+            code,
+            pick_text(names.get(cat_id, {}), locale) or Localized(code, locale),
+            position,
+        )
+        for cat_id, (code, position) in codes.items()
+    }
+
+
+def provision_texts(
+    session: Session,
+    locale: str,
+    provision_ids: Iterable[int] | None = None,
+    checklist_id: int | None = None,
+) -> dict[int, tuple[Localized | None, Localized | None]]:
+    """Title and guidance per provision id in the reader's locale (1 query)."""
+    query = select(
+        ProvisionText.provision_id,
+        ProvisionText.locale,
+        ProvisionText.title,
+        ProvisionText.guidance,
+    ).where(ProvisionText.locale.in_(locale_candidates(locale)))
+    if checklist_id is not None:
+        query = query.join(Provision, Provision.id == ProvisionText.provision_id).where(
+            Provision.checklist_id == checklist_id
+        )
+    if provision_ids is not None:
+        query = query.where(ProvisionText.provision_id.in_(list(provision_ids)))
+    titles: dict[int, dict[str, str]] = {}
+    guidance: dict[int, dict[str, str]] = {}
+    for pid, text_locale, title, text in session.exec(query).all():
+        titles.setdefault(pid, {})[text_locale] = title
+        guidance.setdefault(pid, {})[text_locale] = text
+    return {
+        pid: (pick_text(titles[pid], locale), pick_text(guidance.get(pid, {}), locale))
+        for pid in titles
+    }
+
+
+def instrument_titles(
+    session: Session,
+    locale: str,
+    instrument_ids: Iterable[int] | None = None,
+    country_id: int | None = None,
+) -> dict[int, dict[str, str]]:
+    """Translated titles per instrument id, in the reader's locale and English (1 query)."""
+    query = select(InstrumentTitle.instrument_id, InstrumentTitle.locale, InstrumentTitle.title)
+    query = query.where(InstrumentTitle.locale.in_(locale_candidates(locale)))
+    if country_id is not None:
+        query = query.join(Instrument, Instrument.id == InstrumentTitle.instrument_id).where(
+            Instrument.country_id == country_id
+        )
+    if instrument_ids is not None:
+        query = query.where(InstrumentTitle.instrument_id.in_(list(instrument_ids)))
+    out: dict[int, dict[str, str]] = {}
+    for iid, title_locale, title in session.exec(query).all():
+        out.setdefault(iid, {})[title_locale] = title
+    return out
