@@ -1,13 +1,8 @@
 """The read models behind the public pages (called directly, no request)."""
 
-import csv
-import html as html_lib
-import io
-import re
 from datetime import date
 
 import pytest
-from babel.numbers import format_percent
 from sqlmodel import select
 
 from tracker import scoring as progress
@@ -16,9 +11,8 @@ from tracker.codes import (
     GemIndicator,
     Implementation,
     InstrumentStatus,
-    Level,
 )
-from tracker.models import Country, Instrument, Provision
+from tracker.models import Instrument, Provision
 from tracker.read import pages as reports
 from tracker.read.texts import InstrumentName, Localized, pick_text
 
@@ -238,112 +232,3 @@ def test_retired_provisions_are_left_out(demo_data):
     report = reports.checklist_report(session)
     assert report.provisions == 38
     assert "SCOPE-02" not in {r.provision.code for s in report.categories for r in s.rows}
-
-
-# --- the same numbers everywhere -----------------------------------------------------------------
-
-
-def test_every_page_export_and_api_shows_the_same_numbers(client, demo_data):
-    """Country page, overview, countries.csv, coverage.csv and the API agree for every country."""
-
-    def csv_rows(url):
-        response = client.get(url)
-        assert response.status_code == 200
-        return list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
-
-    def number(cell):
-        return None if cell == "" else float(cell)
-
-    def pct(value):
-        return "n/a" if value is None else format_percent(value, locale="en")
-
-    kinds = ("in_force", "with_drafts", "implementation")
-    countries_csv = {row["iso3"]: row for row in csv_rows("/exports/countries.csv")}
-    coverage_csv = csv_rows("/exports/coverage.csv")
-    levels = {row["code"]: row["level"] for row in csv_rows("/exports/checklist.csv")}
-    overview = client.get("/en/").get_data(as_text=True)
-    api_list = {c["iso3"]: c for c in client.get("/api/v1/countries").get_json()["countries"]}
-    iso3s = sorted(c.iso3 for c in demo_data.exec(select(Country)).all())
-    assert iso3s and sorted(countries_csv) == iso3s and sorted(api_list) == iso3s
-
-    for iso3 in iso3s:
-        report = reports.country_report(demo_data, iso3, "en")
-        overall = report.overall
-        expected = {k: round(getattr(overall, k), 4) for k in kinds}
-        # countries.csv carries the scoring module's figures (rounded to 4 places)
-        row = countries_csv[iso3]
-        assert {k: number(row[f"legal_{k}" if k != "implementation" else k]) for k in kinds} == {
-            "in_force": expected["in_force"],
-            "with_drafts": expected["with_drafts"],
-            "implementation": expected["implementation"],
-        }, iso3
-        assert int(row["provisions_applicable"]) == overall.applicable
-        assert int(row["provisions_not_applicable"]) == overall.not_applicable
-        for gem, value in report.gem.items():
-            assert row[f"gem_{gem.value}"] == ("true" if value else "false"), (iso3, gem)
-        # the API list and detail: the same figures, categories and indicators
-        detail = client.get(f"/api/v1/countries/{iso3}").get_json()
-        for body in (api_list[iso3], detail):
-            progress_out = body["progress"]
-            assert progress_out["overall"] == {
-                "legal_in_force": expected["in_force"],
-                "legal_with_drafts": expected["with_drafts"],
-                "implementation": expected["implementation"],
-                "provisions_applicable": overall.applicable,
-                "provisions_not_applicable": overall.not_applicable,
-            }, iso3
-            for code, figures in report.progress.categories.items():
-                got = progress_out["categories"][code]
-                assert got["legal_in_force"] == round(figures.in_force, 4), (iso3, code)
-                assert got["legal_with_drafts"] == round(figures.with_drafts, 4), (iso3, code)
-                assert got["implementation"] == round(figures.implementation, 4), (iso3, code)
-            assert progress_out["gem"] == {g.value: v for g, v in report.gem.items()}
-        # coverage.csv, scored again by the real scoring function, gives the same figures
-        mine = [r for r in coverage_csv if r["country_iso3"] == iso3]
-        assert [r["provision_code"] for r in mine] == [s.code for s in report.progress.provisions]
-        extents = {"none": [], "partial": [Extent.PARTIAL], "full": [Extent.FULL]}
-        inputs = []
-        for r in mine:
-            applicable = r["applicable"] != "false"
-            links = ()
-            if applicable:
-                in_force = extents[r["legal_in_force"]]
-                drafts = extents[r["legal_with_drafts"]]
-                links = tuple(
-                    [progress.LinkInput(e, InstrumentStatus.IN_FORCE) for e in in_force]
-                    + [progress.LinkInput(e, InstrumentStatus.DRAFTING) for e in drafts]
-                )
-            inputs.append(
-                progress.ProvisionInput(
-                    r["provision_code"],
-                    "all",
-                    Level(levels[r["provision_code"]]),
-                    applicable=applicable,
-                    implementation=Implementation(r["implementation"] or "none"),
-                    links=links,
-                )
-            )
-        rescored = progress.compute(inputs).overall
-        for k in kinds:
-            assert getattr(rescored, k) == pytest.approx(getattr(overall, k)), (iso3, k)
-        # ... and each coverage row matches the country page's checklist row
-        page_rows = {row.provision.code: row for s in report.categories for row in s.rows}
-        for r in mine:
-            page_row = page_rows[r["provision_code"]]
-            if page_row.applicable:
-                assert r["legal_in_force"] == page_row.in_force, (iso3, r["provision_code"])
-                assert r["legal_with_drafts"] == page_row.with_drafts
-            else:
-                assert r["legal_in_force"] == r["legal_with_drafts"] == ""
-        # the country page and the overview print the same rounded percentages
-        page = client.get(f"/en/countries/{iso3}").get_data(as_text=True)
-        meters = re.findall(r'<strong class="meter-value">([^<]*)</strong>', page)[:3]
-        assert [html_lib.unescape(m) for m in meters] == [pct(getattr(overall, k)) for k in kinds]
-        overview_row = re.search(
-            rf'href="/en/countries/{iso3}".*?</tr>', overview, flags=re.DOTALL
-        ).group(0)
-        sort_keys = re.findall(r'<td class="num" data-sort="([^"]*)">([^<]*)<svg', overview_row)
-        assert [float(key) for key, _text in sort_keys] == [getattr(overall, k) for k in kinds]
-        assert [html_lib.unescape(t) for _k, t in sort_keys] == [
-            pct(getattr(overall, k)) for k in kinds
-        ]
