@@ -8,6 +8,7 @@ queries; ``checklist_data`` is the checklist form's data. Saving that form is
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from tracker.codes import Implementation
@@ -16,7 +17,6 @@ from tracker.models import (
     CategoryName,
     Country,
     Coverage,
-    CoverageLink,
     Instrument,
     Milestone,
     Provision,
@@ -97,21 +97,16 @@ def checklist_rows(
     names = _texts(session, CategoryName, "category_id", list({c.id for _p, c in pairs}), locale)
     coverage = {}
     if country_id is not None and ids:
+        # The checklist form edits these records and lists their links: load every row's links
+        # with the rows (one more query), not lazily one query per judged row.
         coverage = {
             c.provision_id: c
             for c in session.exec(
-                select(Coverage).where(
-                    Coverage.country_id == country_id, Coverage.provision_id.in_(ids)
-                )
+                select(Coverage)
+                .where(Coverage.country_id == country_id, Coverage.provision_id.in_(ids))
+                .options(selectinload(Coverage.links))
             ).all()
         }
-        # Load every row's links in one query rather than one per row.
-        if coverage:
-            session.exec(
-                select(CoverageLink).where(
-                    CoverageLink.coverage_id.in_([c.id for c in coverage.values()])
-                )
-            ).all()
     rows = []
     for provision, category in pairs:
         text = texts.get(provision.id)
