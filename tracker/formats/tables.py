@@ -10,6 +10,7 @@ To change an export: its columns here, its rows in ``tracker.read.rows``. Pure: 
 touches the database, SQLModel or a request (only ``tracker.codes`` and lazy labels).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -454,7 +455,7 @@ TABLES: dict[str, Table] = {
 IMPORTABLE: dict[str, Table] = {name: t for name, t in TABLES.items() if t.importable}
 
 
-def frictionless_schema(table: Table, describe=str) -> dict:
+def frictionless_schema(table: Table, describe: Callable[[Any], str] = str) -> dict:
     """The Table Schema of ``table`` (Frictionless v1 descriptor)."""
     fields = []
     for col in table.columns:

@@ -15,7 +15,7 @@ Rows are read per country and in keyset batches, so memory stays flat whatever t
 from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from tracker.codes import RelationKind
 from tracker.fields import INSTRUMENT, MILESTONE
@@ -153,7 +153,9 @@ def instrument_extras(
     return titles, relations
 
 
-def country_chunks(session: Session, model, country_id: int, batch: int) -> Iterator[list]:
+def country_chunks(
+    session: Session, model: type[SQLModel], country_id: int, batch: int
+) -> Iterator[list]:
     """One country's rows of ``model`` in id order, ``batch`` at a time (keyset paging).
 
     Each chunk is dropped from the session once the caller has used it, so memory stays flat.

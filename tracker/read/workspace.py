@@ -21,6 +21,7 @@ from tracker.models import (
     Milestone,
     Provision,
     ProvisionText,
+    User,
 )
 from tracker.read.loaders import current_checklist
 
@@ -55,7 +56,7 @@ class Workspace:
         }
 
 
-def editable_countries(session: Session, user) -> list[Country]:
+def editable_countries(session: Session, user: User) -> list[Country]:
     """The countries this person may edit: all for an admin, their own for an editor."""
     query = select(Country).order_by(Country.iso3)
     if not user.is_admin:
