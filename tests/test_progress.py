@@ -170,3 +170,17 @@ def test_stage_comes_with_the_figures():
     assert compute([prov("A-01", links=[("full", S.AMENDED)])]).stage is S.IN_FORCE
     assert compute([prov("A-01", links=[("full", S.REPEALED)])]).stage is None
     assert compute([prov("A-01")]).stage is None
+
+
+def test_the_scoring_module_imports_no_database_and_no_flask():
+    import ast
+    from pathlib import Path
+
+    source = Path(scoring.__file__).read_text(encoding="utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    assert imported <= {"collections.abc", "dataclasses", "datetime", "tracker.codes"}, imported
