@@ -183,4 +183,6 @@ def test_the_scoring_module_imports_no_database_and_no_flask():
             imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module)
-    assert imported <= {"collections.abc", "dataclasses", "datetime", "tracker.codes"}, imported
+    assert imported <= {"collections.abc", "dataclasses", "datetime", "typing", "tracker.codes"}, (
+        imported
+    )

@@ -44,6 +44,7 @@ one recommended provision not addressed. In force: (2x1 + 2x0 + 1x0) / 5 = 40 %.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from tracker.codes import (
     Extent,
@@ -74,14 +75,18 @@ WITH_DRAFTS_STATUSES: tuple[InstrumentStatus, ...] = tuple(
 )
 
 
+_IN_FORCE = frozenset(IN_FORCE_STATUSES)
+_WITH_DRAFTS = frozenset(WITH_DRAFTS_STATUSES)
+
+
 def counts_in_force(status: InstrumentStatus) -> bool:
     """Whether an instrument with this status counts for legal coverage in force."""
-    return status in IN_FORCE_STATUSES
+    return status in _IN_FORCE
 
 
 def counts_with_drafts(status: InstrumentStatus) -> bool:
     """Whether an instrument with this status counts for legal coverage including drafts."""
-    return status in WITH_DRAFTS_STATUSES
+    return status in _WITH_DRAFTS
 
 
 # Coverage levels: the status tag of one provision for one legal figure.
@@ -113,10 +118,23 @@ STAGE_ORDER: tuple[InstrumentStatus, ...] = (
 
 @dataclass(frozen=True)
 class LinkInput:
-    """One instrument addressing a provision: how fully, and that instrument's lifecycle status."""
+    """One instrument addressing a provision: how fully, and that instrument's lifecycle status.
+
+    Any object with these two attributes will do (the read layer passes its link rows as they
+    are, see ``Link``)."""
 
     extent: Extent
     status: InstrumentStatus
+
+
+class Link(Protocol):
+    """What scoring reads of a link: its extent and its instrument's status."""
+
+    @property
+    def extent(self) -> Extent: ...
+
+    @property
+    def status(self) -> InstrumentStatus: ...
 
 
 @dataclass(frozen=True)
@@ -126,7 +144,7 @@ class ProvisionInput:
     level: Level
     applicable: bool = True
     implementation: Implementation = Implementation.NONE
-    links: tuple[LinkInput, ...] = ()
+    links: tuple[Link, ...] = ()
     gem: GemIndicator | None = None
 
 
@@ -176,12 +194,12 @@ class Progress:
     stage: InstrumentStatus | None = None
 
 
-def best_extent(links: Iterable[LinkInput], *, include_drafts: bool) -> float:
+def best_extent(links: Iterable[Link], *, include_drafts: bool) -> float:
     """The best extent among the links whose instrument counts for this figure."""
     best = 0.0
-    counts = counts_with_drafts if include_drafts else counts_in_force
+    counted = _WITH_DRAFTS if include_drafts else _IN_FORCE  # counts_with_drafts, counts_in_force
     for link in links:
-        if counts(link.status):
+        if link.status in counted:
             best = max(best, EXTENT_SCORES[link.extent])
     return best
 

@@ -76,7 +76,7 @@ def _input(provision: ProvisionRow, cov: sa.Row | None, links: Sequence[LinkRow]
         level=provision.level,
         applicable=cov.applicable if cov is not None else True,
         implementation=cov.implementation if cov is not None else Implementation.NONE,
-        links=tuple(link.scoring_input for link in links),
+        links=tuple(links),
         gem=provision.gem_indicator,
     )
 

@@ -112,25 +112,22 @@ def load_provisions(
 
 
 class LinkRow(NamedTuple):
-    """One instrument addressing a judged provision."""
+    """One instrument addressing a judged provision (scored as it is: a ``scoring.Link``)."""
 
     instrument_id: int
     extent: Extent
     articles: str | None
     status: InstrumentStatus  # the instrument's lifecycle status
 
-    @property
-    def scoring_input(self) -> scoring.LinkInput:
-        return scoring.LinkInput(self.extent, self.status)
-
 
 @dataclass(frozen=True)
 class Judgements:
     """Coverage rows by (country id, provision id), and their links by coverage id.
 
-    A coverage row is a Core row with every column of ``coverage`` as an attribute
-    (``applicable``, ``implementation``, ``not_applicable_reason``, ``evidence``, ``is_example``,
-    ``version``, ``updated_at``...). Links are in the order they were made.
+    A coverage row is a Core row with the columns of ``coverage`` the read models use as
+    attributes (``applicable``, ``implementation``, ``not_applicable_reason``, ``evidence``,
+    ``is_example``, ``version``, and ``updated_at`` unless left out). Links are in the order they
+    were made.
     """
 
     coverage: dict[tuple[int, int], sa.Row]
@@ -142,14 +139,31 @@ class Judgements:
         return cov, (self.links.get(cov.id, []) if cov is not None else [])
 
 
+# The coverage columns the read models use (``updated_at`` only when asked for).
+_JUDGEMENT_COLUMNS = (
+    _COVERAGE.id,
+    _COVERAGE.country_id,
+    _COVERAGE.provision_id,
+    _COVERAGE.applicable,
+    _COVERAGE.not_applicable_reason,
+    _COVERAGE.implementation,
+    _COVERAGE.evidence,
+    _COVERAGE.is_example,
+    _COVERAGE.version,
+)
+
+
 def load_judgements(
     session: Session,
     checklist_id: int,
     country_ids: Sequence[int] | None = None,
     provision_ids: Sequence[int] | None = None,
+    *,
+    with_updated_at: bool = True,
 ) -> Judgements:
     """The coverage rows and links of a checklist, for some or all countries and provisions
-    (2 queries, Core selects: the coverage export reads them for every country)."""
+    (2 queries, Core selects: the coverage export reads them for every country, without the
+    ``updated_at`` it does not show)."""
     in_checklist = sa.select(_PROVISION.id).where(_PROVISION.checklist_id == checklist_id)
     where = [_COVERAGE.provision_id.in_(in_checklist.scalar_subquery())]
     if country_ids is not None:
@@ -159,7 +173,10 @@ def load_judgements(
     connection = session.connection()
     coverage = {
         (row.country_id, row.provision_id): row
-        for row in connection.execute(sa.select(Coverage.__table__).where(*where))
+        for row in connection.execute(
+            sa.select(*_JUDGEMENT_COLUMNS, *((_COVERAGE.updated_at,) if with_updated_at else ()))
+            .where(*where)
+        )
     }
     links: dict[int, list[LinkRow]] = {}
     query = (

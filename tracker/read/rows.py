@@ -237,7 +237,9 @@ def coverage_records(session: Session, countries: Sequence[CountryRef]) -> Itera
         return
     provisions = loaders.load_provisions(session, checklist.id)
     for ref in countries:
-        judgements = loaders.load_judgements(session, checklist.id, [ref.id])
+        judgements = loaders.load_judgements(
+            session, checklist.id, [ref.id], with_updated_at=False
+        )
         for item in figures.coverage_items(provisions, judgements, ref.id)[1]:
             yield coverage_record(ref.iso3, checklist, item)
 
