@@ -44,8 +44,6 @@ from tracker.i18n import _, _l, country_name, current_lang
 from tracker.models import (
     ChangeRecord,
     Country,
-    Coverage,
-    CoverageLink,
     Instrument,
     Milestone,
     Provision,
@@ -74,7 +72,7 @@ from tracker.web.forms import (
 )
 from tracker.web.guards import require_admin, require_country
 from tracker.write import accounts, changes
-from tracker.write.checklist import ChecklistConflict, save_checklist
+from tracker.write.checklist import ChecklistConflict, save_checklist, unlink_instrument
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang>/manage")
 
@@ -391,35 +389,15 @@ def instrument_update(instrument_id: int):
 def instrument_delete(instrument_id: int):
     inst = _owned(Instrument, instrument_id)
     back = _workspace_url(inst.country_id)
-    dbs = db.get_session()
-
-    def unlink(instrument: Instrument) -> None:
-        # Remove the instrument from checklist rows first, so history records those changes too.
-        coverages = dbs.exec(
-            select(Coverage)
-            .join(CoverageLink, CoverageLink.coverage_id == Coverage.id)
-            .where(CoverageLink.instrument_id == instrument.id)
-        ).all()
-        for cov in coverages:
-            changes.update(
-                dbs,
-                cov,
-                current_user.actor,
-                lambda c: [
-                    c.links.remove(link)
-                    for link in list(c.links)
-                    if link.instrument_id == instrument.id
-                ],
-                expected_version=None,
-            )
-
     return _confirm_delete(
         inst,
         heading=_("Delete this instrument?"),
         description=inst.title,
         back_url=back,
         done_url=back,
-        before_delete=unlink,
+        before_delete=lambda instrument: unlink_instrument(
+            db.get_session(), instrument, current_user.actor
+        ),
     )
 
 

@@ -9,10 +9,10 @@ meanwhile, nothing is saved and ``ChecklistConflict`` lists those rows.
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tracker.codes import Extent, Implementation
-from tracker.models import Coverage, CoverageLink
+from tracker.models import Coverage, CoverageLink, Instrument
 from tracker.read.workspace import Workspace
 from tracker.write import changes
 
@@ -159,3 +159,25 @@ def save_checklist(
         # Two people created the same row at once: the loser sees a conflict, not an error.
         raise ChecklistConflict([]) from exc
     return len(plans)
+
+
+def unlink_instrument(session: Session, instrument: Instrument, actor: changes.Actor) -> None:
+    """Take an instrument out of every checklist row that cites it, before it is deleted.
+
+    Each row changes through ``changes.update``, so history records the removed links too.
+    """
+    coverages = session.exec(
+        select(Coverage)
+        .join(CoverageLink, CoverageLink.coverage_id == Coverage.id)
+        .where(CoverageLink.instrument_id == instrument.id)
+    ).all()
+    for cov in coverages:
+        changes.update(
+            session,
+            cov,
+            actor,
+            lambda c: [
+                c.links.remove(link) for link in list(c.links) if link.instrument_id == instrument.id
+            ],
+            expected_version=None,
+        )
