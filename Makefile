@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test i18n lint check-python migrate demo test-postgres prove soak clean
+.PHONY: run test install install-test i18n lint check-python migrate demo test-postgres prove soak bench clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -52,6 +52,12 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check tracker tests scripts migrations/env.py wsgi.py gunicorn.conf.py
 	$(BIN)/hadolint Dockerfile
+
+# Speed against references measured in the same run (needs wrk: apt-get install wrk); see
+# scripts/bench.py and docs/benchmarks.md. BENCH_SECONDS sets the length of each wrk run.
+bench: install
+	$(FLASK) translate compile
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 i18n: install
 	$(FLASK) translate extract

@@ -1,0 +1,750 @@
+#!/usr/bin/env python3
+"""``make bench``: how fast the tracker serves, next to references measured in the same run.
+
+Builds two data sets in ``build/bench/`` (the demo data, and a synthetic one: 200 countries,
+40 provisions, 20 instruments and 15 milestones per country, with links), serves each with the
+production gunicorn configuration (``gunicorn.conf.py``) on loopback, and prints side by side:
+
+- each public page warm (req/s, p50, p99 with wrk) next to the same gunicorn serving the very same
+  bytes (``scripts/bench_reference.py``), A B A B, and the ratio;
+- each page cold: the first request after a change written through the write layer;
+- a 304 (If-None-Match) next to an empty-body answer;
+- bytes per page, and queries per page (in process) on both data sets;
+- ``coverage.csv`` at 8,000 and 1,000,000 rows: rows/s and the worker's peak RSS, next to the
+  sqlite3 CLI writing the same rows as CSV from the same file and Datasette streaming them (installed
+  into ``build/bench/datasette-venv`` on first use).
+
+    make bench                       # everything (about 6 minutes on 2 cores)
+    BENCH_SECONDS=2 make bench       # shorter wrk runs
+    .venv/bin/python scripts/bench.py --skip-csv --skip-demo
+
+Not a test: figures depend on the machine and on what else runs on it; ratios are taken within one
+run so both sides see the same machine. Record a run in docs/benchmarks.md with the command.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_reference import name_for  # noqa: E402
+
+OUT = ROOT / "build" / "bench"
+PY = sys.executable
+BIN = Path(PY).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- data sets ---------------------------------------------------------------------------------
+
+
+def migrate(url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def build_demo(path: Path) -> str:
+    path.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    migrate(url)
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "demo", "load"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return url
+
+
+def build_synthetic(
+    path: Path, countries: int, provisions: int, instruments: int, milestones: int
+) -> str:
+    """A migrated SQLite file with bulk-inserted rows: every country judges every other provision
+    (the rest stay not assessed), each judged provision links one or two instruments."""
+    import sqlalchemy as sa
+
+    from tracker.codes import (
+        Extent,
+        GemIndicator,
+        Implementation,
+        InstrumentStatus,
+        InstrumentType,
+        Level,
+        MilestoneKind,
+        MilestoneStatus,
+    )
+    from tracker.models import (
+        Category,
+        CategoryName,
+        ChecklistVersion,
+        Country,
+        Coverage,
+        CoverageLink,
+        Instrument,
+        Milestone,
+        Provision,
+        ProvisionText,
+    )
+
+    path.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    migrate(url)
+    engine = sa.create_engine(url)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+
+        def insert(model, rows):
+            if rows:
+                conn.execute(sa.insert(model.__table__), rows)
+
+        insert(ChecklistVersion, [{"id": 1, "code": "B.1", "title": "Bench", "is_current": True}])
+        cats = 8
+        insert(
+            Category,
+            [
+                {"id": c, "checklist_id": 1, "code": f"C{c}", "position": c}
+                for c in range(1, cats + 1)
+            ],
+        )
+        insert(
+            CategoryName,
+            [
+                {"category_id": c, "locale": "en", "name": f"Category {c}"}
+                for c in range(1, cats + 1)
+            ],
+        )
+        gems = list(GemIndicator)
+        insert(
+            Provision,
+            [
+                {
+                    "id": p,
+                    "checklist_id": 1,
+                    "category_id": 1 + (p - 1) % cats,
+                    "code": f"P-{p:04d}",
+                    "level": Level.CORE if p % 2 else Level.RECOMMENDED,
+                    "position": p,
+                    "gem_indicator": gems[p - 1] if p <= len(gems) else None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for p in range(1, provisions + 1)
+            ],
+        )
+        insert(
+            ProvisionText,
+            [
+                {
+                    "provision_id": p,
+                    "locale": "en",
+                    "title": f"Provision {p} on the collection and treatment of e-waste",
+                    "guidance": "Fully addressed when the law sets a binding duty with a deadline.",
+                }
+                for p in range(1, provisions + 1)
+            ],
+        )
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        statuses = [
+            InstrumentStatus.IN_FORCE,
+            InstrumentStatus.DRAFTING,
+            InstrumentStatus.ADOPTED,
+            InstrumentStatus.PUBLIC_CONSULTATION,
+        ]
+        coverage_id = link_id = 0
+        for c in range(countries):
+            cid = c + 1
+            pair = letters[c // 26 % 26] + letters[c % 26]
+            insert(
+                Country,
+                [
+                    {
+                        "id": cid,
+                        "iso3": "Q" + pair,
+                        "iso2": pair,
+                        "languages": "en",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                ],
+            )
+            first = c * instruments + 1
+            insert(
+                Instrument,
+                [
+                    {
+                        "id": first + k,
+                        "country_id": cid,
+                        "type": InstrumentType.REGULATION,
+                        "title": f"Environmental Management (E-Waste) Regulation {k} of country {cid}",
+                        "title_lang": "en",
+                        "status": statuses[k % len(statuses)],
+                        "year": 2000 + k,
+                        "summary": "A synthetic instrument for the benchmark.",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for k in range(instruments)
+                ],
+            )
+            cov_rows, link_rows = [], []
+            for p in range(1, provisions + 1, 2):
+                coverage_id += 1
+                cov_rows.append(
+                    {
+                        "id": coverage_id,
+                        "country_id": cid,
+                        "provision_id": p,
+                        "applicable": True,
+                        "implementation": list(Implementation)[p % 4],
+                        "evidence": "Section 12 sets the duty; no regulation makes it operational yet.",
+                        "is_example": True,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                for k in range(1 + p % 2):
+                    link_id += 1
+                    link_rows.append(
+                        {
+                            "id": link_id,
+                            "coverage_id": coverage_id,
+                            "instrument_id": first + (p + k) % instruments,
+                            "extent": Extent.FULL if (p + k) % 3 == 0 else Extent.PARTIAL,
+                            "articles": f"s. {p}; s. {p + 1}",
+                        }
+                    )
+            insert(Coverage, cov_rows)
+            insert(CoverageLink, link_rows)
+            insert(
+                Milestone,
+                [
+                    {
+                        "country_id": cid,
+                        "kind": MilestoneKind.VALIDATION_WORKSHOP,
+                        "title": f"Validation workshop {m}",
+                        "planned_on": date(2024, 1 + m % 12, 1 + m),
+                        "status": MilestoneStatus.DONE if m % 2 else MilestoneStatus.PLANNED,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for m in range(milestones)
+                ],
+            )
+    publish_all(url)
+    engine.dispose()
+    return url
+
+
+def _app(url: str):
+    from tracker import create_app
+
+    return create_app({"SECRET_KEY": "bench", "DATABASE_URL": url})
+
+
+def publish_all(url: str) -> None:
+    """Publish every country once, where this version of the tracker has publications."""
+    try:
+        from tracker.write import publications  # noqa: F401
+    except ImportError:
+        return
+    subprocess.run([PY, __file__, "--publish", url], cwd=ROOT, check=True, env={**os.environ})
+
+
+def change(url: str, iso3: str) -> None:
+    """One change through the write layer (a publication where the tracker has them), in another
+    process, as another instance would make it."""
+    subprocess.run([PY, __file__, "--change", url, iso3], cwd=ROOT, check=True)
+
+
+def _do_change(url: str, iso3: str) -> None:
+    from sqlmodel import Session, select
+
+    from tracker import write
+    from tracker.models import Country
+    from tracker.write import changes
+
+    app = _app(url)
+    with Session(app.extensions["engine"]) as dbs:
+        country = dbs.exec(select(Country).where(Country.iso3 == iso3)).one()
+        with write.transaction(dbs):
+            languages = "en fr" if country.languages == "en" else "en"
+            changes.update(
+                dbs,
+                country,
+                changes.Actor(email="benchmark"),
+                {"languages": languages},
+                expected_version=country.version,
+            )
+    app.extensions["engine"].dispose()
+
+
+# --- servers -----------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, target: str, env: dict, name: str):
+        self.port = free_port()
+        self.pidfile = OUT / f"{name}.pid"
+        self.pidfile.unlink(missing_ok=True)
+        self.log = open(OUT / f"{name}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                "/dev/null",
+                "--pid",
+                str(self.pidfile),
+                "--pythonpath",
+                str(ROOT / "scripts"),
+                target,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=2).read()
+                return
+            except urllib.error.HTTPError:
+                return  # answering: the reference has no /healthz
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"{name} did not start; see {OUT / (name + '.log')}")
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
+        ).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
+    args = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency"]
+    for key, value in (headers or {}).items():
+        args += ["-H", f"{key}: {value}"]
+    out = subprocess.run(
+        ["timeout", str(seconds + 20), *args, url], capture_output=True, text=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "bad": int(bad.group(1)) if bad else 0}
+
+
+def ab(app_url: str, ref_url: str, seconds: int, headers: dict | None = None) -> dict:
+    """A B A B: the tracker and the reference twice each, interleaved; the mean of each side."""
+    runs = {"app": [], "ref": []}
+    for _ in range(2):
+        runs["app"].append(wrk(app_url, seconds, headers))
+        runs["ref"].append(wrk(ref_url, seconds))
+    app = {k: statistics.mean(r[k] for r in runs["app"]) for k in ("rps", "p50", "p99", "bad")}
+    ref = {k: statistics.mean(r[k] for r in runs["ref"]) for k in ("rps", "p50", "p99")}
+    return {"app": app, "ref": ref, "ratio": app["rps"] / ref["rps"]}
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+
+def pages_for(url: str) -> dict[str, str]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        iso3 = conn.execute(sa.text("SELECT iso3 FROM country ORDER BY id LIMIT 1")).scalar()
+        code = conn.execute(
+            sa.text(
+                "SELECT p.code FROM provision p JOIN checklist_version v ON v.id = p.checklist_id "
+                "WHERE v.is_current ORDER BY p.position LIMIT 1"
+            )
+        ).scalar()
+    engine.dispose()
+    return {
+        "overview": "/en/",
+        "country": f"/en/countries/{iso3}",
+        "checklist": "/en/checklist",
+        "provision": f"/en/checklist/{code}",
+    }
+
+
+def queries_per_page(url: str, paths: dict[str, str]) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    app = _app(url)
+    engine = app.extensions["engine"]
+    counts = {}
+    client = app.test_client()
+    for name, path in paths.items():
+        client.get(path)  # warm whatever is cached per process
+        seen: list[str] = []
+
+        def listener(conn, cursor, statement, parameters, context, executemany, seen=seen):
+            seen.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        client.get(path)
+        sa.event.remove(engine, "before_cursor_execute", listener)
+        counts[name] = len(seen)
+    engine.dispose()
+    return counts
+
+
+def measure_pages(label: str, url: str, seconds: int) -> list[dict]:
+    paths = pages_for(url)
+    bytes_dir = OUT / f"bytes-{label}"
+    shutil.rmtree(bytes_dir, ignore_errors=True)
+    bytes_dir.mkdir(parents=True)
+    app = Server("wsgi:app", {"DATABASE_URL": url, "SECRET_KEY": "bench-only"}, f"app-{label}")
+    results = []
+    try:
+        bodies = {}
+        for name, path in paths.items():
+            status, headers, body = get(app.base + path)
+            if status != 200:
+                raise SystemExit(f"{path}: {status}")
+            (bytes_dir / name_for(path)).write_bytes(body)
+            bodies[name] = (headers, body)
+        ref = Server("bench_reference:app", {"BENCH_BYTES_DIR": str(bytes_dir)}, f"ref-{label}")
+        try:
+            for name, path in paths.items():
+                headers, body = bodies[name]
+                warm = ab(app.base + path, ref.base + path, seconds)
+                cold = []
+                iso3 = path.rsplit("/", 1)[-1] if name == "country" else None
+                for _ in range(3):
+                    change(url, iso3 or pages_for(url)["country"].rsplit("/", 1)[-1])
+                    t0 = time.perf_counter()
+                    get(app.base + path)
+                    cold.append((time.perf_counter() - t0) * 1000)
+                results.append(
+                    {
+                        "page": name,
+                        "path": path,
+                        "bytes": len(body),
+                        "warm": warm,
+                        "cold_ms": statistics.median(cold),
+                    }
+                )
+            # a 304 against an empty body
+            path = paths["country"]
+            status, headers, _ = get(app.base + path)
+            etag = headers.get("ETag")
+            if etag:
+                not_modified = ab(
+                    app.base + path, ref.base + "/__empty", seconds, {"If-None-Match": etag}
+                )
+                results.append(
+                    {
+                        "page": "304 country",
+                        "path": path,
+                        "bytes": 0,
+                        "warm": not_modified,
+                        "cold_ms": None,
+                    }
+                )
+        finally:
+            ref.stop()
+    finally:
+        app.stop()
+    queries = queries_per_page(url, paths)
+    for row in results:
+        row["queries"] = queries.get(row["page"])
+    return results
+
+
+def print_pages(label: str, results: list[dict]) -> None:
+    print(f"\n## Public pages, {label}\n")
+    print(
+        "| page | bytes | queries | req/s | p50 ms | p99 ms | same bytes req/s | ratio | cold ms |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        w = r["warm"]
+        cold = f"{r['cold_ms']:.0f}" if r["cold_ms"] is not None else "–"
+        print(
+            f"| {r['page']} | {r['bytes']:,} | {r['queries'] if r['queries'] is not None else '–'} "
+            f"| {w['app']['rps']:,.0f} | {w['app']['p50']:.1f} | {w['app']['p99']:.1f} "
+            f"| {w['ref']['rps']:,.0f} | **{w['ratio']:.3f}** | {cold} |"
+        )
+
+
+def datasette_bin() -> Path:
+    venv = OUT / "datasette-venv"
+    exe = venv / "bin" / "datasette"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "--quiet", "datasette"],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+    return exe
+
+
+def _peak_rss(pids: list[int], stop: threading.Event, out: list[float]) -> None:
+    peak = 0.0
+    while not stop.is_set():
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        peak = max(peak, int(line.split()[1]) / 1024)
+            except OSError:
+                pass
+        stop.wait(0.05)
+    out.append(peak)
+
+
+def timed_download(url: str, pids: list[int]) -> tuple[float, int, float]:
+    stop = threading.Event()
+    peak: list[float] = []
+    watcher = threading.Thread(target=_peak_rss, args=(pids, stop, peak))
+    watcher.start()
+    t0 = time.perf_counter()
+    size = 0
+    with urllib.request.urlopen(url, timeout=600) as response:
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+    elapsed = time.perf_counter() - t0
+    stop.set()
+    watcher.join()
+    return elapsed, size, peak[0]
+
+
+def _watch(pids: list[int]) -> tuple[threading.Event, list[float], threading.Thread]:
+    stop = threading.Event()
+    peak: list[float] = []
+    watcher = threading.Thread(target=_peak_rss, args=(pids, stop, peak))
+    watcher.start()
+    return stop, peak, watcher
+
+
+def measure_csv(label: str, path: Path, url: str) -> list[dict]:
+    """coverage.csv from the tracker, then the same rows from the sqlite3 CLI and Datasette."""
+    results = []
+    copy = OUT / f"coverage-{label}.csv"
+    app = Server("wsgi:app", {"DATABASE_URL": url, "SECRET_KEY": "bench-only"}, f"csv-{label}")
+    try:
+        get(app.base + "/exports/checklist.csv")  # warm both workers' imports and catalogs
+        get(app.base + "/exports/checklist.csv")
+        elapsed, size, rss = timed_download(app.base + "/exports/coverage.csv", app.worker_pids())
+        with urllib.request.urlopen(app.base + "/exports/coverage.csv", timeout=600) as r:
+            with open(copy, "wb") as f:
+                shutil.copyfileobj(r, f, 1 << 20)
+    finally:
+        app.stop()
+    with open(copy, "rb") as f:
+        rows = sum(1 for _ in f) - 1
+    results.append(
+        {"who": "tracker coverage.csv", "rows": rows, "s": elapsed, "rss": rss, "bytes": size}
+    )
+    # the same rows as a table in the same file
+    subprocess.run(["sqlite3", str(path), "DROP TABLE IF EXISTS bench_coverage_csv"], check=True)
+    subprocess.run(["sqlite3", str(path), f".import --csv {copy} bench_coverage_csv"], check=True)
+    try:
+        t0 = time.perf_counter()
+        with open(os.devnull, "wb") as sink:
+            proc = subprocess.Popen(
+                ["sqlite3", "-csv", "-header", str(path), "SELECT * FROM bench_coverage_csv"],
+                stdout=sink,
+            )
+            stop, peak, watcher = _watch([proc.pid])
+            proc.wait()
+            stop.set()
+            watcher.join()
+        results.append(
+            {
+                "who": "sqlite3 CLI, same rows",
+                "rows": rows,
+                "s": time.perf_counter() - t0,
+                "rss": peak[0],
+                "bytes": None,
+            }
+        )
+        exe = datasette_bin()
+        port = free_port()
+        log = open(OUT / f"datasette-{label}.log", "w")  # noqa: SIM115
+        ds = subprocess.Popen(
+            [
+                str(exe),
+                "serve",
+                str(path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--setting",
+                "sql_time_limit_ms",
+                "600000",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            elapsed, size, rss = timed_download(
+                f"{base}/{path.stem}/bench_coverage_csv.csv?_stream=on&_size=max", [ds.pid]
+            )
+            results.append(
+                {
+                    "who": "Datasette, same table",
+                    "rows": rows,
+                    "s": elapsed,
+                    "rss": rss,
+                    "bytes": size,
+                }
+            )
+        finally:
+            ds.terminate()
+            ds.wait(15)
+            log.close()
+    finally:
+        subprocess.run(
+            ["sqlite3", str(path), "DROP TABLE IF EXISTS bench_coverage_csv"], check=True
+        )
+        copy.unlink(missing_ok=True)
+    return results
+
+
+def print_csv(label: str, results: list[dict]) -> None:
+    tracker, cli, ds = results
+    print(f"\n## coverage.csv, {label}\n")
+    print("| who | rows | seconds | rows/s | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['who']} | {r['rows']:,} | {r['s']:.2f} | {r['rows'] / r['s']:,.0f} "
+            f"| {r['rss']:.0f} |"
+        )
+    print(
+        f"\ntracker / sqlite3 CLI: **{cli['s'] / tracker['s']:.2f}**; "
+        f"tracker / Datasette: **{ds['s'] / tracker['s']:.1f}x**"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "4")))
+    parser.add_argument("--countries", type=int, default=200)
+    parser.add_argument(
+        "--large",
+        nargs=2,
+        type=int,
+        default=[250, 4000],
+        metavar=("COUNTRIES", "PROVISIONS"),
+        help="the large coverage.csv data set (default 250 x 4000 = 1,000,000 rows)",
+    )
+    parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--skip-csv", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--change", nargs=2, metavar=("URL", "ISO3"), help=argparse.SUPPRESS)
+    parser.add_argument("--publish", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.change:
+        _do_change(*args.change)
+        return
+    if args.publish:
+        _do_publish(args.publish)
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y --no-install-recommends wrk")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / ".gitignore").write_text("*\n")
+    print(
+        f"# make bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"wrk -t2 -c8 -d{args.seconds}s, gunicorn.conf.py"
+    )
+    if not args.skip_pages:
+        if not args.skip_demo:
+            demo = build_demo(OUT / "demo.db")
+            print_pages("demo data", measure_pages("demo", demo, args.seconds))
+        t0 = time.perf_counter()
+        big = build_synthetic(OUT / "big.db", args.countries, 40, 20, 15)
+        print(f"\n(built {args.countries} countries in {time.perf_counter() - t0:.0f} s)")
+        print_pages(f"{args.countries} countries", measure_pages("big", big, args.seconds))
+    if not args.skip_csv:
+        small = OUT / "big.db"
+        if not small.exists() or args.skip_pages:
+            build_synthetic(small, args.countries, 40, 20, 15)
+        print_csv(f"{args.countries * 40:,} rows", measure_csv("8k", small, f"sqlite:///{small}"))
+        t0 = time.perf_counter()
+        large = OUT / "million.db"
+        n = args.large[0] * args.large[1]
+        build_synthetic(large, args.large[0], args.large[1], 4, 0)
+        print(f"\n(built {n:,} coverage rows in {time.perf_counter() - t0:.0f} s)")
+        print_csv(f"{n:,} rows", measure_csv("1m", large, f"sqlite:///{large}"))
+
+
+def _do_publish(url: str) -> None:  # filled in once publications exist
+    pass
+
+
+if __name__ == "__main__":
+    main()
