@@ -49,6 +49,9 @@ def test_country_detail(client, demo_data):
     assert judged and all(c.is_example for c in judged)
     instrument_ids = {i.id for i in body.instruments}
     assert {link.instrument_id for c in body.coverage for link in c.instruments} <= instrument_ids
+    specific = {i.title: i.ewaste_specific for i in body.instruments}
+    assert specific["Regulation n°002 of 26/4/2018 Governing E-Waste Management in Rwanda"] is True
+    assert specific["Law N°48/2018 of 13/08/2018 on Environment"] is False
 
 
 def test_translated_titles_fall_back_to_english(client, demo_data):

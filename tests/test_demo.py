@@ -79,6 +79,27 @@ def test_three_countries_with_real_instruments_and_milestones(demo_data):
     )
 
 
+def test_each_demo_instrument_says_whether_it_is_specific_to_e_waste(demo_data):
+    """Decided from each instrument's title, summary and sources (tracker/data/countries)."""
+    specific = {i.title: i.ewaste_specific for i in demo_data.exec(select(Instrument)).all()}
+    for title in (
+        "Environmental Management (E-Waste Management) Regulations, 2024",
+        "Regulation n°002 of 26/4/2018 Governing E-Waste Management in Rwanda",
+        "National E-Waste Management Policy for Rwanda",
+        "Reglamento para la gestión post-consumo de AEE",
+    ):
+        assert specific[title] is True, title
+    for title in (
+        "Environmental Management Act, 2011",  # a framework act
+        "Law N°48/2018 of 13/08/2018 on Environment",
+        "Ley N° 3956/2009 de Gestión Integral de los Residuos Sólidos en la República del Paraguay",
+        "Ley N° 5882/2017 de Gestión Integral de Pilas y Baterías de Uso Doméstico",
+        "Environmental Management (Extended Producer Responsibility) Regulations, 2018",
+    ):
+        assert specific[title] is False, title
+    assert any(t.startswith("Law N°17/2019") and not v for t, v in specific.items())  # plastics
+
+
 def test_demo_coverage_is_marked_as_example(demo_data):
     coverage = demo_data.exec(select(Coverage)).all()
     assert coverage

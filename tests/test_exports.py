@@ -26,7 +26,7 @@ HEADERS = {
     "instruments": (
         b"id,country_iso3,type,title,title_lang,title_en,number,issuing_body,status,year,"
         b"consultation_on,validated_on,adopted_on,published_on,in_force_on,amended_on,"
-        b"repealed_on,dates_note,url,summary,made_under,amends,repeals,version\r\n"
+        b"repealed_on,dates_note,url,summary,made_under,amends,repeals,version,ewaste_specific\r\n"
     ),
     "coverage": (
         b"country_iso3,checklist_version,provision_code,applicable,not_applicable_reason,"
@@ -197,7 +197,7 @@ def test_formula_injection_is_neutralised_but_numbers_are_not(
         == HEADERS["instruments"]
         + (
             f"{instrument.id},ZZC,regulation,'=1+1,en,'=1+1,'+x,'-x,in_force,2024,,,,,,,,'@x,"
-            "\"'\rx\",'\tx,,,,1\r\n"
+            "\"'\rx\",'\tx,,,,1,false\r\n"
         ).encode()
     )
     [instrument] = rows(client.get("/exports/instruments.csv"))

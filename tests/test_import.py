@@ -193,7 +193,7 @@ def test_instrument_import_creates_with_relations_and_english_title(editor, sess
     data = export(editor, "instruments")
     data += (
         f",ZMB,guideline,Directives sur les DEEE,fr,E-waste guidelines,,,drafting,2026,,,,,,,,,"
-        f"https://example.org/g,,{parent.id},,,\r\n"
+        f"https://example.org/g,,{parent.id},,,,true\r\n"
     ).encode()
     response = preview(editor, "instruments", data)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -203,6 +203,7 @@ def test_instrument_import_creates_with_relations_and_english_title(editor, sess
         select(Instrument).where(Instrument.title == "Directives sur les DEEE")
     ).one()
     assert [t.title for t in created.titles] == ["E-waste guidelines"]
+    assert created.ewaste_specific is True
     relation = session.exec(
         select(InstrumentRelation).where(InstrumentRelation.instrument_id == created.id)
     ).one()
@@ -397,6 +398,7 @@ def _new_instrument_row(**cells) -> bytes:
     """One instruments.csv row creating an instrument of ZMB, with ``cells`` replaced."""
     row = {name: "" for name in INSTRUMENT_HEADER}
     row.update(country_iso3="ZMB", type="act", title="New act", title_lang="en", status="adopted")
+    row.update(ewaste_specific="false")
     row.update(cells)
     out = io.StringIO()
     csv.writer(out).writerow([row[name] for name in INSTRUMENT_HEADER])

@@ -47,6 +47,29 @@ def _instrument(session) -> Instrument:
 # --- instruments --------------------------------------------------------------------------------
 
 
+def test_an_instrument_records_whether_it_is_specific_to_e_waste(client, editor, session):
+    assert client.post(NEW_INSTRUMENT, data=VALID).status_code == 303
+    inst = _instrument(session)
+    assert inst.ewaste_specific is False  # an unticked box: a general instrument
+    page = client.get(f"/en/manage/instruments/{inst.id}/edit").text
+    assert 'name="ewaste_specific"' in page and "Specific to e-waste" in page
+    response = client.post(
+        f"/en/manage/instruments/{inst.id}/edit",
+        data={**VALID, "ewaste_specific": "y", "version": "1"},
+    )
+    assert response.status_code == 303
+    assert _instrument(session).ewaste_specific is True
+    public = client.get(f"/en/instruments/{inst.id}").text
+    assert "<dt>Scope</dt><dd>Specific to e-waste</dd>" in public
+    record = session.exec(
+        select(ChangeRecord)
+        .where(ChangeRecord.entity == "instrument")
+        .order_by(ChangeRecord.id.desc())
+    ).first()
+    assert (record.before["ewaste_specific"], record.after["ewaste_specific"]) == (False, True)
+
+
+
 def test_create_edit_delete_an_instrument(client, editor, session):
     response = client.post(NEW_INSTRUMENT, data=VALID)
     assert response.status_code == 303

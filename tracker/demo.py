@@ -273,6 +273,7 @@ def load_country(
                 "dates_note": item.get("dates_note"),
                 "url": item.get("url"),
                 "summary": item.get("summary"),
+                "ewaste_specific": bool(item.get("ewaste_specific", False)),
                 **{name: item.get(name) for name in INSTRUMENT_DATES},
             },
             lambda inst, titles=titles: _sync_translations(inst.titles, InstrumentTitle, titles),

@@ -166,6 +166,9 @@ INSTRUMENT: Mapping[str, Rule] = {
     "dates_note": text(500),
     "url": url(),
     "summary": text(LONG_TEXT),
+    # Specific to e-waste (an e-waste act, regulation, policy or strategy), or a general
+    # instrument that touches it (an environmental framework act, a customs or plastics law).
+    "ewaste_specific": Rule("boolean", required=True),
 }
 # The lifecycle dates of an instrument, in the order of its lifecycle.
 INSTRUMENT_DATES: tuple[str, ...] = tuple(n for n, r in INSTRUMENT.items() if r.kind == "date")

@@ -245,6 +245,7 @@ class Instrument(SQLModel, table=True):
     dates_note: str | None = _limited(fields.INSTRUMENT["dates_note"])
     url: str | None = _limited(fields.INSTRUMENT["url"])
     summary: str | None = text_field()
+    ewaste_specific: bool = False  # an e-waste instrument, not a general one that touches it
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

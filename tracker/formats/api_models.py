@@ -123,6 +123,10 @@ class InstrumentOut(ApiModel):
     made_under: list[int]
     amends: list[int]
     repeals: list[int]
+    ewaste_specific: bool = Field(
+        description="True for an instrument specific to e-waste, false for a general instrument "
+        "that touches it (an environmental framework act, a customs law)."
+    )
 
 
 class MilestoneOut(ApiModel):

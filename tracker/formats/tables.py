@@ -326,6 +326,15 @@ INSTRUMENTS = Table(
             ),
             minimum=1,
         ),
+        _field(
+            "ewaste_specific",
+            _l(
+                "true for an instrument specific to e-waste, false for a general instrument that "
+                "touches it (an environmental framework act, a customs law)."
+            ),
+            _I["ewaste_specific"],
+            "boolean",
+        ),
     ),
     primary_key=("id",),
     foreign_keys=(ForeignKey(("country_iso3",), "countries", ("iso3",)),),

@@ -209,6 +209,7 @@ class InstrumentRow:
     url: str | None
     summary: str | None
     provisions: int  # provisions of the current checklist it addresses for its country
+    ewaste_specific: bool = False  # specific to e-waste, or a general instrument touching it
 
 
 def _instrument_row(
@@ -231,6 +232,7 @@ def _instrument_row(
         url=inst.url,
         summary=inst.summary,
         provisions=provisions,
+        ewaste_specific=inst.ewaste_specific,
     )
 
 

@@ -307,6 +307,13 @@ class InstrumentForm(BaseForm):
     )
     type = CodeField(_l("Type"), rule=INSTRUMENT["type"])
     status = CodeField(_l("Status"), rule=INSTRUMENT["status"])
+    ewaste_specific = BooleanField(
+        _l("Specific to e-waste"),
+        description=_l(
+            "Tick for an e-waste act, regulation, policy or strategy; leave empty for a general "
+            "instrument that touches e-waste (an environmental framework act, a customs law)."
+        ),
+    )
     number = StringField(_l("Number or citation"), validators=checks(INSTRUMENT["number"]))
     issuing_body = StringField(_l("Issuing body"), validators=checks(INSTRUMENT["issuing_body"]))
     year = WholeNumber(_l("Year"), validators=checks(INSTRUMENT["year"]))
