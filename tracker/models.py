@@ -462,3 +462,26 @@ class StaffSession(SQLModel, table=True):
     password_fingerprint: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class DataVersion(SQLModel, table=True):
+    """One row: a counter of changes to what the public pages show (``tracker.web.caching``).
+
+    ``tracker.write.transaction`` adds one to it in the same transaction as every change to a
+    public table, so reading this single row tells any instance whether a cached page or an ETag
+    is still current, without scanning the data. Account, sign-in and session tables do not bump it.
+    """
+
+    __tablename__ = "data_version"
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = Field(default=1, sa_type=sa.BigInteger)
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+# The one row exists as soon as the table does (``create_all`` in tests; the migration inserts it too).
+sa.event.listen(
+    DataVersion.__table__,
+    "after_create",
+    sa.DDL("INSERT INTO data_version (id, value, changed_at) VALUES (1, 1, CURRENT_TIMESTAMP)"),
+)

@@ -25,9 +25,20 @@ anything inside raises, so a refused or failed write leaves nothing half done::
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlmodel import Session
 
+from tracker.models import DataVersion, utcnow
+
 _OPEN = "tracker.write.transaction"
+_PUBLIC_WRITE = "tracker.write.public_write"
+
+# Tables no public page, export or API answer shows: writing them does not change the data version
+# (a sign-in must not invalidate every cached page).
+PRIVATE_TABLES = frozenset(
+    {"user_account", "login_attempt", "staff_session", "import_receipt", "data_version"}
+)
 
 
 def is_open(session: Session) -> bool:
@@ -53,3 +64,51 @@ def transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.info.pop(_OPEN, None)
+
+
+# The data version (``tracker.models.DataVersion``): every commit that wrote to a public table adds
+# one to it, in the same transaction. The write layer is the only code that commits
+# (``tests/test_architecture.py``), so this is "the write layer bumps it with every change"; being a
+# session event, it cannot be forgotten by a new write function.
+
+
+def bump_data_version(session: Session) -> None:
+    """Add one to the data version, in the caller's transaction (so it commits with the change)."""
+    session.execute(
+        sa.update(DataVersion)
+        .where(DataVersion.id == 1)
+        .values(value=DataVersion.value + 1, changed_at=utcnow())
+    )
+
+
+def _tables_of(objects) -> set[str]:
+    return {getattr(type(obj), "__tablename__", "") for obj in objects}
+
+
+@sa.event.listens_for(orm.Session, "after_flush")
+def _note_flushed_tables(session, flush_context) -> None:
+    dirty = (obj for obj in session.dirty if session.is_modified(obj, include_collections=False))
+    tables = _tables_of(session.new) | _tables_of(dirty) | _tables_of(session.deleted)
+    if tables - PRIVATE_TABLES:
+        session.info[_PUBLIC_WRITE] = True
+
+
+@sa.event.listens_for(orm.Session, "before_commit")
+def _bump_before_commit(session) -> None:
+    session.flush()  # what is still pending is written now, and noted by the hook above
+    if session.info.pop(_PUBLIC_WRITE, False):
+        bump_data_version(session)
+
+
+@sa.event.listens_for(orm.Session, "after_rollback")
+def _forget_after_rollback(session) -> None:
+    session.info.pop(_PUBLIC_WRITE, None)
+
+
+@sa.event.listens_for(orm.Session, "do_orm_execute")
+def _note_statement_tables(state) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in PRIVATE_TABLES:
+        state.session.info[_PUBLIC_WRITE] = True
