@@ -211,6 +211,7 @@ PAGE_TEMPLATES = {
     "checklist/EPR-01": "public/provision.html",
     "methodology": "public/methodology.html",
     "exports/": "exports/index.html",
+    "about": "public/about.html",
 }
 
 

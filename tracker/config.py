@@ -15,9 +15,14 @@ Everything a deployment changes comes from environment variables, so the same im
                   package's ``homepage``) are built from it, never from the request's Host.
 ``IMPORT_MAX_ROWS``, ``IMPORT_MAX_BYTES`` the most data rows and bytes one CSV import accepts
                   (defaults 5000 and 2097152, i.e. 2 MB).
+``TRACKER_CONTACT`` how to reach the people who keep this site: an email address or an http(s)
+                  link (a contact form); shown on the about page. Default: none.
+``TRACKER_REPOSITORY_URL`` the http(s) link of the project's public source repository or issue
+                  tracker; the about page offers it for corrections when no contact is set.
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -106,6 +111,30 @@ def server_name() -> str | None:
     return _host_name(raw, "SERVER_NAME") if raw else None
 
 
+# What the about page shows as a contact (``tracker.web.public``); both optional.
+SITE_SETTINGS = ("TRACKER_CONTACT", "TRACKER_REPOSITORY_URL")
+_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"'/]+\.[^@\s<>\"'/]+")
+_LINK = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def _link(name: str, raw: str) -> str:
+    if not _LINK.fullmatch(raw):
+        raise ConfigError(f"{name} must be an http(s) link, not {raw!r}.")
+    return raw
+
+
+def site_settings() -> dict:
+    """``TRACKER_CONTACT`` (an email address or an http(s) link) and ``TRACKER_REPOSITORY_URL``
+    (an http(s) link), each None when not set."""
+    contact = os.environ.get("TRACKER_CONTACT", "").strip() or None
+    if contact and not _EMAIL.fullmatch(contact):
+        _link("TRACKER_CONTACT", contact)
+    repository = os.environ.get("TRACKER_REPOSITORY_URL", "").strip() or None
+    if repository:
+        _link("TRACKER_REPOSITORY_URL", repository)
+    return {"TRACKER_CONTACT": contact, "TRACKER_REPOSITORY_URL": repository}
+
+
 THROTTLE_SETTINGS = (
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LOGIN_MAX_FAILURES_PER_ADDRESS",
@@ -139,6 +168,8 @@ def defaults(production: bool = False) -> dict:
         "TRACKER_PROXIES": 0,
         "TRUSTED_HOSTS": None,
         "SERVER_NAME": None,
+        "TRACKER_CONTACT": None,
+        "TRACKER_REPOSITORY_URL": None,
         "DATABASE_URL": DEFAULT_DATABASE_URL,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -161,6 +192,7 @@ def from_environment(instance_path: Path) -> dict:
         **positive_int_settings(THROTTLE_SETTINGS),
         **positive_int_settings(SESSION_SETTINGS),
         **positive_int_settings(IMPORT_SETTINGS),
+        **site_settings(),
         "TRACKER_PROXIES": proxies(),
         "TRUSTED_HOSTS": trusted_hosts(),
         "SERVER_NAME": server_name(),

@@ -513,6 +513,15 @@ def frictionless_schema(table: Table, describe: Callable[[Any], str] = str) -> d
     return schema
 
 
+# The data's licence (the about page says the same), in the Data Package's ``licenses`` form: an
+# Open Definition licence id, its address and its title.
+DATA_LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0",
+}
+
+
 def datapackage(homepage: str | None, created: str) -> dict:
     """The Frictionless Data Package descriptor of every table (English, relative paths).
 
@@ -550,6 +559,7 @@ def datapackage(homepage: str | None, created: str) -> dict:
                 )
             ),
             "homepage": homepage,
+            "licenses": [DATA_LICENCE],
             "created": created,
             "resources": resources,
         }

@@ -34,6 +34,7 @@ from tracker.fields import INSTRUMENT_DATES
 from tracker.i18n import DEFAULT_LOCALE
 from tracker.models import Country, Instrument, InstrumentRelation, Milestone
 from tracker.read import loaders
+from tracker.read import sources as register
 from tracker.read.figures import (
     CountrySummary,
     CoverageItem,
@@ -430,6 +431,7 @@ class ChecklistReport:
     countries: tuple[CountryRef, ...]
     categories: tuple[ChecklistSection, ...]
     example_countries: frozenset[str]  # ISO3 codes of countries with example judgements
+    sources: register.SourcesUsed = register.SourcesUsed((), ())  # what the provisions cite
 
     @property
     def has_example(self) -> bool:
@@ -479,6 +481,7 @@ def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> Checklis
             ChecklistSection(by_code[code], tuple(rows)) for code, rows in sections.items()
         ),
         example_countries=frozenset(examples),
+        sources=register.used_by(p.sources for p in provisions),
     )
 
 
@@ -503,6 +506,11 @@ class ProvisionReport:
     sources: str | None
     countries: tuple[ProvisionCountryRow, ...]
     has_example: bool
+
+    @property
+    def citations(self) -> tuple[register.Citation, ...]:
+        """The provision's sources, resolved against the source register."""
+        return register.parse(self.sources)
 
 
 def provision_report(

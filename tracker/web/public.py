@@ -10,16 +10,23 @@ URL map:
     GET /<lang>/checklist/<CODE>       -> one provision across countries
     GET /<lang>/instruments/<id>       -> one instrument and the provisions it covers
     GET /<lang>/methodology            -> how progress is computed
+    GET /<lang>/about                  -> who keeps the tracker, its data and sources, citing,
+                                          licences, contact
 
 Every page under ``/<lang>/`` carries an ETag derived from the data (``tracker.web.caching``).
 """
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from tracker import db
 from tracker.i18n import current_lang, negotiate
 from tracker.read import pages as reports
+from tracker.read import sources
 from tracker.web.caching import conditional
+from tracker.web.urls import external_url
 
 bp = Blueprint("public", __name__)
 
@@ -98,3 +105,40 @@ def instrument(instrument_id: int):
 def methodology():
     """How progress, the monitor indicators and the stage are computed."""
     return render_template("public/methodology.html", report=reports.methodology_report())
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the about page says from the settings: contact, repository, addresses to cite."""
+
+    contact_email: str | None
+    contact_url: str | None
+    repository_url: str | None
+    page_url: str
+    dataset_url: str
+    today: date
+
+
+def site_info(endpoint: str) -> SiteInfo:
+    """The contact settings (``TRACKER_CONTACT``, ``TRACKER_REPOSITORY_URL``) and the absolute
+    addresses to cite, built only from a configured host (a path otherwise)."""
+    config = current_app.config
+    contact = config.get("TRACKER_CONTACT")
+    is_link = bool(contact) and contact.lower().startswith(("http://", "https://"))
+    return SiteInfo(
+        contact_email=contact if contact and not is_link else None,
+        contact_url=contact if is_link else None,
+        repository_url=config.get("TRACKER_REPOSITORY_URL"),
+        page_url=external_url(endpoint) or url_for(endpoint),
+        dataset_url=external_url("exports.datapackage_json")
+        or url_for("exports.datapackage_json"),
+        today=date.today(),  # the same day as the page's ETag (tracker.web.caching)
+    )
+
+
+@bp.get("/<lang>/about")
+@conditional
+def about():
+    """Who keeps the tracker and for what, its data, its sources, how to cite it, licences."""
+    report = sources.about_report(db.get_session())
+    return render_template("public/about.html", report=report, site=site_info("public.about"))
