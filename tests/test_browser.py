@@ -132,3 +132,113 @@ def test_country_page_has_no_horizontal_overflow_on_a_phone(browser, live_server
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, (lang, overflow)
     context.close()
+
+
+# --- layout on a phone and a desktop (issue 13) --------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+
+# Every table cell a reader sees, its width, and how far the page scrolls sideways. Cells inside a
+# visually hidden element (the header row of a table stacked into cards) are not seen.
+LAYOUT = """() => {
+  const hidden = e => { for (; e; e = e.parentElement) {
+    if (getComputedStyle(e).clipPath !== 'none') return true; } return false; };
+  const cells = Array.from(document.querySelectorAll('td, th'))
+    .filter(c => c.checkVisibility() && !hidden(c))
+    .map(c => ({width: c.getBoundingClientRect().width, text: c.textContent.trim().slice(0, 40)}));
+  const de = document.documentElement;
+  return {overflow: de.scrollWidth - de.clientWidth, cells: cells};
+}"""
+OPEN_ALL = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+PUBLIC_LAYOUT_PAGES = ["/", "/countries/ZMB", "/checklist", "/checklist/EPR-01"]
+STAFF_LAYOUT_PAGES = ["/manage/countries/ZMB", "/manage/history"]
+
+
+@pytest.fixture
+def staff_login(session, password_hash):
+    """An administrator who signs in through the real form (the password is PASSWORD)."""
+    from tests.conftest import PASSWORD
+    from tracker.codes import Role
+    from tracker.models import User
+
+    session.add(User(email="layout@example.org", password_hash=password_hash, role=Role.ADMIN))
+    session.commit()
+
+    def sign_in(pg, base):
+        pg.goto(base + "/en/login")
+        pg.fill("input[name=email]", "layout@example.org")
+        pg.fill("input[name=password]", PASSWORD)
+        pg.click("main button[type=submit]")
+        pg.wait_for_url("**/manage/**")
+
+    return sign_in
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("width,narrowest", [(390, 48), (1280, 64)])
+def test_tables_stay_legible_and_the_page_never_scrolls_sideways(
+    browser, live_server, staff_login, lang, width, narrowest
+):
+    """Proof for issue 13: at a phone's and a desktop's width, in English and Arabic, nothing but a
+    designated scroll box scrolls sideways, and no table cell shrinks below a legible width.
+    Full-page screenshots go to build/screenshots/ (git-ignored; CI keeps them as artefacts)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    pg = context.new_page()
+    staff_login(pg, live_server)
+    problems = []
+    for path in PUBLIC_LAYOUT_PAGES + STAFF_LAYOUT_PAGES:
+        pg.goto(f"{live_server}/{lang}{path}")
+        pg.evaluate(OPEN_ALL)  # measure every category's table, not only the closed summaries
+        layout = pg.evaluate(LAYOUT)
+        name = f"{lang}{path.rstrip('/').replace('/', '_') or '_overview'}_{width}.png"
+        pg.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+        if layout["overflow"] > 1:
+            problems.append((path, "page scrolls sideways by", layout["overflow"]))
+        assert layout["cells"], path
+        narrow = [c for c in layout["cells"] if c["width"] < narrowest]
+        if narrow:
+            problems.append((path, f"cells narrower than {narrowest} px", narrow[:3]))
+    context.close()
+    assert problems == []
+
+
+def test_wide_tables_scroll_in_their_own_focusable_labelled_box(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    pg.goto(live_server + "/en/checklist")
+    boxes = pg.evaluate("""() => Array.from(document.querySelectorAll('.table-wrap'), box => ({
+        scrolls: box.scrollWidth > box.clientWidth, tabindex: box.getAttribute('tabindex'),
+        role: box.getAttribute('role'),
+        label: (document.getElementById(box.getAttribute('aria-labelledby')) || {}).textContent}))""")
+    context.close()
+    assert boxes and any(b["scrolls"] for b in boxes)  # the matrix of three countries is wide
+    for box in boxes:
+        assert box["tabindex"] == "0" and box["role"] == "region" and box["label"], box
+
+
+def test_country_page_opens_one_category_at_a_time_without_javascript(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(live_server + "/en/countries/ZMB")
+    details = pg.locator("details.category")
+    assert details.count() == 9  # the demo checklist's nine categories
+    assert pg.evaluate("Array.from(document.querySelectorAll('details'), d => d.open)") == [False] * 9
+    # Closed, Zambia's page is a few screens tall (it was 13,000 px with every table open).
+    assert pg.evaluate("document.documentElement.scrollHeight") < 6000
+    # The provisions of a closed category are not shown; its summary opens it, and only it.
+    epr = pg.locator("details.category", has_text="Producer responsibility and financing")
+    assert not epr.get_by_text("EPR in binding law").is_visible()
+    epr.locator("summary").click()
+    assert epr.get_by_text("EPR in binding law").is_visible()
+    assert pg.evaluate("Array.from(document.querySelectorAll('details'), d => d.open)").count(True) == 1
+    # The covering instruments read as a list under the provision's title.
+    row = epr.locator("tr", has_text="EPR in binding law")
+    heading = row.locator("th")
+    assert heading.locator(".covering li").count() >= 2
+    assert "Environmental Management Act, 2011" in heading.locator(".covering").inner_text()
+    # A category's link in the figures table opens that category.
+    pg.locator(".figures-table a", has_text="Transboundary movements").click()
+    basel = pg.locator("details.category", has_text="Transboundary movements (Basel)")
+    assert basel.evaluate("d => d.open") is True
+    context.close()
