@@ -189,6 +189,7 @@ RANKS = {
     "tracker.formats": 4,
     "tracker.models": 3,
     "tracker.codes": 2,
+    "tracker.dates": 2,  # pure: dates at their precision (standard library and codes only)
     "tracker.fields": 2,  # field rules shared by forms, the import and the models
     "tracker.config": 1,
     "tracker.db": 1,

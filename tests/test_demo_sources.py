@@ -109,17 +109,43 @@ def test_a_mirror_is_an_instruments_link_only_when_nothing_better_exists(path):
 
 @pytest.mark.parametrize("path", COUNTRY_FILES, ids=lambda p: p.stem)
 def test_milestone_dates_are_as_precise_as_their_source(path):
-    """A day only where the source gives one; a month is stored as its 1st, planned dates never."""
+    """The stored date is the source's date at the source's precision (a year, a month, a day)."""
     for ms in load(path)["milestones"]:
         when = ms["source_date"]
-        stored = ms["actual_on"] or ms["planned_on"]
-        if when is None or len(when) == 4:
+        stored = ms["actual_on"] if ms["status"] in ("done", "in_progress") else ms["planned_on"]
+        assert ms["actual_on"] is None or ms["planned_on"] is None, ms["title"]
+        if when is None:
             assert stored is None, ms["title"]
-        elif len(when) == 7:
-            assert ms["planned_on"] is None, ms["title"]
-            assert stored == date.fromisoformat(when + "-01"), ms["title"]
         else:
-            assert stored == date.fromisoformat(when), ms["title"]
+            # YAML reads 2024-10-23 as a date (str() gives it back) and "2024-10" as text.
+            assert str(stored) == when, ms["title"]
+
+
+def test_month_only_facts_are_loaded_at_month_precision(demo_data):
+    """October 2024 in Paraguay and the five GovStack months in Rwanda (2022-2023): months."""
+    months = {
+        (iso3, m.title): m.actual_on
+        for iso3, m in demo_data.exec(
+            select(Country.iso3, Milestone).join(Country, Country.id == Milestone.country_id)
+        ).all()
+        if m.actual_on_precision.value == "month"
+    }
+    rwanda = sorted(when for (iso3, _t), when in months.items() if iso3 == "RWA")
+    assert rwanda == [
+        date(2022, 4, 1),
+        date(2022, 5, 1),
+        date(2022, 7, 1),
+        date(2022, 11, 1),
+        date(2023, 3, 1),
+        date(2023, 6, 1),  # the GSR-23 agreement, June 2023
+        date(2024, 10, 1),  # the ITU report for International E-waste Day, October 2024
+    ]
+    assert (
+        "PRY",
+        "Consultation workshop with government and private-sector stakeholders",
+    ) in months
+    law = demo_data.exec(select(Instrument).where(Instrument.title.startswith("Ley N° 5882"))).one()
+    assert (law.in_force_on, law.in_force_on_precision.value) == (date(2018, 3, 1), "month")
 
 
 def test_loaded_links_are_http_and_on_no_bad_domain(demo_data):

@@ -155,4 +155,11 @@ def test_the_data_package_publishes_the_range(client):
     package = client.get("/exports/datapackage.json").get_json()
     milestones = next(r for r in package["resources"] if r["name"] == "milestones")
     planned = next(f for f in milestones["schema"]["fields"] if f["name"] == "planned_on")
-    assert planned["constraints"] == {"minimum": "1900-01-01", "maximum": "2100-12-31"}
+    # A date is as precise as its source (2024, 2024-10 or 2024-10-23): a string with a pattern,
+    # its range in the description (Frictionless ranges apply to its date types only).
+    assert planned["type"] == "string"
+    assert planned["constraints"] == {"pattern": r"\d{4}(-\d{2}(-\d{2})?)?"}
+    assert planned["description"] == (
+        "Planned date. ISO 8601 at the precision of its source: a year (2024), a month "
+        "(2024-10) or a day (2024-10-23), between 1900-01-01 and 2100-12-31."
+    )

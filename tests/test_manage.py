@@ -108,8 +108,8 @@ def test_create_edit_delete_an_instrument(client, editor, session):
         ({"status": ""}, "status", "This field is required."),
         ({"year": "twenty"}, "year", "Enter a whole number"),
         ({"year": "1700"}, "year", "Enter a year between 1800 and 2200."),
-        ({"adopted_on": "2024-02-30"}, "adopted_on", "Enter a real date"),
-        ({"adopted_on": "01/05/2024"}, "adopted_on", "Enter a real date"),
+        ({"adopted_on": "2024-02-30"}, "adopted_on", "“2024-02-30” is not a date: that month"),
+        ({"adopted_on": "01/05/2024"}, "adopted_on", "“01/05/2024” is not a date. Write the year"),
         (
             {"in_force_on": "2024-04-30"},
             "in_force_on",
@@ -502,7 +502,7 @@ def test_admin_adds_a_fourth_country_that_appears_on_the_overview(
         ({"iso2": "MX"}, "expected MW"),
         ({"languages": "en klingon"}, "Unknown language codes: klingon."),
         ({"languages": ""}, "Enter at least one language code."),
-        ({"joined_on": "soon"}, "Enter a real date"),
+        ({"joined_on": "soon"}, "“soon” is not a date. Write the year"),
     ],
 )
 def test_country_validation(client, sign_in, staff, overrides, message):

@@ -107,6 +107,14 @@ class MilestoneStatus(Choice):
     CANCELLED = "cancelled"
 
 
+class DatePrecision(Choice):
+    """How much of a date its source gives (``tracker.dates``)."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
 class Role(Choice):
     ADMIN = "admin"
     EDITOR = "editor"
@@ -188,6 +196,11 @@ LABELS: dict[type[Choice], dict[Choice, Any]] = {
         MilestoneStatus.DONE: _l("Done"),
         MilestoneStatus.DELAYED: _l("Delayed"),
         MilestoneStatus.CANCELLED: _l("Cancelled"),
+    },
+    DatePrecision: {
+        DatePrecision.DAY: _lp("date precision", "Day"),
+        DatePrecision.MONTH: _lp("date precision", "Month"),
+        DatePrecision.YEAR: _lp("date precision", "Year"),
     },
     Role: {
         Role.ADMIN: _l("Administrator"),

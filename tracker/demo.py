@@ -12,12 +12,13 @@ version counters move only there (an open edit form over a refreshed record sees
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
 from sqlmodel import Session, SQLModel, select
 
-from tracker import write
+from tracker import dates, write
 from tracker.codes import (
     Extent,
     GemIndicator,
@@ -29,7 +30,7 @@ from tracker.codes import (
     MilestoneStatus,
     RelationKind,
 )
-from tracker.fields import INSTRUMENT_DATES
+from tracker.fields import INSTRUMENT_DATES, MILESTONE_DATES
 from tracker.models import (
     Category,
     CategoryName,
@@ -66,6 +67,23 @@ class LoadStats:
     def summary(self) -> str:
         made = ", ".join(f"{n} {k}" for k, n in sorted(self.created.items())) or "nothing"
         return f"created {made}"
+
+
+def _when(value, where: str) -> dates.PartialDate | None:
+    """A date of a demo file at the precision its source gives: ``2024-10-23`` (YAML reads it as
+    a date), ``"2024-10"`` or ``2024``; null when no source gives one."""
+    if value is None or isinstance(value, date):
+        return dates.as_partial(value)
+    try:
+        return dates.PartialDate.parse(str(value))
+    except ValueError:
+        raise DemoDataError(f"{where}: {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD") from None
+
+
+def _dates_of(item: dict, names, where: str) -> dict:
+    """The dates ``names`` of a file's item at their precision, as their two columns each."""
+    read = {name: _when(item.get(name), f"{where} {name}") for name in names}
+    return dates.expand(read, names)
 
 
 def read_yaml(path: Path) -> dict:
@@ -171,7 +189,7 @@ def load_checklist(
     session: Session, data: dict, stats: LoadStats, actor: changes.Actor = changes.DEMO_DATA
 ) -> ChecklistVersion:
     code = str(data["code"])
-    values = {"title": data.get("title") or code, "published_on": data.get("published_on")}
+    values = {"title": data.get("title") or code, **_dates_of(data, ["published_on"], code)}
     if data.get("current"):
         # At most one version is current: the one before steps down first.
         others = session.exec(
@@ -248,7 +266,7 @@ def load_country(
         {"iso3": data["iso3"].upper()},
         {
             "iso2": data["iso2"].upper(),
-            "joined_on": data.get("joined_on"),
+            **_dates_of(data, ["joined_on"], data["iso3"]),
             "languages": _languages(data.get("languages")),
         },
     )
@@ -274,7 +292,7 @@ def load_country(
                 "url": item.get("url"),
                 "summary": item.get("summary"),
                 "ewaste_specific": bool(item.get("ewaste_specific", False)),
-                **{name: item.get(name) for name in INSTRUMENT_DATES},
+                **_dates_of(item, INSTRUMENT_DATES, f"instrument {item['key']}"),
             },
             lambda inst, titles=titles: _sync_translations(inst.titles, InstrumentTitle, titles),
         )
@@ -308,8 +326,7 @@ def load_country(
                 "title": item["title"],
             },
             {
-                "planned_on": item.get("planned_on"),
-                "actual_on": item.get("actual_on"),
+                **_dates_of(item, MILESTONE_DATES, f"milestone {item['title']}"),
                 "place": item.get("place"),
                 "status": MilestoneStatus(item.get("status") or "planned"),
                 "source_url": item.get("source_url"),

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from babel import localedata
 
+from tracker import dates
 from tracker.codes import (
     Choice,
     Extent,
@@ -37,6 +38,7 @@ from tracker.codes import (
     MilestoneStatus,
     Role,
 )
+from tracker.dates import DateSyntaxError, PartialDate, as_partial, certainly_before
 from tracker.i18n import _
 
 # Invisible control characters (tabs and line breaks are fine): refused in every text.
@@ -51,10 +53,12 @@ URL_LENGTH = 2000
 LANGUAGE_TAG_LENGTH = 12
 EMAIL_LENGTH = 254
 
+# Every date is as precise as its source: ``2024``, ``2024-10`` or ``2024-10-23`` (``tracker.dates``).
 # Every date in the tracker is a legal or project event (adoption, entry into force, a workshop):
 # one before 1900 or after 2100 is a typing slip (0001-01-01, 9999-12-31), refused everywhere.
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+DATE_PATTERN = dates.PATTERN
 
 Kind = Literal["text", "code", "url", "language", "date", "year", "boolean"]
 
@@ -73,6 +77,8 @@ class Rule:
     @property
     def pattern(self) -> str | None:
         """The regular expression a text of this kind matches (published in the data package)."""
+        if self.kind == "date":
+            return DATE_PATTERN
         return LANGUAGE_TAG.pattern if self.kind == "language" else None
 
     def optional(self) -> "Rule":
@@ -126,8 +132,37 @@ def is_http_url(value: str) -> bool:
     )
 
 
-def date_problem(value: date) -> str | None:
+def parse_date(text: str) -> PartialDate:
+    """A date as a person or a file writes it: ``2024``, ``2024-10`` or ``2024-10-23``.
+
+    Raises ``ValueError`` with a translated message saying what is wrong (the form, a month that
+    does not exist, a day the month does not have, a date out of range).
+    """
+    try:
+        value = PartialDate.parse(text)
+    except DateSyntaxError as exc:
+        raise ValueError(date_syntax_message(exc)) from None
+    problem = date_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def date_syntax_message(exc: DateSyntaxError) -> str:
+    if exc.reason == "month":
+        return _("“%(value)s” is not a date: the month must be between 01 and 12.", value=exc.text)
+    if exc.reason == "day":
+        return _("“%(value)s” is not a date: that month has no such day.", value=exc.text)
+    return _(
+        "“%(value)s” is not a date. Write the year, the year and month, or the full date: "
+        "2024, 2024-10 or 2024-10-23.",
+        value=exc.text,
+    )
+
+
+def date_problem(value: "PartialDate | date") -> str | None:
     """The message for a date outside ``EARLIEST_DATE``..``LATEST_DATE``, or None."""
+    value = as_partial(value).start
     if EARLIEST_DATE <= value <= LATEST_DATE:
         return None
     return _(
@@ -188,6 +223,7 @@ MILESTONE: Mapping[str, Rule] = {
     "source_url": url(),
     "notes": text(LONG_TEXT),
 }
+MILESTONE_DATES: tuple[str, ...] = tuple(n for n, r in MILESTONE.items() if r.kind == "date")
 
 COVERAGE: Mapping[str, Rule] = {
     "applicable": Rule("boolean"),
@@ -232,12 +268,13 @@ USER: Mapping[str, Rule] = {
 
 def instrument_date_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(field, message)`` for each broken rule on the order of an instrument's dates."""
-    adopted: date | None = values.get("adopted_on")
-    in_force: date | None = values.get("in_force_on")
-    repealed: date | None = values.get("repealed_on")
+    adopted = values.get("adopted_on")
+    in_force = values.get("in_force_on")
+    repealed = values.get("repealed_on")
     problems = []
-    if in_force and adopted and in_force < adopted:
+    # At month or year precision a date is before another only when its whole period is.
+    if certainly_before(in_force, adopted):
         problems.append(("in_force_on", _("The in-force date cannot be before the adoption date.")))
-    if repealed and in_force and repealed < in_force:
+    if certainly_before(repealed, in_force):
         problems.append(("repealed_on", _("The repeal date cannot be before the in-force date.")))
     return problems

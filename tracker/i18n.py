@@ -5,13 +5,16 @@ prefix fall back to the language cookie set by the switcher, then ``Accept-Langu
 """
 
 import logging
+from datetime import date
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
 from flask import Flask, current_app, g, request
 from flask_babel import (
     Babel,
     force_locale,  # noqa: F401  (re-exported)
+    format_date,
     get_locale,
     ngettext,  # noqa: F401
     pgettext,  # noqa: F401
@@ -119,6 +122,20 @@ def language_name(code: str, in_locale: str | None = None) -> str:
     except (UnknownLocaleError, ValueError):
         return code
     return name[:1].upper() + name[1:] if name else code
+
+
+# CLDR skeletons for a date known only to the month or the year ("October 2024", "2024"): each
+# locale's own pattern for those fields, never an invented first of the month.
+PRECISION_SKELETONS = {"month": "yMMMM", "year": "y"}
+
+
+def format_date_at(start: date, precision: str, width: str = "medium") -> str:
+    """A date at its precision (``day``, ``month``, ``year``) in the current locale: a day in the
+    locale's ``width`` format, a month or a year through Babel's skeletons."""
+    skeleton = PRECISION_SKELETONS.get(precision)
+    if skeleton is None:
+        return format_date(start, width)
+    return babel_dates.format_skeleton(skeleton, start, locale=get_locale() or DEFAULT_LOCALE)
 
 
 def country_name(iso2: str, lang: str | None = None) -> str:

@@ -4,7 +4,9 @@ Design rules (see STYLE.md):
 - tables are named explicitly and constraints get names from the convention in ``tracker.db``;
 - coded values are ``StrEnum``s stored as their lower-case value (the stable code used in exports),
   with a CHECK constraint listing the allowed codes and a translated ``label``;
-- dates of legal events are ``date``; timestamps are timezone-aware UTC;
+- dates of legal events are ``date``, each with a precision column beside it (``<name>_precision``:
+  day, month or year; the date is the period's first day, see ``tracker.dates``); timestamps are
+  timezone-aware UTC;
 - every editable record has a ``version`` counter for lost-update detection;
 - how far a provision is covered "in force" or "including drafts" is *derived* from the coverage
   links and the instruments' lifecycle status, never stored.
@@ -22,6 +24,7 @@ from tracker.codes import (  # noqa: F401  (re-exported: models and codes go tog
     LABELS,
     ChangeAction,
     Choice,
+    DatePrecision,
     Extent,
     GemIndicator,
     Implementation,
@@ -80,6 +83,21 @@ def code_field(enum: type[Choice], default: Any = ..., nullable: bool = False, *
     return Field(default=default, sa_type=CodeType(enum), nullable=nullable, **kw)
 
 
+def precision_field() -> Any:
+    """How precise the date beside it is (``tracker.dates``): day, month or year."""
+    return Field(
+        default=DatePrecision.DAY,
+        sa_type=CodeType(DatePrecision, length=5),
+        nullable=False,
+        sa_column_kwargs={"server_default": DatePrecision.DAY.value},
+    )
+
+
+def precision_checks(*dates: str) -> list[sa.CheckConstraint]:
+    """The CHECK constraints of the precision columns of ``dates``."""
+    return [code_check(f"{name}_precision", DatePrecision) for name in dates]
+
+
 def text_field(nullable: bool = True, **kw) -> Any:
     return Field(default=None if nullable else ..., sa_type=sa.Text, nullable=nullable, **kw)
 
@@ -105,12 +123,14 @@ class Country(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint("length(iso3) = 3 AND iso3 = upper(iso3)", name="iso3_format"),
         sa.CheckConstraint("length(iso2) = 2 AND iso2 = upper(iso2)", name="iso2_format"),
+        *precision_checks("joined_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     iso3: str = Field(max_length=fields.COUNTRY["iso3"].max_length, unique=True)
     iso2: str = Field(max_length=fields.COUNTRY["iso2"].max_length, unique=True)
     joined_on: date | None = None
+    joined_on_precision: DatePrecision = precision_field()
     languages: str = Field(
         default="", max_length=fields.COUNTRY["languages"].max_length
     )  # BCP 47 tags
@@ -135,12 +155,14 @@ class ChecklistVersion(SQLModel, table=True):
             sqlite_where=sa.text("is_current"),
             postgresql_where=sa.text("is_current"),
         ),
+        *precision_checks("published_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
     title: str = Field(max_length=200)
     published_on: date | None = None
+    published_on_precision: DatePrecision = precision_field()
     is_current: bool = False
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
@@ -224,6 +246,7 @@ class Instrument(SQLModel, table=True):
             f"year IS NULL OR (year >= {YEAR.minimum} AND year <= {YEAR.maximum})",
             name="year_range",
         ),
+        *precision_checks(*fields.INSTRUMENT_DATES),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -242,6 +265,13 @@ class Instrument(SQLModel, table=True):
     in_force_on: date | None = None
     amended_on: date | None = None
     repealed_on: date | None = None
+    consultation_on_precision: DatePrecision = precision_field()
+    validated_on_precision: DatePrecision = precision_field()
+    adopted_on_precision: DatePrecision = precision_field()
+    published_on_precision: DatePrecision = precision_field()
+    in_force_on_precision: DatePrecision = precision_field()
+    amended_on_precision: DatePrecision = precision_field()
+    repealed_on_precision: DatePrecision = precision_field()
     dates_note: str | None = _limited(fields.INSTRUMENT["dates_note"])
     url: str | None = _limited(fields.INSTRUMENT["url"])
     summary: str | None = text_field()
@@ -339,6 +369,7 @@ class Milestone(SQLModel, table=True):
     __table_args__ = (
         code_check("kind", MilestoneKind),
         code_check("status", MilestoneStatus),
+        *precision_checks("planned_on", "actual_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -347,6 +378,8 @@ class Milestone(SQLModel, table=True):
     title: str = _limited(fields.MILESTONE["title"])
     planned_on: date | None = None
     actual_on: date | None = None
+    planned_on_precision: DatePrecision = precision_field()
+    actual_on_precision: DatePrecision = precision_field()
     place: str | None = _limited(fields.MILESTONE["place"])
     status: MilestoneStatus = code_field(MilestoneStatus, default=MilestoneStatus.PLANNED)
     source_url: str | None = _limited(fields.MILESTONE["source_url"])

@@ -54,6 +54,7 @@ from tracker.codes import (
     Level,
     MilestoneStatus,
 )
+from tracker.dates import PartialDate, as_partial
 
 WEIGHTS: dict[Level, int] = {Level.CORE: 2, Level.RECOMMENDED: 1}
 EXTENT_SCORES: dict[Extent, float] = {Extent.PARTIAL: 0.5, Extent.FULL: 1.0}
@@ -290,11 +291,16 @@ def stage(statuses: Iterable[InstrumentStatus]) -> InstrumentStatus | None:
 # --- milestones ---------------------------------------------------------------------------------
 
 
-def is_overdue(planned_on: date | None, status: MilestoneStatus, today: date) -> bool:
-    """Planned date passed and the milestone neither done nor cancelled."""
+def is_overdue(planned_on: PartialDate | date | None, status: MilestoneStatus, today: date) -> bool:
+    """Planned date passed and the milestone neither done nor cancelled.
+
+    A date planned to the month or the year passes when that month or year has ended: a
+    milestone planned for December 2025 is not overdue on 31 December 2025 (``tracker.dates``).
+    """
+    planned = as_partial(planned_on)
     return (
-        planned_on is not None
-        and planned_on < today
+        planned is not None
+        and planned.end < today
         and status not in (MilestoneStatus.DONE, MilestoneStatus.CANCELLED)
     )
 

@@ -7,12 +7,32 @@ from the same models, so the specification and the responses cannot drift. The v
 Pure: nothing here touches the database, SQLModel or a request.
 """
 
-from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from tracker.dates import PATTERN as DATE_PATTERN
+from tracker.dates import as_partial
 from tracker.formats.tables import ISO2, ISO3
+
+
+def _iso_at_precision(value: Any) -> Any:
+    """A ``PartialDate`` (or a plain date, a day) as ISO 8601 at its precision."""
+    if value is None or isinstance(value, str):
+        return value
+    return as_partial(value).iso
+
+
+# A date as precise as its source: "2024", "2024-10" or "2024-10-23".
+PreciseDate = Annotated[
+    str,
+    Field(
+        pattern=DATE_PATTERN,
+        description="ISO 8601 at the precision of its source: YYYY, YYYY-MM or YYYY-MM-DD.",
+        examples=["2024", "2024-10", "2024-10-23"],
+    ),
+]
+OptionalDate = Annotated[PreciseDate | None, BeforeValidator(_iso_at_precision)]
 
 
 class ApiModel(BaseModel):
@@ -67,7 +87,7 @@ class CountrySummary(ApiModel):
     iso3: str = Field(pattern=ISO3)
     iso2: str = Field(pattern=ISO2)
     name: str = Field(description="Country name in the requested language (CLDR).")
-    joined_on: date | None
+    joined_on: OptionalDate
     counts: Counts
     progress: Progress
 
@@ -110,13 +130,13 @@ class InstrumentOut(ApiModel):
     issuing_body: str | None
     status: str
     year: int | None
-    consultation_on: date | None
-    validated_on: date | None
-    adopted_on: date | None
-    published_on: date | None
-    in_force_on: date | None
-    amended_on: date | None
-    repealed_on: date | None
+    consultation_on: OptionalDate
+    validated_on: OptionalDate
+    adopted_on: OptionalDate
+    published_on: OptionalDate
+    in_force_on: OptionalDate
+    amended_on: OptionalDate
+    repealed_on: OptionalDate
     dates_note: str | None
     url: str | None
     summary: str | None
@@ -133,8 +153,8 @@ class MilestoneOut(ApiModel):
     id: int
     kind: str
     title: str
-    planned_on: date | None
-    actual_on: date | None
+    planned_on: OptionalDate
+    actual_on: OptionalDate
     place: str | None
     status: str
     source_url: str | None
@@ -172,7 +192,7 @@ class Checklist(ApiModel):
     lang: str
     version: str | None
     title: str | None
-    published_on: date | None
+    published_on: OptionalDate
     categories: list[CategoryOut]
 
 

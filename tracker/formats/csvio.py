@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from tracker import fields
+from tracker.dates import PartialDate
 from tracker.formats.tables import EXTENTS, Column, Table
 from tracker.i18n import _
 
@@ -37,7 +38,6 @@ _INTEGER = re.compile(r"-?[0-9]+")
 # Integer cells fill INTEGER columns (ids, versions): a larger number could only overflow them.
 MAX_INTEGER = 2**31 - 1
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # --- escaping -----------------------------------------------------------------------------------
@@ -144,6 +144,8 @@ def format_cell(value: Any, column: Column | None = None) -> str:
         if column is not None and column.decimals is not None:
             return f"{value:.{column.decimals}f}"
         return repr(value)
+    if isinstance(value, PartialDate):
+        return value.iso  # at its precision: 2024, 2024-10 or 2024-10-23
     if isinstance(value, date):
         return value.isoformat()
     if column is not None and column.type == "links":
@@ -323,18 +325,8 @@ def parse_cell(column: Column, raw: str) -> Any:
             raise ValueError(_("“%(value)s” is not true or false.", value=raw))
         return lowered == "true"
     if kind == "date":
-        try:
-            if not _DATE.fullmatch(raw):
-                raise ValueError
-            value = date.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(
-                _("“%(value)s” is not a date in the form YYYY-MM-DD.", value=raw)
-            ) from None
-        problem = fields.date_problem(value)  # the forms' range, for every date column
-        if problem:
-            raise ValueError(problem)
-        return value
+        # 2024, 2024-10 or 2024-10-23, in the forms' range (``tracker.fields.parse_date``).
+        return fields.parse_date(raw)
     if kind == "links":
         return decode_links(raw, EXTENTS)
     if kind == "idlist":

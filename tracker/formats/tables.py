@@ -25,7 +25,8 @@ from tracker.i18n import _, _l, force_locale
 
 # --- CSV tables ---------------------------------------------------------------------------------
 
-# Column types are Frictionless field types, plus two encodings of our own (stored as strings):
+# Column types are Frictionless field types, plus encodings of our own (stored as strings):
+#   "date"   a date at the precision of its source: 2024, 2024-10 or 2024-10-23 (ISO 8601)
 #   "links"  coverage links: "<instrument id>:<extent>:<articles>" items joined with ";"
 #   "idlist" instrument ids joined with ";" in ascending order
 ColumnType = Literal["string", "integer", "number", "boolean", "date", "links", "idlist"]
@@ -76,7 +77,12 @@ class Column:
 
     @property
     def frictionless_type(self) -> str:
-        return "string" if self.type in ("links", "idlist") else self.type
+        return "string" if self.type in ("links", "idlist", "date") else self.type
+
+    @property
+    def format_note(self) -> Any:
+        """How a cell of this column is written, where its type alone does not say (dates)."""
+        return DATE_FORMAT if self.type == "date" else None
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,13 @@ class Table:
         return f"{self.name}.csv"
 
 
+DATE_FORMAT = _l(
+    "ISO 8601 at the precision of its source: a year (2024), a month (2024-10) or a day "
+    "(2024-10-23), between %(min)s and %(max)s.",
+    min=EARLIEST_DATE.isoformat(),
+    max=LATEST_DATE.isoformat(),
+)
+
 ISO3 = r"^[A-Z]{3}$"
 ISO2 = r"^[A-Z]{2}$"
 
@@ -120,7 +133,7 @@ country_iso3 = Column(
 )
 
 
-def _date(name: str, description: Any, rule: fields.Rule | None = None) -> Column:
+def _date(name: str, description: Any, rule: fields.Rule) -> Column:
     return Column(name, "date", description, rule=rule)
 
 
@@ -143,7 +156,11 @@ COUNTRIES = Table(
         Column("iso3", "string", _l("ISO 3166-1 alpha-3 code of the country."), True, pattern=ISO3),
         Column("iso2", "string", _l("ISO 3166-1 alpha-2 code of the country."), True, pattern=ISO2),
         Column("name_en", "string", _l("English name of the country (Unicode CLDR)."), True),
-        _date("joined_on", _l("Date the country joined the ITU-CST project.")),
+        _date(
+            "joined_on",
+            _l("Date the country joined the ITU-CST project."),
+            fields.COUNTRY["joined_on"],
+        ),
         Column(
             "checklist_version",
             "string",
@@ -476,12 +493,9 @@ def frictionless_schema(table: Table, describe: Callable[[Any], str] = str) -> d
         if col.type == "boolean":
             f["trueValues"] = ["true"]
             f["falseValues"] = ["false"]
-        if col.type == "date":
-            f["format"] = "default"
+        if col.format_note is not None:
+            f["description"] += " " + describe(col.format_note)
         constraints: dict[str, Any] = {}
-        if col.type == "date":
-            constraints["minimum"] = EARLIEST_DATE.isoformat()
-            constraints["maximum"] = LATEST_DATE.isoformat()
         if col.required:
             constraints["required"] = True
         if col.enum:

@@ -10,13 +10,14 @@ The rules themselves are in ``tracker.scoring``; the queries in ``tracker.read.l
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker import scoring
+from tracker import dates, scoring
 from tracker.codes import GemIndicator, Implementation, InstrumentStatus
+from tracker.dates import PartialDate
 from tracker.models import Country
 from tracker.read import loaders
 from tracker.read.loaders import (
@@ -99,7 +100,7 @@ class CountrySummary:
     """A country's headline figures: what the overview, countries.csv and the API list show."""
 
     country: CountryRef
-    joined_on: date | None
+    joined_on: PartialDate | None
     checklist: ChecklistInfo | None
     progress: scoring.Progress | None  # None before any checklist is loaded
     instruments: int
@@ -152,7 +153,7 @@ def summarize(
     judged = [item.coverage for item in items if item.coverage is not None]
     return CountrySummary(
         country=ref,
-        joined_on=country.joined_on,
+        joined_on=dates.of(country, "joined_on"),
         checklist=checklist,
         progress=progress,
         instruments=instruments.count,

@@ -12,14 +12,15 @@ the API and the importer's comparison.
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from tracker import scoring
+from tracker import dates, scoring
 from tracker.codes import Extent, InstrumentStatus, MilestoneStatus
+from tracker.dates import PartialDate
 from tracker.i18n import DEFAULT_LOCALE, country_name
 from tracker.models import (
     Category,
@@ -57,7 +58,7 @@ class ChecklistInfo:
     id: int
     code: str
     title: str
-    published_on: date | None
+    published_on: PartialDate | None
 
 
 def current_checklist(session: Session) -> ChecklistInfo | None:
@@ -65,7 +66,7 @@ def current_checklist(session: Session) -> ChecklistInfo | None:
     found = session.exec(select(ChecklistVersion).where(ChecklistVersion.is_current)).first()
     if found is None:
         return None
-    return ChecklistInfo(found.id, found.code, found.title, found.published_on)
+    return ChecklistInfo(found.id, found.code, found.title, dates.of(found, "published_on"))
 
 
 class ProvisionRow(NamedTuple):

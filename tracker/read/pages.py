@@ -18,7 +18,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from tracker import scoring
+from tracker import dates, scoring
 from tracker.codes import (
     Extent,
     GemIndicator,
@@ -30,6 +30,7 @@ from tracker.codes import (
     MilestoneStatus,
     RelationKind,
 )
+from tracker.dates import PartialDate
 from tracker.fields import INSTRUMENT_DATES
 from tracker.i18n import DEFAULT_LOCALE
 from tracker.models import Country, Instrument, InstrumentRelation, Milestone
@@ -205,7 +206,8 @@ class InstrumentRow:
     issuing_body: str | None
     status: InstrumentStatus
     year: int | None
-    dates: tuple[tuple[str, date], ...]  # (field name, date) for every known date, in order
+    # (field name, date at its precision) for every known date, by date (lifecycle order on ties)
+    dates: tuple[tuple[str, PartialDate], ...]
     dates_note: str | None
     url: str | None
     summary: str | None
@@ -226,9 +228,7 @@ def _instrument_row(
         issuing_body=inst.issuing_body,
         status=inst.status,
         year=inst.year,
-        dates=tuple(
-            (name, getattr(inst, name)) for name in INSTRUMENT_DATES if getattr(inst, name)
-        ),
+        dates=lifecycle(inst),
         dates_note=inst.dates_note,
         url=inst.url,
         summary=inst.summary,
@@ -237,13 +237,29 @@ def _instrument_row(
     )
 
 
+def lifecycle(inst: Instrument) -> tuple[tuple[str, PartialDate], ...]:
+    """The instrument's known dates at their precision, by date (lifecycle order on a tie)."""
+    known = [(name, dates.of(inst, name)) for name in INSTRUMENT_DATES]
+    return tuple(
+        sorted(
+            ((name, value) for name, value in known if value is not None),
+            key=lambda pair: dates.timeline_key(pair[1]),
+        )
+    )
+
+
+def milestone_order(row: "MilestoneRow") -> tuple:
+    """A country's timeline: by the date it happened, else the planned one; undated last."""
+    return (*dates.timeline_key(row.actual_on or row.planned_on), row.id)
+
+
 @dataclass(frozen=True)
 class MilestoneRow:
     id: int
     kind: MilestoneKind
     title: str
-    planned_on: date | None
-    actual_on: date | None
+    planned_on: PartialDate | None
+    actual_on: PartialDate | None
     place: str | None
     status: MilestoneStatus
     source_url: str | None
@@ -263,7 +279,7 @@ class CountryReport:
         return self.summary.country
 
     @property
-    def joined_on(self) -> date | None:
+    def joined_on(self) -> PartialDate | None:
         return self.summary.joined_on
 
     @property
@@ -349,17 +365,17 @@ def country_report(
                 id=m.id,
                 kind=m.kind,
                 title=m.title,
-                planned_on=m.planned_on,
-                actual_on=m.actual_on,
+                planned_on=dates.of(m, "planned_on"),
+                actual_on=dates.of(m, "actual_on"),
                 place=m.place,
                 status=m.status,
                 source_url=m.source_url,
                 notes=m.notes,
-                is_overdue=scoring.is_overdue(m.planned_on, m.status, today),
+                is_overdue=scoring.is_overdue(dates.of(m, "planned_on"), m.status, today),
             )
             for m in milestones
         ),
-        key=lambda m: (m.actual_on or m.planned_on or date.max, m.id),
+        key=milestone_order,
     )
     return CountryReport(
         summary=summary,

@@ -17,8 +17,9 @@ from collections.abc import Iterator, Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
+from tracker import dates
 from tracker.codes import RelationKind
-from tracker.fields import INSTRUMENT, MILESTONE
+from tracker.fields import INSTRUMENT, INSTRUMENT_DATES, MILESTONE, MILESTONE_DATES
 from tracker.formats.csvio import BATCH_ROWS
 from tracker.formats.tables import GEM
 from tracker.i18n import DEFAULT_LOCALE, country_name
@@ -36,6 +37,15 @@ from tracker.read import figures, loaders
 from tracker.read.figures import CountrySummary, CoverageItem
 from tracker.read.loaders import ChecklistInfo, CountryRef
 from tracker.read.texts import english_title
+
+DATE_FIELDS = frozenset(INSTRUMENT_DATES + MILESTONE_DATES)
+
+
+def _value(record, name: str):
+    """A record's field as the exports hold it: a date at its precision (``PartialDate``)."""
+    if name in DATE_FIELDS:
+        return dates.of(record, name)
+    return getattr(record, name)
 
 
 def _figure(value: float | None) -> float | None:
@@ -124,7 +134,7 @@ def instrument_record(
     for name in INSTRUMENT:
         if name in record:
             continue
-        value = getattr(instrument, name)
+        value = _value(instrument, name)
         record[name] = value.value if hasattr(value, "value") else (value if value != "" else None)
     for kind in RelationKind:
         record[kind.value] = sorted(relations.get(kind, []))
@@ -252,7 +262,7 @@ MILESTONE_FIELDS = tuple(MILESTONE)  # the milestone's own fields (``tracker.fie
 def milestone_record(milestone: Milestone, iso3: str) -> dict:
     record: dict = {"id": milestone.id, "country_iso3": iso3}
     for name in MILESTONE_FIELDS:
-        value = getattr(milestone, name)
+        value = _value(milestone, name)
         record[name] = value.value if hasattr(value, "value") else (value if value != "" else None)
     record["version"] = milestone.version
     return record

@@ -8,8 +8,8 @@ from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from tracker import scoring
-from tracker.i18n import current_lang, is_language
+from tracker import dates, scoring
+from tracker.i18n import current_lang, format_date_at, is_language
 from tracker.web.urls import host_is_configured
 
 
@@ -49,6 +49,9 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter
     # Templates tag an instrument status by the scoring rule ({% if status is counted_in_force %}).
     app.jinja_env.tests["counted_in_force"] = scoring.counts_in_force
+    # Every date of a record, at its precision: {{ value|precise_date }} or (…|precise_date("long")).
+    app.jinja_env.filters["precise_date"] = precise_date
+    app.jinja_env.globals["date_of"] = dates.of  # a record's date with its precision
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 
@@ -66,6 +69,15 @@ def init_app(app: Flask) -> None:
     app.after_request(_no_host_in_redirects)
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_in_url)
+
+
+def precise_date(value, width: str = "medium") -> str:
+    """A ``PartialDate`` (or a plain date, a day) as the reader's locale writes it: "23 Oct 2024",
+    "October 2024" or "2024" (``tracker.i18n.format_date_at``); empty for no date."""
+    value = dates.as_partial(value)
+    if value is None:
+        return ""
+    return format_date_at(value.start, value.precision.value, width)
 
 
 csrf = CSRFProtect()
@@ -133,8 +145,9 @@ def _no_host_in_redirects(response):
     if location and not host_is_configured():
         parts = urlsplit(location)
         if parts.netloc:
-            response.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query,
-                                                       parts.fragment))
+            response.headers["Location"] = urlunsplit(
+                ("", "", parts.path or "/", parts.query, parts.fragment)
+            )
     return response
 
 

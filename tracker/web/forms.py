@@ -17,7 +17,6 @@ from babel import Locale
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     FormField,
     HiddenField,
@@ -40,7 +39,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker import fields
+from tracker import dates, fields
 from tracker.codes import (
     Extent,
     Implementation,
@@ -153,17 +152,38 @@ def option_values(field) -> set[str]:
     return {choice.value for choice in field.choices or ()}
 
 
-class DateInput(DateField):
-    """An ISO date (``<input type="date">``) with our own message for a date that is not one."""
+DATE_HINT = _l(
+    "As precise as your source: a year (2024), a month (2024-10) or a day (2024-10-23)."
+)
+
+
+class DateInput(StringField):
+    """A date as precise as its source, typed as the data files write it: ``2024``,
+    ``2024-10`` or ``2024-10-23`` (``tracker.fields.parse_date``); ``data`` is a ``PartialDate``.
+
+    One plain text box rather than a date picker plus a precision choice: it is one field per
+    date on a long form, needs no script and no browser support for ``type="month"``, takes the
+    date exactly as a gazette or a report gives it, and a rejected value comes back as typed.
+    """
+
+    def __init__(self, label=None, validators=None, description=DATE_HINT, **kwargs):
+        render_kw = {"dir": "ltr", "spellcheck": "false", "autocomplete": "off", "size": 10}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, description=description, render_kw=render_kw, **kwargs)
+
+    def process_data(self, value):
+        self.data = dates.as_partial(value)
 
     def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(
-                _("Enter a real date in the format YYYY-MM-DD, for example 2024-03-31.")
-            ) from None
+        raw = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
+        self.data = None
+        if raw:
+            self.data = fields.parse_date(raw)  # a ValueError becomes the field's message
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.iso if self.data else ""
 
 
 class WholeNumber(IntegerField):
@@ -254,6 +274,12 @@ class BaseForm(FlaskForm):
         except (TypeError, ValueError):
             return 0
 
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        # A record's dates come with their precision (``tracker.dates``), never as bare days.
+        if obj is not None:
+            obj = _WithPreciseDates(obj, [f.name for f in self if isinstance(f, DateInput)])
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+
     def model_values(self, names) -> dict:
         """The cleaned values of ``names`` for a model: codes as enum members, "" as None."""
         values = {}
@@ -262,6 +288,19 @@ class BaseForm(FlaskForm):
             value = field.code if isinstance(field, CodeField) else field.data
             values[name] = None if value == "" else value
         return values
+
+
+class _WithPreciseDates:
+    """A record seen by a form: its date fields as ``PartialDate``s, the rest as they are."""
+
+    def __init__(self, record, names):
+        self._record = record
+        self._names = frozenset(names)
+
+    def __getattr__(self, name):
+        if name in self._names:
+            return dates.of(self._record, name)
+        return getattr(self._record, name)
 
 
 class SubForm(BaseForm):

@@ -333,7 +333,7 @@ def country_create():
                     iso3=form.iso3.data,
                     iso2=form.iso2.data,
                     languages=" ".join(form.languages.data.split()),
-                    joined_on=form.joined_on.data,
+                    joined_on=form.joined_on.data,  # a PartialDate: ``changes`` stores both columns
                 )
                 with write.transaction(dbs):
                     changes.create(dbs, country, current_user.actor)

@@ -7,6 +7,7 @@ when any of them raises, so several changes (a checklist save, an import) land t
 at all. Nothing outside ``tracker.write`` adds or commits, so history cannot be forgotten.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from tracker import dates
 from tracker.codes import ChangeAction
 from tracker.models import (
     Category,
@@ -107,6 +109,8 @@ def _refuse(session: Session, obj: SQLModel, expected: int | None) -> None:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, dates.PartialDate):
+        return value.iso
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -119,12 +123,32 @@ def plain(value: Any) -> Any:
     return _plain(value)
 
 
+@functools.cache
+def precise_dates(model: type[SQLModel]) -> tuple[str, ...]:
+    """The date columns of ``model`` that have a precision column beside them."""
+    keys = [col.key for col in sa.inspect(model).columns]
+    return tuple(key for key in keys if dates.precision_column(key) in keys)
+
+
+def settle_dates(obj: SQLModel) -> None:
+    """Store each ``PartialDate`` set on ``obj`` as its two columns (``tracker.dates``)."""
+    for name in precise_dates(type(obj)):
+        value = getattr(obj, name)
+        if isinstance(value, dates.PartialDate):
+            for key, column_value in dates.columns(name, value).items():
+                setattr(obj, key, column_value)
+
+
 def snapshot(obj: SQLModel) -> dict:
-    """The record's column values as JSON-safe plain data, plus its owned children."""
+    """The record's column values as JSON-safe plain data, plus its owned children.
+
+    A date and its precision are one value, ISO 8601 at that precision ("2024-10")."""
+    precise = precise_dates(type(obj))
+    skip = NOISE | {dates.precision_column(name) for name in precise}
     data = {
-        col.key: _plain(getattr(obj, col.key))
+        col.key: _plain(dates.of(obj, col.key) if col.key in precise else getattr(obj, col.key))
         for col in sa.inspect(type(obj)).columns
-        if col.key not in NOISE
+        if col.key not in skip
     }
     if isinstance(obj, Coverage):
         data["links"] = sorted(
@@ -225,6 +249,7 @@ def _claim_version(session: Session, obj: SQLModel, expected: int | None) -> Non
 
 def create(session: Session, obj: SQLModel, actor: Actor) -> SQLModel:
     """Insert ``obj`` (flushed, so it has its id) and record its creation."""
+    settle_dates(obj)
     session.add(obj)
     session.flush()
     _record(session, actor, ChangeAction.CREATE, obj, None, snapshot(obj), _describe(obj))
@@ -258,6 +283,7 @@ def update(
     else:
         for name, value in apply.items():
             setattr(obj, name, value)
+    settle_dates(obj)
     after = snapshot(obj)
     if after == before:
         return False
@@ -381,11 +407,15 @@ def restore(session: Session, record: ChangeRecord, actor: Actor) -> SQLModel:
         raise CannotRestore("a record with this id exists again")
     before = dict(record.before)
     columns = {col.key: col for col in sa.inspect(model).columns}
+    precise = precise_dates(model)
     values = {
         key: _column_value(columns[key], value)
         for key, value in before.items()
-        if key in columns and key not in NOISE
+        if key in columns and key not in NOISE and key not in precise
     }
+    for name in precise:
+        # "2024-10" since dates carry their precision; "2024-10-01" (a day) in older records.
+        values.update(dates.columns(name, dates.as_partial(before.get(name))))
     values["id"] = record.entity_id
     values["version"] = int(before.get("version") or 1) + 1
     obj = model(**values)
