@@ -20,6 +20,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(config_module.defaults())
         app.config.from_mapping(test_config)
     app.json.sort_keys = False
+    if app.config.get("PAGE_CACHE_ENTRIES"):
+        from tracker.web.pagecache import PageCache
+
+        # Inside ProxyFix: the cache keys on the scheme and host the proxy reports.
+        app.wsgi_app = PageCache(app, app.wsgi_app, max_entries=app.config["PAGE_CACHE_ENTRIES"])
     if app.config.get("TRACKER_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -19,6 +19,8 @@ Everything a deployment changes comes from environment variables, so the same im
                   link (a contact form); shown on the about page. Default: none.
 ``TRACKER_REPOSITORY_URL`` the http(s) link of the project's public source repository or issue
                   tracker; the about page offers it for corrections when no contact is set.
+``PAGE_CACHE_ENTRIES`` how many rendered public answers each process keeps (``tracker.web.pagecache``;
+                  default 512, at most 64 MB; 0 turns the cache off).
 """
 
 import os
@@ -181,6 +183,7 @@ def defaults(production: bool = False) -> dict:
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "MAX_FORM_PARTS": 5000,
+        "PAGE_CACHE_ENTRIES": 512,
     }
 
 
@@ -198,4 +201,15 @@ def from_environment(instance_path: Path) -> dict:
         "SERVER_NAME": server_name(),
         "DATABASE_URL": database_url(),
         "SECRET_KEY": secret_key(instance_path),
+        **page_cache_entries(),
     }
+
+
+def page_cache_entries() -> dict:
+    """``PAGE_CACHE_ENTRIES`` when set: a whole number, 0 or more."""
+    raw = os.environ.get("PAGE_CACHE_ENTRIES", "").strip()
+    if not raw:
+        return {}
+    if not raw.isdigit():
+        raise ConfigError(f"PAGE_CACHE_ENTRIES must be a whole number (0 turns it off), not {raw!r}.")
+    return {"PAGE_CACHE_ENTRIES": int(raw)}

@@ -25,22 +25,17 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import current_app, make_response, request
 
 from tracker import db
 from tracker.i18n import current_lang
-from tracker.models import DataVersion
+from tracker.web.pagecache import MARK, VERSION_QUERY
 
 CACHE_CONTROL = "no-cache"  # caches may store the page but must revalidate (cheap with the ETag)
 
-VERSION_QUERY = sa.select(DataVersion.value).where(DataVersion.id == 1)
-
-
-def data_version(session) -> str:
-    """A string that changes whenever anything a public page shows changes (1 query)."""
-    value = session.execute(VERSION_QUERY).scalar()
-    return "" if value is None else str(value)
+def data_version(session) -> int | None:
+    """A number that grows whenever anything a public page shows changes (1 query)."""
+    return session.execute(VERSION_QUERY).scalar()
 
 
 def code_fingerprint() -> str:
@@ -65,11 +60,13 @@ def code_fingerprint() -> str:
     return value
 
 
-def page_etag(today: date | None = None) -> str:
-    """The ETag of the current request's page."""
+def page_etag(today: date | None = None, version: int | None = None) -> str:
+    """The ETag of the current request's page (at ``version`` of the data, else the current one)."""
     session_cookie = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session"))
+    if version is None:
+        version = data_version(db.get_session())
     parts = (
-        data_version(db.get_session()),
+        str(version),
         request.full_path,
         current_lang(),
         (today or date.today()).isoformat(),
@@ -86,13 +83,17 @@ def conditional(view):
     def wrapper(*args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(*args, **kwargs)
-        etag = page_etag()
+        version = data_version(db.get_session())
+        etag = page_etag(version=version)
         if request.if_none_match.contains_weak(etag):
             response = current_app.response_class(status=304)
         else:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
+            if version is not None and not response.is_streamed:
+                # ``tracker.web.pagecache`` may keep this answer under the version it was made at.
+                request.environ[MARK] = version
         response.set_etag(etag, weak=True)
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.vary.add("Cookie")

@@ -1,0 +1,127 @@
+"""Whole public answers served from memory while the data version stands (tracker.web.pagecache)."""
+
+import gzip
+
+from sqlmodel import Session, select
+from synthetic import count_queries
+
+from tracker import create_app, write
+from tracker.models import Instrument
+from tracker.write import changes
+
+ACTOR = changes.Actor(email="editor@example.org")
+URL = "/en/countries/ZMB"
+REGS = "Environmental Management (E-Waste Management) Regulations, 2024"
+
+
+def selects(statements) -> list[str]:
+    return [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+
+
+def rename(engine, title: str, new: str) -> None:
+    with Session(engine) as s, write.transaction(s):
+        inst = s.exec(select(Instrument).where(Instrument.title == title)).one()
+        changes.update(s, inst, ACTOR, {"title": new}, expected_version=inst.version)
+
+
+def test_a_repeat_visit_is_served_from_memory_after_one_read(client, engine, demo_data):
+    client.get(URL)  # the first visit also sets the language cookie: a reader's next visits
+    first = client.get(URL)  # carry it, and share this answer
+    with count_queries(engine) as statements:
+        again = client.get(URL)
+    assert again.status_code == 200
+    assert again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert len(selects(statements)) == 1 and "data_version" in selects(statements)[0]
+
+
+def test_a_change_is_served_at_the_next_request(client, engine, demo_data):
+    assert REGS in client.get(URL).get_data(as_text=True)
+    client.get(URL)
+    rename(engine, REGS, "E-Waste Regulations (renamed)")
+    page = client.get(URL).get_data(as_text=True)
+    assert "E-Waste Regulations (renamed)" in page and REGS not in page
+
+
+def test_a_change_on_another_instance_is_served_at_the_next_request(app, engine, demo_data):
+    """Two apps on one database stand for two instances behind a load balancer."""
+    other = create_app(dict(app.config))
+    try:
+        reader = other.test_client()
+        reader.get(URL)
+        assert REGS in reader.get(URL).get_data(as_text=True)  # now kept in `other`
+        rename(engine, REGS, "Renamed on the first instance")
+        assert "Renamed on the first instance" in reader.get(URL).get_data(as_text=True)
+    finally:
+        other.extensions["engine"].dispose()
+
+
+def test_a_304_from_memory_carries_the_tag_and_no_body(client, demo_data):
+    client.get(URL)
+    etag = client.get(URL).headers["ETag"]
+    again = client.get(URL, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == "no-cache"
+    assert "Content-Security-Policy" in again.headers
+
+
+def test_staff_never_get_or_leave_a_kept_page(app, client, demo_data, make_user, sign_in):
+    client.get(URL)
+    client.get(URL)  # kept for anonymous readers
+    staff_client = sign_in(make_user(), to=app.test_client())
+    seen = staff_client.get(URL)
+    assert "Sign out" in seen.get_data(as_text=True)
+    assert seen.headers["Cache-Control"] == "no-store"
+    assert "Sign out" not in client.get(URL).get_data(as_text=True)
+
+
+def test_compressed_and_plain_answers_are_kept_apart(client, demo_data):
+    zipped = client.get(URL, headers={"Accept-Encoding": "gzip"})
+    zipped_again = client.get(URL, headers={"Accept-Encoding": "gzip"})
+    plain = client.get(URL, headers={"Accept-Encoding": "identity"})
+    assert zipped_again.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped_again.data) == plain.data
+    assert "Content-Encoding" not in plain.headers
+    assert REGS in plain.get_data(as_text=True)
+    assert zipped.data == zipped_again.data
+
+
+def test_answers_for_another_host_are_kept_apart(client, demo_data):
+    client.get(URL, base_url="http://one.example.org")
+    client.get(URL, base_url="http://one.example.org")
+    other = client.get("/exports/datapackage.json", base_url="http://two.example.org")
+    assert b"one.example.org" not in other.data
+    assert b"one.example.org" not in client.get(URL, base_url="http://two.example.org").data
+
+
+def test_errors_posts_and_exports_are_not_kept(app, client, demo_data):
+    cache = app.wsgi_app
+    cache.clear()
+    client.get("/en/countries/XYZ")
+    client.get("/en/countries/XYZ")
+    client.get("/exports/coverage.csv")
+    client.post("/en/countries/ZMB")
+    assert len(cache) == 0
+    client.get(URL, headers={"Cookie": "lang=en"})
+    assert len(cache) == 1
+
+
+def test_the_cache_can_be_turned_off(app_config, demo_data):
+    app = create_app({**app_config, "PAGE_CACHE_ENTRIES": 0})
+    try:
+        assert app.wsgi_app.__self__ is app  # the plain Flask app, no middleware
+    finally:
+        app.extensions["engine"].dispose()
+
+
+def test_the_oldest_answers_go_first_when_full(app_config, demo_data):
+    app = create_app({**app_config, "PAGE_CACHE_ENTRIES": 2})
+    try:
+        client = app.test_client()
+        for url in ("/en/", "/en/countries/ZMB", "/en/countries/RWA", "/en/countries/PRY"):
+            client.get(url, headers={"Cookie": "lang=en"})
+        assert len(app.wsgi_app) == 2
+    finally:
+        app.extensions["engine"].dispose()
