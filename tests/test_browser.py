@@ -65,7 +65,7 @@ def violations(page) -> list[str]:
 
 @pytest.mark.parametrize("path", [
     "/en/", "/en/countries/ZMB", "/en/checklist", "/en/checklist/EPR-01", "/en/methodology",
-    "/en/exports/", "/en/login", "/ar/countries/PRY", "/fr/", "/en/about", "/ar/about",
+    "/en/exports/", "/en/login", "/ar/countries/PRY", "/fr/", "/en/about", "/ar/about", "/en/api", "/ar/api",
 ])
 def test_pages_have_no_axe_violations(page, live_server, path):
     page.goto(live_server + path)

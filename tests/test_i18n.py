@@ -212,6 +212,7 @@ PAGE_TEMPLATES = {
     "methodology": "public/methodology.html",
     "exports/": "exports/index.html",
     "about": "public/about.html",
+    "api": "public/api.html",
 }
 
 

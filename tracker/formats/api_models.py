@@ -196,4 +196,36 @@ class Checklist(ApiModel):
     categories: list[CategoryOut]
 
 
-API_MODELS: tuple[type[BaseModel], ...] = (ErrorResponse, CountryList, CountryDetail, Checklist)
+class Resource(ApiModel):
+    name: str
+    href: str = Field(
+        description="Its address: absolute when the site's host is configured, else a path."
+    )
+    templated: bool = Field(description="True when href is a URI template (RFC 6570): {iso3}.")
+    description: str
+
+
+class IndexLinks(ApiModel):
+    self: str
+    openapi: str = Field(description="The OpenAPI 3.1 document of the API.")
+    reference: str = Field(description="The human-readable reference of the API (HTML).")
+    data_package: str = Field(description="The CSV exports' Frictionless data package.")
+
+
+class ApiIndex(ApiModel):
+    """The entry point of the API (GET /api/v1/): its resources, each with its link."""
+
+    title: str
+    version: str
+    license: str = Field(description="The data's licence (SPDX identifier).")
+    links: IndexLinks
+    resources: list[Resource]
+
+
+API_MODELS: tuple[type[BaseModel], ...] = (
+    ErrorResponse,
+    CountryList,
+    CountryDetail,
+    Checklist,
+    ApiIndex,
+)

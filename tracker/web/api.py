@@ -1,10 +1,14 @@
 """Blueprint ``api``: the read-only JSON API and its OpenAPI document (issue 5).
 
 URL map:
+    GET /api/v1/                        -> the index: every resource with its link
     GET /api/v1/countries               -> every country with counts and progress
     GET /api/v1/countries/<ISO3>        -> one country with coverage, instruments, milestones
     GET /api/v1/checklist               -> the current checklist by category
     GET /api/v1/openapi.json            -> OpenAPI 3.1, generated from the response models
+                                           (``tracker.formats.openapi``; ``servers`` from
+                                           ``tracker.web.urls.api_servers``)
+The human-readable reference, rendered from the same document, is ``/<lang>/api`` (public).
 
 Each data endpoint takes ``?lang=`` for titles and names (one of ``API_LANGUAGES``; English where
 no translation exists; another value is a 400). Responses are serialized by the pydantic models
@@ -17,31 +21,22 @@ pages and the CSV exports; this module only parses requests and serializes. Erro
 import re
 
 from flask import Blueprint, current_app, request
-from pydantic.json_schema import models_json_schema
 
 from tracker import db
-from tracker.formats.api_models import (
-    API_MODELS,
-    Checklist,
-    CountryDetail,
-    CountryList,
-    ErrorResponse,
-)
-from tracker.formats.tables import ISO3
+from tracker.formats import openapi
+from tracker.formats.api_models import ApiIndex, IndexLinks, Resource
+from tracker.formats.tables import DATA_LICENCE, ISO3
 from tracker.i18n import DEFAULT_LOCALE, _
 from tracker.read import api as answers
 from tracker.read import loaders
 from tracker.web.errors import abort_with
+from tracker.web.urls import api_servers, link
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-# The interface languages plus the six official languages of ITU (the UN languages), in which
-# the checklist is translated. Titles without a translation fall back to English.
-UN_LANGUAGES = ("ar", "en", "es", "fr", "ru", "zh")
-
-
 def api_languages() -> list[str]:
-    return sorted(set(current_app.config["LANGUAGES"]) | set(UN_LANGUAGES))
+    """The values ``?lang=`` accepts (``tracker.formats.openapi.api_languages``)."""
+    return openapi.api_languages(current_app.config["LANGUAGES"])
 
 
 def requested_lang() -> str:
@@ -84,78 +79,49 @@ def checklist_view():
     return answers.checklist(db.get_session(), lang).model_dump(mode="json")
 
 
-# --- OpenAPI ------------------------------------------------------------------------------------
+# --- index and OpenAPI ----------------------------------------------------------------------------
 
 
-def _ref(model) -> dict:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-
-def _json(model, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+@bp.get("/")
+def index():
+    """The entry point: the API's resources, each with its link."""
+    return ApiIndex(
+        title=openapi.API_TITLE,
+        version=openapi.API_VERSION,
+        license=DATA_LICENCE["name"],
+        links=IndexLinks(
+            self=link("api.index"),
+            openapi=link("api.openapi_json"),
+            reference=link("public.api_reference", lang=DEFAULT_LOCALE),
+            data_package=link("exports.datapackage_json"),
+        ),
+        resources=[
+            Resource(
+                name="countries",
+                href=link("api.countries"),
+                templated=False,
+                description="Every country with counts and progress.",
+            ),
+            Resource(
+                name="country",
+                href=link("api.country", iso3="ISO3").replace("ISO3", "{iso3}"),
+                templated=True,
+                description="One country with its coverage, instruments, milestones and "
+                "progress ({iso3}: ISO 3166-1 alpha-3 code).",
+            ),
+            Resource(
+                name="checklist",
+                href=link("api.checklist_view"),
+                templated=False,
+                description="The current model-law checklist by category.",
+            ),
+        ],
+    ).model_dump(mode="json")
 
 
 def openapi_document() -> dict:
-    """OpenAPI 3.1 generated from the response models of ``tracker.formats.api_models``."""
-    _refs, definitions = models_json_schema(
-        [(model, "serialization") for model in API_MODELS],
-        ref_template="#/components/schemas/{model}",
-    )
-    lang = {
-        "name": "lang",
-        "in": "query",
-        "required": False,
-        "description": "Language of titles and names; English where no translation exists.",
-        "schema": {"type": "string", "enum": api_languages(), "default": DEFAULT_LOCALE},
-    }
-    bad_lang = _json(ErrorResponse, "Unknown language.")
-
-    def operation(op_id: str, summary: str, model, extra_params=(), extra_responses=None):
-        responses = {"200": _json(model, summary), "400": bad_lang}
-        responses.update(extra_responses or {})
-        return {
-            "get": {
-                "operationId": op_id,
-                "summary": summary,
-                "parameters": [*extra_params, lang],
-                "responses": responses,
-            }
-        }
-
-    iso3 = {
-        "name": "iso3",
-        "in": "path",
-        "required": True,
-        "description": "ISO 3166-1 alpha-3 code of the country.",
-        "schema": {"type": "string", "pattern": ISO3},
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "E-waste regulation tracker API",
-            "version": "1.0.0",
-            "description": (
-                "Read-only data of the ITU-CST e-waste regulation project: countries, their "
-                "progress against the model-law checklist, instruments, coverage and milestones."
-            ),
-        },
-        "paths": {
-            "/api/v1/countries": operation(
-                "listCountries", "Every country with counts and progress.", CountryList
-            ),
-            "/api/v1/countries/{iso3}": operation(
-                "getCountry",
-                "One country with its coverage, instruments, milestones and progress.",
-                CountryDetail,
-                extra_params=(iso3,),
-                extra_responses={"404": _json(ErrorResponse, "No such country.")},
-            ),
-            "/api/v1/checklist": operation(
-                "getChecklist", "The current model-law checklist by category.", Checklist
-            ),
-        },
-        "components": {"schemas": definitions["$defs"]},
-    }
+    """OpenAPI 3.1 generated from the response models, with this site as its server."""
+    return openapi.openapi_document(api_languages(), api_servers())
 
 
 @bp.get("/openapi.json")

@@ -12,6 +12,7 @@ URL map:
     GET /<lang>/methodology            -> how progress is computed
     GET /<lang>/about                  -> who keeps the tracker, its data and sources, citing,
                                           licences, contact
+    GET /<lang>/api                    -> the API reference, rendered from the OpenAPI document
 
 Every page under ``/<lang>/`` carries an ETag derived from the data (``tracker.web.caching``).
 """
@@ -22,11 +23,12 @@ from datetime import date
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from tracker import db
+from tracker.formats import openapi
 from tracker.i18n import current_lang, negotiate
 from tracker.read import pages as reports
 from tracker.read import sources
 from tracker.web.caching import conditional
-from tracker.web.urls import external_url
+from tracker.web.urls import api_servers, external_url, link
 
 bp = Blueprint("public", __name__)
 
@@ -142,3 +144,18 @@ def about():
     """Who keeps the tracker and for what, its data, its sources, how to cite it, licences."""
     report = sources.about_report(db.get_session())
     return render_template("public/about.html", report=report, site=site_info("public.about"))
+
+
+@bp.get("/<lang>/api")
+@conditional
+def api_reference():
+    """The API reference for developers: paths, parameters, response fields and examples, all
+    read from the OpenAPI document the API serves (no script, nothing from elsewhere)."""
+    languages = openapi.api_languages(current_app.config["LANGUAGES"])
+    reference = openapi.reference(openapi.openapi_document(languages, api_servers()))
+    return render_template(
+        "public/api.html",
+        reference=reference,
+        index_url=link("api.index"),
+        openapi_url=link("api.openapi_json"),
+    )

@@ -15,3 +15,18 @@ def external_url(endpoint: str, **values) -> str | None:
     if not host_is_configured():
         return None
     return url_for(endpoint, _external=True, **values)
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute URL when the host is configured, else the path (never the client's Host)."""
+    return external_url(endpoint, **values) or url_for(endpoint, **values)
+
+
+def api_servers() -> list[dict]:
+    """The OpenAPI document's ``servers``: the site's configured address (``SERVER_NAME``, or the
+    request's host once ``TRUSTED_HOSTS`` has accepted it), else ``/``, the host the document was
+    fetched from: a forged ``Host`` header is never written into the document."""
+    root = external_url("public.root")
+    if root is None:
+        return [{"url": "/", "description": "The host this document was fetched from."}]
+    return [{"url": root.rstrip("/"), "description": "This site."}]
