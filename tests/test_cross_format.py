@@ -121,12 +121,15 @@ def check_country_page(client, iso3: str, want: Expected) -> str:
         )
     }
     assert levels == want.levels, iso3
-    gem_list = re.search(r'<ul class="gem-list">(.*?)</ul>', html, flags=re.S)[1]
-    gem = {}
-    for item in re.findall(r"<li>(.*?)</li>", gem_list, flags=re.S):
-        words = text_of(item)
-        label = next(label for label in GEM_LABELS if words.endswith(label))
-        gem[GEM_LABELS[label]] = "tag-full" in item
+    monitor = re.search(r'<table class="monitor-table stack">(.*?)</table>', html, flags=re.S)[1]
+    gem = {
+        GEM_LABELS[text_of(label)]: "tag-full" in derived
+        for label, derived in re.findall(
+            r'<th scope="row">(.*?)</th>\s*<td data-label="Derived from this record">(.*?)</td>',
+            monitor,
+            flags=re.S,
+        )
+    }
     assert gem == want.gem, iso3
     stage = re.search(r"<dt>Stage</dt><dd>(.*?)</dd>", html, flags=re.S)[1]
     assert text_of(stage).endswith(STAGE_LABELS[want.stage]), iso3

@@ -17,7 +17,9 @@ HEADERS = {
         b"iso3,iso2,name_en,joined_on,checklist_version,legal_in_force,legal_with_drafts,"
         b"implementation,provisions_applicable,provisions_not_applicable,gem_national_legislation,"
         b"gem_epr,gem_collection_target,gem_recycling_target,instruments,milestones_done,"
-        b"milestones_total\r\n"
+        b"milestones_total,is_example,last_update,ewaste_year,ewaste_generated_kg,"
+        b"ewaste_generated_kg_per_capita,ewaste_collected_kg,ewaste_collected_kg_per_capita,"
+        b"ewaste_source_url\r\n"
     ),
     "checklist": (
         b"checklist_version,code,category,level,position,gem_indicator,title_en,guidance_en,"
@@ -86,6 +88,15 @@ def test_countries_rows_carry_the_scoring_figures(client, scored_country):
         "instruments": "3",
         "milestones_done": "1",
         "milestones_total": "2",
+        "is_example": "false",
+        # every row of the fixture was written just now
+        "last_update": datetime.now(UTC).date().isoformat(),
+        "ewaste_year": "",
+        "ewaste_generated_kg": "",
+        "ewaste_generated_kg_per_capita": "",
+        "ewaste_collected_kg": "",
+        "ewaste_collected_kg_per_capita": "",
+        "ewaste_source_url": "",
     }
 
 
@@ -220,6 +231,7 @@ def test_negative_numbers_are_not_prefixed():
     from tracker.formats.tables import COUNTRIES
 
     values = ["ZZZ", "ZZ", "Z", None, "T", -0.5, 0.25, 1.0, -3, 0, None, None, None, None, 12, 0, 0]
+    values += [False, None, None, None, None, None, None, None]
     assert csvio.format_row(COUNTRIES, values)[5:9] == ["-0.5000", "0.2500", "1.0000", "-3"]
 
 

@@ -10,9 +10,10 @@ history under the system actor "demo data": refreshing a live database shows wha
 version counters move only there (an open edit form over a refreshed record sees a conflict).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
@@ -30,12 +31,13 @@ from tracker.codes import (
     MilestoneStatus,
     RelationKind,
 )
-from tracker.fields import INSTRUMENT_DATES, MILESTONE_DATES
+from tracker.fields import COUNTRY_FACT, INSTRUMENT_DATES, MILESTONE_DATES
 from tracker.models import (
     Category,
     CategoryName,
     ChecklistVersion,
     Country,
+    CountryFact,
     Coverage,
     CoverageLink,
     Instrument,
@@ -112,7 +114,9 @@ def load(
             select(ChecklistVersion).where(ChecklistVersion.is_current)
         ).first()
         for path in sorted((data_dir / "countries").glob("*.yaml")):
-            load_country(session, read_yaml(path), current, stats, actor)
+            data = read_yaml(path)
+            with _checked_on(session, data):
+                load_country(session, data, current, stats, actor)
     return stats
 
 
@@ -136,21 +140,42 @@ def _upsert(
     ``children(row)`` for its owned rows) through the write path; unchanged rows stay as they are.
     """
     values = values or {}
+    dated = session.info.get(_DATED)  # the date the country's file was checked (``_checked_on``)
     row = session.exec(select(model).filter_by(**keys)).first()
     stats.count(what, row is None)
     if row is None:
         row = model(**keys, **values)
         if children is not None:
             children(row)
-        return changes.create(session, row, actor)
+        return changes.create(session, row, actor, dated=dated)
 
     def apply(obj) -> None:
         _assign(obj, values)
         if children is not None:
             children(obj)
 
-    changes.update(session, row, actor, apply, expected_version=None)
+    changes.update(session, row, actor, apply, expected_version=None, dated=dated)
     return row
+
+
+# The session key under which ``load_country`` keeps the date its file says the data were last
+# checked against their sources (``checked_on``): rows it creates or changes are dated then, so a
+# country's "last update" is when its content was last verified, not when the demo was loaded.
+_DATED = "tracker.demo.dated"
+
+
+@contextmanager
+def _checked_on(session: Session, data: dict) -> Iterator[None]:
+    value = data.get("checked_on")
+    if value is not None and not isinstance(value, date):
+        raise DemoDataError(f"{data.get('iso3')}: checked_on must be a date (YYYY-MM-DD)")
+    session.info[_DATED] = (
+        datetime.combine(value, datetime.min.time(), tzinfo=UTC) if value else None
+    )
+    try:
+        yield
+    finally:
+        session.info.pop(_DATED, None)
 
 
 def _sync_translations(parent_rows: list, model, wanted: dict[str, dict]) -> None:
@@ -332,6 +357,17 @@ def load_country(
                 "source_url": item.get("source_url"),
                 "notes": item.get("notes"),
             },
+        )
+
+    for item in data.get("facts") or []:
+        _upsert(
+            session,
+            actor,
+            stats,
+            "country facts",
+            CountryFact,
+            {"country_id": country.id, "year": int(item["year"])},
+            {name: item.get(name) for name in COUNTRY_FACT if name != "year"},
         )
 
     if checklist is not None:

@@ -60,7 +60,7 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 DATE_PATTERN = dates.PATTERN
 
-Kind = Literal["text", "code", "url", "language", "date", "year", "boolean"]
+Kind = Literal["text", "code", "url", "language", "date", "year", "boolean", "number"]
 
 
 @dataclass(frozen=True)
@@ -255,6 +255,26 @@ COUNTRY: Mapping[str, Rule] = {
     "iso2": text(2, required=True),
     "languages": text(100, required=True),
     "joined_on": a_date(),
+}
+
+# The Global E-waste Monitor's own published value of one indicator, per country and edition.
+MONITOR_VALUE: Mapping[str, Rule] = {
+    "edition": Rule("year", required=True, minimum=2000, maximum=2100),
+    "indicator": code(GemIndicator),
+    "value": Rule("boolean"),
+    "source_url": Rule("url", URL_LENGTH, required=True),
+    "note": text(NOTE_TEXT),
+}
+
+# A country's e-waste figures for one year (generated and formally collected), with their source.
+COUNTRY_FACT: Mapping[str, Rule] = {
+    "year": Rule("year", required=True, minimum=1990, maximum=2100),
+    "generated_kg": Rule("number", minimum=0),
+    "generated_kg_per_capita": Rule("number", minimum=0),
+    "collected_kg": Rule("number", minimum=0),
+    "collected_kg_per_capita": Rule("number", minimum=0),
+    "source_url": Rule("url", URL_LENGTH, required=True),
+    "note": text(NOTE_TEXT),
 }
 
 USER: Mapping[str, Rule] = {

@@ -389,6 +389,58 @@ class Milestone(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class MonitorValue(SQLModel, table=True):
+    """The Global E-waste Monitor's own published value of one indicator for one country in one
+    edition (e.g. 2024), with its source: shown beside the value derived from this record."""
+
+    __tablename__ = "monitor_value"
+    __table_args__ = (
+        sa.UniqueConstraint("country_id", "edition", "indicator"),
+        code_check("indicator", GemIndicator),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    country_id: int = Field(foreign_key="country.id", index=True)
+    edition: int
+    indicator: GemIndicator = code_field(GemIndicator)
+    value: bool
+    source_url: str = _limited(fields.MONITOR_VALUE["source_url"])
+    note: str | None = text_field()
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CountryFact(SQLModel, table=True):
+    """A country's e-waste figures for one year: generated and formally collected, in kg and kg
+    per capita, with their source. Any figure no source gives stays empty ("not recorded")."""
+
+    __tablename__ = "country_fact"
+    __table_args__ = (
+        sa.UniqueConstraint("country_id", "year"),
+        sa.CheckConstraint(
+            "(generated_kg IS NULL OR generated_kg >= 0)"
+            " AND (generated_kg_per_capita IS NULL OR generated_kg_per_capita >= 0)"
+            " AND (collected_kg IS NULL OR collected_kg >= 0)"
+            " AND (collected_kg_per_capita IS NULL OR collected_kg_per_capita >= 0)",
+            name="not_negative",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    country_id: int = Field(foreign_key="country.id", index=True)
+    year: int
+    generated_kg: float | None = None
+    generated_kg_per_capita: float | None = None
+    collected_kg: float | None = None
+    collected_kg_per_capita: float | None = None
+    source_url: str = _limited(fields.COUNTRY_FACT["source_url"])
+    note: str | None = text_field()
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class User(SQLModel, table=True):
     """A staff account. Editors are bound to one country; admins to none."""
 

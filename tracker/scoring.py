@@ -24,8 +24,10 @@ The method (also shown on the methodology page):
   ``sum(weight x score) / sum(weight)`` over applicable provisions, a share between 0 and 1.
   With no applicable provision the figure is ``None`` (shown as "not applicable"), never 0.
 * The four **Global E-waste Monitor** indicators (national legislation, EPR, collection target,
-  recycling target) are "yes" when at least one provision mapped to the indicator is *fully*
-  addressed by an instrument in force, and "no" otherwise.
+  recycling target) are *derived from this record*, not the Monitor's own values: "yes" when at
+  least one provision mapped to the indicator is *fully* addressed by an instrument in force, and
+  "no" otherwise. Where an administrator has recorded the Monitor's own published value for an
+  edition, ``compare_monitor`` sets the two side by side and says when they disagree.
 
 * A country's **stage** is the furthest lifecycle status reached by any instrument that addresses
   at least one provision of the checklist, in the order of ``STAGE_ORDER`` (planned, drafting,
@@ -286,6 +288,60 @@ def stage(statuses: Iterable[InstrumentStatus]) -> InstrumentStatus | None:
         if best is None or STAGE_ORDER.index(status) > STAGE_ORDER.index(best):
             best = status
     return best
+
+
+# --- the Global E-waste Monitor's own published values ---------------------------------------
+
+# Where the Monitor's four indicators and their definitions are published (the Global E-waste
+# Statistics Partnership's map of the Global E-waste Monitor 2024; see tracker/data/SOURCES.md).
+GEM_SOURCE_URL = "https://dev.globalewaste.org/map"
+
+
+@dataclass(frozen=True)
+class Published:
+    """The Monitor's own value of one indicator in one edition (e.g. 2024), with its source."""
+
+    edition: int
+    value: bool
+    source_url: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class MonitorComparison:
+    """One indicator: the value derived from this record beside the Monitor's published one."""
+
+    indicator: GemIndicator
+    derived: bool | None  # None when there is no checklist to derive it from
+    published: Published | None  # the latest edition recorded, None when none is
+
+    @property
+    def disagrees(self) -> bool:
+        """Both values are known and differ."""
+        return (
+            self.derived is not None
+            and self.published is not None
+            and self.derived != self.published.value
+        )
+
+
+def compare_monitor(
+    derived: Mapping[GemIndicator, bool] | None,
+    published: Iterable[tuple[GemIndicator, Published]],
+) -> tuple[MonitorComparison, ...]:
+    """Each indicator in ``GemIndicator`` order, derived beside the latest published edition."""
+    latest: dict[GemIndicator, Published] = {}
+    for indicator, value in published:
+        if indicator not in latest or value.edition > latest[indicator].edition:
+            latest[indicator] = value
+    return tuple(
+        MonitorComparison(
+            indicator,
+            derived.get(indicator) if derived is not None else None,
+            latest.get(indicator),
+        )
+        for indicator in GemIndicator
+    )
 
 
 # --- milestones ---------------------------------------------------------------------------------

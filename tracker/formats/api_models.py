@@ -62,7 +62,8 @@ class Figures(ApiModel):
 
 
 class GemIndicators(ApiModel):
-    """The Global E-waste Monitor's four legislation indicators (true: fully addressed in force)."""
+    """The Global E-waste Monitor's four legislation indicators, derived from this record (not
+    the Monitor's own values): true when a provision mapped to it is fully addressed in force."""
 
     national_legislation: bool
     epr: bool
@@ -83,6 +84,18 @@ class Counts(ApiModel):
     milestones_total: int = Field(description="Milestones, not counting cancelled ones.")
 
 
+class CountryFacts(ApiModel):
+    """A country's e-waste figures for the latest year recorded (null: not recorded)."""
+
+    year: int
+    generated_kg: float | None
+    generated_kg_per_capita: float | None
+    collected_kg: float | None = Field(description="E-waste documented as formally collected.")
+    collected_kg_per_capita: float | None
+    source_url: str
+    note: str | None
+
+
 class CountrySummary(ApiModel):
     iso3: str = Field(pattern=ISO3)
     iso2: str = Field(pattern=ISO2)
@@ -90,6 +103,13 @@ class CountrySummary(ApiModel):
     joined_on: OptionalDate
     counts: Counts
     progress: Progress
+    is_example: bool = Field(
+        description="True when the figures rest on example judgements from the demo data."
+    )
+    last_update: date | None = Field(
+        description="Date (UTC) of the last change to the country's record."
+    )
+    ewaste: CountryFacts | None = Field(description="E-waste generated and collected.")
 
 
 class CountryList(ApiModel):
@@ -161,7 +181,34 @@ class MilestoneOut(ApiModel):
     notes: str | None
 
 
+class PublishedValueOut(ApiModel):
+    """The Monitor's own published value of an indicator in one edition, with its source."""
+
+    edition: int
+    value: bool
+    source_url: str
+    note: str | None
+
+
+class PublishedMonitorValueOut(PublishedValueOut):
+    """Every published value recorded, of every edition."""
+
+    indicator: Literal["national_legislation", "epr", "collection_target", "recycling_target"]
+
+
+class MonitorIndicatorOut(ApiModel):
+    """One Global E-waste Monitor indicator: derived from this record beside the Monitor's own
+    published value (the latest edition recorded)."""
+
+    indicator: Literal["national_legislation", "epr", "collection_target", "recycling_target"]
+    derived: bool | None = Field(description="Derived from this record (null: no checklist).")
+    published: PublishedValueOut | None = Field(description="Null when none is recorded.")
+    disagrees: bool = Field(description="True when both are known and differ.")
+
+
 class CountryDetail(CountrySummary):
+    monitor: list[MonitorIndicatorOut]
+    published_monitor_values: list[PublishedMonitorValueOut]
     coverage: list[CoverageOut]
     instruments: list[InstrumentOut]
     milestones: list[MilestoneOut]

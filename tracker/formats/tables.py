@@ -211,22 +211,34 @@ COUNTRIES = Table(
         Column(
             "gem_national_legislation",
             "boolean",
-            _l("Global E-waste Monitor indicator: national e-waste legislation in force."),
+            _l(
+                "Global E-waste Monitor indicator derived from this record (not the Monitor's "
+                "own value): national e-waste legislation in force."
+            ),
         ),
         Column(
             "gem_epr",
             "boolean",
-            _l("Global E-waste Monitor indicator: extended producer responsibility in force."),
+            _l(
+                "Global E-waste Monitor indicator derived from this record (not the Monitor's "
+                "own value): extended producer responsibility in force."
+            ),
         ),
         Column(
             "gem_collection_target",
             "boolean",
-            _l("Global E-waste Monitor indicator: a collection target in force."),
+            _l(
+                "Global E-waste Monitor indicator derived from this record (not the Monitor's "
+                "own value): a collection target in force."
+            ),
         ),
         Column(
             "gem_recycling_target",
             "boolean",
-            _l("Global E-waste Monitor indicator: a recycling target in force."),
+            _l(
+                "Global E-waste Monitor indicator derived from this record (not the Monitor's "
+                "own value): a recycling target in force."
+            ),
         ),
         Column("instruments", "integer", _l("Number of instruments recorded."), True, minimum=0),
         Column("milestones_done", "integer", _l("Number of milestones done."), True, minimum=0),
@@ -236,6 +248,60 @@ COUNTRIES = Table(
             _l("Number of milestones, not counting cancelled ones."),
             True,
             minimum=0,
+        ),
+        Column(
+            "is_example",
+            "boolean",
+            _l(
+                "true when the figures rest on example judgements from the demo data (an "
+                "illustration, not an official assessment)."
+            ),
+            True,
+        ),
+        _date(
+            "last_update",
+            _l(
+                "Date (UTC) of the last change to the country's record: the country, its "
+                "instruments, milestones, judgements, e-waste figures or published Monitor values."
+            ),
+        ),
+        Column(
+            "ewaste_year",
+            "integer",
+            _l("Year of the e-waste figures in the following columns (the latest recorded)."),
+            minimum=1990,
+        ),
+        Column(
+            "ewaste_generated_kg",
+            "number",
+            _l("E-waste generated in that year, in kg. Empty: not recorded."),
+            minimum=0,
+        ),
+        Column(
+            "ewaste_generated_kg_per_capita",
+            "number",
+            _l("E-waste generated in that year, in kg per inhabitant. Empty: not recorded."),
+            minimum=0,
+        ),
+        Column(
+            "ewaste_collected_kg",
+            "number",
+            _l("E-waste documented as formally collected in that year, in kg. Empty: not recorded."),
+            minimum=0,
+        ),
+        Column(
+            "ewaste_collected_kg_per_capita",
+            "number",
+            _l(
+                "E-waste documented as formally collected in that year, in kg per inhabitant. "
+                "Empty: not recorded."
+            ),
+            minimum=0,
+        ),
+        Column(
+            "ewaste_source_url",
+            "string",
+            _l("Link to the source of the e-waste figures."),
         ),
     ),
     primary_key=("iso3",),

@@ -14,6 +14,7 @@ from tracker.formats.api_models import (
     CategoryOut,
     Checklist,
     CountryDetail,
+    CountryFacts,
     CountryList,
     CountrySummary,
     Counts,
@@ -23,8 +24,11 @@ from tracker.formats.api_models import (
     GemIndicators,
     InstrumentOut,
     MilestoneOut,
+    MonitorIndicatorOut,
     Progress,
     ProvisionOut,
+    PublishedMonitorValueOut,
+    PublishedValueOut,
 )
 from tracker.formats.tables import GEM
 from tracker.i18n import DEFAULT_LOCALE
@@ -61,6 +65,7 @@ def _summary(summary: figures.CountrySummary) -> CountrySummary:
             categories={code: _figures(f) for code, f in summary.categories.items()},
             gem=GemIndicators(**{code: summary.gem[code] for code in GEM}),
         )
+    facts = summary.facts
     return CountrySummary(
         iso3=summary.country.iso3,
         iso2=summary.country.iso2,
@@ -72,11 +77,43 @@ def _summary(summary: figures.CountrySummary) -> CountrySummary:
             milestones_total=summary.milestones.total,
         ),
         progress=progress,
+        is_example=summary.has_example,
+        last_update=rows.utc_date(summary.last_update),
+        ewaste=CountryFacts(
+            year=facts.year,
+            generated_kg=facts.generated_kg,
+            generated_kg_per_capita=facts.generated_kg_per_capita,
+            collected_kg=facts.collected_kg,
+            collected_kg_per_capita=facts.collected_kg_per_capita,
+            source_url=facts.source_url,
+            note=facts.note,
+        )
+        if facts
+        else None,
     )
 
 
+def _monitor(summary: figures.CountrySummary) -> list[MonitorIndicatorOut]:
+    return [
+        MonitorIndicatorOut(
+            indicator=row.indicator.value,
+            derived=row.derived,
+            published=PublishedValueOut(
+                edition=row.published.edition,
+                value=row.published.value,
+                source_url=row.published.source_url,
+                note=row.published.note,
+            )
+            if row.published
+            else None,
+            disagrees=row.disagrees,
+        )
+        for row in summary.monitor
+    ]
+
+
 def country_list(session: Session, lang: str) -> CountryList:
-    """Every country's summary, in ISO3 order (7 queries)."""
+    """Every country's summary, in ISO3 order (10 queries)."""
     summaries = figures.country_summaries(session, lang)
     return CountryList(lang=lang, countries=[_summary(s) for s in summaries])
 
@@ -128,6 +165,17 @@ def country_detail(session: Session, ref: CountryRef, lang: str) -> CountryDetai
     ]
     return CountryDetail(
         **_summary(summary).model_dump(),
+        monitor=_monitor(summary),
+        published_monitor_values=[
+            PublishedMonitorValueOut(
+                indicator=v.indicator.value,
+                edition=v.edition,
+                value=v.value,
+                source_url=v.source_url,
+                note=v.note,
+            )
+            for v in summary.published
+        ],
         coverage=coverage_out,
         instruments=instruments_out,
         milestones=milestones_out,

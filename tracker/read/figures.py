@@ -23,11 +23,13 @@ from tracker.read import loaders
 from tracker.read.loaders import (
     ChecklistInfo,
     CountryRef,
+    FactRow,
     InstrumentStats,
     Judgements,
     LinkRow,
     MilestoneStats,
     ProvisionRow,
+    PublishedRow,
 )
 from tracker.scoring import Figures, ProvisionInput, ProvisionScore
 
@@ -107,6 +109,9 @@ class CountrySummary:
     milestones: scoring.MilestoneCounts
     last_update: datetime | None
     has_example: bool
+    facts: FactRow | None = None  # the latest year's e-waste figures, None when none recorded
+    monitor: tuple[scoring.MonitorComparison, ...] = ()  # derived beside published, per indicator
+    published: tuple[PublishedRow, ...] = ()  # every published Monitor value, latest edition first
 
     @property
     def figures(self) -> Figures | None:
@@ -147,9 +152,15 @@ def summarize(
     progress: scoring.Progress | None,
     instruments: InstrumentStats,
     milestones: MilestoneStats,
+    facts: Sequence[FactRow] = (),
+    published: Sequence[PublishedRow] = (),
+    deleted_at: datetime | None = None,
 ) -> CountrySummary:
-    """A country's summary from its coverage items and counts (the last update is the latest
-    change to the country, its instruments, milestones or judgements)."""
+    """A country's summary from its coverage items and counts.
+
+    The last update is the latest change to the country's record: the country row, its
+    instruments, milestones, judgements, e-waste figures and published Monitor values, or the
+    latest deletion of one of them (``deleted_at``, from history)."""
     judged = [item.coverage for item in items if item.coverage is not None]
     return CountrySummary(
         country=ref,
@@ -163,15 +174,27 @@ def summarize(
             instruments.latest,
             milestones.latest,
             *(cov.updated_at for cov in judged),
+            *(f.updated_at for f in facts),
+            *(v.updated_at for v in published),
+            deleted_at,
         ),
         has_example=any(cov.is_example for cov in judged),
+        facts=facts[0] if facts else None,
+        monitor=scoring.compare_monitor(
+            progress.gem if progress is not None else None,
+            (
+                (v.indicator, scoring.Published(v.edition, v.value, v.source_url, v.note))
+                for v in published
+            ),
+        ),
+        published=tuple(published),
     )
 
 
 def country_summaries(
     session: Session, locale: str, country_ids: Sequence[int] | None = None
 ) -> list[CountrySummary]:
-    """Summaries of every country (or of those ids), in ISO3 order (7 queries)."""
+    """Summaries of every country (or of those ids), in ISO3 order (10 queries)."""
     countries = loaders.load_countries(session, locale, country_ids)
     checklist = loaders.current_checklist(session)
     provisions: list[ProvisionRow] = []
@@ -181,6 +204,9 @@ def country_summaries(
         judgements = loaders.load_judgements(session, checklist.id, country_ids)
     instruments = loaders.instrument_stats(session, country_ids)
     milestones = loaders.milestone_stats(session, country_ids)
+    facts = loaders.country_facts(session, country_ids)
+    published = loaders.monitor_values(session, country_ids)
+    deletions = loaders.last_deletions(session, country_ids)
     out = []
     for ref, country in countries:
         progress, items = coverage_items(provisions, judgements, country.id)
@@ -193,6 +219,9 @@ def country_summaries(
                 progress if checklist is not None else None,
                 instruments.get(country.id, InstrumentStats()),
                 milestones.get(country.id, MilestoneStats()),
+                facts.get(country.id, ()),
+                published.get(country.id, ()),
+                deletions.get(country.id),
             )
         )
     return out

@@ -19,19 +19,22 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from tracker import dates, scoring
-from tracker.codes import Extent, InstrumentStatus, MilestoneStatus
+from tracker.codes import ChangeAction, Extent, GemIndicator, InstrumentStatus, MilestoneStatus
 from tracker.dates import PartialDate
 from tracker.i18n import DEFAULT_LOCALE, country_name
 from tracker.models import (
     Category,
     CategoryName,
+    ChangeRecord,
     ChecklistVersion,
     Country,
+    CountryFact,
     Coverage,
     CoverageLink,
     Instrument,
     InstrumentTitle,
     Milestone,
+    MonitorValue,
     Provision,
     ProvisionText,
 )
@@ -295,6 +298,110 @@ def milestone_stats(
         cid: MilestoneStats(scoring.milestone_counts(counts), last[cid])
         for cid, counts in by_status.items()
     }
+
+
+# --- country facts, the Monitor's published values, deletions --------------------------------------
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """A country's e-waste figures for one year (None: not recorded) and their source."""
+
+    id: int
+    country_id: int
+    year: int
+    generated_kg: float | None
+    generated_kg_per_capita: float | None
+    collected_kg: float | None
+    collected_kg_per_capita: float | None
+    source_url: str
+    note: str | None
+    version: int
+    updated_at: datetime
+
+
+def country_facts(
+    session: Session, country_ids: Sequence[int] | None = None
+) -> dict[int, list[FactRow]]:
+    """Each country's e-waste figures, the latest year first (1 query)."""
+    query = select(CountryFact).order_by(CountryFact.country_id, CountryFact.year.desc())
+    if country_ids is not None:
+        query = query.where(CountryFact.country_id.in_(list(country_ids)))
+    out: dict[int, list[FactRow]] = {}
+    for f in session.exec(query).all():
+        out.setdefault(f.country_id, []).append(
+            FactRow(
+                f.id,
+                f.country_id,
+                f.year,
+                f.generated_kg,
+                f.generated_kg_per_capita,
+                f.collected_kg,
+                f.collected_kg_per_capita,
+                f.source_url,
+                f.note,
+                f.version,
+                f.updated_at,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    """The Global E-waste Monitor's own value of one indicator in one edition, with its source."""
+
+    id: int
+    country_id: int
+    edition: int
+    indicator: GemIndicator
+    value: bool
+    source_url: str
+    note: str | None
+    version: int
+    updated_at: datetime
+
+
+def monitor_values(
+    session: Session, country_ids: Sequence[int] | None = None
+) -> dict[int, list[PublishedRow]]:
+    """Each country's published Monitor values, the latest edition first (1 query)."""
+    query = select(MonitorValue).order_by(
+        MonitorValue.country_id, MonitorValue.edition.desc(), MonitorValue.id
+    )
+    if country_ids is not None:
+        query = query.where(MonitorValue.country_id.in_(list(country_ids)))
+    out: dict[int, list[PublishedRow]] = {}
+    for v in session.exec(query).all():
+        out.setdefault(v.country_id, []).append(
+            PublishedRow(
+                v.id,
+                v.country_id,
+                v.edition,
+                v.indicator,
+                v.value,
+                v.source_url,
+                v.note,
+                v.version,
+                v.updated_at,
+            )
+        )
+    return out
+
+
+def last_deletions(
+    session: Session, country_ids: Sequence[int] | None = None
+) -> dict[int, datetime]:
+    """When something of each country was last deleted (a deleted row leaves no ``updated_at``
+    behind, only its change record), for its "last update" (1 query)."""
+    query = (
+        select(ChangeRecord.country_id, sa.func.max(ChangeRecord.at))
+        .where(ChangeRecord.action == ChangeAction.DELETE, ChangeRecord.country_id.is_not(None))
+        .group_by(ChangeRecord.country_id)
+    )
+    if country_ids is not None:
+        query = query.where(ChangeRecord.country_id.in_(list(country_ids)))
+    return {cid: at for cid, at in session.exec(query).all()}
 
 
 # --- texts in the reader's language ---------------------------------------------------------------

@@ -179,7 +179,7 @@ class OverviewReport:
 
 
 def overview_report(session: Session, locale: str = DEFAULT_LOCALE) -> OverviewReport:
-    """Every country with its progress, stage, milestones and last update, by name (7 queries)."""
+    """Every country with its progress, stage, milestones and last update, by name (10 queries)."""
     rows = sorted(country_summaries(session, locale), key=lambda r: r.country.name)
     checklist = rows[0].checklist if rows else loaders.current_checklist(session)
     return OverviewReport(checklist, tuple(rows))
@@ -312,6 +312,14 @@ class CountryReport:
         return self.summary.has_example
 
     @property
+    def facts(self) -> loaders.FactRow | None:
+        return self.summary.facts
+
+    @property
+    def monitor(self) -> tuple[scoring.MonitorComparison, ...]:
+        return self.summary.monitor
+
+    @property
     def milestones_done(self) -> int:
         return self.summary.milestones_done
 
@@ -323,7 +331,7 @@ class CountryReport:
 def country_report(
     session: Session, iso3: str, locale: str = DEFAULT_LOCALE, today: date | None = None
 ) -> CountryReport | None:
-    """Everything the country page shows, or None for an unknown country (10 queries)."""
+    """Everything the country page shows, or None for an unknown country (13 queries)."""
     today = today or date.today()
     country = session.exec(select(Country).where(Country.iso3 == iso3)).first()
     if country is None:
@@ -358,7 +366,9 @@ def country_report(
             CategorySection(by_code[code], progress.categories[code], tuple(rows))
             for code, rows in rows_by_category.items()
         ]
-    summary = _summary(country, locale, checklist, items, progress, instruments, milestones)
+    summary = _summary(
+        session, country, locale, checklist, items, progress, instruments, milestones
+    )
     milestone_rows = sorted(
         (
             MilestoneRow(
@@ -389,6 +399,7 @@ def country_report(
 
 
 def _summary(
+    session: Session,
     country: Country,
     locale: str,
     checklist: ChecklistInfo | None,
@@ -397,7 +408,8 @@ def _summary(
     instruments: list[Instrument],
     milestones: list[Milestone],
 ) -> CountrySummary:
-    """The country's summary from what its page loaded, built as the overview builds it."""
+    """The country's summary from what its page loaded, built as the overview builds it
+    (3 queries: its e-waste figures, published Monitor values and latest deletion)."""
     return summarize(
         country,
         loaders.country_ref(country, locale),
@@ -406,6 +418,9 @@ def _summary(
         progress,
         InstrumentStats.of(instruments),
         MilestoneStats.of(milestones),
+        loaders.country_facts(session, [country.id]).get(country.id, ()),
+        loaders.monitor_values(session, [country.id]).get(country.id, ()),
+        loaders.last_deletions(session, [country.id]).get(country.id),
     )
 
 
@@ -686,6 +701,7 @@ class MethodologyReport:
     gem_indicators: tuple[GemIndicator, ...]
     example: tuple[ProvisionInput, ...]
     example_result: Progress
+    gem_source: str = scoring.GEM_SOURCE_URL
 
 
 # The worked example of tracker/scoring.py's docstring, as data.

@@ -13,6 +13,7 @@ Rows are read per country and in keyset batches, so memory stays flat whatever t
 """
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
@@ -60,6 +61,7 @@ def country_record(summary: CountrySummary) -> dict:
     iso2 = summary.country.iso2
     overall = summary.figures
     gem = summary.gem
+    facts = summary.facts
     return {
         "iso3": summary.country.iso3,
         "iso2": iso2,
@@ -75,7 +77,29 @@ def country_record(summary: CountrySummary) -> dict:
         "instruments": summary.instruments,
         "milestones_done": summary.milestones.done,
         "milestones_total": summary.milestones.total,
+        "is_example": summary.has_example,
+        "last_update": utc_date(summary.last_update),
+        "ewaste_year": facts.year if facts else None,
+        "ewaste_generated_kg": _kg(facts.generated_kg) if facts else None,
+        "ewaste_generated_kg_per_capita": _kg(facts.generated_kg_per_capita) if facts else None,
+        "ewaste_collected_kg": _kg(facts.collected_kg) if facts else None,
+        "ewaste_collected_kg_per_capita": _kg(facts.collected_kg_per_capita) if facts else None,
+        "ewaste_source_url": facts.source_url if facts else None,
     }
+
+
+def utc_date(moment: datetime | None) -> date | None:
+    """The UTC calendar date of a timestamp (naive ones are UTC already)."""
+    if moment is None:
+        return None
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def _kg(value: float | None) -> float | int | None:
+    """A quantity as stored, written without ".0" when it is whole (23000000, 2.5)."""
+    if value is None:
+        return None
+    return int(value) if value.is_integer() else value
 
 
 def country_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:

@@ -10,6 +10,7 @@ is not decided here: ``checks(rule)`` turns a field's rule from ``tracker.fields
 validators, so the forms accept exactly what the CSV import and the database accept.
 """
 
+import math
 import re
 
 import pycountry
@@ -18,6 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    FloatField,
     FormField,
     HiddenField,
     IntegerField,
@@ -47,10 +49,12 @@ from tracker.codes import (
 )
 from tracker.fields import (
     COUNTRY,
+    COUNTRY_FACT,
     COVERAGE,
     COVERAGE_LINK,
     INSTRUMENT,
     MILESTONE,
+    MONITOR_VALUE,
     PROVISION,
     PROVISION_TEXT,
     USER,
@@ -130,7 +134,12 @@ def checks(rule: Rule, message=None, *, optional: bool = True) -> list:
         out.append(NumberRange(min=rule.minimum, max=rule.maximum, message=YEAR_RANGE))
     elif rule.kind == "date":
         out.append(date_in_range)
+    elif rule.kind == "number" and rule.minimum is not None:
+        out.append(NumberRange(min=rule.minimum, message=NUMBER_MINIMUM))
     return out
+
+
+NUMBER_MINIMUM = _l("Enter a number of at least %(min)s.")
 
 
 def date_in_range(form, field) -> None:
@@ -193,6 +202,40 @@ class WholeNumber(IntegerField):
         except ValueError:
             self.data = None
             raise ValueError(_("Enter a whole number, for example 2024.")) from None
+
+
+class Number(FloatField):
+    """A finite decimal number (``1250.5``); "inf" and "nan", which Python would accept, are not."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Enter a number, for example 1250.5.")) from None
+        if self.data is not None and not math.isfinite(self.data):
+            self.data = None
+            raise ValueError(_("Enter a number, for example 1250.5."))
+
+
+class YesNoField(SelectField):
+    """A required yes or no (a checkbox could not tell "no" from "not answered")."""
+
+    def __init__(self, label=None, message=None, **kwargs):
+        def choices():
+            return options([("", _("Choose…")), ("yes", _("Yes")), ("no", _("No"))])
+
+        super().__init__(
+            label,
+            choices=choices,
+            validate_choice=False,
+            validators=[required(message or REQUIRED), AnyOf(("yes", "no"), message=NOT_A_CHOICE)],
+            **kwargs,
+        )
+
+    @property
+    def value(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.data)
 
 
 class CodeField(SelectField):
@@ -753,3 +796,72 @@ class HistoryFilterForm(BaseForm):
     entity = SelectField(_l("Kind of record"), choices=[], validate_choice=False)
     record = WholeNumber(_l("Record number"), validators=[Optional()])
     person = StringField(_l("Person (email)"), validators=checks(USER["email"].optional()))
+
+
+# --- the Global E-waste Monitor's published values and a country's e-waste figures ------------
+
+
+class MonitorValueForm(BaseForm):
+    """One published value of the Monitor (``tracker.fields.MONITOR_VALUE``)."""
+
+    edition = WholeNumber(
+        _l("Edition of the Monitor"),
+        description=_l("The year of the edition, for example 2024."),
+        validators=checks(MONITOR_VALUE["edition"], _l("Enter the year of the edition.")),
+    )
+    indicator = CodeField(_l("Indicator"), rule=MONITOR_VALUE["indicator"])
+    value = YesNoField(
+        _l("Value published by the Monitor"), message=_l("Choose yes or no.")
+    )
+    source_url = URLField(
+        _l("Source link"),
+        description=_l("Where the Monitor publishes this value: an address starting with https://."),
+        validators=checks(
+            MONITOR_VALUE["source_url"], _l("Enter the link to where the Monitor publishes it.")
+        ),
+    )
+    note = TextAreaField(_l("Note"), validators=checks(MONITOR_VALUE["note"]))
+    version = HiddenField()
+
+    def values(self) -> dict:
+        return {
+            "edition": self.edition.data,
+            "indicator": self.indicator.code,
+            "value": self.value.value,
+            "source_url": self.source_url.data,
+            "note": self.note.data or None,
+        }
+
+
+class CountryFactForm(BaseForm):
+    """A country's e-waste figures for one year (``tracker.fields.COUNTRY_FACT``)."""
+
+    year = WholeNumber(
+        _l("Year of the figures"),
+        validators=checks(COUNTRY_FACT["year"], _l("Enter the year the figures are for.")),
+    )
+    generated_kg = Number(
+        _l("E-waste generated (kg)"),
+        description=_l("Leave empty when the source does not give it."),
+        validators=checks(COUNTRY_FACT["generated_kg"]),
+    )
+    generated_kg_per_capita = Number(
+        _l("E-waste generated per capita (kg)"),
+        validators=checks(COUNTRY_FACT["generated_kg_per_capita"]),
+    )
+    collected_kg = Number(
+        _l("E-waste formally collected (kg)"), validators=checks(COUNTRY_FACT["collected_kg"])
+    )
+    collected_kg_per_capita = Number(
+        _l("E-waste formally collected per capita (kg)"),
+        validators=checks(COUNTRY_FACT["collected_kg_per_capita"]),
+    )
+    source_url = URLField(
+        _l("Source link"),
+        description=_l("An address starting with https:// or http://."),
+        validators=checks(COUNTRY_FACT["source_url"], _l("Enter the link to the source.")),
+    )
+    note = TextAreaField(_l("Note"), validators=checks(COUNTRY_FACT["note"]))
+    version = HiddenField()
+
+    MODEL_FIELDS = tuple(COUNTRY_FACT)

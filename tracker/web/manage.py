@@ -24,6 +24,14 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     GET/POST  /checklist/provisions/<id>/texts/<loc>   admin: title and guidance in one language
     POST      /checklist/provisions/<id>/move          admin: up or down within its category
     POST      /checklist/provisions/<id>/retire        admin: retire or bring back
+    GET       /countries/<ISO3>/monitor                admin: published Monitor values and
+                                                       e-waste figures of a country
+    GET/POST  /countries/<ISO3>/monitor/new            admin: add a published Monitor value
+    GET/POST  /monitor/<id>/edit                       admin: change it (409 on a stale version)
+    GET/POST  /monitor/<id>/delete                     admin: confirm, then delete
+    GET/POST  /countries/<ISO3>/facts/new              admin: add e-waste figures for a year
+    GET/POST  /facts/<id>/edit                         admin: change them
+    GET/POST  /facts/<id>/delete                       admin: confirm, then delete
 
 Editors reach only their own country's records (403 otherwise); admins reach everything. Every
 write goes through ``tracker.write.changes`` inside one ``write.transaction`` per request, which
@@ -44,21 +52,25 @@ from tracker.i18n import _, _l, country_name, current_lang
 from tracker.models import (
     ChangeRecord,
     Country,
+    CountryFact,
     Instrument,
     Milestone,
+    MonitorValue,
     Provision,
     ProvisionText,
     User,
 )
-from tracker.read import workspace
+from tracker.read import loaders, workspace
 from tracker.security import hash_password
 from tracker.web import guards
 from tracker.web.forms import (
     ConfirmForm,
+    CountryFactForm,
     CountryForm,
     HistoryFilterForm,
     InstrumentForm,
     MilestoneForm,
+    MonitorValueForm,
     PasswordResetForm,
     ProvisionEditForm,
     ProvisionForm,
@@ -90,6 +102,8 @@ ENTITY_LABELS = {
     "checklist_version": _l("Checklist version"),
     "category": _l("Category"),
     "instrument_relation": _l("Relation between instruments"),
+    "monitor_value": _l("Global E-waste Monitor value"),
+    "country_fact": _l("E-waste figures"),
 }
 # Changes no signed-in person made (``tracker.write.changes.SYSTEM_ACTORS``), by stored name.
 SYSTEM_ACTOR_LABELS = {
@@ -894,3 +908,190 @@ def provision_retire(provision_id: int):
         abort(409)
     flash(_("Provision retired.") if provision.retired else _("Provision brought back."), "success")
     return redirect(url_for("manage.checklist") + f"#provision-{provision.id}", code=303)
+
+
+# --- the Global E-waste Monitor's published values and e-waste figures (admin) ----------------
+
+
+@bp.get("/countries/<iso3>/monitor")
+def monitor(iso3: str):
+    """Admin: a country's published Monitor values and e-waste figures, with their sources."""
+    require_admin()
+    country = _country(iso3)
+    dbs = db.get_session()
+    return render_template(
+        "manage/monitor.html",
+        country=country,
+        values=loaders.monitor_values(dbs, [country.id]).get(country.id, []),
+        facts=loaders.country_facts(dbs, [country.id]).get(country.id, []),
+    )
+
+
+def _admin_owned(model, record_id: int):
+    require_admin()
+    return _owned(model, record_id)
+
+
+def _monitor_url(country_id: int) -> str:
+    country = db.get_session().get(Country, country_id)
+    return url_for("manage.monitor", iso3=country.iso3)
+
+
+def _monitor_duplicate(form: MonitorValueForm, country_id: int, own_id: int | None) -> bool:
+    """Add a field error when this edition's value of the indicator is recorded already."""
+    found = db.get_session().exec(
+        select(MonitorValue.id).where(
+            MonitorValue.country_id == country_id,
+            MonitorValue.edition == form.edition.data,
+            MonitorValue.indicator == form.indicator.code,
+        )
+    ).first()
+    if found is not None and found != own_id:
+        form.indicator.errors.append(
+            _("The Monitor's value of this indicator for this edition is recorded already.")
+        )
+        return True
+    return False
+
+
+def _fact_duplicate(form: CountryFactForm, country_id: int, own_id: int | None) -> bool:
+    """Add a field error when figures for this year are recorded already."""
+    found = db.get_session().exec(
+        select(CountryFact.id).where(
+            CountryFact.country_id == country_id, CountryFact.year == form.year.data
+        )
+    ).first()
+    if found is not None and found != own_id:
+        form.year.errors.append(_("Figures for this year are recorded already: change those."))
+        return True
+    return False
+
+
+def _create_with(country: Country, record, form, args: dict, saved: str, duplicate):
+    """Create ``record()`` once the form is valid and ``duplicate`` finds no twin; else 422."""
+    if not form.is_submitted():
+        return render_template("manage/form.html", form=form, **args)
+    if form.validate() and not duplicate():
+        dbs = db.get_session()
+        with write.transaction(dbs):
+            changes.create(dbs, record(), current_user.actor)
+        flash(saved, "success")
+        return redirect(args["back_url"], code=303)
+    return render_template("manage/form.html", form=form, **args), 422
+
+
+@bp.route("/countries/<iso3>/monitor/new", methods=("GET", "POST"))
+def monitor_value_create(iso3: str):
+    require_admin()
+    country = _country(iso3)
+    form = MonitorValueForm()
+    args = {
+        "heading": _("Add a value published by the Global E-waste Monitor"),
+        "back_url": url_for("manage.monitor", iso3=country.iso3),
+        "submit": _("Save value"),
+    }
+    return _create_with(
+        country,
+        lambda: MonitorValue(country_id=country.id, **form.values()),
+        form,
+        args,
+        _("Published value saved."),
+        lambda: _monitor_duplicate(form, country.id, None),
+    )
+
+
+@bp.route("/monitor/<int:value_id>/edit", methods=("GET", "POST"))
+def monitor_value_update(value_id: int):
+    value = _admin_owned(MonitorValue, value_id)
+    back = _monitor_url(value.country_id)
+    form = MonitorValueForm(
+        data={
+            "edition": value.edition,
+            "indicator": value.indicator.value,
+            "value": "yes" if value.value else "no",
+            "source_url": value.source_url,
+            "note": value.note or "",
+            "version": value.version,
+        }
+    )
+    args = {
+        "heading": _("Change a value published by the Global E-waste Monitor"),
+        "back_url": back,
+        "submit": _("Save value"),
+    }
+    return _edit(
+        value,
+        form,
+        args,
+        back,
+        _("Published value saved."),
+        values=form.values,
+        check=lambda: not _monitor_duplicate(form, value.country_id, value.id),
+    )
+
+
+@bp.route("/monitor/<int:value_id>/delete", methods=("GET", "POST"))
+def monitor_value_delete(value_id: int):
+    value = _admin_owned(MonitorValue, value_id)
+    back = _monitor_url(value.country_id)
+    return _confirm_delete(
+        value,
+        heading=_("Delete this published value?"),
+        description=_(
+            "%(indicator)s, edition %(edition)s: %(value)s",
+            indicator=value.indicator.label,
+            edition=value.edition,
+            value=_("Yes") if value.value else _("No"),
+        ),
+        back_url=back,
+        done_url=back,
+    )
+
+
+@bp.route("/countries/<iso3>/facts/new", methods=("GET", "POST"))
+def country_fact_create(iso3: str):
+    require_admin()
+    country = _country(iso3)
+    form = CountryFactForm()
+    args = {
+        "heading": _("Add e-waste figures"),
+        "back_url": url_for("manage.monitor", iso3=country.iso3),
+        "submit": _("Save figures"),
+    }
+    return _create_with(
+        country,
+        lambda: CountryFact(country_id=country.id, **form.model_values(form.MODEL_FIELDS)),
+        form,
+        args,
+        _("E-waste figures saved."),
+        lambda: _fact_duplicate(form, country.id, None),
+    )
+
+
+@bp.route("/facts/<int:fact_id>/edit", methods=("GET", "POST"))
+def country_fact_update(fact_id: int):
+    fact = _admin_owned(CountryFact, fact_id)
+    back = _monitor_url(fact.country_id)
+    form = CountryFactForm(obj=fact)
+    args = {"heading": _("Change e-waste figures"), "back_url": back, "submit": _("Save figures")}
+    return _edit(
+        fact,
+        form,
+        args,
+        back,
+        _("E-waste figures saved."),
+        check=lambda: not _fact_duplicate(form, fact.country_id, fact.id),
+    )
+
+
+@bp.route("/facts/<int:fact_id>/delete", methods=("GET", "POST"))
+def country_fact_delete(fact_id: int):
+    fact = _admin_owned(CountryFact, fact_id)
+    back = _monitor_url(fact.country_id)
+    return _confirm_delete(
+        fact,
+        heading=_("Delete these e-waste figures?"),
+        description=_("E-waste figures for %(year)s", year=fact.year),
+        back_url=back,
+        done_url=back,
+    )

@@ -247,8 +247,20 @@ def _claim_version(session: Session, obj: SQLModel, expected: int | None) -> Non
     sa.orm.attributes.set_committed_value(obj, "version", current + 1)
 
 
-def create(session: Session, obj: SQLModel, actor: Actor) -> SQLModel:
-    """Insert ``obj`` (flushed, so it has its id) and record its creation."""
+def create(
+    session: Session, obj: SQLModel, actor: Actor, *, dated: datetime | None = None
+) -> SQLModel:
+    """Insert ``obj`` (flushed, so it has its id) and record its creation.
+
+    ``dated`` is the time the record's content dates from, when that is not now (the demo
+    loader passes the date its files were last checked against their sources): the row's
+    ``created_at`` and ``updated_at`` take it, so "last update" says how current the content is.
+    The change record keeps the real time of the write.
+    """
+    if dated is not None:
+        for name in ("created_at", "updated_at"):
+            if hasattr(obj, name):
+                setattr(obj, name, dated)
     settle_dates(obj)
     session.add(obj)
     session.flush()
@@ -264,6 +276,7 @@ def update(
     apply: Callable[[SQLModel], None] | dict,
     *,
     expected_version: int | None,
+    dated: datetime | None = None,
 ) -> bool:
     """Apply changes to ``obj`` if it is still at ``expected_version``; record the difference.
 
@@ -273,7 +286,8 @@ def update(
     same transaction stay. ``expected_version=None`` skips the check (a change the program makes,
     such as unlinking a deleted instrument). Raises ``StaleVersion`` when someone else saved
     first, ``RecordGone`` when someone deleted it. A record without a version counter (a
-    checklist category) is updated without that check.
+    checklist category) is updated without that check. ``dated`` as for ``create``: the time a
+    changed row's ``updated_at`` takes instead of now.
     """
     if expected_version is not None and obj.version != expected_version:
         _refuse(session, obj, expected_version)
@@ -290,7 +304,7 @@ def update(
     if _versioned(obj):
         _claim_version(session, obj, expected_version)
     if hasattr(obj, "updated_at"):
-        obj.updated_at = utcnow()
+        obj.updated_at = dated or utcnow()
     session.flush()
     if _versioned(obj):
         after["version"] = obj.version
