@@ -24,9 +24,11 @@ The method (also shown on the methodology page):
   ``sum(weight x score) / sum(weight)`` over applicable provisions, a share between 0 and 1.
   With no applicable provision the figure is ``None`` (shown as "not applicable"), never 0.
 * The four **Global E-waste Monitor** indicators (national legislation, EPR, collection target,
-  recycling target) are *derived from this record*, not the Monitor's own values: "yes" when at
-  least one provision mapped to the indicator is *fully* addressed by an instrument in force, and
-  "no" otherwise. Where an administrator has recorded the Monitor's own published value for an
+  recycling target) are *derived from this record*, not the Monitor's own values. *National
+  e-waste legislation* is "yes" when the country has legislation (an act, regulation, statutory
+  instrument, ministerial order or decree) specific to e-waste that counts as in force
+  (``is_ewaste_law_in_force``); each of the other three is "yes" when at least one provision
+  mapped to the indicator is *fully* addressed by an instrument in force. Otherwise "no". Where an administrator has recorded the Monitor's own published value for an
   edition, ``compare_monitor`` sets the two side by side and says when they disagree.
 
 * A country's **stage** is the furthest lifecycle status reached by any instrument that addresses
@@ -53,6 +55,7 @@ from tracker.codes import (
     GemIndicator,
     Implementation,
     InstrumentStatus,
+    InstrumentType,
     Level,
     MilestoneStatus,
 )
@@ -288,6 +291,36 @@ def stage(statuses: Iterable[InstrumentStatus]) -> InstrumentStatus | None:
         if best is None or STAGE_ORDER.index(status) > STAGE_ORDER.index(best):
             best = status
     return best
+
+
+# --- national e-waste legislation, in the Monitor's sense --------------------------------------
+
+# The instrument types that are legislation (binding law), not a policy, strategy, plan, standard
+# or agreement: the Monitor's "national legislation" asks for laws.
+LEGISLATION_TYPES: tuple[InstrumentType, ...] = (
+    InstrumentType.ACT,
+    InstrumentType.REGULATION,
+    InstrumentType.STATUTORY_INSTRUMENT,
+    InstrumentType.MINISTERIAL_ORDER,
+    InstrumentType.DECREE,
+)
+
+
+def is_ewaste_law_in_force(
+    type_: InstrumentType, status: InstrumentStatus, ewaste_specific: bool
+) -> bool:
+    """An instrument that makes the "national e-waste legislation" indicator "yes": legislation
+    (``LEGISLATION_TYPES``) specific to e-waste whose status counts as in force."""
+    return bool(ewaste_specific) and type_ in LEGISLATION_TYPES and counts_in_force(status)
+
+
+def with_national_legislation(
+    gem: Mapping[GemIndicator, bool], ewaste_law_in_force: bool
+) -> dict[GemIndicator, bool]:
+    """The indicators with "national e-waste legislation" decided by the country's instruments
+    (``is_ewaste_law_in_force``), not by a provision: the Monitor asks whether the country is
+    regulated by laws specifically designed for e-waste."""
+    return {**gem, GemIndicator.NATIONAL_LEGISLATION: ewaste_law_in_force}
 
 
 # --- the Global E-waste Monitor's own published values ---------------------------------------

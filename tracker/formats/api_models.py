@@ -7,6 +7,7 @@ from the same models, so the specification and the responses cannot drift. The v
 Pure: nothing here touches the database, SQLModel or a request.
 """
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field

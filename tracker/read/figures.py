@@ -9,7 +9,7 @@ The rules themselves are in ``tracker.scoring``; the queries in ``tracker.read.l
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -162,6 +162,12 @@ def summarize(
     instruments, milestones, judgements, e-waste figures and published Monitor values, or the
     latest deletion of one of them (``deleted_at``, from history)."""
     judged = [item.coverage for item in items if item.coverage is not None]
+    if progress is not None:
+        # National e-waste legislation follows the country's instruments, not a provision.
+        progress = replace(
+            progress,
+            gem=scoring.with_national_legislation(progress.gem, instruments.ewaste_law_in_force),
+        )
     return CountrySummary(
         country=ref,
         joined_on=dates.of(country, "joined_on"),

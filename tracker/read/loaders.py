@@ -246,23 +246,43 @@ def resolve_countries(
 class InstrumentStats:
     count: int = 0
     latest: datetime | None = None
+    ewaste_law_in_force: bool = False  # ``scoring.is_ewaste_law_in_force`` for at least one
 
     @classmethod
     def of(cls, instruments: Sequence[Instrument]) -> "InstrumentStats":
         """The same figures from a country's loaded instruments."""
-        return cls(len(instruments), latest(*(i.updated_at for i in instruments)))
+        return cls(
+            len(instruments),
+            latest(*(i.updated_at for i in instruments)),
+            any(
+                scoring.is_ewaste_law_in_force(i.type, i.status, i.ewaste_specific)
+                for i in instruments
+            ),
+        )
 
 
 def instrument_stats(
     session: Session, country_ids: Sequence[int] | None = None
 ) -> dict[int, InstrumentStats]:
-    """How many instruments each country has and when one last changed (1 query)."""
+    """How many instruments each country has, when one last changed and whether one is e-waste
+    legislation in force (``scoring.is_ewaste_law_in_force``) (1 query)."""
+    ewaste_law = sa.and_(
+        Instrument.ewaste_specific,
+        Instrument.type.in_(scoring.LEGISLATION_TYPES),
+        Instrument.status.in_(scoring.IN_FORCE_STATUSES),
+    )
     query = select(
-        Instrument.country_id, sa.func.count(), sa.func.max(Instrument.updated_at)
+        Instrument.country_id,
+        sa.func.count(),
+        sa.func.max(Instrument.updated_at),
+        sa.func.max(sa.case((ewaste_law, 1), else_=0)),
     ).group_by(Instrument.country_id)
     if country_ids is not None:
         query = query.where(Instrument.country_id.in_(list(country_ids)))
-    return {cid: InstrumentStats(int(n), last) for cid, n, last in session.exec(query).all()}
+    return {
+        cid: InstrumentStats(int(n), last, bool(law))
+        for cid, n, last, law in session.exec(query).all()
+    }
 
 
 @dataclass(frozen=True)
