@@ -5,6 +5,8 @@ The records are read here through the ORM's relationships, in a way of their own
 the pages, exports and API show with these, never with the read function that built the page.
 """
 
+import dataclasses
+
 from sqlmodel import Session, select
 
 from tracker import scoring
@@ -43,4 +45,8 @@ def expected_progress(session: Session, iso3: str) -> scoring.Progress:
                 gem=provision.gem_indicator,
             )
         )
-    return scoring.compute(inputs)
+    progress = scoring.compute(inputs)
+    # National e-waste legislation: an e-waste-specific law of the country in force.
+    instruments = session.exec(select(Instrument).where(Instrument.country_id == country.id)).all()
+    law = any(scoring.is_ewaste_law_in_force(i.type, i.status, i.ewaste_specific) for i in instruments)
+    return dataclasses.replace(progress, gem=scoring.with_national_legislation(progress.gem, law))

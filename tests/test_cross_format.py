@@ -340,8 +340,9 @@ def build_synthetic(session) -> None:
 #   implementation: 2x2/3 + 2x1/3 + 2x1 + 1x0 + 2x1/3 = 4/3 + 2/3 + 2 + 2/3         = 14/3 -> 14/27
 # LAW (weight 4): in force (2 + 1)/4 = 3/4; drafts (2 + 2)/4 = 1; implementation (4/3 + 2/3)/4 = 1/2
 # EPR (weight 5): in force (0 + 0 + 1)/5 = 1/5; drafts 1/5; implementation (2 + 0 + 2/3)/5 = 8/15
-# Monitor: national legislation yes (LAW-01 fully, act in force); EPR no (in force only partly);
-#   collection target no (only a repealed act); recycling target no (not judged).
+# Monitor: national legislation no (no instrument is specific to e-waste: the amended act is a
+#   general one, whatever LAW-01 says); EPR no (in force only partly); collection target no (only
+#   a repealed act); recycling target no (not judged).
 # Stage: amended act -> in force (the furthest of in force, drafting, adopted; repealed ignored).
 # Milestones: 2 done of 6 - 1 cancelled = 5.
 SYNTHETIC = Expected(
@@ -357,7 +358,7 @@ SYNTHETIC = Expected(
         "EPR-03": ("partial", "partial"),
     },
     gem={
-        "national_legislation": True,
+        "national_legislation": False,
         "epr": False,
         "collection_target": False,
         "recycling_target": False,
