@@ -258,8 +258,9 @@ COUNTRIES = Table(
             ),
             True,
         ),
-        _date(
+        Column(
             "last_update",
+            "date",
             _l(
                 "Date (UTC) of the last change to the country's record: the country, its "
                 "instruments, milestones, judgements, e-waste figures or published Monitor values."

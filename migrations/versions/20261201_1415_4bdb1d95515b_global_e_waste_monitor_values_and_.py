@@ -5,7 +5,7 @@ its source. country_fact: e-waste generated and formally collected per country a
 kg per capita), with its source.
 
 Revision ID: 4bdb1d95515b
-Revises: b275a4c4ccf5
+Revises: 541c4c5c7b12
 Create Date: 2026-12-01 13:48:33.864547
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '4bdb1d95515b'
-down_revision: str | None = 'b275a4c4ccf5'
+down_revision: str | None = '541c4c5c7b12'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
