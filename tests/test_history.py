@@ -69,8 +69,61 @@ def test_history_page_shows_a_field_by_field_diff(client, sign_in, staff):
     assert "2 changes" in page
     assert "Changed" in page and "Created" in page
     assert '<th scope="row">Status</th>' in page
-    assert "drafting" in page and "adopted" in page
+    # Coded values by their label, never the stored code.
+    diff = page[page.index('<table class="diff">'):]
+    assert ">Drafting<" in diff and ">Adopted<" in diff
+    assert "drafting" not in diff and "adopted" not in diff
     assert "EMA № 12 of 2011" in page
+    # The record by its name; bookkeeping (ids, versions) is not shown as a change.
+    assert "Instrument: <bdi" in page and "EMA № 12 of 2011</bdi>" in page
+    assert ">Version<" not in diff and "Country id" not in page
+
+
+def test_a_judgement_reads_as_its_provision_and_its_links_as_lines(
+    client, sign_in, staff, session, make_checklist, make_instrument
+):
+    from tracker.codes import Extent, Implementation
+    from tracker.models import Coverage, CoverageLink, Provision
+
+    make_checklist(n=2)
+    provision = session.exec(select(Provision).where(Provision.code == "AAA-01")).one()
+    act = make_instrument(staff.zmb, title="Environmental Management Act, 2011")
+    coverage = Coverage(country_id=staff.zmb.id, provision_id=provision.id,
+                        implementation=Implementation.INITIATED)
+    coverage.links.append(CoverageLink(instrument_id=act.id, extent=Extent.PARTIAL,
+                                       articles="s. 58(1)"))
+    with write.transaction(session):
+        changes.create(session, coverage, changes.Actor("editor.zmb@example.org"))
+    sign_in(staff.editor_zmb)
+    page = client.get("/en/manage/history").text
+    assert "Checklist judgement: <bdi" in page and "AAA-01 Provision 1</bdi>" in page
+    diff = page[page.index('<table class="diff">'):]
+    assert "Environmental Management Act, 2011 · Partially · Articles: s. 58(1)" in diff
+    assert ">Initiated<" in diff and "initiated" not in diff
+    assert "instrument_id" not in diff and "{" not in diff
+    assert "Provision id" not in page and "Country id" not in page
+    assert "coverage " + str(coverage.id) not in page
+
+
+def test_a_deleted_instrument_is_named_as_deleted_not_by_its_id(
+    client, sign_in, staff, session, make_instrument
+):
+    act = make_instrument(staff.zmb, title="Soon gone")
+    relation_target = make_instrument(staff.zmb, title="Parent act")
+    from tracker.codes import RelationKind
+    from tracker.models import InstrumentRelation
+
+    with write.transaction(session):
+        changes.create(
+            session,
+            InstrumentRelation(instrument_id=act.id, target_id=relation_target.id,
+                               kind=RelationKind.MADE_UNDER),
+            changes.Actor("editor.zmb@example.org"),
+        )
+    sign_in(staff.admin)
+    page = client.get("/en/manage/history").text
+    assert "Soon gone → Parent act" in page
+    assert ">Made under<" in page
 
 
 def test_history_filters_and_pages(client, sign_in, staff, session, make_instrument):

@@ -197,7 +197,12 @@ def test_stale_version_is_refused_with_input_kept_and_changes_listed(
     page = response.text
     assert 'value="My new title"' in page  # the user's input is kept
     assert "Someone else saved this record" in page
-    assert "Changed by someone else" in page and "validated" in page and "drafting" in page
+    assert "Changed by someone else" in page
+    # In words: the statuses by their labels, not their codes.
+    panel = page[page.index("Changed by someone else"):]
+    panel = panel[: panel.index("</table>")]
+    assert "<td" in panel and ">Validated<" in panel and ">Drafting<" in panel
+    assert "validated" not in panel and "drafting" not in panel
     assert 'name="version" type="hidden" value="2"' in page  # saving again is deliberate
     assert _instrument(session).title == "Original title"
 

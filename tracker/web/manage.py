@@ -38,10 +38,9 @@ write goes through ``tracker.write.changes`` inside one ``write.transaction`` pe
 commits at its end or rolls everything back when a write is refused.
 """
 
-import json
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
@@ -60,9 +59,10 @@ from tracker.models import (
     ProvisionText,
     User,
 )
+from tracker.read import history as history_read
 from tracker.read import loaders, workspace
 from tracker.security import hash_password
-from tracker.web import guards
+from tracker.web import guards, words
 from tracker.web.forms import (
     ConfirmForm,
     CountryFactForm,
@@ -147,8 +147,10 @@ def _label(form, name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _conflict_rows(form, original: dict | None, current: dict, submitted) -> list:
-    """What is stored now against what the person entered: (label, now, yours).
+def _conflict_rows(
+    form, original: dict | None, current: dict, submitted, entity: str = ""
+) -> list:
+    """What is stored now against what the person entered: (label, now, yours), in words.
 
     The fields listed are those someone else changed since the form's version when history
     knows that version, else those where the stored value differs from the input.
@@ -162,22 +164,20 @@ def _conflict_rows(form, original: dict | None, current: dict, submitted) -> lis
         names = [name for name, _old, _new in changes.diff(original, current)]
     else:
         names = [name for name, value in yours.items() if current.get(name) != value]
+    mentioned = SimpleNamespace(
+        entity=entity, entity_id=None, country_id=None, before=current, after=yours
+    )
+    known = history_read.names_for(db.get_session(), [mentioned], current_lang())
     return [
-        (_label(form, name), display(current.get(name)), display(yours.get(name)))
+        (
+            _label(form, name) if form is not None and name in form
+            else words.field_label(entity, name),
+            words.value_words(entity, name, current.get(name), known),
+            words.value_words(entity, name, yours.get(name), known),
+        )
         for name in names
-        if name != "password_hash"
+        if name != "password_hash" and name not in words.HIDDEN
     ]
-
-
-def display(value) -> str:
-    """A stored value as text for diffs (codes stay codes; structures as compact JSON)."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
 
 
 def _edit(
@@ -202,7 +202,9 @@ def _edit(
             )
     except changes.StaleVersion as exc:
         original = changes.state_at_version(dbs, exc.record, loaded) if loaded else None
-        conflict = _conflict_rows(form, original, exc.current, submitted)
+        conflict = _conflict_rows(
+            form, original, exc.current, submitted, changes.entity_name(exc.record)
+        )
         form.version.data = str(exc.record.version)
         form.form_errors.append(
             _(
@@ -295,6 +297,16 @@ def workspace_page(iso3: str):
             saved = save_checklist(dbs, ws, wanted, current_user.actor)
     except ChecklistConflict as exc:
         ws = workspace.country_workspace(dbs, country, current_lang())
+        conflict_names = history_read.names_for(
+            dbs,
+            [
+                SimpleNamespace(entity="coverage", entity_id=None, country_id=None,
+                                before={name: then}, after={name: now})
+                for c in exc.conflicts
+                for name, then, now in (c.changed or ())
+            ],
+            current_lang(),
+        )
         for conflict in exc.conflicts:
             if conflict.code:
                 row = form[
@@ -313,8 +325,8 @@ def workspace_page(iso3: str):
                 ws=ws,
                 form=form,
                 conflicts=exc.conflicts,
-                label=lambda n: _label(None, n),
-                display=display,
+                label=lambda n: words.field_label("coverage", n),
+                say=lambda n, v: words.value_words("coverage", n, v, conflict_names),
             ),
             409,
         )
@@ -470,41 +482,31 @@ def history():
     }
     form.entity.choices = options([("", _("All kinds")), *kinds.items()])
     form.validate()
-    query = select(ChangeRecord)
-    if not current_user.is_admin:
-        query = query.where(
-            ChangeRecord.country_id == current_user.country_id,
-            ChangeRecord.entity != "user_account",
-        )
     by_iso3 = {c.iso3: c for c in countries}
-    if form.country.data in by_iso3:
-        query = query.where(ChangeRecord.country_id == by_iso3[form.country.data].id)
-    if form.entity.data in kinds:
-        query = query.where(ChangeRecord.entity == form.entity.data)
-    if form.record.data and not form.record.errors:
+    wanted = history_read.HistoryFilter(
+        only_country_id=None if current_user.is_admin else current_user.country_id,
+        hide_entities=frozenset() if current_user.is_admin else frozenset({"user_account"}),
+        country_id=by_iso3[form.country.data].id if form.country.data in by_iso3 else None,
+        entity=form.entity.data if form.entity.data in kinds else None,
         # A number no id column can hold matches nothing (rather than overflowing the driver).
-        record = form.record.data if abs(form.record.data) <= MAX_ID else 0
-        query = query.where(ChangeRecord.entity_id == record)
-    if form.person.data and not form.person.errors:
-        query = query.where(ChangeRecord.actor == form.person.data.lower())
-    total = dbs.exec(select(sa.func.count()).select_from(query.subquery())).one()
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    records = dbs.exec(
-        query.order_by(ChangeRecord.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
-    all_countries = {c.id: c for c in dbs.exec(select(Country)).all()}
+        entity_id=(form.record.data if abs(form.record.data) <= MAX_ID else 0)
+        if form.record.data and not form.record.errors
+        else None,
+        actor=form.person.data.lower() if form.person.data and not form.person.errors else None,
+    )
+    records, total, page, pages = history_read.history_page(
+        dbs, wanted, request.args.get("page", 1, type=int)
+    )
+    names = history_read.names_for(dbs, records, current_lang())
     entries = [
         {
             "record": r,
-            "country": all_countries.get(r.country_id),
+            "country": names.countries.get(r.country_id),
             "entity_label": ENTITY_LABELS.get(r.entity, r.entity),
+            "name": words.record_name(r.entity, r.after or r.before, names, r.summary),
             "actor": SYSTEM_ACTOR_LABELS.get(r.actor, r.actor),
             "system_actor": r.actor in SYSTEM_ACTOR_LABELS,
-            "diff": [
-                (_label(None, name), display(old), display(new), name)
-                for name, old, new in changes.diff(r.before, r.after)
-            ],
+            "diff": words.diff_rows(r.entity, changes.diff(r.before, r.after), names),
             "restorable": r.action is ChangeAction.DELETE and r.entity in changes.RESTORABLE,
         }
         for r in records
@@ -536,6 +538,7 @@ def history_restore(record_id: int):
         abort(404)
     if record.action is not ChangeAction.DELETE or record.entity not in changes.RESTORABLE:
         abort(404)
+    restore_names = history_read.names_for(dbs, [record], current_lang())
     form = ConfirmForm()
     status = 200
     if form.validate_on_submit():
@@ -560,9 +563,14 @@ def history_restore(record_id: int):
             "manage/confirm.html",
             form=form,
             heading=_("Restore this record?"),
-            description=record.summary,
+            description=words.record_name(
+                record.entity, record.before, restore_names, record.summary
+            ),
             details=[
-                (_label(None, n), display(v)) for n, v, _new in changes.diff(record.before, None)
+                (words.field_label(record.entity, n),
+                 words.value_words(record.entity, n, v, restore_names))
+                for n, v, _new in changes.diff(record.before, None)
+                if n not in words.HIDDEN
             ],
             back_url=url_for("manage.history"),
             button=_("Restore"),
