@@ -404,3 +404,29 @@ def test_the_import_message_is_translated(client, sign_in, staff, dated):
     response = _import(client, exported + b",ZMB,adoption,Bad,24-10,,,planned,,,\r\n", "fr")
     assert response.status_code == 422
     assert "« 24-10 » n’est pas une date. Écrivez l’année" in response.text
+
+
+def test_a_deleted_milestone_comes_back_with_its_precision(session, staff, make_milestone):
+    from tracker import write
+    from tracker.write import changes
+
+    ms = make_milestone(staff.zmb, title="Caption month", planned_on=None,
+                        actual_on=date(2024, 10, 1), actual_on_precision=MONTH)
+    with write.transaction(session):
+        changes.delete(session, ms, changes.DEMO_DATA, expected_version=ms.version)
+    record = session.exec(select(ChangeRecord).where(ChangeRecord.action == "delete")).one()
+    assert record.before["actual_on"] == "2024-10"
+    with write.transaction(session):
+        back = changes.restore(session, record, changes.DEMO_DATA)
+    assert (back.actual_on, back.actual_on_precision) == (date(2024, 10, 1), MONTH)
+
+
+def test_the_workspace_lists_undated_milestones_last(client, sign_in, staff, make_milestone):
+    make_milestone(staff.zmb, title="No date yet", planned_on=None)
+    make_milestone(staff.zmb, title="Planned month", **precise("2026-03"))
+    make_milestone(staff.zmb, title="Planned year", **precise("2025"))
+    sign_in(staff.editor_zmb)
+    page = client.get("/en/manage/countries/ZMB").text
+    positions = [page.index(t) for t in ("Planned year", "Planned month", "No date yet")]
+    assert positions == sorted(positions)
+    assert "Mar 2026" not in page and "March 2026" in page

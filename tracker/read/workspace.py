@@ -133,7 +133,7 @@ def country_workspace(session: Session, country: Country, locale: str) -> Worksp
     milestones = session.exec(
         select(Milestone)
         .where(Milestone.country_id == country.id)
-        .order_by(Milestone.planned_on, Milestone.id)
+        .order_by(Milestone.planned_on.asc().nulls_last(), Milestone.id)  # undated last
     ).all()
     return Workspace(
         country=country,
