@@ -120,6 +120,43 @@ def test_country_page_shows_derived_and_published_side_by_side(
     assert f'href="{SOURCE}"' in html
 
 
+def test_monitor_values_csv_sets_each_edition_beside_the_derived_value(
+    client, session, scored_country
+):
+    kenya = scored_country.country
+    with write.transaction(session):
+        for edition, indicator, value in ((2024, EPR, True), (2020, EPR, False), (2024, NL, False)):
+            changes.create(
+                session,
+                MonitorValue(
+                    country_id=kenya.id,
+                    edition=edition,
+                    indicator=indicator,
+                    value=value,
+                    source_url=SOURCE,
+                    note="=cmd" if edition == 2020 else None,
+                ),
+                changes.COMMAND_LINE,
+            )
+    # Kenya's derived values are all "no" (see scored_country): EPR 2024 "yes" disagrees, EPR 2020
+    # and national legislation 2024 ("no") agree. Rows by edition, then the Monitor's order.
+    assert client.get("/exports/monitor_values.csv").data == (
+        b"country_iso3,edition,indicator,published_value,derived_value,disagrees,source_url,"
+        b"note\r\n"
+        b"KEN,2020,epr,false,false,false,https://dev.globalewaste.org/map,'=cmd\r\n"
+        b"KEN,2024,national_legislation,false,false,false,https://dev.globalewaste.org/map,\r\n"
+        b"KEN,2024,epr,true,false,true,https://dev.globalewaste.org/map,\r\n"
+    )
+    api = client.get("/api/v1/countries/KEN").json  # the latest edition first
+    assert [(v["indicator"], v["edition"]) for v in api["published_monitor_values"]] == [
+        ("national_legislation", 2024),
+        ("epr", 2024),
+        ("epr", 2020),
+    ]
+    epr = next(m for m in api["monitor"] if m["indicator"] == "epr")
+    assert (epr["published"]["edition"], epr["disagrees"]) == (2024, True)
+
+
 def test_an_e_waste_law_in_force_makes_national_legislation_yes_everywhere(
     client, session, scored_country, make_instrument
 ):

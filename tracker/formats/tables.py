@@ -542,8 +542,47 @@ MILESTONES = Table(
     importable=True,
 )
 
+MONITOR_VALUES = Table(
+    name="monitor_values",
+    title=_l("Global E-waste Monitor values"),
+    description=_l(
+        "The Global E-waste Monitor's own published values of its four legislation indicators, "
+        "one row per country, edition and indicator, each beside the value derived from this "
+        "record (the same as in countries.csv)."
+    ),
+    columns=(
+        country_iso3,
+        Column(
+            "edition",
+            "integer",
+            _l("Edition of the Monitor (its year, e.g. 2024)."),
+            True,
+            minimum=2000,
+        ),
+        Column("indicator", "string", _l("Code of the indicator."), True, enum=GEM),
+        Column("published_value", "boolean", _l("The value the Monitor publishes."), True),
+        Column(
+            "derived_value",
+            "boolean",
+            _l(
+                "The indicator derived from this record today (empty when no checklist is "
+                "loaded)."
+            ),
+        ),
+        Column(
+            "disagrees",
+            "boolean",
+            _l("true when the published and the derived value differ."),
+        ),
+        Column("source_url", "string", _l("Where the Monitor publishes the value."), True),
+        Column("note", "string", _l("Note on the value.")),
+    ),
+    primary_key=("country_iso3", "edition", "indicator"),
+    foreign_keys=(ForeignKey(("country_iso3",), "countries", ("iso3",)),),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (COUNTRIES, CHECKLIST, INSTRUMENTS, COVERAGE, MILESTONES)
+    t.name: t for t in (COUNTRIES, CHECKLIST, INSTRUMENTS, COVERAGE, MILESTONES, MONITOR_VALUES)
 }
 IMPORTABLE: dict[str, Table] = {name: t for name, t in TABLES.items() if t.importable}
 

@@ -385,7 +385,8 @@ class PublishedRow:
 def monitor_values(
     session: Session, country_ids: Sequence[int] | None = None
 ) -> dict[int, list[PublishedRow]]:
-    """Each country's published Monitor values, the latest edition first (1 query)."""
+    """Each country's published Monitor values, the latest edition first, then in the order of
+    the Monitor's indicators (1 query)."""
     query = select(MonitorValue).order_by(
         MonitorValue.country_id, MonitorValue.edition.desc(), MonitorValue.id
     )
@@ -406,6 +407,9 @@ def monitor_values(
                 v.updated_at,
             )
         )
+    order = list(GemIndicator)
+    for rows in out.values():
+        rows.sort(key=lambda r: (-r.edition, order.index(r.indicator)))
     return out
 
 

@@ -301,10 +301,32 @@ def milestone_records(
                 yield milestone_record(milestone, ref.iso3)
 
 
+# --- the Global E-waste Monitor's published values ------------------------------------------------
+
+
+def monitor_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
+    """monitor_values.csv: every published value beside the value derived now (10 queries)."""
+    summaries = figures.country_summaries(session, DEFAULT_LOCALE, [c.id for c in countries])
+    for summary in summaries:
+        for value in sorted(summary.published, key=lambda v: (v.edition, GEM.index(v.indicator))):
+            derived = summary.gem[value.indicator] if summary.gem is not None else None
+            yield {
+                "country_iso3": summary.country.iso3,
+                "edition": value.edition,
+                "indicator": value.indicator.value,
+                "published_value": value.value,
+                "derived_value": derived,
+                "disagrees": derived is not None and derived != value.value,
+                "source_url": value.source_url,
+                "note": value.note,
+            }
+
+
 RECORDS = {
     "countries": country_records,
     "checklist": checklist_records,
     "instruments": instrument_records,
     "coverage": coverage_records,
     "milestones": milestone_records,
+    "monitor_values": monitor_records,
 }

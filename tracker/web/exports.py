@@ -68,7 +68,10 @@ def download_name(table: Table, countries: list[loaders.CountryRef], filtered: b
     return "-".join(parts) + ".csv"
 
 
-@bp.get("/exports/<any(countries, checklist, instruments, coverage, milestones):name>.csv")
+@bp.get(
+    "/exports/<any(countries, checklist, instruments, coverage, milestones, monitor_values):name>"
+    ".csv"
+)
 def export_csv(name: str):
     """One CSV export, streamed."""
     table = TABLES[name]
