@@ -242,3 +242,19 @@ def test_country_page_opens_one_category_at_a_time_without_javascript(browser, l
     basel = pg.locator("details.category", has_text="Transboundary movements (Basel)")
     assert basel.evaluate("d => d.open") is True
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_staff_pages_have_no_axe_violations(browser, live_server, staff_login, lang):
+    """WCAG 2.1 A and AA on the staff side too: sign-in, workspace, an instrument's form, history."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    pg = context.new_page()
+    pg.goto(f"{live_server}/{lang}/login")
+    found = {"login": violations(pg)}
+    staff_login(pg, live_server)
+    for path in ("/manage/", "/manage/countries/ZMB", "/manage/countries/ZMB/instruments/new",
+                 "/manage/instruments/1/edit", "/manage/history"):
+        assert pg.goto(f"{live_server}/{lang}{path}").ok, path
+        found[path] = violations(pg)
+    context.close()
+    assert {path: v for path, v in found.items() if v} == {}
