@@ -13,6 +13,9 @@ URL map:
     GET /<lang>/about                  -> who keeps the tracker, its data and sources, citing,
                                           licences, contact
     GET /<lang>/api                    -> the API reference, rendered from the OpenAPI document
+    GET /<lang>/compare?c=ZMB&c=RWA    -> two to four countries side by side (a picker without
+                                          codes; 400 for bad, duplicate or too many codes, 404 for
+                                          a code that names no country)
 
 Every page under ``/<lang>/`` carries an ETag derived from the data (``tracker.web.caching``).
 """
@@ -20,11 +23,12 @@ Every page under ``/<lang>/`` carries an ETag derived from the data (``tracker.w
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from tracker import db
 from tracker.formats import openapi
 from tracker.i18n import current_lang, negotiate
+from tracker.read import compare as comparison
 from tracker.read import pages as reports
 from tracker.read import sources
 from tracker.web.caching import conditional
@@ -159,3 +163,24 @@ def api_reference():
         index_url=link("api.index"),
         openapi_url=link("api.openapi_json"),
     )
+
+
+@bp.get("/<lang>/compare")
+@conditional
+def compare():
+    """Two to four countries side by side; a picker when none (or one) is asked for."""
+    asked = request.args.getlist("c")
+    codes, problem = comparison.parse_codes(asked)
+    if problem is None and list(codes) != asked:  # lower case or blanks: one address per choice
+        return redirect(url_for("public.compare", c=list(codes)), code=301)
+    report = comparison.compare_report(
+        db.get_session(), () if problem else codes, current_lang()
+    )
+    if problem is None and report.unknown:
+        problem = comparison.CodesProblem("unknown", report.unknown)
+    status = 200
+    if problem is not None and problem.kind != "too_few":
+        status = 404 if problem.kind == "unknown" else 400
+    return render_template(
+        "public/compare.html", report=report, problem=problem, asked=codes
+    ), status
