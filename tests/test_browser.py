@@ -4,6 +4,7 @@ Runs in headless Chromium (Debian's package, never a downloaded browser). Skippe
 when Chromium or Playwright is missing; `.ci/run` installs both, so CI always runs these tests.
 """
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -65,7 +66,9 @@ def violations(page) -> list[str]:
 
 @pytest.mark.parametrize("path", [
     "/en/", "/en/countries/ZMB", "/en/checklist", "/en/checklist/EPR-01", "/en/methodology",
-    "/en/exports/", "/en/login", "/ar/countries/PRY", "/fr/", "/en/about", "/ar/about", "/en/api", "/ar/api",
+    "/en/exports/", "/en/login", "/ar/countries/PRY", "/fr/",
+    "/en/compare", "/en/compare?c=ZMB&c=RWA&c=PRY", "/ar/compare?c=PRY&c=ZMB", "/en/compare?c=ZMB&c=XYZ",
+    "/en/about", "/ar/about", "/en/api", "/ar/api",
 ])
 def test_pages_have_no_axe_violations(page, live_server, path):
     page.goto(live_server + path)
@@ -150,7 +153,8 @@ LAYOUT = """() => {
   return {overflow: de.scrollWidth - de.clientWidth, cells: cells};
 }"""
 OPEN_ALL = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
-PUBLIC_LAYOUT_PAGES = ["/", "/countries/ZMB", "/checklist", "/checklist/EPR-01"]
+PUBLIC_LAYOUT_PAGES = ["/", "/countries/ZMB", "/checklist", "/checklist/EPR-01",
+                       "/compare?c=ZMB&c=RWA&c=PRY"]
 STAFF_LAYOUT_PAGES = ["/manage/countries/ZMB", "/manage/history"]
 
 
@@ -191,7 +195,8 @@ def test_tables_stay_legible_and_the_page_never_scrolls_sideways(
         pg.goto(f"{live_server}/{lang}{path}")
         pg.evaluate(OPEN_ALL)  # measure every category's table, not only the closed summaries
         layout = pg.evaluate(LAYOUT)
-        name = f"{lang}{path.rstrip('/').replace('/', '_') or '_overview'}_{width}.png"
+        slug = re.sub(r"[^A-Za-z0-9-]+", "_", path.rstrip("/")) or "_overview"
+        name = f"{lang}{slug}_{width}.png"
         pg.screenshot(path=str(SCREENSHOTS / name), full_page=True)
         if layout["overflow"] > 1:
             problems.append((path, "page scrolls sideways by", layout["overflow"]))
