@@ -262,10 +262,13 @@ def build_synthetic(
     return url
 
 
-def _app(url: str):
+def _app(url: str, cache: bool = True):
     from tracker import create_app
 
-    return create_app({"SECRET_KEY": "bench", "DATABASE_URL": url})
+    config = {"SECRET_KEY": "bench", "DATABASE_URL": url}
+    if not cache:
+        config["PAGE_CACHE_ENTRIES"] = 0
+    return create_app(config)
 
 
 def publish_all(url: str) -> None:
@@ -395,6 +398,8 @@ def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
 def ab(app_url: str, ref_url: str, seconds: int, headers: dict | None = None) -> dict:
     """A B A B: the tracker and the reference twice each, interleaved; the mean of each side."""
     runs = {"app": [], "ref": []}
+    wrk(app_url, 1, headers)  # warm up: every worker and thread has served the page once
+    wrk(ref_url, 1)
     for _ in range(2):
         runs["app"].append(wrk(app_url, seconds, headers))
         runs["ref"].append(wrk(ref_url, seconds))
@@ -430,7 +435,7 @@ def pages_for(url: str) -> dict[str, str]:
 def queries_per_page(url: str, paths: dict[str, str]) -> dict[str, int]:
     import sqlalchemy as sa
 
-    app = _app(url)
+    app = _app(url, cache=False)  # the queries of a render (a kept page costs one read)
     engine = app.extensions["engine"]
     counts = {}
     client = app.test_client()
