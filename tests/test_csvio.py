@@ -72,10 +72,10 @@ def test_bad_links_are_refused(text):
 
 
 def test_stream_writes_a_crlf_header_then_batches():
-    chunks = list(csvio.stream(MILESTONES, ([i] + [None] * 10 for i in range(5)), batch=2))
+    chunks = list(csvio.stream(MILESTONES, ([i] + [None] * 11 for i in range(5)), batch=2))
     assert chunks[0] == ",".join(MILESTONES.header) + "\r\n"
     assert len(chunks) == 1 + 3  # header, then 2 + 2 + 1 rows
-    assert chunks[1] == "0,,,,,,,,,,\r\n1,,,,,,,,,,\r\n"
+    assert chunks[1] == "0,,,,,,,,,,,\r\n1,,,,,,,,,,,\r\n"
 
 
 def test_stream_with_bom():
@@ -90,7 +90,7 @@ def _file(header, *rows) -> bytes:
 def test_read_parses_typed_values_and_unescapes():
     data = _file(
         MILESTONES.header,
-        "5,ZMB,launch,'=Launch,2024-01-02,,\"Lusaka, Zambia\",done,,'-note,3",
+        "5,ZMB,launch,'=Launch,2024-01-02,,\"Lusaka, Zambia\",done,,'-note,3,official",
     )
     [row] = csvio.read(data, MILESTONES)
     assert row.errors == []
@@ -107,14 +107,15 @@ def test_read_parses_typed_values_and_unescapes():
         "source_url": None,
         "notes": "-note",
         "version": 3,
+        "source_kind": "official",
     }
 
 
 def test_read_reports_cell_errors_with_line_and_column():
     data = _file(
         MILESTONES.header,
-        ",ZMB,launch,ok,2024-01-02,,,done,,,",
-        ",ZMB,party,=cmd|' /C calc'!A0,24/11/2026,,,done,,,x",
+        ",ZMB,launch,ok,2024-01-02,,,done,,,,",
+        ",ZMB,party,=cmd|' /C calc'!A0,24/11/2026,,,done,,,x,",
     )
     rows = csvio.read(data, MILESTONES)
     assert rows[0].errors == []
@@ -126,7 +127,7 @@ def test_read_reports_cell_errors_with_line_and_column():
 
 def test_read_accepts_a_bom_and_any_column_order():
     header = list(reversed(MILESTONES.header))
-    data = "\ufeff".encode() + _file(header, "1,,,,,,,,,,")
+    data = "\ufeff".encode() + _file(header, ",1,,,,,,,,,,")
     # every cell empty: the required ones are reported, nothing crashes
     [row] = csvio.read(data, MILESTONES)
     assert {e.column for e in row.errors} == {"country_iso3", "kind", "title", "status"}

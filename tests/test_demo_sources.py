@@ -8,8 +8,17 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from tracker.codes import GemIndicator
-from tracker.models import ChecklistVersion, Country, Coverage, Instrument, Milestone, Provision
+from tracker.codes import GemIndicator, SourceKind
+from tracker.models import (
+    ChecklistVersion,
+    Country,
+    Coverage,
+    CoverageSource,
+    Instrument,
+    InstrumentSource,
+    Milestone,
+    Provision,
+)
 from tracker.read import pages as reports
 
 DATA = Path(__file__).resolve().parents[1] / "tracker" / "data"
@@ -151,10 +160,90 @@ def test_month_only_facts_are_loaded_at_month_precision(demo_data):
 def test_loaded_links_are_http_and_on_no_bad_domain(demo_data):
     urls = [i.url for i in demo_data.exec(select(Instrument)).all()]
     urls += [m.source_url for m in demo_data.exec(select(Milestone)).all()]
+    sources = [s.url for s in demo_data.exec(select(InstrumentSource)).all()]
+    sources += [s.url for s in demo_data.exec(select(CoverageSource)).all()]
+    assert len(sources) > 100  # every instrument's and judgement's sources are loaded
+    urls += sources
     assert urls and all(urls)
     for url in urls:
         assert url.startswith(("http://", "https://")), url
         assert not on(host_of(url), BAD_DOMAINS), url
+
+
+# The kinds of SOURCES.md: official (gazette, ministry, parliament, regulator), legal database,
+# intergovernmental, secondary (press, law firms, mirrors). Each note starts with its kind's words.
+NOTE_KINDS = {
+    "Official": "official",
+    "Legal database": "legal_database",
+    "Intergovernmental": "intergovernmental",
+    "Mirror": "secondary",
+    "Press": "secondary",
+    "Law": "secondary",
+}
+
+
+def all_sources(data: dict) -> list[tuple[str, dict]]:
+    found = []
+    for inst in data.get("instruments") or []:
+        found += [(f"instrument {inst['key']}", s) for s in inst.get("sources") or []]
+    for ms in data.get("milestones") or []:
+        found += [(f"milestone {ms['title']}", s) for s in ms.get("sources") or []]
+    for cov in data.get("coverage") or []:
+        found += [(f"coverage {cov['provision']}", s) for s in cov.get("sources") or []]
+    return found
+
+
+@pytest.mark.parametrize("path", COUNTRY_FILES, ids=lambda p: p.stem)
+def test_every_source_states_its_kind_and_mirrors_and_press_are_secondary(path):
+    data = load(path)
+    kinds = {}
+    for where, source in all_sources(data):
+        assert isinstance(source, dict) and source["kind"] in SourceKind.codes(), (where, source)
+        if on(host_of(source["url"]), MIRROR_DOMAINS):
+            assert source["kind"] == "secondary", (where, source)
+        for words, kind in NOTE_KINDS.items():
+            if source.get("note", "").startswith(words):
+                assert source["kind"] == kind, (where, source)
+        kinds.setdefault(source["url"], set()).add(source["kind"])
+    # one link, one kind, wherever it is cited
+    assert all(len(k) == 1 for k in kinds.values()), kinds
+    for ms in data["milestones"]:
+        assert ms["source_kind"] in SourceKind.codes(), ms["title"]
+        if ms["source_url"] in kinds:
+            assert {ms["source_kind"]} == kinds[ms["source_url"]], ms["title"]
+
+
+@pytest.mark.parametrize("path", COUNTRY_FILES, ids=lambda p: p.stem)
+def test_no_instrument_rests_on_secondary_sources_alone_where_a_better_one_exists(path):
+    only_secondary = [
+        inst["key"]
+        for inst in load(path)["instruments"]
+        if {s["kind"] for s in inst["sources"]} == {"secondary"}
+    ]
+    # SOURCES.md: for these, the sources read are press, a consultancy or document-sharing
+    # copies only; no official, legal-database or intergovernmental source was found.
+    expected = {
+        "ZMB": ["nswm-strategy-2004", "ict-type-approval-2011", "zema-zicta-mou-2016"],
+        "RWA": ["policy-draft-2012"],
+        "PRY": ["ley-42-1990", "mades-rep-peligrosos-draft"],
+    }
+    assert only_secondary == expected[path.stem]
+
+
+def test_loaded_sources_keep_their_kinds(demo_data):
+    epr = demo_data.exec(select(Instrument).where(Instrument.number == "S.I. No. 65 of 2018")).one()
+    assert [(s.kind, host_of(s.url)) for s in epr.sources][:2] == [
+        (SourceKind.INTERGOVERNMENTAL, "itu.int"),
+        (SourceKind.LEGAL_DATABASE, "www.zambialaws.com"),
+    ]
+    mirrors = [
+        s
+        for s in demo_data.exec(select(InstrumentSource)).all()
+        + demo_data.exec(select(CoverageSource)).all()
+        if on(host_of(s.url), MIRROR_DOMAINS)
+    ]
+    assert mirrors and {s.kind for s in mirrors} == {SourceKind.SECONDARY}
+    assert all(m.source_kind is not None for m in demo_data.exec(select(Milestone)).all())
 
 
 def coverage_of(session, iso3: str, code: str) -> Coverage | None:

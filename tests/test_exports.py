@@ -28,15 +28,21 @@ HEADERS = {
     "instruments": (
         b"id,country_iso3,type,title,title_lang,title_en,number,issuing_body,status,year,"
         b"consultation_on,validated_on,adopted_on,published_on,in_force_on,amended_on,"
-        b"repealed_on,dates_note,url,summary,made_under,amends,repeals,version,ewaste_specific\r\n"
+        b"repealed_on,dates_note,url,summary,made_under,amends,repeals,version,ewaste_specific,sources\r\n"
     ),
     "coverage": (
         b"country_iso3,checklist_version,provision_code,applicable,not_applicable_reason,"
         b"implementation,legal_in_force,legal_with_drafts,instruments,evidence,is_example,"
-        b"version\r\n"
+        b"version,sources\r\n"
     ),
     "milestones": (
-        b"id,country_iso3,kind,title,planned_on,actual_on,place,status,source_url,notes,version\r\n"
+        b"id,country_iso3,kind,title,planned_on,actual_on,place,status,source_url,notes,version,"
+        b"source_kind\r\n"
+    ),
+    "coverage_links": (
+        b"country_iso3,checklist_version,provision_code,instrument_id,instrument_title,extent,"
+        b"articles,excerpt,excerpt_lang,translation,translation_status,article_url,is_example,"
+        b"version\r\n"
     ),
     "monitor_values": (
         b"country_iso3,edition,indicator,published_value,derived_value,disagrees,source_url,"
@@ -181,8 +187,8 @@ def test_coverage_links_and_derived_extents(
         == HEADERS["coverage"]
         + (
             f"ZZB,T.1,AAA-01,true,,none,partial,full,{act.id}:partial;{draft.id}:full:art. 1%3B art. 2,"
-            "'=looks like a formula,false,1\r\n"
-            "ZZB,T.1,BBB-02,false,Landlocked,none,,,,,false,1\r\n"
+            "'=looks like a formula,false,1,\r\n"
+            "ZZB,T.1,BBB-02,false,Landlocked,none,,,,,false,1,\r\n"
         ).encode()
     )
 
@@ -213,7 +219,7 @@ def test_formula_injection_is_neutralised_but_numbers_are_not(
         == HEADERS["instruments"]
         + (
             f"{instrument.id},ZZC,regulation,'=1+1,en,'=1+1,'+x,'-x,in_force,2024,,,,,,,,'@x,"
-            "\"'\rx\",'\tx,,,,1,false\r\n"
+            "\"'\rx\",'\tx,,,,1,false,\r\n"
         ).encode()
     )
     [instrument] = rows(client.get("/exports/instruments.csv"))
@@ -283,7 +289,15 @@ def test_exports_page_lists_every_file_and_column(client):
 def test_datapackage_is_derived_from_the_same_definitions(client):
     package = client.get("/exports/datapackage.json").get_json()
     assert [r["name"] for r in package["resources"]] == list(
-        ["countries", "checklist", "instruments", "coverage", "milestones", "monitor_values"]
+        [
+            "countries",
+            "checklist",
+            "instruments",
+            "coverage",
+            "milestones",
+            "monitor_values",
+            "coverage_links",
+        ]
     )
     for resource in package["resources"]:
         fields = [f["name"] for f in resource["schema"]["fields"]]
@@ -324,6 +338,7 @@ def test_every_export_validates_against_the_datapackage(client, demo_data, tmp_p
         "coverage",
         "milestones",
         "monitor_values",
+        "coverage_links",
     ]
 
 

@@ -139,7 +139,7 @@ def test_an_implausible_date_is_refused_by_the_import(
     make_milestone(country=staff.zmb)
     sign_in(staff.editor_zmb)
     data = client.get("/exports/milestones.csv?country=ZMB").data
-    data += f",ZMB,launch,New launch,{value},,Lusaka,planned,https://example.org/x,,\r\n".encode()
+    data += f",ZMB,launch,New launch,{value},,Lusaka,planned,https://example.org/x,,,\r\n".encode()
     response = client.post(
         "/en/manage/import",
         data={"kind": "milestones", "country": "ZMB", "file": (io.BytesIO(data), "m.csv")},

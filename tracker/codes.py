@@ -120,6 +120,22 @@ class Role(Choice):
     EDITOR = "editor"
 
 
+class SourceKind(Choice):
+    """How much a source link can be trusted, best first (issue 11: sources have a kind)."""
+
+    OFFICIAL = "official"  # gazette, ministry, parliament, regulator
+    LEGAL_DATABASE = "legal_database"  # FAOLEX, ECOLEX, legal information institutes (LIIs)
+    INTERGOVERNMENTAL = "intergovernmental"  # ITU, UNEP, the Basel secretariat
+    SECONDARY = "secondary"  # press, law firms, document-sharing mirrors
+
+
+class TranslationStatus(Choice):
+    """Whether the translation of a quoted excerpt is the official one."""
+
+    OFFICIAL = "official"
+    UNOFFICIAL = "unofficial"
+
+
 class ChangeAction(Choice):
     CREATE = "create"
     UPDATE = "update"
@@ -205,6 +221,16 @@ LABELS: dict[type[Choice], dict[Choice, Any]] = {
     Role: {
         Role.ADMIN: _l("Administrator"),
         Role.EDITOR: _l("Editor"),
+    },
+    SourceKind: {
+        SourceKind.OFFICIAL: _lp("source kind", "Official"),
+        SourceKind.LEGAL_DATABASE: _lp("source kind", "Legal database"),
+        SourceKind.INTERGOVERNMENTAL: _lp("source kind", "Intergovernmental"),
+        SourceKind.SECONDARY: _lp("source kind", "Secondary"),
+    },
+    TranslationStatus: {
+        TranslationStatus.OFFICIAL: _lp("translation status", "Official translation"),
+        TranslationStatus.UNOFFICIAL: _lp("translation status", "Unofficial translation"),
     },
     ChangeAction: {
         ChangeAction.CREATE: _l("Created"),

@@ -30,8 +30,10 @@ from tracker.codes import (
     MilestoneKind,
     MilestoneStatus,
     RelationKind,
+    SourceKind,
+    TranslationStatus,
 )
-from tracker.fields import COUNTRY_FACT, INSTRUMENT_DATES, MILESTONE_DATES
+from tracker.fields import COUNTRY_FACT, EVIDENCE_FIELDS, INSTRUMENT_DATES, MILESTONE_DATES
 from tracker.models import (
     Category,
     CategoryName,
@@ -299,6 +301,12 @@ def load_country(
     by_key: dict[str, Instrument] = {}
     for item in data.get("instruments") or []:
         titles = {loc: {"title": title} for loc, title in (item.get("titles") or {}).items()}
+        sources = _sources(item, item["key"])
+
+        def children(inst, titles=titles, sources=sources) -> None:
+            _sync_translations(inst.titles, InstrumentTitle, titles)
+            changes.set_sources(inst, sources)
+
         by_key[item["key"]] = _upsert(
             session,
             actor,
@@ -319,7 +327,7 @@ def load_country(
                 "ewaste_specific": bool(item.get("ewaste_specific", False)),
                 **_dates_of(item, INSTRUMENT_DATES, f"instrument {item['key']}"),
             },
-            lambda inst, titles=titles: _sync_translations(inst.titles, InstrumentTitle, titles),
+            children,
         )
 
     for item in data.get("instruments") or []:
@@ -355,6 +363,7 @@ def load_country(
                 "place": item.get("place"),
                 "status": MilestoneStatus(item.get("status") or "planned"),
                 "source_url": item.get("source_url"),
+                "source_kind": SourceKind(item["source_kind"]) if item.get("source_kind") else None,
                 "notes": item.get("notes"),
             },
         )
@@ -375,6 +384,16 @@ def load_country(
             session, country, checklist, data.get("coverage") or [], by_key, stats, actor
         )
     return country
+
+
+def _sources(item: dict, context: str) -> list[tuple[SourceKind, str, str | None]]:
+    """An item's ``sources`` list as (kind, url, note); every source states its kind."""
+    out = []
+    for source in item.get("sources") or []:
+        if not isinstance(source, dict) or not source.get("url") or not source.get("kind"):
+            raise DemoDataError(f"{context}: a source needs a url and a kind: {source!r}")
+        out.append((SourceKind(source["kind"]), source["url"], source.get("note")))
+    return out
 
 
 def _lookup(by_key: dict, key: str, context: str) -> Instrument:
@@ -418,7 +437,12 @@ def _load_coverage(
         wanted = {}
         for link in item.get("links") or []:
             inst = _lookup(by_key, link["instrument"], f"{country.iso3} {item['provision']}")
-            wanted[inst.id] = (Extent(link["extent"]), link.get("articles"))
+            wanted[inst.id] = (
+                Extent(link["extent"]),
+                link.get("articles"),
+                {name: link.get(name) for name in EVIDENCE_FIELDS},
+            )
+        sources = _sources(item, f"{country.iso3} {item['provision']}")
         _upsert(
             session,
             actor,
@@ -427,7 +451,10 @@ def _load_coverage(
             Coverage,
             {"country_id": country.id, "provision_id": provision.id},
             values if cov is not None else {**values, "is_example": True},
-            lambda c, wanted=wanted: _sync_links(c, wanted),
+            lambda c, wanted=wanted, sources=sources: (
+                _sync_links(c, wanted),
+                changes.set_sources(c, sources),
+            ),
         )
 
 
@@ -437,8 +464,15 @@ def _sync_links(cov: Coverage, wanted: dict) -> None:
     for inst_id, link in current.items():
         if inst_id not in wanted:
             cov.links.remove(link)
-    for inst_id, (extent, articles) in wanted.items():
+    for inst_id, (extent, articles, evidence) in wanted.items():
+        evidence = {
+            **evidence,
+            "translation_status": TranslationStatus(evidence["translation_status"])
+            if evidence.get("translation_status")
+            else None,
+        }
+        values = {"extent": extent, "articles": articles, **evidence}
         if inst_id in current:
-            _assign(current[inst_id], {"extent": extent, "articles": articles})
+            _assign(current[inst_id], values)
         else:
-            cov.links.append(CoverageLink(instrument_id=inst_id, extent=extent, articles=articles))
+            cov.links.append(CoverageLink(instrument_id=inst_id, **values))

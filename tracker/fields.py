@@ -37,6 +37,8 @@ from tracker.codes import (
     MilestoneKind,
     MilestoneStatus,
     Role,
+    SourceKind,
+    TranslationStatus,
 )
 from tracker.dates import DateSyntaxError, PartialDate, as_partial, certainly_before
 from tracker.i18n import _
@@ -49,6 +51,7 @@ LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # Bounds for free text stored in TEXT columns (the database has no limit of its own there).
 LONG_TEXT = 20_000
 NOTE_TEXT = 5_000
+EXCERPT_TEXT = 2_000  # a short quotation, not the whole law
 URL_LENGTH = 2000
 LANGUAGE_TAG_LENGTH = 12
 EMAIL_LENGTH = 254
@@ -222,6 +225,7 @@ MILESTONE: Mapping[str, Rule] = {
     "status": code(MilestoneStatus),
     "source_url": url(),
     "notes": text(LONG_TEXT),
+    "source_kind": code(SourceKind, required=False),
 }
 MILESTONE_DATES: tuple[str, ...] = tuple(n for n, r in MILESTONE.items() if r.kind == "date")
 
@@ -235,7 +239,31 @@ COVERAGE: Mapping[str, Rule] = {
 COVERAGE_LINK: Mapping[str, Rule] = {
     "extent": code(Extent),
     "articles": text(500),
+    # Evidence you can check: the legal text quoted exactly, in the instrument's language.
+    "excerpt": text(EXCERPT_TEXT),
+    "excerpt_lang": language(required=False),
+    "translation": text(EXCERPT_TEXT),
+    "translation_status": code(TranslationStatus, required=False),
+    "article_url": url(),
 }
+# The evidence fields of a coverage link (its excerpt, translation and article link).
+EVIDENCE_FIELDS: tuple[str, ...] = (
+    "excerpt",
+    "excerpt_lang",
+    "translation",
+    "translation_status",
+    "article_url",
+)
+
+# A source link of an instrument or a judgement: where a fact can be checked, and how far the
+# source can be trusted (its kind).
+SOURCE: Mapping[str, Rule] = {
+    "url": replace(url(), required=True),
+    "kind": code(SourceKind),
+    "note": text(300),
+}
+# The most source links one instrument or judgement keeps (forms and import refuse more).
+MAX_SOURCES = 20
 
 PROVISION: Mapping[str, Rule] = {
     "code": text(20, required=True),
@@ -297,4 +325,22 @@ def instrument_date_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]
         problems.append(("in_force_on", _("The in-force date cannot be before the adoption date.")))
     if certainly_before(repealed, in_force):
         problems.append(("repealed_on", _("The repeal date cannot be before the in-force date.")))
+    return problems
+
+
+def evidence_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(field, message)`` for each broken rule between a link's excerpt and its translation."""
+    problems = []
+    excerpt, translation = values.get("excerpt"), values.get("translation")
+    if excerpt and not values.get("excerpt_lang"):
+        problems.append(("excerpt_lang", _("Give the language of the quoted excerpt.")))
+    if not excerpt and (translation or values.get("excerpt_lang")):
+        field = "translation" if translation else "excerpt_lang"
+        problems.append((field, _("Quote the excerpt first.")))
+    if translation and not values.get("translation_status"):
+        problems.append(
+            ("translation_status", _("Say whether the translation is official or unofficial."))
+        )
+    if values.get("translation_status") and not translation:
+        problems.append(("translation_status", _("There is no translation to mark.")))
     return problems

@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_template_context)
+    # A global, so macros imported without the template's context can name a language too.
+    app.jinja_env.globals["language_in_readers_language"] = language_in_readers_language
     app.after_request(_remember_language)
     _warn_missing_catalogs(app)
 
@@ -138,6 +140,18 @@ def format_date_at(start: date, precision: str, width: str = "medium") -> str:
     return babel_dates.format_skeleton(skeleton, start, locale=get_locale() or DEFAULT_LOCALE)
 
 
+def language_in_readers_language(code: str | None) -> str:
+    """A language's name in the reader's language, as CLDR writes it within a sentence (``es``
+    is "Spanish" to an English reader, "espagnol" to a French one)."""
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(Locale.parse(current_lang()))
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name or code
+
+
 def country_name(iso2: str, lang: str | None = None) -> str:
     """A country's name in the reader's language from CLDR, then the fallbacks, then English."""
     code = (iso2 or "").upper()
@@ -155,9 +169,17 @@ def country_name(iso2: str, lang: str | None = None) -> str:
 def _remember_language(response):
     """Remember the language of the last page read, so ``/`` brings the reader back to it."""
     lang = g.get("lang")
-    if is_language(lang) and request.cookies.get(LANG_COOKIE) != lang and response.status_code < 400:
+    if (
+        is_language(lang)
+        and request.cookies.get(LANG_COOKIE) != lang
+        and response.status_code < 400
+    ):
         response.set_cookie(
-            LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
             secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
         )
     if request.path == "/":

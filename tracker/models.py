@@ -35,6 +35,8 @@ from tracker.codes import (  # noqa: F401  (re-exported: models and codes go tog
     MilestoneStatus,
     RelationKind,
     Role,
+    SourceKind,
+    TranslationStatus,
 )
 
 
@@ -283,6 +285,22 @@ class Instrument(SQLModel, table=True):
     titles: list["InstrumentTitle"] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan"}
     )
+    sources: list["InstrumentSource"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "InstrumentSource.id"}
+    )
+
+
+class InstrumentSource(SQLModel, table=True):
+    """A source of an instrument (a link, its kind, a short note), owned by the instrument."""
+
+    __tablename__ = "instrument_source"
+    __table_args__ = (code_check("kind", SourceKind),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    instrument_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE", index=True)
+    url: str = _limited(fields.SOURCE["url"])
+    kind: SourceKind = code_field(SourceKind)
+    note: str | None = _limited(fields.SOURCE["note"])
 
 
 class InstrumentTitle(SQLModel, table=True):
@@ -344,15 +362,37 @@ class Coverage(SQLModel, table=True):
     links: list["CoverageLink"] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "CoverageLink.id"}
     )
+    sources: list["CoverageSource"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "CoverageSource.id"}
+    )
+
+
+class CoverageSource(SQLModel, table=True):
+    """A source link of a judgement, besides its evidence text (owned by the judgement)."""
+
+    __tablename__ = "coverage_source"
+    __table_args__ = (code_check("kind", SourceKind),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    coverage_id: int = Field(foreign_key="coverage.id", ondelete="CASCADE", index=True)
+    url: str = _limited(fields.SOURCE["url"])
+    kind: SourceKind = code_field(SourceKind)
+    note: str | None = _limited(fields.SOURCE["note"])
 
 
 class CoverageLink(SQLModel, table=True):
-    """An instrument addressing a provision for a country: how fully, and where (articles)."""
+    """An instrument addressing a provision for a country: how fully, and where (articles).
+
+    The evidence a reader can check: an excerpt of the legal text quoted exactly, in its language
+    (``excerpt_lang``), an optional translation marked official or unofficial, and a link to the
+    exact article or page.
+    """
 
     __tablename__ = "coverage_link"
     __table_args__ = (
         sa.UniqueConstraint("coverage_id", "instrument_id"),
         code_check("extent", Extent),
+        code_check("translation_status", TranslationStatus, nullable=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -360,6 +400,11 @@ class CoverageLink(SQLModel, table=True):
     instrument_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE", index=True)
     extent: Extent = code_field(Extent)
     articles: str | None = _limited(fields.COVERAGE_LINK["articles"])
+    excerpt: str | None = text_field()
+    excerpt_lang: str | None = _limited(fields.COVERAGE_LINK["excerpt_lang"])
+    translation: str | None = text_field()
+    translation_status: TranslationStatus | None = code_field(TranslationStatus, nullable=True)
+    article_url: str | None = _limited(fields.COVERAGE_LINK["article_url"])
 
 
 class Milestone(SQLModel, table=True):
@@ -370,6 +415,7 @@ class Milestone(SQLModel, table=True):
         code_check("kind", MilestoneKind),
         code_check("status", MilestoneStatus),
         *precision_checks("planned_on", "actual_on"),
+        code_check("source_kind", SourceKind, nullable=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -384,6 +430,7 @@ class Milestone(SQLModel, table=True):
     status: MilestoneStatus = code_field(MilestoneStatus, default=MilestoneStatus.PLANNED)
     source_url: str | None = _limited(fields.MILESTONE["source_url"])
     notes: str | None = text_field()
+    source_kind: SourceKind | None = code_field(SourceKind, nullable=True)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

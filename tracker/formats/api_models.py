@@ -118,10 +118,29 @@ class CountryList(ApiModel):
     countries: list[CountrySummary]
 
 
+SourceKindCode = Literal["official", "legal_database", "intergovernmental", "secondary"]
+
+
+class SourceOut(ApiModel):
+    """A source link and how far it can be trusted (official, legal database,
+    intergovernmental, secondary: press or document-sharing mirrors)."""
+
+    url: str = Field(description="An http or https link.")
+    kind: SourceKindCode
+    note: str | None
+
+
 class CoverageLinkOut(ApiModel):
     instrument_id: int
     extent: Literal["partial", "full"]
     articles: str | None
+    excerpt: str | None = Field(
+        description="A short excerpt of the legal text, quoted exactly, in its own language."
+    )
+    excerpt_lang: str | None = Field(description="Language of the excerpt (BCP 47).")
+    translation: str | None = Field(description="An English translation of the excerpt.")
+    translation_status: Literal["official", "unofficial"] | None
+    article_url: str | None = Field(description="Link to the exact article or page.")
 
 
 class CoverageOut(ApiModel):
@@ -137,6 +156,7 @@ class CoverageOut(ApiModel):
     evidence: str | None
     is_example: bool
     instruments: list[CoverageLinkOut]
+    sources: list[SourceOut] = Field(description="The pages the evidence cites, with their kind.")
 
 
 class InstrumentOut(ApiModel):
@@ -168,6 +188,7 @@ class InstrumentOut(ApiModel):
         description="True for an instrument specific to e-waste, false for a general instrument "
         "that touches it (an environmental framework act, a customs law)."
     )
+    sources: list[SourceOut] = Field(description="Every source read for it, with its kind.")
 
 
 class MilestoneOut(ApiModel):
@@ -179,6 +200,7 @@ class MilestoneOut(ApiModel):
     place: str | None
     status: str
     source_url: str | None
+    source_kind: SourceKindCode | None
     notes: str | None
 
 

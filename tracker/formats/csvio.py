@@ -132,6 +132,50 @@ def decode_links(text: str, extents: Sequence[str]) -> list[tuple[int, str, str 
     return sorted(links, key=lambda link: link[0])
 
 
+SOURCE_KINDS = tuple(fields.SOURCE["kind"].codes.codes())
+
+
+def encode_sources(sources: Iterable[tuple[str, str, str | None]]) -> str:
+    """Source links as lines ``<kind> <url> <note>`` (the note is optional), in their order.
+
+    A link has no spaces and a note no line breaks, so nothing needs escaping; the cell starts
+    with a kind code, never with a formula character.
+    """
+    return "\n".join(f"{kind} {url}" + (f" {note}" if note else "") for kind, url, note in sources)
+
+
+def decode_sources(text: str) -> list[tuple[str, str, str | None]]:
+    """Parse ``encode_sources`` output; raises ``ValueError`` with a translated message."""
+    out: list[tuple[str, str, str | None]] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.split(None, 2)
+        if len(parts) < 2:
+            raise ValueError(_("“%(item)s” is not of the form kind link note.", item=line))
+        kind, url = parts[0], parts[1]
+        note = parts[2].strip() if len(parts) == 3 else None
+        if kind not in SOURCE_KINDS:
+            raise ValueError(
+                _(
+                    "“%(value)s” is not a kind of source; use one of: %(allowed)s.",
+                    value=kind,
+                    allowed=", ".join(SOURCE_KINDS),
+                )
+            )
+        if not fields.is_http_url(url) or len(url) > fields.URL_LENGTH:
+            raise ValueError(
+                _("“%(value)s”: only http:// and https:// links are accepted.", value=url)
+            )
+        if note:
+            _check_text(note, fields.SOURCE["note"].max_length)
+        out.append((kind, url, note or None))
+    if len(out) > fields.MAX_SOURCES:
+        raise ValueError(_("At most %(max)s sources are allowed.", max=fields.MAX_SOURCES))
+    return out
+
+
 def format_cell(value: Any, column: Column | None = None) -> str:
     """One typed value as CSV cell text."""
     if value is None:
@@ -152,6 +196,8 @@ def format_cell(value: Any, column: Column | None = None) -> str:
         return encode_links(value)
     if column is not None and column.type == "idlist":
         return ";".join(str(i) for i in sorted(value))
+    if column is not None and column.type == "sources":
+        return encode_sources(value)
     return escape_text(str(value))
 
 
@@ -267,7 +313,7 @@ def parse_cell(column: Column, raw: str) -> Any:
     if raw == "":
         if column.required:
             raise ValueError(_("A value is required."))
-        return [] if column.type in ("links", "idlist") else None
+        return [] if column.type in ("links", "idlist", "sources") else None
     kind = column.type
     if kind == "string":
         if looks_like_formula(raw):
@@ -329,6 +375,8 @@ def parse_cell(column: Column, raw: str) -> Any:
         return fields.parse_date(raw)
     if kind == "links":
         return decode_links(raw, EXTENTS)
+    if kind == "sources":
+        return decode_sources(raw)
     if kind == "idlist":
         ids = []
         for part in raw.split(";"):
@@ -411,7 +459,7 @@ def _read(reader, table: Table, max_rows: int | None) -> list[ParsedRow]:
         raw = dict(zip(header, cells, strict=True))
         row = ParsedRow(line, {}, raw)
         for column in table.columns:
-            if not column.importable:
+            if not column.importable or column.name not in raw:
                 continue
             try:
                 row.values[column.name] = parse_cell(column, raw[column.name])
@@ -430,7 +478,7 @@ def check_header(header: list[str], table: Table) -> None:
         names[0] = names[0].removeprefix(BOM)
     header[:] = names
     duplicates = sorted({n for n in names if names.count(n) > 1})
-    missing = [c for c in table.header if c not in names]
+    missing = [c.name for c in table.columns if c.name not in names and not c.may_be_absent]
     extra = [n for n in names if n not in table.header]
     problems = []
     if missing:

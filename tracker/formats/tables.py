@@ -29,7 +29,8 @@ from tracker.i18n import _, _l, force_locale
 #   "date"   a date at the precision of its source: 2024, 2024-10 or 2024-10-23 (ISO 8601)
 #   "links"  coverage links: "<instrument id>:<extent>:<articles>" items joined with ";"
 #   "idlist" instrument ids joined with ";" in ascending order
-ColumnType = Literal["string", "integer", "number", "boolean", "date", "links", "idlist"]
+#   "sources" source links, one a line: "<kind> <url> <note>" (the note is optional)
+ColumnType = Literal["string", "integer", "number", "boolean", "date", "links", "idlist", "sources"]
 
 LEVELS = tuple(Level.codes())
 GEM = tuple(GemIndicator.codes())
@@ -59,6 +60,9 @@ class Column:
     importable: bool = True
     maximum: int | None = None
     rule: fields.Rule | None = None
+    # A column added after the file format was first published: a file without it (exported
+    # before) still imports, and the records keep what they have in that column.
+    may_be_absent: bool = False
 
     def __post_init__(self) -> None:
         rule = self.rule
@@ -77,7 +81,7 @@ class Column:
 
     @property
     def frictionless_type(self) -> str:
-        return "string" if self.type in ("links", "idlist", "date") else self.type
+        return "string" if self.type in ("links", "idlist", "date", "sources") else self.type
 
     @property
     def format_note(self) -> Any:
@@ -143,6 +147,11 @@ def _field(name: str, description: Any, rule: fields.Rule, type_: ColumnType = "
 
 
 _I, _M, _C = fields.INSTRUMENT, fields.MILESTONE, fields.COVERAGE
+_L = fields.COVERAGE_LINK
+
+
+def _sources(description: Any) -> Column:
+    return Column("sources", "sources", description, may_be_absent=True)
 
 
 COUNTRIES = Table(
@@ -419,6 +428,13 @@ INSTRUMENTS = Table(
             _I["ewaste_specific"],
             "boolean",
         ),
+        _sources(
+            _l(
+                "Every source read for the instrument, one a line: its kind (official, "
+                "legal_database, intergovernmental or secondary), a space, the http(s) link, then "
+                "optionally a space and a short note."
+            )
+        ),
     ),
     primary_key=("id",),
     foreign_keys=(ForeignKey(("country_iso3",), "countries", ("iso3",)),),
@@ -499,6 +515,13 @@ COVERAGE = Table(
             _l("Edit counter of the judgement (empty when not judged). Keep it as exported."),
             minimum=1,
         ),
+        _sources(
+            _l(
+                "The pages the judgement's evidence cites, one a line: the kind (official, "
+                "legal_database, intergovernmental or secondary), a space, the http(s) link, then "
+                "optionally a space and a short note."
+            )
+        ),
     ),
     primary_key=("country_iso3", "checklist_version", "provision_code"),
     foreign_keys=(
@@ -535,6 +558,16 @@ MILESTONES = Table(
             "integer",
             _l("Edit counter of the record. Keep it as exported."),
             minimum=1,
+        ),
+        Column(
+            "source_kind",
+            "string",
+            _l(
+                "Kind of the source link: official, legal_database, intergovernmental or "
+                "secondary (press, document-sharing mirrors)."
+            ),
+            rule=_M["source_kind"],
+            may_be_absent=True,
         ),
     ),
     primary_key=("id",),
@@ -581,8 +614,99 @@ MONITOR_VALUES = Table(
     foreign_keys=(ForeignKey(("country_iso3",), "countries", ("iso3",)),),
 )
 
+COVERAGE_LINKS = Table(
+    name="coverage_links",
+    title=_l("Coverage links"),
+    description=_l(
+        "One row per link between a provision and an instrument that addresses it, in one "
+        "country: how fully, the articles, and the evidence a reader can check (a short excerpt "
+        "of the legal text quoted exactly, in its language, an optional English translation "
+        "marked official or unofficial, and a link to the exact article or page)."
+    ),
+    columns=(
+        country_iso3,
+        Column(
+            "checklist_version",
+            "string",
+            _l("Code of the checklist version of the provision."),
+            True,
+        ),
+        Column("provision_code", "string", _l("Code of the provision."), True),
+        Column(
+            "instrument_id",
+            "integer",
+            _l("Identifier of the instrument (see instruments.csv)."),
+            True,
+            minimum=1,
+        ),
+        Column(
+            "instrument_title",
+            "string",
+            _l("Derived (ignored on import): title of the instrument in its original language."),
+            importable=False,
+        ),
+        _field("extent", _l("How fully the instrument addresses the provision."), _L["extent"]),
+        _field("articles", _l("Articles or sections that address it."), _L["articles"]),
+        _field(
+            "excerpt",
+            _l("A short excerpt of the legal text, quoted exactly, in the instrument's language."),
+            _L["excerpt"],
+        ),
+        _field(
+            "excerpt_lang",
+            _l("Language of the excerpt (BCP 47 tag); required with an excerpt."),
+            _L["excerpt_lang"],
+        ),
+        _field("translation", _l("An English translation of the excerpt."), _L["translation"]),
+        _field(
+            "translation_status",
+            _l("official or unofficial; required with a translation."),
+            _L["translation_status"],
+        ),
+        _field(
+            "article_url",
+            _l("Link (http or https) to the exact article or page of the text."),
+            _L["article_url"],
+        ),
+        Column(
+            "is_example",
+            "boolean",
+            _l("Derived (ignored on import): true for example judgements from the demo data."),
+            importable=False,
+        ),
+        Column(
+            "version",
+            "integer",
+            _l(
+                "Edit counter of the judgement the link belongs to (see coverage.csv). Keep it as "
+                "exported: an import refuses rows whose judgement changed since the export."
+            ),
+            True,
+            minimum=1,
+        ),
+    ),
+    primary_key=("country_iso3", "checklist_version", "provision_code", "instrument_id"),
+    foreign_keys=(
+        ForeignKey(("country_iso3",), "countries", ("iso3",)),
+        ForeignKey(
+            ("checklist_version", "provision_code"), "checklist", ("checklist_version", "code")
+        ),
+        ForeignKey(("instrument_id",), "instruments", ("id",)),
+    ),
+    importable=True,
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (COUNTRIES, CHECKLIST, INSTRUMENTS, COVERAGE, MILESTONES, MONITOR_VALUES)
+    t.name: t
+    for t in (
+        COUNTRIES,
+        CHECKLIST,
+        INSTRUMENTS,
+        COVERAGE,
+        MILESTONES,
+        MONITOR_VALUES,
+        COVERAGE_LINKS,
+    )
 }
 IMPORTABLE: dict[str, Table] = {name: t for name, t in TABLES.items() if t.importable}
 

@@ -29,6 +29,7 @@ from tracker.formats.api_models import (
     ProvisionOut,
     PublishedMonitorValueOut,
     PublishedValueOut,
+    SourceOut,
 )
 from tracker.formats.tables import GEM
 from tracker.i18n import DEFAULT_LOCALE
@@ -112,6 +113,10 @@ def _monitor(summary: figures.CountrySummary) -> list[MonitorIndicatorOut]:
     ]
 
 
+def _sources(cells) -> list[SourceOut]:
+    return [SourceOut(url=url, kind=kind, note=note) for kind, url, note in cells]
+
+
 def country_list(session: Session, lang: str) -> CountryList:
     """Every country's summary, in ISO3 order (10 queries)."""
     summaries = figures.country_summaries(session, lang)
@@ -121,14 +126,15 @@ def country_list(session: Session, lang: str) -> CountryList:
 def country_detail(session: Session, ref: CountryRef, lang: str) -> CountryDetail:
     """One country: its summary, coverage items, instruments and milestones."""
     [summary] = figures.country_summaries(session, lang, [ref.id])
-    checklist, items = rows.current_coverage(session, ref.id)
+    checklist, items, judgements = rows.current_judgements(session, ref.id)
     texts = {}
     if checklist is not None:
         texts = loaders.provision_texts(session, lang, checklist_id=checklist.id)
     coverage_out = []
     for item in items:
         title, _guidance = texts.get(item.provision.id, (None, None))
-        record = rows.coverage_record(ref.iso3, checklist, item)
+        cov_id = item.coverage.id if item.coverage is not None else None
+        record = rows.coverage_record(ref.iso3, checklist, item, judgements.sources_of(cov_id))
         coverage_out.append(
             CoverageOut(
                 provision_code=item.provision.code,
@@ -143,9 +149,21 @@ def country_detail(session: Session, ref: CountryRef, lang: str) -> CountryDetai
                 evidence=record["evidence"],
                 is_example=item.is_example,
                 instruments=[
-                    CoverageLinkOut(instrument_id=i, extent=e, articles=a)
-                    for i, e, a in record["instruments"]
+                    CoverageLinkOut(
+                        instrument_id=link.instrument_id,
+                        extent=link.extent.value,
+                        articles=link.articles or None,
+                        excerpt=link.excerpt or None,
+                        excerpt_lang=link.excerpt_lang or None,
+                        translation=link.translation or None,
+                        translation_status=link.translation_status.value
+                        if link.translation_status
+                        else None,
+                        article_url=link.article_url or None,
+                    )
+                    for link in sorted(item.links, key=lambda link: link.instrument_id)
                 ],
+                sources=_sources(record["sources"]),
             )
         )
     instruments = list(rows.instrument_records(session, [ref]))
@@ -156,6 +174,7 @@ def country_detail(session: Session, ref: CountryRef, lang: str) -> CountryDetai
             record["title"], record["title_lang"], titles.get(record["id"], {}), lang
         )
         values = {k: v for k, v in record.items() if k in InstrumentOut.model_fields}
+        values["sources"] = _sources(record["sources"])
         instruments_out.append(
             InstrumentOut(**{**values, "title_translated": name.in_readers_language})
         )

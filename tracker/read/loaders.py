@@ -19,7 +19,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from tracker import dates, scoring
-from tracker.codes import ChangeAction, Extent, GemIndicator, InstrumentStatus, MilestoneStatus
+from tracker.codes import (
+    ChangeAction,
+    Extent,
+    GemIndicator,
+    InstrumentStatus,
+    MilestoneStatus,
+    SourceKind,
+    TranslationStatus,
+)
 from tracker.dates import PartialDate
 from tracker.i18n import DEFAULT_LOCALE, country_name
 from tracker.models import (
@@ -31,7 +39,9 @@ from tracker.models import (
     CountryFact,
     Coverage,
     CoverageLink,
+    CoverageSource,
     Instrument,
+    InstrumentSource,
     InstrumentTitle,
     Milestone,
     MonitorValue,
@@ -116,12 +126,30 @@ def load_provisions(
 
 
 class LinkRow(NamedTuple):
-    """One instrument addressing a judged provision (scored as it is: a ``scoring.Link``)."""
+    """One instrument addressing a judged provision (scored as it is: a ``scoring.Link``), with
+    the evidence a reader can check: the quoted excerpt, its translation and the article link."""
 
     instrument_id: int
     extent: Extent
     articles: str | None
     status: InstrumentStatus  # the instrument's lifecycle status
+    excerpt: str | None = None
+    excerpt_lang: str | None = None
+    translation: str | None = None
+    translation_status: TranslationStatus | None = None
+    article_url: str | None = None
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.excerpt or self.article_url)
+
+
+class SourceRow(NamedTuple):
+    """A source link of an instrument or a judgement, with its kind."""
+
+    url: str
+    kind: SourceKind
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -136,6 +164,13 @@ class Judgements:
 
     coverage: dict[tuple[int, int], sa.Row]
     links: dict[int, list[LinkRow]]
+    sources: dict[int, list[SourceRow]] | None = None  # by coverage id, when loaded
+
+    def sources_of(self, coverage_id: int | None) -> tuple[SourceRow, ...]:
+        """A judgement's source links (empty when none, or when they were not loaded)."""
+        if coverage_id is None or self.sources is None:
+            return ()
+        return tuple(self.sources.get(coverage_id, ()))
 
     def of(self, country_id: int, provision_id: int) -> tuple[sa.Row | None, list[LinkRow]]:
         """One provision's coverage row in one country (None when nobody judged it) and links."""
@@ -164,10 +199,11 @@ def load_judgements(
     provision_ids: Sequence[int] | None = None,
     *,
     with_updated_at: bool = True,
+    with_sources: bool = False,
 ) -> Judgements:
     """The coverage rows and links of a checklist, for some or all countries and provisions
     (2 queries, Core selects: the coverage export reads them for every country, without the
-    ``updated_at`` it does not show)."""
+    ``updated_at`` it does not show; 1 more with the judgements' source links)."""
     in_checklist = sa.select(_PROVISION.id).where(_PROVISION.checklist_id == checklist_id)
     where = [_COVERAGE.provision_id.in_(in_checklist.scalar_subquery())]
     if country_ids is not None:
@@ -178,14 +214,24 @@ def load_judgements(
     coverage = {
         (row.country_id, row.provision_id): row
         for row in connection.execute(
-            sa.select(*_JUDGEMENT_COLUMNS, *((_COVERAGE.updated_at,) if with_updated_at else ()))
-            .where(*where)
+            sa.select(
+                *_JUDGEMENT_COLUMNS, *((_COVERAGE.updated_at,) if with_updated_at else ())
+            ).where(*where)
         )
     }
     links: dict[int, list[LinkRow]] = {}
     query = (
         sa.select(
-            _LINK.coverage_id, _LINK.instrument_id, _LINK.extent, _LINK.articles, _INSTRUMENT.status
+            _LINK.coverage_id,
+            _LINK.instrument_id,
+            _LINK.extent,
+            _LINK.articles,
+            _INSTRUMENT.status,
+            _LINK.excerpt,
+            _LINK.excerpt_lang,
+            _LINK.translation,
+            _LINK.translation_status,
+            _LINK.article_url,
         )
         .select_from(
             CoverageLink.__table__.join(Coverage.__table__, _COVERAGE.id == _LINK.coverage_id).join(
@@ -195,9 +241,48 @@ def load_judgements(
         .where(*where)
         .order_by(_LINK.id)
     )
-    for coverage_id, instrument_id, extent, articles, status in connection.execute(query):
-        links.setdefault(coverage_id, []).append(LinkRow(instrument_id, extent, articles, status))
-    return Judgements(coverage, links)
+    for coverage_id, *link in connection.execute(query):
+        links.setdefault(coverage_id, []).append(LinkRow(*link))
+    sources = None
+    if with_sources:
+        source = CoverageSource.__table__.c
+        sources = {}
+        for coverage_id, url, kind, note in connection.execute(
+            sa.select(source.coverage_id, source.url, source.kind, source.note)
+            .select_from(
+                CoverageSource.__table__.join(
+                    Coverage.__table__, _COVERAGE.id == source.coverage_id
+                )
+            )
+            .where(*where)
+            .order_by(source.id)
+        ):
+            sources.setdefault(coverage_id, []).append(SourceRow(url, kind, note))
+    return Judgements(coverage, links, sources)
+
+
+def instrument_sources(
+    session: Session,
+    instrument_ids: Iterable[int] | None = None,
+    country_id: int | None = None,
+) -> dict[int, tuple[SourceRow, ...]]:
+    """The source links of some instruments (by id, or all of a country's), in order (1 query)."""
+    source = InstrumentSource.__table__.c
+    query = sa.select(source.instrument_id, source.url, source.kind, source.note).order_by(
+        source.id
+    )
+    if country_id is not None:
+        query = query.select_from(
+            InstrumentSource.__table__.join(
+                Instrument.__table__, _INSTRUMENT.id == source.instrument_id
+            )
+        ).where(_INSTRUMENT.country_id == country_id)
+    if instrument_ids is not None:
+        query = query.where(source.instrument_id.in_(list(instrument_ids)))
+    out: dict[int, list[SourceRow]] = {}
+    for instrument_id, url, kind, note in session.connection().execute(query):
+        out.setdefault(instrument_id, []).append(SourceRow(url, kind, note))
+    return {key: tuple(rows) for key, rows in out.items()}
 
 
 # --- countries ----------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from tracker.codes import (
     MilestoneKind,
     MilestoneStatus,
     RelationKind,
+    SourceKind,
+    TranslationStatus,
 )
 from tracker.dates import PartialDate
 from tracker.fields import INSTRUMENT_DATES
@@ -50,6 +52,7 @@ from tracker.read.loaders import (
     InstrumentStats,
     MilestoneStats,
     ProvisionRow,
+    SourceRow,
 )
 from tracker.read.texts import Localized, instrument_title
 from tracker.scoring import Figures, LinkInput, Progress, ProvisionInput, ProvisionScore
@@ -99,10 +102,36 @@ def _instrument_ref(inst: Instrument, titles: Mapping[int, Mapping[str, str]], l
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What a reader can check of a link: the legal text quoted exactly, in its language, an
+    optional translation (official or not) and a link to the exact article or page."""
+
+    excerpt: str | None
+    excerpt_lang: str | None
+    translation: str | None
+    translation_status: TranslationStatus | None
+    article_url: str | None
+
+    def __bool__(self) -> bool:
+        return bool(self.excerpt or self.article_url)
+
+
+def _evidence(link) -> Evidence:
+    return Evidence(
+        link.excerpt,
+        link.excerpt_lang,
+        link.translation,
+        link.translation_status,
+        link.article_url,
+    )
+
+
+@dataclass(frozen=True)
 class LinkInfo:
     instrument: InstrumentRef
     extent: Extent
     articles: str | None
+    evidence: Evidence
 
 
 @dataclass(frozen=True)
@@ -113,6 +142,7 @@ class CoverageRow:
     provision: ProvisionInfo
     item: CoverageItem
     links: tuple[LinkInfo, ...]
+    sources: tuple[SourceRow, ...] = ()  # the judgement's source links
 
     @property
     def score(self) -> ProvisionScore:
@@ -152,14 +182,17 @@ class CoverageRow:
 
 
 def _coverage_row(
-    item: CoverageItem, info: ProvisionInfo, refs: Mapping[int, InstrumentRef]
+    item: CoverageItem,
+    info: ProvisionInfo,
+    refs: Mapping[int, InstrumentRef],
+    sources: tuple[SourceRow, ...] = (),
 ) -> CoverageRow:
     links = tuple(
-        LinkInfo(refs[link.instrument_id], link.extent, link.articles)
+        LinkInfo(refs[link.instrument_id], link.extent, link.articles, _evidence(link))
         for link in item.links
         if link.instrument_id in refs
     )
-    return CoverageRow(info, item, links)
+    return CoverageRow(info, item, links, sources)
 
 
 # --- overview (GET /<lang>/) ---------------------------------------------------------------------
@@ -213,10 +246,15 @@ class InstrumentRow:
     summary: str | None
     provisions: int  # provisions of the current checklist it addresses for its country
     ewaste_specific: bool = False  # specific to e-waste, or a general instrument touching it
+    sources: tuple[SourceRow, ...] = ()  # every source read for it, with its kind
 
 
 def _instrument_row(
-    inst: Instrument, titles: Mapping[str, str], locale: str, provisions: int
+    inst: Instrument,
+    titles: Mapping[str, str],
+    locale: str,
+    provisions: int,
+    sources: tuple[SourceRow, ...] = (),
 ) -> InstrumentRow:
     return InstrumentRow(
         id=inst.id,
@@ -234,6 +272,7 @@ def _instrument_row(
         summary=inst.summary,
         provisions=provisions,
         ewaste_specific=inst.ewaste_specific,
+        sources=sources,
     )
 
 
@@ -265,6 +304,7 @@ class MilestoneRow:
     source_url: str | None
     notes: str | None
     is_overdue: bool
+    source_kind: SourceKind | None = None
 
 
 @dataclass(frozen=True)
@@ -331,7 +371,7 @@ class CountryReport:
 def country_report(
     session: Session, iso3: str, locale: str = DEFAULT_LOCALE, today: date | None = None
 ) -> CountryReport | None:
-    """Everything the country page shows, or None for an unknown country (13 queries)."""
+    """Everything the country page shows, or None for an unknown country (14 queries)."""
     today = today or date.today()
     country = session.exec(select(Country).where(Country.iso3 == iso3)).first()
     if country is None:
@@ -343,6 +383,7 @@ def country_report(
         .order_by(Instrument.year.desc().nulls_last(), Instrument.title)
     ).all()
     titles = loaders.instrument_titles(session, locale, country_id=country.id)
+    sources = loaders.instrument_sources(session, country_id=country.id)
     milestones = session.exec(select(Milestone).where(Milestone.country_id == country.id)).all()
     refs = {i.id: _instrument_ref(i, titles, locale) for i in instruments}
 
@@ -351,13 +392,18 @@ def country_report(
     addressed: dict[int, int] = {}
     if checklist is not None:
         provisions = loaders.load_provisions(session, checklist.id)
-        judgements = loaders.load_judgements(session, checklist.id, [country.id])
+        judgements = loaders.load_judgements(session, checklist.id, [country.id], with_sources=True)
         categories = loaders.category_names(session, checklist.id, locale)
         texts = loaders.provision_texts(session, locale, checklist_id=checklist.id)
         progress, items = coverage_items(provisions, judgements, country.id)
         rows_by_category: dict[str, list[CoverageRow]] = {}
         for item in items:
-            row = _coverage_row(item, _provision_info(item.provision, texts, locale), refs)
+            row = _coverage_row(
+                item,
+                _provision_info(item.provision, texts, locale),
+                refs,
+                judgements.sources_of(item.coverage.id if item.coverage is not None else None),
+            )
             for link in row.links:
                 addressed[link.instrument.id] = addressed.get(link.instrument.id, 0) + 1
             rows_by_category.setdefault(item.provision.category_code, []).append(row)
@@ -382,6 +428,7 @@ def country_report(
                 source_url=m.source_url,
                 notes=m.notes,
                 is_overdue=scoring.is_overdue(dates.of(m, "planned_on"), m.status, today),
+                source_kind=m.source_kind,
             )
             for m in milestones
         ),
@@ -391,7 +438,9 @@ def country_report(
         summary=summary,
         categories=tuple(sections),
         instruments=tuple(
-            _instrument_row(i, titles.get(i.id, {}), locale, addressed.get(i.id, 0))
+            _instrument_row(
+                i, titles.get(i.id, {}), locale, addressed.get(i.id, 0), sources.get(i.id, ())
+            )
             for i in instruments
         ),
         milestones=tuple(milestone_rows),
@@ -547,7 +596,7 @@ class ProvisionReport:
 def provision_report(
     session: Session, code: str, locale: str = DEFAULT_LOCALE
 ) -> ProvisionReport | None:
-    """One provision of the current checklist across every country, or None (10 queries)."""
+    """One provision of the current checklist across every country, or None (11 queries)."""
     checklist = loaders.current_checklist(session)
     if checklist is None:
         return None
@@ -556,7 +605,9 @@ def provision_report(
     if provision is None:
         return None
     countries = loaders.load_countries(session, locale)
-    judgements = loaders.load_judgements(session, checklist.id, provision_ids=[provision.id])
+    judgements = loaders.load_judgements(
+        session, checklist.id, provision_ids=[provision.id], with_sources=True
+    )
     linked = {link.instrument_id for links in judgements.links.values() for link in links}
     instruments = session.exec(select(Instrument).where(Instrument.id.in_(linked))).all()
     titles = loaders.instrument_titles(session, locale, instrument_ids=linked)
@@ -567,7 +618,10 @@ def provision_report(
     rows = []
     for ref, _country in countries:
         _progress, [item] = coverage_items([provision], judgements, ref.id)
-        rows.append(ProvisionCountryRow(ref, _coverage_row(item, info, refs)))
+        cov_id = item.coverage.id if item.coverage is not None else None
+        rows.append(
+            ProvisionCountryRow(ref, _coverage_row(item, info, refs, judgements.sources_of(cov_id)))
+        )
     rows.sort(key=lambda r: r.country.name)
     return ProvisionReport(
         checklist=checklist,
@@ -596,6 +650,7 @@ class CoveredProvision:
     extent: Extent
     articles: str | None
     is_example: bool
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -615,7 +670,7 @@ class InstrumentReport:
 def instrument_report(
     session: Session, instrument_id: int, locale: str = DEFAULT_LOCALE
 ) -> InstrumentReport | None:
-    """One instrument, its relations and the provisions it covers, or None (9 queries)."""
+    """One instrument, its relations and the provisions it covers, or None (10 queries)."""
     found = session.exec(
         select(Instrument, Country)
         .join(Country, Country.id == Instrument.country_id)
@@ -659,8 +714,11 @@ def instrument_report(
         texts = loaders.provision_texts(
             session, locale, provision_ids=[p.id for p, _l, _e in covered]
         )
+    sources = loaders.instrument_sources(session, [inst.id])
     return InstrumentReport(
-        instrument=_instrument_row(inst, titles.get(inst.id, {}), locale, len(covered)),
+        instrument=_instrument_row(
+            inst, titles.get(inst.id, {}), locale, len(covered), sources.get(inst.id, ())
+        ),
         country=loaders.country_ref(country, locale),
         relations=tuple(
             RelationInfo(
@@ -677,6 +735,7 @@ def instrument_report(
                 extent=link.extent,
                 articles=link.articles,
                 is_example=is_example,
+                evidence=_evidence(link),
             )
             for provision, link, is_example in covered
         ),

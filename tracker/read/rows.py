@@ -140,11 +140,17 @@ def checklist_records(session: Session, countries: Sequence[CountryRef] = ()) ->
 # --- instruments --------------------------------------------------------------------------------
 
 
+def source_cells(sources) -> list[tuple[str, str, str | None]]:
+    """Source links (``SourceRow``s or model rows) as the ``sources`` column holds them."""
+    return [(s.kind.value, s.url, s.note or None) for s in sources]
+
+
 def instrument_record(
     instrument: Instrument,
     iso3: str,
     title_en: str | None,
     relations: dict[RelationKind, list[int]],
+    sources: Sequence = (),
 ) -> dict:
     """One row of instruments.csv; ``title_en`` is the stored English translation, if any."""
     record = {
@@ -163,6 +169,7 @@ def instrument_record(
     for kind in RelationKind:
         record[kind.value] = sorted(relations.get(kind, []))
     record["version"] = instrument.version
+    record["sources"] = source_cells(sources)
     return record
 
 
@@ -214,22 +221,27 @@ def instrument_records(
 ) -> Iterator[dict]:
     for ref in countries:
         for chunk in country_chunks(session, Instrument, ref.id, batch):
-            titles, relations = instrument_extras(session, [i.id for i in chunk])
+            ids = [i.id for i in chunk]
+            titles, relations = instrument_extras(session, ids)
+            sources = loaders.instrument_sources(session, ids)
             for instrument in chunk:
                 yield instrument_record(
                     instrument,
                     ref.iso3,
                     titles.get(instrument.id),
                     relations.get(instrument.id, {}),
+                    sources.get(instrument.id, ()),
                 )
 
 
 # --- coverage -----------------------------------------------------------------------------------
 
 
-def coverage_record(iso3: str, checklist: ChecklistInfo, item: CoverageItem) -> dict:
+def coverage_record(
+    iso3: str, checklist: ChecklistInfo, item: CoverageItem, sources: Sequence = ()
+) -> dict:
     """One row of coverage.csv: a coverage item, its levels empty when the provision does not
-    apply, its instruments in id order."""
+    apply, its instruments in id order, the judgement's source links in their order."""
     cov = item.coverage
     judged = cov is not None
     return {
@@ -248,6 +260,7 @@ def coverage_record(iso3: str, checklist: ChecklistInfo, item: CoverageItem) -> 
         "evidence": (cov.evidence or None) if judged else None,
         "is_example": cov.is_example if judged else None,
         "version": cov.version if judged else None,
+        "sources": source_cells(sources),
     }
 
 
@@ -256,26 +269,92 @@ def current_coverage(
 ) -> tuple[ChecklistInfo | None, list[CoverageItem]]:
     """The current checklist and one country's coverage items, one per scored provision
     (4 queries)."""
+    checklist, items, _judgements = current_judgements(session, country_id)
+    return checklist, items
+
+
+def current_judgements(
+    session: Session, country_id: int
+) -> tuple[ChecklistInfo | None, list[CoverageItem], loaders.Judgements | None]:
+    """``current_coverage`` with the judgements it was built from, their source links included
+    (5 queries)."""
     checklist = loaders.current_checklist(session)
     if checklist is None:
-        return None, []
+        return None, [], None
     provisions = loaders.load_provisions(session, checklist.id)
-    judgements = loaders.load_judgements(session, checklist.id, [country_id])
-    return checklist, figures.coverage_items(provisions, judgements, country_id)[1]
+    judgements = loaders.load_judgements(session, checklist.id, [country_id], with_sources=True)
+    return checklist, figures.coverage_items(provisions, judgements, country_id)[1], judgements
+
+
+def _coverage_id(item: CoverageItem) -> int | None:
+    return item.coverage.id if item.coverage is not None else None
 
 
 def coverage_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
-    """coverage.csv: every country's coverage items (2 queries, then 2 per country)."""
+    """coverage.csv: every country's coverage items (2 queries, then 3 per country)."""
     checklist = loaders.current_checklist(session)
     if checklist is None:
         return
     provisions = loaders.load_provisions(session, checklist.id)
     for ref in countries:
         judgements = loaders.load_judgements(
-            session, checklist.id, [ref.id], with_updated_at=False
+            session, checklist.id, [ref.id], with_updated_at=False, with_sources=True
         )
         for item in figures.coverage_items(provisions, judgements, ref.id)[1]:
-            yield coverage_record(ref.iso3, checklist, item)
+            yield coverage_record(
+                ref.iso3, checklist, item, judgements.sources_of(_coverage_id(item))
+            )
+
+
+# --- coverage links -------------------------------------------------------------------------------
+
+
+def coverage_link_record(
+    iso3: str, checklist: ChecklistInfo, item: CoverageItem, link, title: str | None
+) -> dict:
+    """One row of coverage_links.csv: one link of a judgement, with its evidence."""
+    return {
+        "country_iso3": iso3,
+        "checklist_version": checklist.code,
+        "provision_code": item.provision.code,
+        "instrument_id": link.instrument_id,
+        "instrument_title": title,
+        "extent": link.extent.value,
+        "articles": link.articles or None,
+        "excerpt": link.excerpt or None,
+        "excerpt_lang": link.excerpt_lang or None,
+        "translation": link.translation or None,
+        "translation_status": link.translation_status.value if link.translation_status else None,
+        "article_url": link.article_url or None,
+        "is_example": item.is_example,
+        "version": item.coverage.version,
+    }
+
+
+def instrument_original_titles(session: Session, country_id: int) -> dict[int, str]:
+    """Each instrument's title in its original language, by id, for one country (1 query)."""
+    return dict(
+        session.exec(
+            select(Instrument.id, Instrument.title).where(Instrument.country_id == country_id)
+        ).all()
+    )
+
+
+def coverage_link_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
+    """coverage_links.csv: every link of every judgement, in checklist order, then by instrument
+    id (2 queries, then 3 per country)."""
+    checklist = loaders.current_checklist(session)
+    if checklist is None:
+        return
+    provisions = loaders.load_provisions(session, checklist.id)
+    for ref in countries:
+        judgements = loaders.load_judgements(session, checklist.id, [ref.id], with_updated_at=False)
+        titles = instrument_original_titles(session, ref.id)
+        for item in figures.coverage_items(provisions, judgements, ref.id)[1]:
+            for link in sorted(item.links, key=lambda link: link.instrument_id):
+                yield coverage_link_record(
+                    ref.iso3, checklist, item, link, titles.get(link.instrument_id)
+                )
 
 
 # --- milestones ---------------------------------------------------------------------------------
@@ -329,4 +408,5 @@ RECORDS = {
     "coverage": coverage_records,
     "milestones": milestone_records,
     "monitor_values": monitor_records,
+    "coverage_links": coverage_link_records,
 }

@@ -68,10 +68,12 @@ def download_name(table: Table, countries: list[loaders.CountryRef], filtered: b
     return "-".join(parts) + ".csv"
 
 
-@bp.get(
-    "/exports/<any(countries, checklist, instruments, coverage, milestones, monitor_values):name>"
-    ".csv"
+EXPORT_NAMES = (
+    "countries, checklist, instruments, coverage, milestones, monitor_values, coverage_links"
 )
+
+
+@bp.get(f"/exports/<any({EXPORT_NAMES}):name>.csv")
 def export_csv(name: str):
     """One CSV export, streamed."""
     table = TABLES[name]

@@ -446,6 +446,7 @@ class MilestoneForm(BaseForm):
         description=_l("An address starting with https:// or http://."),
         validators=checks(MILESTONE["source_url"]),
     )
+    source_kind = CodeField(_l("Kind of source"), rule=MILESTONE["source_kind"])
     notes = TextAreaField(_l("Notes"), validators=checks(MILESTONE["notes"]))
     version = HiddenField()
 

@@ -9,8 +9,9 @@ URL map:
     POST /<lang>/manage/import/confirm   -> the confirmed import: one transaction, through
                                             ``tracker.write.changes`` (history records), then 303
 
-Formats are those of ``coverage.csv``, ``instruments.csv`` and ``milestones.csv``; what a row
-does (create, change, unchanged, refused) is decided by ``tracker.write.imports``.
+Formats are those of ``coverage.csv``, ``instruments.csv``, ``milestones.csv`` and
+``coverage_links.csv``; what a row does (create, change, unchanged, refused) is decided by
+``tracker.write.imports``.
 
 Stateless confirmation (the app runs on several instances): the dry-run page carries the file in
 a hidden field, compressed and signed with ``SECRET_KEY`` (itsdangerous, 1 hour), together with
@@ -217,6 +218,9 @@ class UploadForm(FlaskForm):
             SelectChoice("coverage", _("coverage.csv: judgements per provision")),
             SelectChoice("instruments", _("instruments.csv: legal instruments")),
             SelectChoice("milestones", _("milestones.csv: project milestones")),
+            SelectChoice(
+                "coverage_links", _("coverage_links.csv: the evidence of each coverage link")
+            ),
         ],
     )
     # Any code is accepted here; ``tracker.web.auth`` then answers 403 for another editor's country.
@@ -441,9 +445,7 @@ def confirm():
     )
     try:
         with write.transaction(session):
-            apply_plan(
-                session, plan, current_user.actor, receipt, keep_seconds=2 * TOKEN_MAX_AGE
-            )
+            apply_plan(session, plan, current_user.actor, receipt, keep_seconds=2 * TOKEN_MAX_AGE)
     except changes.AlreadyApplied as exc:
         return _already_applied(upload_form, exc.receipt)
     except (changes.StaleVersion, changes.RecordGone, NothingToChange):

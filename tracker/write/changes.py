@@ -18,15 +18,18 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from tracker import dates
-from tracker.codes import ChangeAction
+from tracker.codes import ChangeAction, SourceKind
+from tracker.fields import EVIDENCE_FIELDS
 from tracker.models import (
     Category,
     ChangeRecord,
     Country,
     Coverage,
     CoverageLink,
+    CoverageSource,
     ImportReceipt,
     Instrument,
+    InstrumentSource,
     InstrumentTitle,
     Milestone,
     Provision,
@@ -157,13 +160,23 @@ def snapshot(obj: SQLModel) -> dict:
                     "instrument_id": link.instrument_id,
                     "extent": _plain(link.extent),
                     "articles": link.articles,
+                    # the evidence of a link, where it has any (older records have none)
+                    **{
+                        name: _plain(getattr(link, name))
+                        for name in EVIDENCE_FIELDS
+                        if getattr(link, name) is not None
+                    },
                 }
                 for link in obj.links
             ),
             key=lambda d: d["instrument_id"],
         )
+        if obj.sources:
+            data["sources"] = source_list(obj.sources)
     if isinstance(obj, Instrument):
         data["titles"] = {t.locale: t.title for t in sorted(obj.titles, key=lambda t: t.locale)}
+        if obj.sources:
+            data["sources"] = source_list(obj.sources)
     if isinstance(obj, Category):
         data["names"] = {n.locale: n.name for n in sorted(obj.names, key=lambda n: n.locale)}
     if isinstance(obj, Provision):
@@ -175,6 +188,29 @@ def snapshot(obj: SQLModel) -> dict:
         # Never copy a password hash into history; a short fingerprint shows that it changed.
         data["password_hash"] = password_fingerprint(data["password_hash"])
     return data
+
+
+def source_list(sources) -> list[dict]:
+    """Source links as history stores them: url, kind and note, in their order."""
+    return [{"url": s.url, "kind": _plain(s.kind), "note": s.note} for s in sources]
+
+
+def set_sources(obj: Instrument | Coverage, wanted: list[tuple[Any, str, str | None]]) -> None:
+    """Bring the source links of ``obj`` to ``wanted`` ((kind, url, note), in order), in place.
+
+    Rows are reused in order, so a list that did not change writes nothing."""
+    model = InstrumentSource if isinstance(obj, Instrument) else CoverageSource
+    rows = list(obj.sources)
+    for index, (kind, url, note) in enumerate(wanted):
+        if index < len(rows):
+            row = rows[index]
+            for name, value in (("kind", kind), ("url", url), ("note", note)):
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+        else:
+            obj.sources.append(model(kind=kind, url=url, note=note))
+    for row in rows[len(wanted) :]:
+        obj.sources.remove(row)
 
 
 def entity_name(obj: SQLModel) -> str:
@@ -433,6 +469,11 @@ def restore(session: Session, record: ChangeRecord, actor: Actor) -> SQLModel:
     values["id"] = record.entity_id
     values["version"] = int(before.get("version") or 1) + 1
     obj = model(**values)
+    if isinstance(obj, Instrument | Coverage):
+        set_sources(
+            obj,
+            [(SourceKind(s["kind"]), s["url"], s.get("note")) for s in before.get("sources") or []],
+        )
     if isinstance(obj, Instrument):
         for locale, title in (before.get("titles") or {}).items():
             obj.titles.append(InstrumentTitle(locale=locale, title=title))
@@ -450,6 +491,7 @@ def restore(session: Session, record: ChangeRecord, actor: Actor) -> SQLModel:
                         instrument_id=link["instrument_id"],
                         extent=link["extent"],
                         articles=link.get("articles"),
+                        **{name: link.get(name) for name in EVIDENCE_FIELDS},
                     )
                 )
     if hasattr(obj, "updated_at"):

@@ -52,7 +52,13 @@ def _current(coverage: Coverage | None) -> dict:
     if coverage is None:
         return DEFAULT_COVERAGE.snapshot()
     snap = changes.snapshot(coverage)
-    return {name: snap[name] for name in COVERAGE_FIELDS}
+    current = {name: snap[name] for name in COVERAGE_FIELDS}
+    # The form edits a link's extent and articles; its evidence (excerpt...) is kept as it is.
+    current["links"] = [
+        {key: link[key] for key in ("instrument_id", "extent", "articles")}
+        for link in current["links"]
+    ]
+    return current
 
 
 def _apply(wanted: WantedCoverage):

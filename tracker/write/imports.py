@@ -30,10 +30,12 @@ from tracker.codes import (
     MilestoneKind,
     MilestoneStatus,
     RelationKind,
+    SourceKind,
+    TranslationStatus,
 )
-from tracker.fields import INSTRUMENT, instrument_date_problems
+from tracker.fields import EVIDENCE_FIELDS, INSTRUMENT, evidence_problems, instrument_date_problems
 from tracker.formats import csvio
-from tracker.formats.tables import COVERAGE, INSTRUMENTS, MILESTONES, Table
+from tracker.formats.tables import COVERAGE, COVERAGE_LINKS, INSTRUMENTS, MILESTONES, Table
 from tracker.i18n import _
 from tracker.models import (
     ChangeRecord,
@@ -46,6 +48,7 @@ from tracker.models import (
     InstrumentTitle,
     Milestone,
 )
+from tracker.read import loaders
 from tracker.read import rows as datasets
 from tracker.read.texts import english_title, is_english
 from tracker.write import changes
@@ -109,6 +112,7 @@ def plan_import(
         "coverage": _plan_coverage,
         "instruments": _plan_instruments,
         "milestones": _plan_milestones,
+        "coverage_links": _plan_coverage_links,
     }[table.name]
     known = set(session.exec(select(Country.iso3)).all())
     rows: list[RowPlan] = []
@@ -138,7 +142,10 @@ def _compare(plan: RowPlan, table: Table, current: dict, values: dict) -> None:
     plan.changed = [
         c.name
         for c in table.columns
-        if c.importable and c.name not in ("id", "version") and current[c.name] != values[c.name]
+        if c.importable
+        and c.name not in ("id", "version")
+        and c.name in values  # a column the file leaves out keeps what the record has
+        and current[c.name] != values[c.name]
     ]
 
 
@@ -189,9 +196,11 @@ def _plan_milestones(session: Session, country: Country, rows) -> None:
         plan.label = values.get("title") or ""
         if plan.action == REFUSED:
             continue
-        fields = {name: values[name] for name in datasets.MILESTONE_FIELDS}
+        fields = {name: values[name] for name in datasets.MILESTONE_FIELDS if name in values}
         fields["kind"] = MilestoneKind(fields["kind"])
         fields["status"] = MilestoneStatus(fields["status"])
+        if fields.get("source_kind"):
+            fields["source_kind"] = SourceKind(fields["source_kind"])
         if values["id"] is None:
             plan.action = CREATE
             plan.apply = _creator(lambda f=fields: Milestone(country_id=country.id, **f))
@@ -252,6 +261,7 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
         for i in session.exec(select(Instrument).where(Instrument.country_id == country.id)).all()
     }
     titles, relations = datasets.instrument_extras(session, list(own))
+    sources = loaders.instrument_sources(session, list(own))
     _duplicates(rows, lambda v: v.get("id"))
     for row, plan in rows:
         values = row.values
@@ -275,14 +285,19 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
         if plan.action == REFUSED:
             continue
         # how the title exports: an English title is its own English title
-        values["title_en"] = english_title(values["title"], values["title_lang"], values["title_en"])
+        values["title_en"] = english_title(
+            values["title"], values["title_lang"], values["title_en"]
+        )
         fields = {name: values[name] for name in INSTRUMENT_COLUMNS}
         fields["type"] = InstrumentType(fields["type"])
         fields["status"] = InstrumentStatus(fields["status"])
         wanted = {kind: values[kind.value] for kind in RelationKind}
+        wanted_sources = _wanted_sources(values)
         if values["id"] is None:
             plan.action = CREATE
-            plan.apply = _create_instrument(country.id, fields, values["title_en"], wanted)
+            plan.apply = _create_instrument(
+                country.id, fields, values["title_en"], wanted, wanted_sources
+            )
             continue
         instrument = own.get(values["id"])
         if instrument is None:
@@ -297,7 +312,11 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
             continue
         have = relations.get(instrument.id, {})
         current = datasets.instrument_record(
-            instrument, country.iso3, titles.get(instrument.id), have
+            instrument,
+            country.iso3,
+            titles.get(instrument.id),
+            have,
+            sources.get(instrument.id, ()),
         )
         _compare(plan, INSTRUMENTS, current, values)
         for kind in RelationKind:
@@ -319,6 +338,7 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
                 values["title_en"] if "title_en" in plan.changed else ...,
                 {k: [t for t in wanted[k] if t not in have.get(k, [])] for k in RelationKind},
                 values["version"],
+                wanted_sources if "sources" in plan.changed else None,
             )
 
 
@@ -347,25 +367,39 @@ def _add_relations(session, instrument_id, new: dict, actor) -> None:
             )
 
 
-def _create_instrument(country_id: int, fields: dict, title_en, relations: dict):
+def _wanted_sources(values: dict) -> list | None:
+    """The ``sources`` cell as (kind, url, note) for ``changes.set_sources``; None when the file
+    has no such column (the record keeps its sources)."""
+    if "sources" not in values:
+        return None
+    return [(SourceKind(kind), url, note) for kind, url, note in values["sources"]]
+
+
+def _create_instrument(country_id: int, fields: dict, title_en, relations: dict, sources=None):
     def apply(session: Session, actor: changes.Actor) -> None:
         instrument = Instrument(country_id=country_id, **fields)
         _set_english_title(instrument, title_en)
+        if sources:
+            changes.set_sources(instrument, sources)
         changes.create(session, instrument, actor)
         _add_relations(session, instrument.id, relations, actor)
 
     return apply
 
 
-def _update_instrument(instrument: Instrument, change: dict, title_en, new_relations, version):
+def _update_instrument(
+    instrument: Instrument, change: dict, title_en, new_relations, version, sources=None
+):
     def apply(session: Session, actor: changes.Actor) -> None:
         def edit(obj: Instrument) -> None:
             for name, value in change.items():
                 setattr(obj, name, value)
             if title_en is not ...:
                 _set_english_title(obj, title_en)
+            if sources is not None:
+                changes.set_sources(obj, sources)
 
-        if change or title_en is not ...:
+        if change or title_en is not ... or sources is not None:
             _update(session, instrument, actor, edit, version)
         _add_relations(session, instrument.id, new_relations, actor)
 
@@ -376,7 +410,7 @@ def _update_instrument(instrument: Instrument, change: dict, title_en, new_relat
 
 
 def _plan_coverage(session: Session, country: Country, rows) -> None:
-    checklist, items = datasets.current_coverage(session, country.id)
+    checklist, items, judgements = datasets.current_judgements(session, country.id)
     version = checklist.code if checklist and items else None
     by_code = {item.provision.code: item for item in items}
     # The records themselves, for the changes (the comparison reads the items).
@@ -419,7 +453,11 @@ def _plan_coverage(session: Session, country: Country, rows) -> None:
         cov = coverage.get(provision.id)
         judgement = [values[n] for n in ("not_applicable_reason", "implementation", "evidence")]
         if values["applicable"] is None:
-            if any(v is not None for v in judgement) or values["instruments"]:
+            if (
+                any(v is not None for v in judgement)
+                or values["instruments"]
+                or values.get("sources")
+            ):
                 plan.refuse(
                     "applicable",
                     _("Say whether the provision applies (true or false) to record a judgement."),
@@ -448,7 +486,9 @@ def _plan_coverage(session: Session, country: Country, rows) -> None:
             continue
         if values["implementation"] is None:
             values["implementation"] = Implementation.NONE.value
-        current = datasets.coverage_record(country.iso3, checklist, item)
+        current = datasets.coverage_record(
+            country.iso3, checklist, item, judgements.sources_of(cov.id if cov else None)
+        )
         _compare(plan, COVERAGE, current, values)
         if cov is None:
             plan.action = CREATE
@@ -471,6 +511,8 @@ def _coverage_fields(values: dict) -> dict:
 def _create_coverage(country_id: int, provision_id: int, values: dict):
     def apply(session: Session, actor: changes.Actor) -> None:
         cov = Coverage(country_id=country_id, provision_id=provision_id, **_coverage_fields(values))
+        if _wanted_sources(values):
+            changes.set_sources(cov, _wanted_sources(values))
         for instrument_id, extent, articles in values["instruments"]:
             cov.links.append(
                 CoverageLink(instrument_id=instrument_id, extent=Extent(extent), articles=articles)
@@ -494,9 +536,127 @@ def _update_coverage(cov: Coverage, values: dict):
             obj.links.append(
                 CoverageLink(instrument_id=instrument_id, extent=extent, articles=articles)
             )
+        if _wanted_sources(values) is not None:
+            changes.set_sources(obj, _wanted_sources(values))
 
     def apply(session: Session, actor: changes.Actor) -> None:
         _update(session, cov, actor, edit, values["version"])
+
+    return apply
+
+
+# coverage links
+
+
+def _plan_coverage_links(session: Session, country: Country, rows) -> None:
+    """One row per link: its extent, articles and evidence. A link of a judged provision is
+    created or changed; rows of one judgement are written together, as one change of it."""
+    checklist, items = datasets.current_coverage(session, country.id)
+    version = checklist.code if checklist and items else None
+    by_code = {item.provision.code: item for item in items}
+    coverage = {
+        c.provision_id: c
+        for c in session.exec(select(Coverage).where(Coverage.country_id == country.id)).all()
+    }
+    titles = datasets.instrument_original_titles(session, country.id)
+    _duplicates(
+        rows,
+        lambda v: (
+            (v.get("provision_code"), v.get("instrument_id")) if v.get("provision_code") else None
+        ),
+    )
+    groups: dict[int, list] = {}  # coverage id -> [(plan, instrument id, values)]
+    for row, plan in rows:
+        values = row.values
+        code = values.get("provision_code")
+        plan.label = f"{code or ''} · {titles.get(values.get('instrument_id'), '')}".strip(" ·")
+        if plan.action == REFUSED:
+            continue
+        if values["checklist_version"] != version:
+            plan.refuse(
+                "checklist_version",
+                _(
+                    "Only the current checklist (%(current)s) can be imported, not %(version)s.",
+                    current=version or "–",
+                    version=values["checklist_version"],
+                ),
+            )
+            continue
+        item = by_code.get(code)
+        if item is None:
+            plan.refuse(
+                "provision_code",
+                _(
+                    "Unknown provision code %(code)s in checklist %(version)s.",
+                    code=code,
+                    version=version,
+                ),
+            )
+            continue
+        if values["instrument_id"] not in titles:
+            plan.refuse(
+                "instrument_id",
+                _(
+                    "%(id)s is not an instrument of %(country)s.",
+                    id=values["instrument_id"],
+                    country=country.iso3,
+                ),
+            )
+        for name, message in evidence_problems(values):
+            plan.refuse(name, message)
+        cov = coverage.get(item.provision.id)
+        if cov is None:
+            plan.refuse(
+                "provision_code",
+                _(
+                    "%(code)s has no judgement yet: record it first (in the workspace or with "
+                    "coverage.csv), then import its links.",
+                    code=code,
+                ),
+            )
+        if plan.action == REFUSED:
+            continue
+        link = next((k for k in item.links if k.instrument_id == values["instrument_id"]), None)
+        if link is not None:
+            current = datasets.coverage_link_record(
+                country.iso3, checklist, item, link, titles.get(link.instrument_id)
+            )
+            _compare(plan, COVERAGE_LINKS, current, values)
+            if not plan.changed:
+                continue
+        if not _check_version(plan, cov.version, values):
+            continue
+        plan.action = CREATE if link is None else CHANGE
+        groups.setdefault(cov.id, []).append((plan, values["instrument_id"], values))
+    for cov_id, planned in groups.items():
+        # The first row of a judgement writes all of its rows: one change, one version step.
+        planned[0][0].apply = _update_links(session.get(Coverage, cov_id), planned)
+
+
+def _link_values(values: dict) -> dict:
+    evidence = {name: values.get(name) for name in EVIDENCE_FIELDS}
+    if evidence["translation_status"]:
+        evidence["translation_status"] = TranslationStatus(evidence["translation_status"])
+    return {"extent": Extent(values["extent"]), "articles": values["articles"], **evidence}
+
+
+def _update_links(cov: Coverage, planned: list):
+    version = planned[0][2]["version"]
+
+    def edit(obj: Coverage) -> None:
+        existing = {link.instrument_id: link for link in obj.links}
+        for _plan, instrument_id, values in planned:
+            wanted = _link_values(values)
+            link = existing.get(instrument_id)
+            if link is None:
+                obj.links.append(CoverageLink(instrument_id=instrument_id, **wanted))
+            else:
+                for name, value in wanted.items():
+                    setattr(link, name, value)
+        obj.is_example = False
+
+    def apply(session: Session, actor: changes.Actor) -> None:
+        _update(session, cov, actor, edit, version)
 
     return apply
 
