@@ -430,3 +430,35 @@ def test_the_workspace_lists_undated_milestones_last(client, sign_in, staff, mak
     positions = [page.index(t) for t in ("Planned year", "Planned month", "No date yet")]
     assert positions == sorted(positions)
     assert "Mar 2026" not in page and "March 2026" in page
+
+
+# "October 2024" in every locale, from CLDR's yMMMM skeleton (worked out from CLDR's tables:
+# Spanish "MMMM 'de' y", Russian the standalone month "LLLL y 'г'.", Chinese "y年M月",
+# Kinyarwanda "MMMM y" with Ukwakira, Guaraní "y MMMM" with Jasypa).
+OCTOBER_2024 = {
+    "en": "October 2024",
+    "fr": "octobre 2024",
+    "es": "octubre de 2024",
+    "ar": "أكتوبر 2024",
+    "ru": "октябрь 2024\u202fг.",  # CLDR puts a narrow no-break space before "г."
+    "zh": "2024年10月",
+    "rw": "Ukwakira 2024",
+    "gn": "2024 Jasypa",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(OCTOBER_2024))
+def test_a_month_reads_as_a_month_in_every_locale(client, dated, lang):
+    page = client.get(f"/{lang}/countries/ZMB").text
+    assert OCTOBER_2024[lang] in page
+
+
+def test_the_checklist_shows_its_publication_at_its_precision(client, session, make_checklist):
+    checklist = make_checklist()
+    checklist.published_on, checklist.published_on_precision = date(2025, 1, 1), MONTH
+    session.add(checklist)
+    session.commit()
+    page = client.get("/en/checklist").text
+    assert "published January 2025" in page and "January 1, 2025" not in page
+    french = client.get("/fr/checklist").text
+    assert "janvier 2025" in french and "1 janvier 2025" not in french
