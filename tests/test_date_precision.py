@@ -462,3 +462,9 @@ def test_the_checklist_shows_its_publication_at_its_precision(client, session, m
     assert "published January 2025" in page and "January 1, 2025" not in page
     french = client.get("/fr/checklist").text
     assert "janvier 2025" in french and "1 janvier 2025" not in french
+
+
+def test_the_methodology_page_states_the_rule(client):
+    page = client.get("/en/methodology").text
+    assert "overdue only once that month or year has ended" in page
+    assert "ojehechauka heñóiha he’iháicha" in client.get("/gn/methodology").text
