@@ -520,7 +520,8 @@ def measure_pages(label: str, url: str, seconds: int) -> list[dict]:
 def print_pages(label: str, results: list[dict]) -> None:
     print(f"\n## Public pages, {label}\n")
     print(
-        "| page | bytes | queries | req/s | p50 ms | p99 ms | same bytes req/s | ratio | cold ms |"
+        "| page | bytes | queries to render | req/s | p50 ms | p99 ms | same bytes req/s | ratio "
+        "| cold ms |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
