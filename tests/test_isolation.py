@@ -19,12 +19,17 @@ PRODUCTION_ENVIRONMENT = {
 
 
 def tree_state(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file of the working tree (outside .git and the virtualenv), with size and mtime."""
+    """Every file of the working tree (outside .git, the virtualenv and build/, where the browser
+    tests of other workers save their screenshots as CI artefacts), with size and mtime."""
     venv = Path(sys.prefix).resolve()
+    artefacts = (root / "build").resolve()
     state = {}
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = [d for d in dirs if d != ".git" and (here / d).resolve() != venv]
+        dirs[:] = [
+            d for d in dirs
+            if d != ".git" and (here / d).resolve() not in (venv, artefacts)
+        ]
         for name in files:
             path = here / name
             info = path.lstat()
