@@ -69,11 +69,13 @@ def test_deactivated_account_cannot_sign_in(client, staff, session):
 
 def test_deactivating_or_resetting_ends_existing_sessions(client, sign_in, staff, session):
     sign_in(staff.editor_zmb)
-    assert client.get("/en/manage/").status_code == 200
+    assert client.get("/en/manage/countries/ZMB").status_code == 200
     staff.editor_zmb.password_hash = "$argon2id$something-else"
     session.add(staff.editor_zmb)
     session.commit()
-    assert client.get("/en/manage/").status_code == 303
+    response = client.get("/en/manage/countries/ZMB")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/en/login")
 
 
 def test_repeated_failures_for_one_account_are_answered_429(client, staff, app):

@@ -39,6 +39,7 @@ from tracker.i18n import _
 from tracker.models import User
 from tracker.security import safe_next
 from tracker.web.forms import LoginForm
+from tracker.web.guards import staff_home
 from tracker.write import accounts, changes, sessions
 
 bp = Blueprint("auth", __name__)
@@ -169,7 +170,7 @@ def login():
                 session.clear()
                 login_user(StaffUser(user, token))
                 flash(_("You are signed in."), "success")
-                return redirect(next_url or url_for("manage.index"), code=303)
+                return redirect(next_url or staff_home(current_user), code=303)
     return render_template("auth/login.html", form=form, next_url=next_url), status
 
 

@@ -89,12 +89,28 @@ def render_error(code: int, description: str | None = None):
     _ensure_url_adapter()
     try:
         body = render_template(
-            "errors/error.html", code=code, title=title, message=message, detail=description
+            "errors/error.html",
+            code=code,
+            title=title,
+            message=message,
+            detail=description,
+            allowed=_allowed_pages() if code == 403 else (),
         )
     except Exception:
         log.exception("The error page for %s could not be rendered", code)
         body = _plain_page(code, title, message, description)
     return body, code
+
+
+def _allowed_pages() -> list[tuple[str, str]]:
+    """The pages the person may use (``tracker.web.guards.allowed_pages``); none if that fails."""
+    from tracker.web.guards import allowed_pages
+
+    try:
+        return allowed_pages()
+    except Exception:
+        log.exception("The pages for the 403 page could not be listed")
+        return []
 
 
 def _ensure_url_adapter() -> None:

@@ -23,7 +23,7 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     GET/POST  /checklist/provisions/<id>/edit          admin: category, level, indicator, sources
     GET/POST  /checklist/provisions/<id>/texts/<loc>   admin: title and guidance in one language
     POST      /checklist/provisions/<id>/move          admin: up or down within its category
-    POST      /checklist/provisions/<id>/retire        admin: retire or bring back
+    GET/POST  /checklist/provisions/<id>/retire        admin: confirm, then retire or bring back
     GET       /countries/<ISO3>/monitor                admin: published Monitor values and
                                                        e-waste figures of a country
     GET/POST  /countries/<ISO3>/monitor/new            admin: add a published Monitor value
@@ -82,7 +82,7 @@ from tracker.web.forms import (
     is_language_tag,
     options,
 )
-from tracker.web.guards import require_admin, require_country
+from tracker.web.guards import require_admin, require_country, staff_home
 from tracker.write import accounts, changes
 from tracker.write.checklist import ChecklistConflict, save_checklist, unlink_instrument
 
@@ -272,7 +272,12 @@ def _confirm_delete(
 
 @bp.get("/")
 def index():
-    """The countries this person may edit."""
+    """The countries this person may edit; an editor of one country goes straight to its
+    workspace."""
+    if not current_user.is_admin:
+        home = staff_home(current_user)
+        if home != request.path:
+            return redirect(home, code=303)
     countries = workspace.editable_countries(db.get_session(), current_user)
     return render_template("manage/index.html", countries=countries)
 
@@ -895,27 +900,68 @@ def provision_move(provision_id: int):
     return redirect(url_for("manage.checklist") + f"#provision-{provision.id}", code=303)
 
 
-@bp.post("/checklist/provisions/<int:provision_id>/retire")
+@bp.route("/checklist/provisions/<int:provision_id>/retire", methods=("GET", "POST"))
 def provision_retire(provision_id: int):
-    """Admin: retire a provision (it leaves the scores) or bring it back."""
+    """Admin: are you sure? Then retire a provision (it leaves the scores) or bring it back
+    (409 when the provision changed since the page was shown)."""
     provision = _provision(provision_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    dbs = db.get_session()
-    try:
-        with write.transaction(dbs):
-            changes.update(
-                dbs,
-                provision,
-                current_user.actor,
-                {"retired": not provision.retired},
-                expected_version=form.version_value(),
+    back = url_for("manage.checklist") + f"#provision-{provision.id}"
+    retiring = not provision.retired
+    form = ConfirmForm(data={"version": provision.version})
+    status = 200
+    if form.validate_on_submit():
+        dbs = db.get_session()
+        try:
+            with write.transaction(dbs):
+                changes.update(
+                    dbs,
+                    provision,
+                    current_user.actor,
+                    {"retired": retiring},
+                    expected_version=form.version_value(),
+                )
+        except changes.StaleVersion as exc:
+            form.version.data = str(exc.record.version)
+            form.form_errors.append(
+                _(
+                    "Someone else changed this record after you opened this page. Check it, then "
+                    "confirm again."
+                )
             )
-    except changes.StaleVersion:
-        abort(409)
-    flash(_("Provision retired.") if provision.retired else _("Provision brought back."), "success")
-    return redirect(url_for("manage.checklist") + f"#provision-{provision.id}", code=303)
+            status = 409
+        else:
+            flash(_("Provision retired.") if retiring else _("Provision brought back."), "success")
+            return redirect(back, code=303)
+    elif form.is_submitted():
+        status = 422
+    texts = {t.locale: t.title for t in provision.texts}
+    title = texts.get(current_lang()) or texts.get("en") or ""
+    return (
+        render_template(
+            "manage/confirm.html",
+            form=form,
+            heading=_("Retire provision %(code)s?", code=provision.code)
+            if retiring
+            else _("Bring provision %(code)s back?", code=provision.code),
+            description=title,
+            details=[
+                (
+                    _("What happens"),
+                    _(
+                        "A retired provision no longer counts in any country's figures. Its "
+                        "judgements are kept, it stays in the exports marked as retired, and it "
+                        "can be brought back."
+                    )
+                    if retiring
+                    else _("The provision counts again in every country's figures."),
+                )
+            ],
+            back_url=back,
+            button=_("Yes, retire it") if retiring else _("Yes, bring it back"),
+            danger=retiring,
+        ),
+        status,
+    )
 
 
 # --- the Global E-waste Monitor's published values and e-waste figures (admin) ----------------
