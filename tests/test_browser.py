@@ -263,3 +263,16 @@ def test_staff_pages_have_no_axe_violations(browser, live_server, staff_login, l
         found[path] = violations(pg)
     context.close()
     assert {path: v for path, v in found.items() if v} == {}
+
+
+def test_the_badge_renders_in_a_browser(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    pg.goto(live_server + "/en/countries/ZMB")
+    img = pg.locator(".badge-preview img")
+    img.scroll_into_view_if_needed()
+    pg.wait_for_function("() => document.querySelector('.badge-preview img').complete")
+    size = img.evaluate("i => [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().right]")
+    context.close()
+    assert size[0] > 200 and size[1] == 20
+    assert size[2] <= 390  # it never widens the phone's page

@@ -55,9 +55,9 @@ def init_app(app: Flask) -> None:
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 
-    from tracker.web import api, auth, exports, imports, manage, public
+    from tracker.web import api, auth, exports, imports, manage, public, sharing
 
-    for module in (public, auth, manage, exports, api, imports):
+    for module in (public, auth, manage, exports, api, imports, sharing):
         app.register_blueprint(module.bp)
 
     auth.init_app(app)
