@@ -546,7 +546,9 @@ def scored_country(session, make_checklist, make_country, make_instrument, make_
       implementation    (2x2/3 + 1x0 + 2x1/3) / 5 = 2/5   = 40 %
     Category AAA (weight 4): 3/4 = 75 %, 3/4 = 75 %, 2/4 = 50 %.
     Category BBB (weight 1): 0 %, 0.5 = 50 %, 0 %.
-    Stage: in force (the act; the repealed one is ignored). Milestones: 1 done of 2.
+    All four provisions are judged: 4 of 4 assessed, not provisional.
+    Stage: in force (the act, the only instrument specific to e-waste; the draft is a general
+    EPR text, the old act is repealed). Milestones: 1 done of 2.
     """
     from types import SimpleNamespace
 
@@ -554,7 +556,9 @@ def scored_country(session, make_checklist, make_country, make_instrument, make_
 
     checklist = make_checklist(n=4)
     kenya = make_country(iso3="KEN", iso2="KE")
-    act = make_instrument(kenya, title="E-waste Act", status=InstrumentStatus.IN_FORCE)
+    act = make_instrument(
+        kenya, title="E-waste Act", status=InstrumentStatus.IN_FORCE, ewaste_specific=True
+    )
     draft = make_instrument(kenya, title="EPR Regulations (draft)",
                             status=InstrumentStatus.DRAFTING, year=2025)
     old = make_instrument(kenya, title="Old Waste Act", status=InstrumentStatus.REPEALED,
@@ -584,6 +588,8 @@ def scored_country(session, make_checklist, make_country, make_instrument, make_
         },
         applicable=3,
         not_applicable=1,
+        assessed=4,
+        provisions=4,
         stage=InstrumentStatus.IN_FORCE,
         milestones_done=1,
         milestones_total=2,

@@ -43,6 +43,7 @@ def expected_progress(session: Session, iso3: str) -> scoring.Progress:
                     for link in (cov.links if cov else [])
                 ),
                 gem=provision.gem_indicator,
+                assessed=cov is not None,
             )
         )
     progress = scoring.compute(inputs)
@@ -50,3 +51,12 @@ def expected_progress(session: Session, iso3: str) -> scoring.Progress:
     instruments = session.exec(select(Instrument).where(Instrument.country_id == country.id)).all()
     law = any(scoring.is_ewaste_law_in_force(i.type, i.status, i.ewaste_specific) for i in instruments)
     return dataclasses.replace(progress, gem=scoring.with_national_legislation(progress.gem, law))
+
+
+def expected_stage(session: Session, iso3: str):
+    """The stage from the country's instruments themselves (``scoring.stage`` reads only their
+    status and whether they are specific to e-waste)."""
+    country = session.exec(select(Country).where(Country.iso3 == iso3)).one()
+    return scoring.stage(
+        session.exec(select(Instrument).where(Instrument.country_id == country.id)).all()
+    )

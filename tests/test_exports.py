@@ -19,7 +19,7 @@ HEADERS = {
         b"gem_epr,gem_collection_target,gem_recycling_target,instruments,milestones_done,"
         b"milestones_total,is_example,last_update,ewaste_year,ewaste_generated_kg,"
         b"ewaste_generated_kg_per_capita,ewaste_collected_kg,ewaste_collected_kg_per_capita,"
-        b"ewaste_source_url\r\n"
+        b"ewaste_source_url,provisions_assessed,provisions_total,provisional,stage\r\n"
     ),
     "checklist": (
         b"checklist_version,code,category,level,position,gem_indicator,title_en,guidance_en,"
@@ -108,6 +108,10 @@ def test_countries_rows_carry_the_scoring_figures(client, scored_country):
         "ewaste_collected_kg": "",
         "ewaste_collected_kg_per_capita": "",
         "ewaste_source_url": "",
+        "provisions_assessed": "4",
+        "provisions_total": "4",
+        "provisional": "false",
+        "stage": "in_force",
     }
 
 
@@ -163,7 +167,9 @@ def test_coverage_has_a_row_per_country_and_provision(client, demo_data):
     unjudged = [r for r in coverage if r["applicable"] == ""]
     assert unjudged, "the demo data leaves some provisions unjudged"
     assert all(r["version"] == "" and r["implementation"] == "" for r in unjudged)
-    assert all(r["legal_in_force"] == "none" for r in unjudged)
+    # not assessed is its own state: empty, never "none" (not covered)
+    assert all(r["legal_in_force"] == r["legal_with_drafts"] == "" for r in unjudged)
+    assert any(r["legal_in_force"] == "none" for r in coverage if r["applicable"] == "true")
 
 
 def test_coverage_links_and_derived_extents(
@@ -243,6 +249,7 @@ def test_negative_numbers_are_not_prefixed():
 
     values = ["ZZZ", "ZZ", "Z", None, "T", -0.5, 0.25, 1.0, -3, 0, None, None, None, None, 12, 0, 0]
     values += [False, None, None, None, None, None, None, None]
+    values += [0, 0, None, None]
     assert csvio.format_row(COUNTRIES, values)[5:9] == ["-0.5000", "0.2500", "1.0000", "-3"]
 
 

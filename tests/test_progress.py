@@ -42,7 +42,7 @@ def test_a_draft_fully_covering_beside_an_act_partly_covering():
 
 @pytest.mark.parametrize("status, in_force, with_drafts", [
     (InstrumentStatus.PLANNED, 0, 1), (InstrumentStatus.PUBLIC_CONSULTATION, 0, 1),
-    (InstrumentStatus.VALIDATED, 0, 1), (InstrumentStatus.ADOPTED, 1, 1),
+    (InstrumentStatus.VALIDATED, 0, 1), (InstrumentStatus.ADOPTED, 0, 1),
     (InstrumentStatus.IN_FORCE, 1, 1), (InstrumentStatus.AMENDED, 1, 1),
     (InstrumentStatus.REPEALED, 0, 0),
 ])
@@ -135,7 +135,7 @@ def test_levels_of_a_scored_provision():
 
 def test_statuses_that_count_in_force_and_with_drafts():
     S = InstrumentStatus
-    assert [s for s in S if scoring.counts_in_force(s)] == [S.ADOPTED, S.IN_FORCE, S.AMENDED]
+    assert [s for s in S if scoring.counts_in_force(s)] == [S.IN_FORCE, S.AMENDED]
     assert [s for s in S if not scoring.counts_with_drafts(s)] == [S.REPEALED]
 
 
@@ -160,16 +160,117 @@ def test_cancelled_milestones_leave_the_total():
     assert scoring.milestone_counts({M.CANCELLED: 3}) == scoring.MilestoneCounts(0, 0)
 
 
-def test_stage_comes_with_the_figures():
+class Inst:
+    """An instrument as the stage reads it."""
+
+    def __init__(self, status, ewaste_specific=True):
+        self.status, self.ewaste_specific = status, ewaste_specific
+
+
+def test_the_stage_rests_on_e_waste_specific_instruments_only():
     S = InstrumentStatus
+    # Paraguay's shape: general laws in force, two e-waste texts being drafted -> drafting.
+    general_in_force = [Inst(S.IN_FORCE, False), Inst(S.AMENDED, False), Inst(S.ADOPTED, False)]
+    assert scoring.stage(general_in_force + [Inst(S.DRAFTING), Inst(S.PLANNED)]) is S.DRAFTING
+    # only general instruments, however far they went: no e-waste-specific instrument yet
+    assert scoring.stage(general_in_force) is None
+    assert scoring.stage([]) is None
+    # the furthest of the specific ones; amended counts as in force
+    assert scoring.stage([Inst(S.VALIDATED), Inst(S.ADOPTED), Inst(S.DRAFTING)]) is S.ADOPTED
+    assert scoring.stage([Inst(S.AMENDED), Inst(S.ADOPTED)]) is S.IN_FORCE
+
+
+def test_a_repealed_specific_instrument_does_not_set_the_stage():
+    S = InstrumentStatus
+    assert scoring.stage([Inst(S.REPEALED)]) is None
+    assert scoring.stage([Inst(S.REPEALED), Inst(S.IN_FORCE, False)]) is None
+    # the e-waste regulation was repealed; its replacement is still a draft
+    assert scoring.stage([Inst(S.REPEALED), Inst(S.PUBLIC_CONSULTATION)]) is S.PUBLIC_CONSULTATION
+
+
+def test_an_adopted_instrument_not_yet_in_force_counts_with_the_drafts():
+    A = InstrumentStatus.ADOPTED
+    # one core provision fully covered by an adopted act (not in force), one partly by an act
+    # in force, one recommended provision fully by the adopted act.
+    # in force: (2x0 + 2x0.5 + 1x0) / 5 = 0.2; with drafts: (2x1 + 2x0.5 + 1x1) / 5 = 0.8
     progress = compute([
-        prov("A-01", links=[("partial", S.DRAFTING), ("full", S.REPEALED)]),
-        prov("A-02", applicable=False, links=[("full", S.VALIDATED)]),
+        prov("A-01", CORE, links=[("full", A)]),
+        prov("A-02", CORE, links=[("partial", IN_FORCE)]),
+        prov("A-03", REC, links=[("full", A)]),
     ])
-    assert progress.stage is S.VALIDATED  # not applicable provisions' instruments count too
-    assert compute([prov("A-01", links=[("full", S.AMENDED)])]).stage is S.IN_FORCE
-    assert compute([prov("A-01", links=[("full", S.REPEALED)])]).stage is None
-    assert compute([prov("A-01")]).stage is None
+    assert progress.overall.in_force == pytest.approx(0.2)
+    assert progress.overall.with_drafts == pytest.approx(0.8)
+    s = score_provision(prov(links=[("full", A)]))
+    assert (s.in_force_level, s.with_drafts_level) == ("none", "full")
+    gem = compute([prov("S-01", gem=GemIndicator.EPR, links=[("full", A)])]).gem
+    assert gem[GemIndicator.EPR] is False  # adopted is not in force for the monitor either
+
+
+def test_a_provision_not_assessed_is_its_own_state_and_counts_as_zero():
+    # two core provisions judged and fully covered in force; one core and one recommended
+    # provision nobody has judged. in force: (2x1 + 2x1 + 2x0 + 1x0) / 7 = 4/7
+    progress = compute([
+        prov("A-01", CORE, links=[("full", IN_FORCE)]),
+        prov("A-02", CORE, links=[("full", IN_FORCE)]),
+        prov("A-03", CORE, assessed=False),
+        prov("A-04", REC, assessed=False),
+    ])
+    overall = progress.overall
+    assert overall.in_force == pytest.approx(4 / 7)
+    assert (overall.assessed, overall.provisions, overall.not_assessed) == (2, 4, 2)
+    assert overall.applicable == 4 and overall.not_applicable == 0
+    assert not overall.provisional  # 2 of 4: exactly half is not provisional
+    unassessed = progress.provisions[2]
+    assert (unassessed.in_force_level, unassessed.with_drafts_level) == (
+        "not_assessed",
+        "not_assessed",
+    )
+    assert (unassessed.in_force, unassessed.implementation) == (0, 0)
+
+
+def test_a_judged_provision_with_no_instrument_is_not_covered_not_unassessed():
+    s = score_provision(prov(implementation=Implementation.NONE))
+    assert s.assessed and s.in_force_level == "none"
+
+
+def test_a_not_applicable_judgement_counts_as_assessed():
+    progress = compute([prov("A-01", applicable=False), prov("A-02", assessed=False)])
+    assert (progress.overall.assessed, progress.overall.provisions) == (1, 2)
+    assert progress.overall.in_force == 0  # only the unassessed one is in the sums: 0 / 2
+    assert progress.overall.weight == 2
+
+
+@pytest.mark.parametrize(
+    "assessed, provisions, provisional",
+    [
+        (16, 39, True),  # 16 < 19.5
+        (19, 39, True),
+        (20, 39, False),
+        (19, 38, False),  # exactly half
+        (18, 38, True),  # one below half
+        (0, 1, True),
+        (0, 0, False),  # nothing to assess
+        (39, 39, False),
+    ],
+)
+def test_provisional_below_half_assessed(assessed, provisions, provisional):
+    assert scoring.is_provisional(assessed, provisions) is provisional
+
+
+def test_provisional_figures_of_a_category_and_the_whole_checklist():
+    # category A: 1 of 3 assessed (provisional); B: 2 of 2; overall 3 of 5 (not provisional)
+    progress = compute([
+        prov("A-01", category="A", links=[("full", IN_FORCE)]),
+        prov("A-02", category="A", assessed=False),
+        prov("A-03", category="A", assessed=False),
+        prov("B-01", category="B", applicable=False),
+        prov("B-02", category="B"),
+    ])
+    assert progress.categories["A"].provisional
+    assert (progress.categories["A"].assessed, progress.categories["A"].provisions) == (1, 3)
+    assert not progress.categories["B"].provisional
+    assert (progress.overall.assessed, progress.overall.provisions) == (3, 5)
+    assert not progress.overall.provisional
 
 
 def test_the_scoring_module_imports_no_database_and_no_flask():

@@ -10,14 +10,20 @@ the pages, the CSV exports and the API all read these results through ``tracker.
 The method (also shown on the methodology page):
 
 * Each provision of the current checklist that applies to a country has a **weight**: core 2,
-  recommended 1. A provision judged *not applicable* leaves both numerator and denominator. A
-  provision nobody has judged yet counts as applicable and not addressed.
+  recommended 1. A provision judged *not applicable* leaves both numerator and denominator.
+* **Not assessed**: a provision nobody has judged yet is its own state, never "not covered". It
+  stays in the denominator with a score of 0 (so leaving provisions unjudged never raises a
+  figure), and every figure says what it rests on: how many of its provisions are assessed
+  (judged applicable or not applicable). A set of provisions with fewer than half of them
+  assessed is a **provisional** assessment (``is_provisional``; exactly half is not).
 * **Legal coverage in force**: the provision's best extent among the linked instruments that are
-  adopted, in force or amended (``IN_FORCE_STATUSES``; fully = 1, partially = 0.5, none = 0).
+  in force or amended (``IN_FORCE_STATUSES``; fully = 1, partially = 0.5, none = 0). An
+  instrument adopted but not yet in force is not law in force: it counts with the drafts.
 * **Legal coverage including drafts**: the best extent among all linked instruments that are not
-  repealed (``WITH_DRAFTS_STATUSES``: drafts, consultations and validated texts count too).
+  repealed (``WITH_DRAFTS_STATUSES``: drafts, consultations, validated and adopted texts count).
 * A provision's **coverage level** (its status tag) for either legal figure: ``full`` at 1,
-  ``partial`` above 0, ``none`` at 0, and ``not_applicable`` when judged not applicable.
+  ``partial`` above 0, ``none`` at 0, ``not_applicable`` when judged not applicable, and
+  ``not_assessed`` when nobody has judged it.
 * **Implementation**: none 0, initiated 1/3, operational 2/3, enforced 1, judged separately from
   the law, because a law on the books is not a law in use.
 * A figure for a set of provisions (a category, or the whole checklist) is the weighted mean:
@@ -31,10 +37,12 @@ The method (also shown on the methodology page):
   mapped to the indicator is *fully* addressed by an instrument in force. Otherwise "no". Where an administrator has recorded the Monitor's own published value for an
   edition, ``compare_monitor`` sets the two side by side and says when they disagree.
 
-* A country's **stage** is the furthest lifecycle status reached by any instrument that addresses
-  at least one provision of the checklist, in the order of ``STAGE_ORDER`` (planned, drafting,
-  public consultation, validated, adopted, in force; an amended instrument counts as in force and
-  a repealed one is ignored). With no such instrument the stage is ``None`` ("not started").
+* A country's **stage** is the furthest lifecycle status among its instruments that are specific
+  to e-waste (``ewaste_specific``) and not repealed, in the order of ``STAGE_ORDER`` (planned,
+  drafting, public consultation, validated, adopted, in force; an amended instrument counts as in
+  force). A general instrument that touches e-waste (an environmental framework act, a customs
+  law) never sets the stage. With no such instrument the stage is ``None`` ("no e-waste-specific
+  instrument yet").
 
 * **Milestones**: a milestone is *overdue* when its planned date has passed and it is neither done
   nor cancelled. A country's milestone count is "done of total", where the total leaves out
@@ -42,7 +50,9 @@ The method (also shown on the methodology page):
 
 Example: two core provisions, one fully covered by an act in force, one partially by a draft, and
 one recommended provision not addressed. In force: (2x1 + 2x0 + 1x0) / 5 = 40 %. Including drafts:
-(2x1 + 2x0.5 + 1x0) / 5 = 60 %.
+(2x1 + 2x0.5 + 1x0) / 5 = 60 %. All three are assessed (3 of 3), so the figures are not
+provisional; had the recommended provision not been judged at all, the figures would be the same
+and rest on 2 of 3 provisions assessed.
 """
 
 from collections.abc import Iterable, Mapping
@@ -70,9 +80,9 @@ IMPLEMENTATION_SCORES: dict[Implementation, float] = {
     Implementation.ENFORCED: 1.0,
 }
 
-# The instrument statuses that count for each legal figure, in lifecycle order.
+# The instrument statuses that count for each legal figure, in lifecycle order. Adopted but not
+# yet in force is not law in force: it counts with the drafts only.
 IN_FORCE_STATUSES: tuple[InstrumentStatus, ...] = (
-    InstrumentStatus.ADOPTED,
     InstrumentStatus.IN_FORCE,
     InstrumentStatus.AMENDED,  # stays in force as amended
 )
@@ -97,11 +107,15 @@ def counts_with_drafts(status: InstrumentStatus) -> bool:
 
 # Coverage levels: the status tag of one provision for one legal figure.
 FULL, PARTIAL, NONE, NOT_APPLICABLE = "full", "partial", "none", "not_applicable"
-COVERAGE_LEVELS: tuple[str, ...] = (NONE, PARTIAL, FULL)  # the levels of an applicable provision
+NOT_ASSESSED = "not_assessed"  # nobody has judged the provision: never shown as "none"
+COVERAGE_LEVELS: tuple[str, ...] = (NONE, PARTIAL, FULL)  # the levels of an assessed provision
 
 
-def coverage_level(score: float, applicable: bool = True) -> str:
-    """The tag for a provision's legal coverage score: full, partial, none or not_applicable."""
+def coverage_level(score: float, applicable: bool = True, assessed: bool = True) -> str:
+    """The tag for a provision's legal coverage score: full, partial, none, not_applicable, or
+    not_assessed when nobody has judged the provision."""
+    if not assessed:
+        return NOT_ASSESSED
     if not applicable:
         return NOT_APPLICABLE
     if score >= 1.0:
@@ -152,6 +166,7 @@ class ProvisionInput:
     implementation: Implementation = Implementation.NONE
     links: tuple[Link, ...] = ()
     gem: GemIndicator | None = None
+    assessed: bool = True  # False: nobody has judged it (it then applies and scores 0)
 
 
 @dataclass(frozen=True)
@@ -165,23 +180,33 @@ class ProvisionScore:
     with_drafts: float
     implementation: float
     gem: GemIndicator | None = None
+    assessed: bool = True
 
     @property
     def fully_in_force(self) -> bool:
-        return self.applicable and self.in_force >= 1.0
+        return self.assessed and self.applicable and self.in_force >= 1.0
 
     @property
     def in_force_level(self) -> str:
-        return coverage_level(self.in_force, self.applicable)
+        return coverage_level(self.in_force, self.applicable, self.assessed)
 
     @property
     def with_drafts_level(self) -> str:
-        return coverage_level(self.with_drafts, self.applicable)
+        return coverage_level(self.with_drafts, self.applicable, self.assessed)
+
+
+def is_provisional(assessed: int, provisions: int) -> bool:
+    """Fewer than half of the provisions assessed (exactly half is not provisional)."""
+    return 2 * assessed < provisions
 
 
 @dataclass(frozen=True)
 class Figures:
-    """Three shares between 0 and 1 (None when nothing applies) and the counts behind them."""
+    """Three shares between 0 and 1 (None when nothing applies) and the counts behind them.
+
+    ``applicable`` counts the provisions in the denominator (judged applicable, or not assessed
+    yet); ``assessed`` those somebody has judged (applicable or not), of ``provisions`` in all.
+    """
 
     in_force: float | None
     with_drafts: float | None
@@ -189,6 +214,16 @@ class Figures:
     applicable: int
     not_applicable: int
     weight: int
+    assessed: int = 0
+    provisions: int = 0
+
+    @property
+    def not_assessed(self) -> int:
+        return self.provisions - self.assessed
+
+    @property
+    def provisional(self) -> bool:
+        return is_provisional(self.assessed, self.provisions)
 
 
 @dataclass(frozen=True)
@@ -197,7 +232,6 @@ class Progress:
     categories: dict[str, Figures]
     provisions: list[ProvisionScore] = field(default_factory=list)
     gem: dict[GemIndicator, bool] = field(default_factory=dict)
-    stage: InstrumentStatus | None = None
 
 
 def best_extent(links: Iterable[Link], *, include_drafts: bool) -> float:
@@ -211,25 +245,30 @@ def best_extent(links: Iterable[Link], *, include_drafts: bool) -> float:
 
 
 def score_provision(p: ProvisionInput) -> ProvisionScore:
-    """One provision's three scores (all 0 when it does not apply)."""
+    """One provision's three scores (all 0 when it does not apply or nobody has judged it)."""
+    counted = p.applicable and p.assessed
     return ProvisionScore(
         code=p.code,
         category=p.category,
         level=p.level,
         weight=WEIGHTS[p.level],
-        applicable=p.applicable,
-        in_force=best_extent(p.links, include_drafts=False) if p.applicable else 0.0,
-        with_drafts=best_extent(p.links, include_drafts=True) if p.applicable else 0.0,
-        implementation=IMPLEMENTATION_SCORES[p.implementation] if p.applicable else 0.0,
+        applicable=p.applicable or not p.assessed,
+        in_force=best_extent(p.links, include_drafts=False) if counted else 0.0,
+        with_drafts=best_extent(p.links, include_drafts=True) if counted else 0.0,
+        implementation=IMPLEMENTATION_SCORES[p.implementation] if counted else 0.0,
         gem=p.gem,
+        assessed=p.assessed,
     )
 
 
 def aggregate(scores: Iterable[ProvisionScore]) -> Figures:
-    """Weighted means over the applicable provisions."""
+    """Weighted means over the applicable provisions (those not assessed count as 0), and how
+    many provisions are assessed."""
     weight = in_force = with_drafts = implementation = 0.0
-    applicable = not_applicable = 0
+    applicable = not_applicable = assessed = provisions = 0
     for s in scores:
+        provisions += 1
+        assessed += s.assessed
         if not s.applicable:
             not_applicable += 1
             continue
@@ -239,7 +278,7 @@ def aggregate(scores: Iterable[ProvisionScore]) -> Figures:
         with_drafts += s.weight * s.with_drafts
         implementation += s.weight * s.implementation
     if not weight:
-        return Figures(None, None, None, applicable, not_applicable, 0)
+        return Figures(None, None, None, applicable, not_applicable, 0, assessed, provisions)
     return Figures(
         in_force=in_force / weight,
         with_drafts=with_drafts / weight,
@@ -247,6 +286,8 @@ def aggregate(scores: Iterable[ProvisionScore]) -> Figures:
         applicable=applicable,
         not_applicable=not_applicable,
         weight=int(weight),
+        assessed=assessed,
+        provisions=provisions,
     )
 
 
@@ -262,7 +303,7 @@ def gem_indicators(scores: Iterable[ProvisionScore]) -> dict[GemIndicator, bool]
 
 def compute(provisions: Iterable[ProvisionInput]) -> Progress:
     """Score every provision, then each category (in first-seen order) and the whole checklist,
-    the monitor indicators and the stage."""
+    and the monitor indicators."""
     provisions = list(provisions)
     scores = [score_provision(p) for p in provisions]
     by_category: dict[str, list[ProvisionScore]] = {}
@@ -273,17 +314,27 @@ def compute(provisions: Iterable[ProvisionInput]) -> Progress:
         categories={code: aggregate(items) for code, items in by_category.items()},
         provisions=scores,
         gem=gem_indicators(scores),
-        stage=stage(link.status for p in provisions for link in p.links),
     )
 
 
-def stage(statuses: Iterable[InstrumentStatus]) -> InstrumentStatus | None:
-    """The furthest stage among the statuses of a country's checklist instruments, or None.
+class StageInstrument(Protocol):
+    """What the stage reads of an instrument: its status and whether it is specific to e-waste."""
 
-    Amended counts as in force; repealed instruments are ignored.
-    """
+    @property
+    def status(self) -> InstrumentStatus: ...
+
+    @property
+    def ewaste_specific(self) -> bool: ...
+
+
+def stage(instruments: Iterable[StageInstrument]) -> InstrumentStatus | None:
+    """A country's stage: the furthest status among its e-waste-specific instruments that are not
+    repealed, or None (no e-waste-specific instrument yet). Amended counts as in force."""
     best: InstrumentStatus | None = None
-    for status in statuses:
+    for instrument in instruments:
+        if not instrument.ewaste_specific:
+            continue
+        status = instrument.status
         if status is InstrumentStatus.AMENDED:
             status = InstrumentStatus.IN_FORCE
         if status not in STAGE_ORDER:

@@ -53,13 +53,26 @@ class ErrorResponse(ApiModel):
 
 
 class Figures(ApiModel):
-    """Weighted shares between 0 and 1 (null when no provision applies), 4 decimals."""
+    """Weighted shares between 0 and 1 (null when no provision applies), 4 decimals, and the
+    provisions they rest on (provisions not assessed yet count as not addressed)."""
 
-    legal_in_force: float | None
+    legal_in_force: float | None = Field(
+        description="Instruments in force (amended included); adopted but not yet in force "
+        "counts with the drafts."
+    )
     legal_with_drafts: float | None
     implementation: float | None
     provisions_applicable: int
     provisions_not_applicable: int
+    provisions_assessed: int = Field(
+        description="Provisions judged for the country (applicable or not): what the figures "
+        "rest on."
+    )
+    provisions_total: int = Field(description="Provisions of the current checklist in this set.")
+    provisional: bool = Field(
+        description="True when fewer than half of the provisions are assessed: a provisional "
+        "assessment."
+    )
 
 
 class GemIndicators(ApiModel):
@@ -111,6 +124,16 @@ class CountrySummary(ApiModel):
         description="Date (UTC) of the last change to the country's record."
     )
     ewaste: CountryFacts | None = Field(description="E-waste generated and collected.")
+    stage: (
+        Literal[
+            "planned", "drafting", "public_consultation", "validated", "adopted", "in_force"
+        ]
+        | None
+    ) = Field(
+        description="Furthest lifecycle status among the country's e-waste-specific instruments "
+        "that are not repealed (amended counts as in_force); null: no e-waste-specific "
+        "instrument yet."
+    )
 
 
 class CountryList(ApiModel):
@@ -151,8 +174,12 @@ class CoverageOut(ApiModel):
     applicable: bool
     not_applicable_reason: str | None
     implementation: Literal["none", "initiated", "operational", "enforced"]
-    legal_in_force: Literal["none", "partial", "full"] | None
-    legal_with_drafts: Literal["none", "partial", "full"] | None
+    legal_in_force: Literal["none", "partial", "full"] | None = Field(
+        description="Null when not applicable or not assessed (judged false)."
+    )
+    legal_with_drafts: Literal["none", "partial", "full"] | None = Field(
+        description="Null when not applicable or not assessed (judged false)."
+    )
     evidence: str | None
     is_example: bool
     instruments: list[CoverageLinkOut]

@@ -18,6 +18,7 @@ from tracker import fields
 from tracker.codes import (
     Extent,
     GemIndicator,
+    InstrumentStatus,
     Level,
 )
 from tracker.fields import EARLIEST_DATE, LATEST_DATE
@@ -36,6 +37,12 @@ LEVELS = tuple(Level.codes())
 GEM = tuple(GemIndicator.codes())
 EXTENTS = tuple(Extent.codes())
 LEGAL_EXTENTS = ("none", *EXTENTS)
+# The codes of a country's stage (``tracker.scoring.STAGE_ORDER``: amended counts as in force)
+STAGES = tuple(
+    s.value
+    for s in InstrumentStatus
+    if s not in (InstrumentStatus.AMENDED, InstrumentStatus.REPEALED)
+)
 
 
 @dataclass(frozen=True)
@@ -179,8 +186,10 @@ COUNTRIES = Table(
             "legal_in_force",
             "number",
             _l(
-                "Weighted share (0 to 1) of applicable provisions addressed by instruments that "
-                "are adopted or in force. Empty when no provision applies."
+                "Weighted share (0 to 1) of applicable provisions addressed by instruments in "
+                "force (amended ones included; an instrument adopted but not yet in force counts "
+                "with the drafts). Provisions not assessed yet count as not addressed. Empty when "
+                "no provision applies."
             ),
             decimals=4,
             importable=False,
@@ -312,6 +321,39 @@ COUNTRIES = Table(
             "ewaste_source_url",
             "string",
             _l("Link to the source of the e-waste figures."),
+        ),
+        Column(
+            "provisions_assessed",
+            "integer",
+            _l(
+                "Number of provisions of the current checklist judged for the country (applicable "
+                "or not): what the figures rest on."
+            ),
+            minimum=0,
+        ),
+        Column(
+            "provisions_total",
+            "integer",
+            _l("Number of provisions of the current checklist."),
+            minimum=0,
+        ),
+        Column(
+            "provisional",
+            "boolean",
+            _l(
+                "true when fewer than half of the provisions are assessed: the figures are a "
+                "provisional assessment."
+            ),
+        ),
+        Column(
+            "stage",
+            "string",
+            _l(
+                "Furthest lifecycle status among the country's e-waste-specific instruments that "
+                "are not repealed (amended counts as in_force). Empty: no e-waste-specific "
+                "instrument yet."
+            ),
+            enum=STAGES,
         ),
     ),
     primary_key=("iso3",),
@@ -477,8 +519,8 @@ COVERAGE = Table(
             "legal_in_force",
             "string",
             _l(
-                "Derived (ignored on import): the best extent among linked instruments that are "
-                "adopted or in force. Empty when not applicable."
+                "Derived (ignored on import): the best extent among linked instruments in force "
+                "(amended ones included). Empty when not applicable or not assessed."
             ),
             enum=LEGAL_EXTENTS,
             importable=False,
@@ -488,7 +530,7 @@ COVERAGE = Table(
             "string",
             _l(
                 "Derived (ignored on import): the best extent among linked instruments that are "
-                "not repealed, drafts included. Empty when not applicable."
+                "not repealed, drafts included. Empty when not applicable or not assessed."
             ),
             enum=LEGAL_EXTENTS,
             importable=False,

@@ -52,6 +52,9 @@ def _figures(f: ScoreFigures | None) -> Figures | None:
         implementation=r(f.implementation),
         provisions_applicable=f.applicable,
         provisions_not_applicable=f.not_applicable,
+        provisions_assessed=f.assessed,
+        provisions_total=f.provisions,
+        provisional=f.provisional,
     )
 
 
@@ -91,6 +94,7 @@ def _summary(summary: figures.CountrySummary) -> CountrySummary:
         )
         if facts
         else None,
+        stage=summary.stage.value if summary.stage else None,
     )
 
 

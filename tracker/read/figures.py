@@ -62,17 +62,19 @@ class CoverageItem:
 
     @property
     def in_force(self) -> str:
-        """The coverage level in force: full, partial, none or not_applicable."""
+        """The coverage level in force: full, partial, none, not_applicable or not_assessed."""
         return self.score.in_force_level
 
     @property
     def with_drafts(self) -> str:
-        """The coverage level including drafts: full, partial, none or not_applicable."""
+        """The coverage level including drafts: full, partial, none, not_applicable or
+        not_assessed."""
         return self.score.with_drafts_level
 
 
 def _input(provision: ProvisionRow, cov: sa.Row | None, links: Sequence[LinkRow]):
-    """The scoring input of one provision; without a judgement it applies and is not met."""
+    """The scoring input of one provision; without a judgement it is not assessed (it then
+    applies and is not met, ``tracker.scoring``)."""
     return ProvisionInput(
         code=provision.code,
         category=provision.category_code,
@@ -81,6 +83,7 @@ def _input(provision: ProvisionRow, cov: sa.Row | None, links: Sequence[LinkRow]
         implementation=cov.implementation if cov is not None else Implementation.NONE,
         links=tuple(links),
         gem=provision.gem_indicator,
+        assessed=cov is not None,
     )
 
 
@@ -112,6 +115,7 @@ class CountrySummary:
     facts: FactRow | None = None  # the latest year's e-waste figures, None when none recorded
     monitor: tuple[scoring.MonitorComparison, ...] = ()  # derived beside published, per indicator
     published: tuple[PublishedRow, ...] = ()  # every published Monitor value, latest edition first
+    stage: InstrumentStatus | None = None  # scoring.stage: None, no e-waste-specific instrument
 
     @property
     def figures(self) -> Figures | None:
@@ -126,12 +130,13 @@ class CountrySummary:
         return self.progress.gem if self.progress else None
 
     @property
-    def stage(self) -> InstrumentStatus | None:
-        return self.progress.stage if self.progress else None
+    def provisional(self) -> bool:
+        """Fewer than half of the checklist's provisions assessed (``scoring.is_provisional``)."""
+        return bool(self.figures and self.figures.provisional)
 
     @property
     def stage_rank(self) -> int:
-        """0 for not started, then 1.. along ``scoring.STAGE_ORDER`` (for sorting)."""
+        """0 for no e-waste-specific instrument, then 1.. along ``scoring.STAGE_ORDER``."""
         return scoring.STAGE_ORDER.index(self.stage) + 1 if self.stage else 0
 
     @property
@@ -160,7 +165,8 @@ def summarize(
 
     The last update is the latest change to the country's record: the country row, its
     instruments, milestones, judgements, e-waste figures and published Monitor values, or the
-    latest deletion of one of them (``deleted_at``, from history)."""
+    latest deletion of one of them (``deleted_at``, from history). The stage comes from its
+    instruments (``scoring.stage``)."""
     judged = [item.coverage for item in items if item.coverage is not None]
     if progress is not None:
         # National e-waste legislation follows the country's instruments, not a provision.
@@ -194,6 +200,7 @@ def summarize(
             ),
         ),
         published=tuple(published),
+        stage=scoring.stage(instruments.for_stage),
     )
 
 

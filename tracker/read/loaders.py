@@ -327,11 +327,19 @@ def resolve_countries(
     return found, [code for code in wanted if code not in known]
 
 
+class StageRow(NamedTuple):
+    """An instrument as the stage reads it (a ``scoring.StageInstrument``)."""
+
+    status: InstrumentStatus
+    ewaste_specific: bool
+
+
 @dataclass(frozen=True)
 class InstrumentStats:
     count: int = 0
     latest: datetime | None = None
     ewaste_law_in_force: bool = False  # ``scoring.is_ewaste_law_in_force`` for at least one
+    for_stage: tuple[StageRow, ...] = ()  # each (status, specific) pair the country has, once
 
     @classmethod
     def of(cls, instruments: Sequence[Instrument]) -> "InstrumentStats":
@@ -343,14 +351,16 @@ class InstrumentStats:
                 scoring.is_ewaste_law_in_force(i.type, i.status, i.ewaste_specific)
                 for i in instruments
             ),
+            tuple(dict.fromkeys(StageRow(i.status, i.ewaste_specific) for i in instruments)),
         )
 
 
 def instrument_stats(
     session: Session, country_ids: Sequence[int] | None = None
 ) -> dict[int, InstrumentStats]:
-    """How many instruments each country has, when one last changed and whether one is e-waste
-    legislation in force (``scoring.is_ewaste_law_in_force``) (1 query)."""
+    """How many instruments each country has, when one last changed, whether one is e-waste
+    legislation in force (``scoring.is_ewaste_law_in_force``) and the statuses its stage reads
+    (1 query)."""
     ewaste_law = sa.and_(
         Instrument.ewaste_specific,
         Instrument.type.in_(scoring.LEGISLATION_TYPES),
@@ -358,15 +368,26 @@ def instrument_stats(
     )
     query = select(
         Instrument.country_id,
+        Instrument.status,
+        Instrument.ewaste_specific,
         sa.func.count(),
         sa.func.max(Instrument.updated_at),
         sa.func.max(sa.case((ewaste_law, 1), else_=0)),
-    ).group_by(Instrument.country_id)
+    ).group_by(Instrument.country_id, Instrument.status, Instrument.ewaste_specific)
     if country_ids is not None:
         query = query.where(Instrument.country_id.in_(list(country_ids)))
+    counts: dict[int, int] = {}
+    last: dict[int, datetime | None] = {}
+    laws: dict[int, bool] = {}
+    stage_rows: dict[int, list[StageRow]] = {}
+    for cid, status, specific, n, updated, law in session.exec(query).all():
+        counts[cid] = counts.get(cid, 0) + int(n)
+        last[cid] = latest(last.get(cid), updated)
+        laws[cid] = laws.get(cid, False) or bool(law)
+        stage_rows.setdefault(cid, []).append(StageRow(status, bool(specific)))
     return {
-        cid: InstrumentStats(int(n), last, bool(law))
-        for cid, n, last, law in session.exec(query).all()
+        cid: InstrumentStats(counts[cid], last[cid], laws[cid], tuple(stage_rows[cid]))
+        for cid in counts
     }
 
 

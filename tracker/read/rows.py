@@ -85,6 +85,10 @@ def country_record(summary: CountrySummary) -> dict:
         "ewaste_collected_kg": _kg(facts.collected_kg) if facts else None,
         "ewaste_collected_kg_per_capita": _kg(facts.collected_kg_per_capita) if facts else None,
         "ewaste_source_url": facts.source_url if facts else None,
+        "provisions_assessed": overall.assessed if overall else None,
+        "provisions_total": overall.provisions if overall else None,
+        "provisional": summary.provisional if overall else None,
+        "stage": summary.stage.value if summary.stage else None,
     }
 
 
@@ -251,8 +255,9 @@ def coverage_record(
         "applicable": cov.applicable if judged else None,
         "not_applicable_reason": (cov.not_applicable_reason or None) if judged else None,
         "implementation": cov.implementation.value if judged else None,
-        "legal_in_force": item.in_force if item.applicable else None,
-        "legal_with_drafts": item.with_drafts if item.applicable else None,
+        # empty when not applicable or not assessed: an unjudged provision is never "none"
+        "legal_in_force": item.in_force if judged and item.applicable else None,
+        "legal_with_drafts": item.with_drafts if judged and item.applicable else None,
         "instruments": [
             (link.instrument_id, link.extent.value, link.articles or None)
             for link in sorted(item.links, key=lambda link: link.instrument_id)
