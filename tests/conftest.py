@@ -548,7 +548,8 @@ def scored_country(session, make_checklist, make_country, make_instrument, make_
     Category BBB (weight 1): 0 %, 0.5 = 50 %, 0 %.
     All four provisions are judged: 4 of 4 assessed, not provisional.
     Stage: in force (the act, the only instrument specific to e-waste; the draft is a general
-    EPR text, the old act is repealed). Milestones: 1 done of 2.
+    EPR text, the old act is repealed). Monitor: national e-waste legislation yes (that act, in
+    force); the other indicators no (no provision is mapped to them). Milestones: 1 done of 2.
     """
     from types import SimpleNamespace
 
