@@ -547,9 +547,8 @@ def scored_country(session, make_checklist, make_country, make_instrument, make_
     Category AAA (weight 4): 3/4 = 75 %, 3/4 = 75 %, 2/4 = 50 %.
     Category BBB (weight 1): 0 %, 0.5 = 50 %, 0 %.
     All four provisions are judged: 4 of 4 assessed, not provisional.
-    Stage: in force (the act, the only instrument specific to e-waste; the draft is a general
-    EPR text, the old act is repealed). Monitor: national e-waste legislation yes (that act, in
-    force); the other indicators no (no provision is mapped to them). Milestones: 1 done of 2.
+    Stage: none of the three instruments is marked specific to e-waste, so "no e-waste-specific
+    instrument yet" (None). Milestones: 1 done of 2.
     """
     from types import SimpleNamespace
 
@@ -557,9 +556,7 @@ def scored_country(session, make_checklist, make_country, make_instrument, make_
 
     checklist = make_checklist(n=4)
     kenya = make_country(iso3="KEN", iso2="KE")
-    act = make_instrument(
-        kenya, title="E-waste Act", status=InstrumentStatus.IN_FORCE, ewaste_specific=True
-    )
+    act = make_instrument(kenya, title="E-waste Act", status=InstrumentStatus.IN_FORCE)
     draft = make_instrument(kenya, title="EPR Regulations (draft)",
                             status=InstrumentStatus.DRAFTING, year=2025)
     old = make_instrument(kenya, title="Old Waste Act", status=InstrumentStatus.REPEALED,
@@ -591,7 +588,7 @@ def scored_country(session, make_checklist, make_country, make_instrument, make_
         not_applicable=1,
         assessed=4,
         provisions=4,
-        stage=InstrumentStatus.IN_FORCE,
+        stage=None,
         milestones_done=1,
         milestones_total=2,
     )
