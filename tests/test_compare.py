@@ -79,25 +79,35 @@ def test_figures_side_by_side_are_those_worked_out_by_hand(client, scored_countr
     assert rows["Legal coverage in force"] == ["0%", "60%"]
     assert rows["Legal coverage including drafts"] == ["0%", "70%"]
     assert rows["Implementation"] == ["0%", "40%"]
-    assert rows["Stage"] == ["○ Not started", "■ In force"]
+    # Neither has an instrument specific to e-waste (Kenya's act in force is a general one).
+    assert rows["Stage"] == ["○ No e-waste-specific instrument yet"] * 2
+    # What the figures rest on: Uganda judged none of the 4 provisions (provisional), Kenya all.
+    assert rows["Provisions assessed"] == [
+        "0 of 4 provisions assessed ◌ Provisional assessment",
+        "4 of 4 provisions assessed",
+    ]
     assert rows["Milestones done"] == ["0 of 0", "1 of 2"]
     # Per category: AAA 75/75/50 and BBB 0/50/0 for Kenya; Uganda 0 everywhere.
     categories = re.search(r'<table class="compare compare-categories">.*?</table>', html, re.S)[0]
     body = re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', categories, re.S)
     assert [(text_of(th), [text_of(td) for td in re.findall(r"<td>(.*?)</td>", cells, re.S)])
             for th, cells in body] == [
-        ("Category AAA", ["In force: 0% Including drafts: 0% Implementation: 0%",
-                          "In force: 75% Including drafts: 75% Implementation: 50%"]),
-        ("Category BBB", ["In force: 0% Including drafts: 0% Implementation: 0%",
-                          "In force: 0% Including drafts: 50% Implementation: 0%"]),
+        ("Category AAA", ["In force: 0% Including drafts: 0% Implementation: 0% "
+                          "0 of 2 provisions assessed ◌ Provisional assessment",
+                          "In force: 75% Including drafts: 75% Implementation: 50% "
+                          "2 of 2 provisions assessed"]),
+        ("Category BBB", ["In force: 0% Including drafts: 0% Implementation: 0% "
+                          "0 of 2 provisions assessed ◌ Provisional assessment",
+                          "In force: 0% Including drafts: 50% Implementation: 0% "
+                          "2 of 2 provisions assessed"]),
     ]
     # Each provision's level in force next to each other; BBB-02 is partly covered by a draft.
     bbb02 = re.search(r'<tr><th scope="row"><a href="/en/checklist/BBB-02".*?</tr>', html, re.S)[0]
     cells = [text_of(td) for td in re.findall(r"<td[^>]*>(.*?)</td>", bbb02, re.S)]
-    assert cells == ["○ None", "○ None Including drafts: Partial"]
+    assert cells == ["? Not assessed", "○ None Including drafts: Partial"]  # Uganda judged nothing
     bbb04 = re.search(r'<tr><th scope="row"><a href="/en/checklist/BBB-04".*?</tr>', html, re.S)[0]
     assert [text_of(td) for td in re.findall(r"<td[^>]*>(.*?)</td>", bbb04, re.S)] == [
-        "○ None", "– N/A"]
+        "? Not assessed", "– N/A"]
     # The address to share names the countries in the order asked for.
     assert '<a href="/en/compare?c=UGA&amp;c=KEN" dir="ltr">' in html
 
