@@ -260,3 +260,92 @@ def test_a_file_exported_before_sources_existed_still_imports(editor):
     csv.writer(old).writerows([row[:index] + row[index + 1 :] for row in table])
     html = preview(editor, "instruments", old.getvalue().encode()).get_data(as_text=True)
     assert "0 to change, 1 unchanged" in html  # the instrument keeps its sources
+
+
+# --- the forms -----------------------------------------------------------------------------------
+
+
+def test_the_instrument_form_keeps_sources_with_their_kind(editor, session, world):
+    law = world[2]
+    url = f"/en/manage/instruments/{law.id}/edit"
+    html = editor.get(url).get_data(as_text=True)
+    assert 'value="https://www.bacn.gov.py/ley"' in html
+    assert 'name="sources-2-url"' in html and 'name="sources-3-url"' in html  # two empty rows
+    form = {
+        "version": str(law.version),
+        "title": law.title,
+        "title_lang": "es",
+        "type": "regulation",
+        "status": "in_force",
+        "year": "2024",
+        "ewaste_specific": "y",
+        "sources-0-url": "https://www.bacn.gov.py/ley",
+        "sources-0-kind": "official",
+        "sources-0-note": "BACN",
+        "sources-1-url": "",  # emptied: the mirror goes
+        "sources-1-kind": "secondary",
+        "sources-1-note": "",
+        "sources-2-url": "https://www.itu.int/py",
+        "sources-2-kind": "intergovernmental",
+        "sources-2-note": "ITU workshop page",
+        "sources-3-url": "",
+        "sources-3-kind": "",
+        "sources-3-note": "",
+    }
+    bad = editor.post(url, data={**form, "sources-2-url": "javascript:alert(1)"})
+    assert bad.status_code == 422
+    assert "Enter a web address that starts with http:// or https://." in bad.get_data(
+        as_text=True
+    )
+    no_kind = editor.post(url, data={**form, "sources-2-kind": ""})
+    assert no_kind.status_code == 422
+    assert "Say what kind of source this is." in no_kind.get_data(as_text=True)
+    saved = editor.post(url, data=form)
+    assert saved.status_code == 303, re.findall(r'class="error-message"[^>]*>(.*?)</p>', saved.get_data(as_text=True))
+    session.expire_all()
+    assert [(s.kind, s.url) for s in session.get(type(law), law.id).sources] == [
+        (SourceKind.OFFICIAL, "https://www.bacn.gov.py/ley"),
+        (SourceKind.INTERGOVERNMENTAL, "https://www.itu.int/py"),
+    ]
+    html = editor.get(f"/en/instruments/{law.id}").get_data(as_text=True)
+    assert 'ITU workshop page</a> <span class="tag source-kind source-intergovernmental">' in html
+
+
+def test_the_evidence_page_edits_the_quote_and_the_judgements_sources(editor, session, world):
+    _country, provision, law, cov = world
+    workspace = editor.get("/en/manage/countries/PRY").get_data(as_text=True)
+    assert 'href="/en/manage/countries/PRY/evidence"' in workspace
+    index = editor.get("/en/manage/countries/PRY/evidence").get_data(as_text=True)
+    url = f"/en/manage/coverage/{cov.id}/evidence"
+    assert f'href="{url}"' in index and provision.code in index
+    html = editor.get(url).get_data(as_text=True)
+    assert EXCERPT in html and 'value="https://leap.unep.org/py/ley"' in html
+    form = {
+        "version": str(cov.version),
+        "sources-0-url": "https://leap.unep.org/py/ley",
+        "sources-0-kind": "legal_database",
+        "sources-0-note": "UNEP LEAP",
+        f"l{law.id}-excerpt": EXCERPT,
+        f"l{law.id}-excerpt_lang": "es",
+        f"l{law.id}-translation": TRANSLATION,
+        f"l{law.id}-translation_status": "official",
+        f"l{law.id}-article_url": ARTICLE,
+    }
+    bad = editor.post(url, data={**form, f"l{law.id}-translation_status": ""})
+    assert bad.status_code == 422
+    assert "Say whether the translation is official or unofficial." in bad.get_data(as_text=True)
+    bad = editor.post(url, data={**form, "sources-0-url": "ftp://leap.unep.org/py"})
+    assert bad.status_code == 422
+    stale = editor.post(url, data={**form, "version": "0"})
+    assert stale.status_code == 409
+    assert editor.post(url, data=form).status_code == 303
+    page = editor.get("/en/countries/PRY").get_data(as_text=True)
+    assert "Official translation" in card(page)
+    row = rows(editor.get("/exports/coverage_links.csv"))[0]
+    assert (row["translation_status"], row["version"]) == ("official", "2")
+    session.expire_all()
+    record = session.exec(
+        select(ChangeRecord).where(ChangeRecord.entity == "coverage").order_by(ChangeRecord.id)
+    ).all()[-1]
+    assert record.after["links"][0]["translation_status"] == "official"
+    assert record.after["sources"][0]["kind"] == "legal_database"

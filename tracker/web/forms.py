@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    FieldList,
     FloatField,
     FormField,
     HiddenField,
@@ -57,6 +58,7 @@ from tracker.fields import (
     MONITOR_VALUE,
     PROVISION,
     PROVISION_TEXT,
+    SOURCE,
     USER,
     Rule,
     is_language_tag,
@@ -293,6 +295,10 @@ class BaseForm(FlaskForm):
                 if isinstance(field, FormField):
                     walk(field.form)
                     continue
+                if isinstance(field, FieldList):
+                    for entry in field:
+                        walk(entry.form)
+                    continue
                 for message in field.errors:
                     out.append((field.id, str(field.label.text), str(message)))
             for message in getattr(form, "form_errors", ()):
@@ -372,6 +378,67 @@ class ConfirmForm(BaseForm):
     version = HiddenField()
 
 
+# --- source links --------------------------------------------------------------------------------
+
+BLANK_SOURCES = 2  # empty rows offered below an instrument's or a judgement's source links
+
+
+class SourceForm(SubForm):
+    """One source link: its address (http or https only), its kind and a short note. A row left
+    empty is ignored; emptying a row's address removes that source."""
+
+    url = URLField(
+        _l("Source link"),
+        description=_l("An address starting with https:// or http://."),
+        validators=checks(SOURCE["url"].optional()),
+    )
+    kind = CodeField(_l("Kind of source"), rule=SOURCE["kind"].optional())
+    note = StringField(_l("Note"), validators=checks(SOURCE["note"]))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.url.data and not self.kind.data and not self.kind.errors:
+            self.kind.errors.append(_("Say what kind of source this is."))
+            valid = False
+        return valid
+
+    @property
+    def wanted(self):
+        return (self.kind.code, self.url.data, self.note.data or None) if self.url.data else None
+
+
+def source_list_field(label):
+    return FieldList(
+        FormField(SourceForm),
+        label=label,
+        description=_l(
+            "Official: gazette, ministry, parliament or regulator. Legal database: FAOLEX, "
+            "ECOLEX, a legal information institute. Intergovernmental: ITU, UNEP, the Basel "
+            "secretariat. Secondary: press, law firms, document-sharing copies."
+        ),
+        max_entries=fields.MAX_SOURCES + BLANK_SOURCES,
+    )
+
+
+def wanted_sources(field: FieldList) -> list:
+    """The filled rows of a source list, in order, as (kind, url, note)."""
+    return [entry.form.wanted for entry in field if entry.form.wanted is not None]
+
+
+def add_blank_sources(field: FieldList) -> None:
+    while len(field) < min(len(field) + BLANK_SOURCES, field.max_entries):
+        field.append_entry()
+        if sum(1 for e in field if not e.form.url.data) >= BLANK_SOURCES:
+            break
+
+
+def check_source_count(field: FieldList) -> bool:
+    if len(wanted_sources(field)) > fields.MAX_SOURCES:
+        field.errors = [_("At most %(max)s sources are allowed.", max=fields.MAX_SOURCES)]
+        return False
+    return True
+
+
 # --- instruments and milestones -----------------------------------------------------------------
 
 
@@ -415,12 +482,14 @@ class InstrumentForm(BaseForm):
         validators=checks(INSTRUMENT["url"]),
     )
     summary = TextAreaField(_l("Summary"), validators=checks(INSTRUMENT["summary"]))
+    sources = source_list_field(_l("Sources"))
     version = HiddenField()
 
     MODEL_FIELDS = tuple(INSTRUMENT)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        valid = check_source_count(self.sources) and valid
         # The order of the dates, as the import checks it (``tracker.fields``).
         dates = {name: self[name].data for name in fields.INSTRUMENT_DATES}
         for name, message in fields.instrument_date_problems(dates):
@@ -622,6 +691,72 @@ def checklist_values(form: BaseForm, provisions) -> dict[int, tuple[WantedCovera
         row_form = form[f"p{prov.id}"].form
         out[prov.id] = (wanted_coverage(row_form), row_form.version_value())
     return out
+
+
+# --- the evidence of one judgement ---------------------------------------------------------------
+
+
+class LinkEvidenceForm(SubForm):
+    """The quoted legal text of one coverage link (``tracker.fields.COVERAGE_LINK``)."""
+
+    excerpt = TextAreaField(
+        _l("Excerpt of the legal text"),
+        description=_l("Quote it exactly, in the instrument's language; never paraphrase."),
+        validators=checks(COVERAGE_LINK["excerpt"]),
+    )
+    excerpt_lang = StringField(
+        _l("Language of the excerpt"),
+        description=_l("A language code such as en, fr, rw or es."),
+        validators=checks(COVERAGE_LINK["excerpt_lang"]),
+    )
+    translation = TextAreaField(
+        _l("English translation of the excerpt"),
+        validators=checks(COVERAGE_LINK["translation"]),
+    )
+    translation_status = CodeField(
+        _l("The translation is"), rule=COVERAGE_LINK["translation_status"]
+    )
+    article_url = URLField(
+        _l("Link to the exact article or page"),
+        description=_l("An address starting with https:// or http://."),
+        validators=checks(COVERAGE_LINK["article_url"]),
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        values = {name: self[name].data for name in fields.EVIDENCE_FIELDS}
+        for name, message in fields.evidence_problems(values):
+            if not self[name].errors:
+                self[name].errors.append(message)
+                valid = False
+        return valid
+
+    def values(self) -> dict:
+        values = {name: self[name].data or None for name in fields.EVIDENCE_FIELDS}
+        values["translation_status"] = self.translation_status.code
+        return values
+
+
+class EvidenceBaseForm(BaseForm):
+    sources = source_list_field(_l("Sources of the judgement"))
+    version = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return check_source_count(self.sources) and valid
+
+    def link_fields(self):
+        return [f for f in self if isinstance(f, FormField)]
+
+
+def evidence_form(links, labels: dict[int, str], **kwargs) -> EvidenceBaseForm:
+    """The evidence page of one judgement: its source links, then one group per coverage link
+    (``l<instrument id>``) with the quoted text, its translation and the article's address."""
+    extra = {
+        f"l{link.instrument_id}": FormField(LinkEvidenceForm, label=labels[link.instrument_id])
+        for link in links
+    }
+    return type("EvidenceForm", (EvidenceBaseForm,), extra)(**kwargs)
 
 
 # --- administration -----------------------------------------------------------------------------

@@ -8,6 +8,9 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     GET/POST  /countries/<ISO3>/instruments/new        new instrument
     GET/POST  /instruments/<id>/edit                   edit instrument (409 on a stale version)
     GET/POST  /instruments/<id>/delete                 confirm, then delete
+    GET       /countries/<ISO3>/evidence               the judged provisions, each to its evidence page
+    GET/POST  /coverage/<id>/evidence                  a judgement's source links and the quoted
+                                                       legal text of each of its coverage links
     GET/POST  /countries/<ISO3>/milestones/new         new milestone
     GET/POST  /milestones/<id>/edit                    edit milestone
     GET/POST  /milestones/<id>/delete                  confirm, then delete
@@ -47,11 +50,13 @@ from sqlmodel import select
 
 from tracker import db, write
 from tracker.codes import ChangeAction, Role
+from tracker.fields import EVIDENCE_FIELDS
 from tracker.i18n import _, _l, country_name, current_lang
 from tracker.models import (
     ChangeRecord,
     Country,
     CountryFact,
+    Coverage,
     Instrument,
     Milestone,
     MonitorValue,
@@ -77,10 +82,13 @@ from tracker.web.forms import (
     ProvisionTextForm,
     UserCreateForm,
     UserEditForm,
+    add_blank_sources,
     checklist_form,
     checklist_values,
+    evidence_form,
     is_language_tag,
     options,
+    wanted_sources,
 )
 from tracker.web.guards import require_admin, require_country, staff_home
 from tracker.write import accounts, changes
@@ -181,12 +189,20 @@ def _conflict_rows(
 
 
 def _edit(
-    obj, form, template_args: dict, done_url: str, saved_message: str, values=None, check=None
+    obj,
+    form,
+    template_args: dict,
+    done_url: str,
+    saved_message: str,
+    values=None,
+    check=None,
+    children=None,
 ):
     """Shared handling of an edit form: 303 on success, 422 invalid, 409 stale.
 
     ``values()`` gives the changes to apply (a dict or a function, see ``changes.update``); by
     default the form's ``MODEL_FIELDS``. ``check()`` may add field errors after validation.
+    ``children(obj)`` also changes the record's owned rows (source links, a link's evidence).
     """
     dbs = db.get_session()
     if not form.is_submitted():
@@ -195,11 +211,17 @@ def _edit(
         return render_template("manage/form.html", form=form, **template_args), 422
     loaded = form.version_value()
     submitted = values() if values else form.model_values(form.MODEL_FIELDS)
+    apply = submitted
+    if children is not None:
+
+        def apply(record) -> None:  # the fields, then the owned rows
+            for name, value in submitted.items():
+                setattr(record, name, value)
+            children(record)
+
     try:
         with write.transaction(dbs):
-            changed = changes.update(
-                dbs, obj, current_user.actor, submitted, expected_version=loaded
-            )
+            changed = changes.update(dbs, obj, current_user.actor, apply, expected_version=loaded)
     except changes.StaleVersion as exc:
         original = changes.state_at_version(dbs, exc.record, loaded) if loaded else None
         conflict = _conflict_rows(
@@ -377,11 +399,14 @@ def country_create():
 # --- instruments --------------------------------------------------------------------------------
 
 
-def _create(country: Country, model, form, args: dict, saved: str):
-    """The shared create flow: validate, write through ``changes``, 303 back; 422 on errors."""
+def _create(country: Country, model, form, args: dict, saved: str, children=None):
+    """The shared create flow: validate, write through ``changes``, 303 back; 422 on errors.
+    ``children(record)`` adds owned rows (an instrument's source links) before it is written."""
     if form.is_submitted():
         if form.validate():
             record = model(country_id=country.id, **form.model_values(form.MODEL_FIELDS))
+            if children is not None:
+                children(record)
             dbs = db.get_session()
             with write.transaction(dbs):
                 changes.create(dbs, record, current_user.actor)
@@ -404,7 +429,15 @@ def instrument_create(iso3: str):
     }
     if not form.is_submitted():
         form.title_lang.data = (country.language_list or ["en"])[0]
-    return _create(country, Instrument, form, args, _("Instrument saved."))
+        add_blank_sources(form.sources)
+    return _create(
+        country,
+        Instrument,
+        form,
+        args,
+        _("Instrument saved."),
+        children=lambda inst: changes.set_sources(inst, wanted_sources(form.sources)),
+    )
 
 
 @bp.route("/instruments/<int:instrument_id>/edit", methods=("GET", "POST"))
@@ -412,8 +445,84 @@ def instrument_update(instrument_id: int):
     inst = _owned(Instrument, instrument_id)
     back = _workspace_url(inst.country_id)
     form = InstrumentForm(obj=inst)
+    if not form.is_submitted():
+        add_blank_sources(form.sources)
     args = {"heading": _("Edit instrument"), "back_url": back, "submit": _("Save instrument")}
-    return _edit(inst, form, args, back, _("Instrument saved."))
+
+    return _edit(
+        inst,
+        form,
+        args,
+        back,
+        _("Instrument saved."),
+        children=lambda obj: changes.set_sources(obj, wanted_sources(form.sources)),
+    )
+
+
+@bp.get("/countries/<iso3>/evidence")
+def evidence_index(iso3: str):
+    """The judged provisions of a country, each linking to its evidence page."""
+    country = _country(iso3)
+    ws = workspace.country_workspace(db.get_session(), country, current_lang())
+    return render_template("manage/evidence_index.html", ws=ws)
+
+
+@bp.route("/coverage/<int:coverage_id>/evidence", methods=("GET", "POST"))
+def evidence(coverage_id: int):
+    """One judgement's source links and the quoted legal text of each of its coverage links."""
+    cov = _owned(Coverage, coverage_id)
+    dbs = db.get_session()
+    provision = dbs.get(Provision, cov.provision_id)
+    titles = dict(
+        dbs.exec(
+            select(Instrument.id, Instrument.title).where(
+                Instrument.id.in_([link.instrument_id for link in cov.links])
+            )
+        ).all()
+    )
+    if request.method == "GET":
+        form = evidence_form(
+            cov.links,
+            titles,
+            data={
+                "version": cov.version,
+                "sources": [
+                    {"url": s.url, "kind": s.kind.value, "note": s.note or ""} for s in cov.sources
+                ],
+                **{
+                    f"l{link.instrument_id}": {
+                        name: getattr(link, name) or "" for name in EVIDENCE_FIELDS
+                    }
+                    | {
+                        "translation_status": link.translation_status.value
+                        if link.translation_status
+                        else ""
+                    }
+                    for link in cov.links
+                },
+            },
+        )
+        add_blank_sources(form.sources)
+    else:
+        form = evidence_form(cov.links, titles)
+    back = _workspace_url(cov.country_id) + f"#p-{provision.code}"
+    args = {
+        "heading": _("Evidence for %(code)s", code=provision.code),
+        "back_url": back,
+        "submit": _("Save the evidence"),
+    }
+
+    def children(obj: Coverage) -> None:
+        changes.set_sources(obj, wanted_sources(form.sources))
+        wanted = {int(f.short_name[1:]): f.form.values() for f in form.link_fields()}
+        for link in obj.links:
+            for name, value in wanted.get(link.instrument_id, {}).items():
+                if getattr(link, name) != value:
+                    setattr(link, name, value)
+
+    return _edit(
+        cov, form, args, back, _("Evidence saved."), values=lambda: {}, children=children
+    )
 
 
 @bp.route("/instruments/<int:instrument_id>/delete", methods=("GET", "POST"))
