@@ -228,11 +228,21 @@ def build_dataset(
     }
 
 
+# Publications are final (no DELETE reaches them): their tables are dropped and made again.
+FINAL = ("review_comment", "review", "publication")
+
+
 def wipe(session) -> None:
-    """Delete every row but the data version's (which the commit bumps, as any change does)."""
+    """Delete every row but the data version's (which the commit bumps, as any change does);
+    publications are final, so their tables are dropped and made again."""
+    tables = SQLModel.metadata.tables
+    for name in FINAL:
+        tables[name].drop(session.connection())
     for table in reversed(SQLModel.metadata.sorted_tables):
-        if table.name != "data_version":
+        if table.name not in FINAL and table.name != "data_version":
             session.execute(table.delete())
+    for name in reversed(FINAL):
+        tables[name].create(session.connection())
     session.commit()
 
 

@@ -64,6 +64,13 @@ MATRIX = [
      (303, "/en/manage/checklist#provision-{provision}")),
     ("GET", "/en/manage/checklist/provisions/{provision}/retire", ADMIN, OK),
     ("POST", "/en/manage/checklist/provisions/{provision}/retire", ADMIN, CONFLICT),
+    # Review and publication (issue 12): an editor submits their own country, never publishes.
+    ("POST", "/en/manage/countries/ZMB/submit", ZAMBIA, INVALID),
+    ("GET", "/en/manage/countries/ZMB/review", ADMIN, OK),
+    ("POST", "/en/manage/countries/ZMB/publish", ADMIN, INVALID),
+    ("POST", "/en/manage/countries/ZMB/return", ADMIN, INVALID),
+    ("POST", "/en/manage/countries/ZMB/comment", ADMIN, INVALID),
+    ("POST", "/en/manage/countries/ZMB/answer", ZAMBIA, INVALID),
 ]
 
 

@@ -239,3 +239,40 @@ LABELS: dict[type[Choice], dict[Choice, Any]] = {
         ChangeAction.RESTORE: _l("Restored"),
     },
 }
+
+
+# --- review and publication (issue 12) -------------------------------------------------------------
+
+
+class ReviewState(Choice):
+    """Where a country's working copy stands: edited, waiting for review, sent back, published."""
+
+    EDITING = "editing"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    PUBLISHED = "published"
+
+
+class CommentKind(Choice):
+    """One entry of a review's exchange."""
+
+    SUBMITTED = "submitted"  # the editor's message when submitting
+    COMMENT = "comment"  # the reviewer's note, on one provision or on the whole record
+    RETURNED = "returned"  # the reviewer's comment when returning the working copy
+    ANSWER = "answer"  # the editor's answer to a comment
+    PUBLISHED = "published"  # the publication's message
+
+
+LABELS[ReviewState] = {
+    ReviewState.EDITING: _lp("review state", "Editing"),
+    ReviewState.SUBMITTED: _lp("review state", "Submitted for review"),
+    ReviewState.RETURNED: _lp("review state", "Returned for changes"),
+    ReviewState.PUBLISHED: _lp("review state", "Published"),
+}
+LABELS[CommentKind] = {
+    CommentKind.SUBMITTED: _lp("review entry", "Submitted"),
+    CommentKind.COMMENT: _lp("review entry", "Comment"),
+    CommentKind.RETURNED: _lp("review entry", "Returned"),
+    CommentKind.ANSWER: _lp("review entry", "Answer"),
+    CommentKind.PUBLISHED: _lp("review entry", "Published"),
+}

@@ -24,6 +24,7 @@ from tracker.codes import (  # noqa: F401  (re-exported: models and codes go tog
     LABELS,
     ChangeAction,
     Choice,
+    CommentKind,
     DatePrecision,
     Extent,
     GemIndicator,
@@ -34,6 +35,7 @@ from tracker.codes import (  # noqa: F401  (re-exported: models and codes go tog
     MilestoneKind,
     MilestoneStatus,
     RelationKind,
+    ReviewState,
     Role,
     SourceKind,
     TranslationStatus,
@@ -617,3 +619,95 @@ sa.event.listen(
     "after_create",
     sa.DDL("INSERT INTO data_version (id, value, changed_at) VALUES (1, 1, CURRENT_TIMESTAMP)"),
 )
+
+# --- review and publication (issue 12) -------------------------------------------------------------
+
+
+class Publication(SQLModel, table=True):
+    """A frozen release of one country's record, numbered 1, 2, ... per country.
+
+    ``snapshot`` holds every row of the tables that make up the country's record
+    (``tracker.write.record.record_tables``), all columns, as they were when it was published;
+    ``figures`` the headline figures computed from them then. The write layer only ever inserts
+    publications: no code path updates or deletes one (``tracker.write.review``), and a
+    correction is a new publication whose message says what it corrects.
+    """
+
+    __tablename__ = "publication"
+    __table_args__ = (sa.UniqueConstraint("country_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    country_id: int = Field(foreign_key="country.id", index=True)
+    number: int
+    checklist_id: int | None = Field(default=None, foreign_key="checklist_version.id", index=True)
+    checklist_code: str | None = Field(default=None, max_length=20)
+    published_at: datetime = Field(default_factory=utcnow, index=True)
+    published_by_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
+    )
+    published_by: str = Field(max_length=254)  # the publisher's email then, or a system actor
+    message: str = Field(sa_type=sa.Text)
+    is_example: bool = False  # made by the demo loader: example data
+    snapshot: dict = Field(default_factory=dict, sa_type=JSON)
+    figures: dict = Field(default_factory=dict, sa_type=JSON)
+
+
+class Review(SQLModel, table=True):
+    """One round of review of a country's working copy: opened when it is submitted, kept (with
+    its exchange) once it is published, as the publication's review record (staff only)."""
+
+    __tablename__ = "review"
+    __table_args__ = (code_check("state", ReviewState),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    country_id: int = Field(foreign_key="country.id", index=True)
+    state: ReviewState = code_field(ReviewState, default=ReviewState.SUBMITTED)
+    publication_id: int | None = Field(default=None, foreign_key="publication.id", index=True)
+    opened_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewComment(SQLModel, table=True):
+    """One entry of a review's exchange: a submission, a comment (maybe on one provision), a
+    return, an answer to a comment, the publication's message."""
+
+    __tablename__ = "review_comment"
+    __table_args__ = (code_check("kind", CommentKind),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    user_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
+    )
+    author: str = Field(max_length=254)
+    kind: CommentKind = code_field(CommentKind)
+    provision_code: str | None = Field(default=None, max_length=fields.PROVISION["code"].max_length)
+    reply_to_id: int | None = Field(default=None, foreign_key="review_comment.id")
+    body: str = Field(sa_type=sa.Text)
+
+
+class PublicationIsFinal(Exception):
+    """Something tried to change or delete a publication: they are immutable (issue 12)."""
+
+
+@sa.event.listens_for(Publication, "before_update")
+@sa.event.listens_for(Publication, "before_delete")
+def _refuse_orm_change(_mapper, _connection, target) -> None:
+    raise PublicationIsFinal(f"publication {target.id} is final: publish a correction instead")
+
+
+_PUBLICATION_SQL = ("UPDATE PUBLICATION", 'UPDATE "PUBLICATION"', "DELETE FROM PUBLICATION",
+                    'DELETE FROM "PUBLICATION"')  # fmt: skip
+
+
+@sa.event.listens_for(sa.engine.Engine, "before_cursor_execute")
+def _refuse_sql_change(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    """Every statement any engine sends (ORM, Core or text) passes here: none may update or
+    delete a publication row, whatever path built it."""
+    head = statement.lstrip()[:40].upper()
+    if head.startswith(_PUBLICATION_SQL) and head.split()[1 if head.startswith("U") else 2].strip(
+        '"'
+    ) in ("PUBLICATION",):
+        raise PublicationIsFinal("publications are final: publish a correction instead")

@@ -55,9 +55,19 @@ def init_app(app: Flask) -> None:
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 
-    from tracker.web import api, auth, exports, imports, manage, public, sharing
+    from tracker.web import (
+        api,
+        auth,
+        exports,
+        imports,
+        manage,
+        public,
+        publications,
+        review,
+        sharing,
+    )
 
-    for module in (public, auth, manage, exports, api, imports, sharing):
+    for module in (public, auth, manage, exports, api, imports, sharing, publications, review):
         app.register_blueprint(module.bp)
 
     auth.init_app(app)
@@ -106,7 +116,7 @@ SECURITY_HEADERS = {
 # Production only: browsers then refuse plain HTTP for the site (and its subdomains) for a year.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 # Pages for staff only: the workspace and history, the import, the sign-in page.
-PRIVATE_BLUEPRINTS = frozenset({"manage", "imports", "auth"})
+PRIVATE_BLUEPRINTS = frozenset({"manage", "imports", "auth", "review"})
 NO_STORE = "no-store"
 
 

@@ -65,7 +65,7 @@ from tracker.models import (
     User,
 )
 from tracker.read import history as history_read
-from tracker.read import loaders, workspace
+from tracker.read import loaders, publications, workspace
 from tracker.security import hash_password
 from tracker.web import guards, words
 from tracker.web.forms import (
@@ -310,14 +310,15 @@ def workspace_page(iso3: str):
     country = _country(iso3)
     dbs = db.get_session()
     ws = workspace.country_workspace(dbs, country, current_lang())
+    pub = publications.publication_state(dbs, country.id)  # review and publication (issue 12)
     if request.method == "GET":
         form = checklist_form(
             ws.provisions, ws.instruments, ws.linked, data=workspace.checklist_data(ws)
         )
-        return render_template("manage/workspace.html", ws=ws, form=form)
+        return render_template("manage/workspace.html", ws=ws, form=form, pub=pub)
     form = checklist_form(ws.provisions, ws.instruments, ws.linked, formdata=request.form)
     if not form.validate():
-        return render_template("manage/workspace.html", ws=ws, form=form), 422
+        return render_template("manage/workspace.html", ws=ws, form=form, pub=pub), 422
     wanted = checklist_values(form, ws.provisions)
     try:
         with write.transaction(dbs):
@@ -351,6 +352,7 @@ def workspace_page(iso3: str):
                 "manage/workspace.html",
                 ws=ws,
                 form=form,
+                pub=pub,
                 conflicts=exc.conflicts,
                 label=lambda n: words.field_label("coverage", n),
                 say=lambda n, v: words.value_words("coverage", n, v, conflict_names),

@@ -1,0 +1,224 @@
+"""Review and publication (issue 12): submit, return, publish; the diff; publications are final;
+the public list, detail page and Atom feeds."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+from sqlmodel import select
+
+from tracker import write
+from tracker.codes import CommentKind, Implementation, ReviewState
+from tracker.models import Coverage, Provision, Publication, PublicationIsFinal, ReviewComment
+from tracker.write import changes, record, review
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def world(session, staff, make_checklist, make_instrument, make_milestone):
+    make_checklist(n=2)
+    instrument = make_instrument(staff.zmb, title="Environmental Management Act")
+    make_milestone(staff.zmb, title="Validation workshop in Lusaka")
+    return staff, instrument
+
+
+def publish(session, country, message="First publication", actor=changes.DEMO_DATA):
+    with write.transaction(session):
+        return review.publish(session, country, actor, message)
+
+
+def test_an_editor_submits_their_country_and_an_admin_returns_and_publishes(
+    client, session, sign_in, world
+):
+    staff, _instrument = world
+    sign_in(staff.editor_zmb)
+    assert client.get("/en/manage/countries/ZMB").status_code == 200
+    answer = client.post("/en/manage/countries/ZMB/submit", data={"message": "Please check EPR."})
+    assert answer.status_code == 303
+    page = client.get("/en/manage/countries/ZMB").get_data(as_text=True)
+    assert "Submitted for review" in page and "Please check EPR." in page
+    # Submitting twice is refused with a message; the other country is not theirs.
+    again = client.post("/en/manage/countries/ZMB/submit", data={"message": "Again"})
+    assert again.status_code == 409 and "already waiting for review" in again.get_data(as_text=True)
+    assert client.post("/en/manage/countries/RWA/submit", data={"message": "x"}).status_code == 403
+    # An editor never publishes, returns or sees the review page.
+    assert client.post("/en/manage/countries/ZMB/publish", data={"message": "x"}).status_code == 403
+    assert client.post("/en/manage/countries/ZMB/return", data={"comment": "x"}).status_code == 403
+    assert client.get("/en/manage/countries/ZMB/review").status_code == 403
+    assert session.exec(select(Publication)).all() == []
+    session.rollback()  # end the read before signing in (SQLite takes the write lock then)
+
+    sign_in(staff.admin)
+    code = session.exec(select(Provision.code)).first()
+    session.rollback()
+    assert client.post("/en/manage/countries/ZMB/comment",
+                       data={"comment": "Which article?", "provision": code}).status_code == 303  # fmt: skip
+    assert client.post("/en/manage/countries/ZMB/return",
+                       data={"comment": "Add the article numbers."}).status_code == 303  # fmt: skip
+    sign_in(staff.editor_zmb)
+    page = client.get("/en/manage/countries/ZMB").get_data(as_text=True)
+    assert "Returned for changes" in page and "Which article?" in page
+    asked = session.exec(
+        select(ReviewComment).where(ReviewComment.kind == CommentKind.COMMENT)
+    ).one()
+    assert asked.provision_code == code
+    session.rollback()
+    assert client.post("/en/manage/countries/ZMB/answer",
+                       data={"entry": asked.id, "comment": "Article 12."}).status_code == 303  # fmt: skip
+    assert "Article 12." in client.get("/en/manage/countries/ZMB").get_data(as_text=True)
+    assert client.post("/en/manage/countries/ZMB/submit", data={"message": "Done"}).status_code == 303
+    session.rollback()
+
+    sign_in(staff.admin)
+    done = client.post("/en/manage/countries/ZMB/publish", data={"message": "First release"})
+    assert done.status_code == 303
+    assert done.headers["Location"].endswith("/en/countries/ZMB/publications/1")
+    [made] = session.exec(select(Publication)).all()
+    assert (made.number, made.message, made.published_by) == (1, "First release", "admin@example.org")
+    # The exchange stays with the publication as its review record.
+    kinds = [e.kind for e in session.exec(select(ReviewComment).order_by(ReviewComment.id))]
+    assert kinds == [CommentKind.SUBMITTED, CommentKind.COMMENT, CommentKind.RETURNED,
+                     CommentKind.ANSWER, CommentKind.SUBMITTED, CommentKind.PUBLISHED]  # fmt: skip
+    page = client.get("/en/manage/countries/ZMB").get_data(as_text=True)
+    assert "Published" in page and "No change since the last publication." in page
+
+
+def test_publications_are_numbered_per_country(session, world):
+    staff, _ = world
+    assert [publish(session, staff.zmb).number for _ in range(2)] == [1, 2]
+    assert publish(session, staff.rwa).number == 1
+
+
+def test_a_publication_is_final_whatever_path_tries_to_change_it(session, world):
+    staff, _ = world
+    made = publish(session, staff.zmb)
+    attempts = [
+        lambda: setattr(made, "message", "rewritten") or session.flush(),
+        lambda: session.delete(made) or session.flush(),
+        lambda: session.execute(sa.update(Publication).values(message="rewritten")),
+        lambda: session.execute(sa.delete(Publication)),
+        lambda: session.execute(Publication.__table__.update().values(number=9)),
+        lambda: session.execute(sa.text("UPDATE publication SET message = 'x'")),
+        lambda: session.execute(sa.text("  delete from publication")),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PublicationIsFinal):
+            with write.transaction(session):
+                attempt()
+        session.expire_all()
+    assert session.get(Publication, made.id).message == "First publication"
+
+
+def test_the_snapshot_holds_every_record_table_with_every_column(session, world):
+    staff, instrument = world
+    made = publish(session, staff.zmb)
+    names = {t.name for t in record.record_tables()}
+    assert {"country", "instrument", "instrument_title", "instrument_relation", "coverage",
+            "coverage_link", "milestone"} <= names  # fmt: skip
+    assert not names & record.PRIVATE
+    tables = made.snapshot["tables"]
+    assert set(tables) == names
+    [inst] = tables["instrument"]
+    assert set(inst) == {c.name for c in instrument.__table__.c}
+    assert inst["title"] == "Environmental Management Act"
+    assert [c["iso3"] for c in tables["country"]] == ["ZMB"]
+    assert made.figures["iso3"] == "ZMB" and "legal_in_force" in made.figures
+
+
+def test_the_review_page_shows_a_readable_diff_against_the_last_publication(
+    client, session, sign_in, world
+):
+    staff, instrument = world
+    provision = session.exec(select(Provision).order_by(Provision.position)).first()
+    publish(session, staff.zmb)
+    with write.transaction(session):
+        changes.update(session, instrument, changes.DEMO_DATA, {"title": "E-waste Regulations 2025"},
+                       expected_version=instrument.version)  # fmt: skip
+        changes.create(session, Coverage(country_id=staff.zmb.id, provision_id=provision.id,
+                       implementation=Implementation.OPERATIONAL), changes.DEMO_DATA)  # fmt: skip
+    sign_in(staff.admin)
+    page = client.get("/en/manage/countries/ZMB/review").get_data(as_text=True)
+    assert "Compared with publication 1" in page
+    # Labels and titles, not column names, codes and ids.
+    assert "Title in the original language" in page
+    assert "Environmental Management Act" in page and "E-waste Regulations 2025" in page
+    assert f"{provision.code} Provision 1" in page
+    assert "Operational" in page and "operational" not in page.replace("Operational", "")
+    assert "provision_id" not in page
+
+
+def test_the_public_list_detail_and_feeds(client, session, world):
+    staff, instrument = world
+    publish(session, staff.zmb, "First release")
+    with write.transaction(session):
+        changes.update(session, instrument, changes.DEMO_DATA, {"year": 2019},
+                       expected_version=instrument.version)  # fmt: skip
+    publish(session, staff.zmb, "Corrects the year of the Act")
+    listing = client.get("/en/countries/ZMB/publications")
+    assert listing.status_code == 200
+    text = listing.get_data(as_text=True)
+    assert text.index("Corrects the year of the Act") < text.index("First release")  # newest first
+    detail = client.get("/en/countries/ZMB/publications/2").get_data(as_text=True)
+    assert "What changed since publication 1" in detail
+    assert "Year 2024 → 2019" in words(detail), words(detail)
+    assert "How to cite this publication" in detail and "/en/countries/ZMB/publications/2" in detail
+    assert client.get("/en/countries/ZMB/publications/3").status_code == 404
+    assert client.get("/en/countries/XYZ/publications").status_code == 404
+    assert client.get("/en/countries/RWA/publications").status_code == 200
+
+    for url, entries in (("/en/feed.atom", 2), ("/en/countries/ZMB/feed.atom", 2),
+                         ("/en/countries/RWA/feed.atom", 0)):  # fmt: skip
+        answer = client.get(url)
+        assert answer.status_code == 200 and answer.mimetype == "application/atom+xml"
+        feed = etree.fromstring(answer.data)
+        assert_valid_atom(feed)
+        assert len(feed.findall(f"{ATOM}entry")) == entries
+    feed = etree.fromstring(client.get("/fr/countries/ZMB/feed.atom").data)
+    first = feed.find(f"{ATOM}entry")
+    assert first.findtext(f"{ATOM}summary") == "Corrects the year of the Act"
+    assert first.find(f"{ATOM}link").get("href").endswith("/fr/countries/ZMB/publications/2")
+
+
+def words(html: str) -> str:
+    """The page's text without tags, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace(" :", ":").split()).replace(" :", ":")
+
+
+def assert_valid_atom(feed) -> None:
+    """RFC 4287's requirements: a feed and each entry have exactly one id, title and updated
+    (RFC 3339); the feed has an author (or every entry has); each entry has a link."""
+    from datetime import datetime
+
+    assert feed.tag == f"{ATOM}feed"
+    for element in (feed, *feed.findall(f"{ATOM}entry")):
+        for name in ("id", "title", "updated"):
+            found = element.findall(f"{ATOM}{name}")
+            assert len(found) == 1 and found[0].text, (element.tag, name)
+        datetime.fromisoformat(element.findtext(f"{ATOM}updated"))
+        assert element.findtext(f"{ATOM}id").startswith("tag:")
+    assert feed.find(f"{ATOM}author/{ATOM}name") is not None
+    for entry in feed.findall(f"{ATOM}entry"):
+        assert entry.find(f"{ATOM}link").get("href")
+
+
+def test_the_workspace_says_what_changed_since_the_last_publication(
+    client, session, sign_in, world
+):
+    staff, instrument = world
+    sign_in(staff.editor_zmb)
+    assert "Nothing published yet." in client.get("/en/manage/countries/ZMB").get_data(as_text=True)
+    publish(session, staff.zmb)
+    assert review_state(client) == "Published"
+    with write.transaction(session):
+        changes.update(session, instrument, changes.DEMO_DATA, {"year": 2019},
+                       expected_version=instrument.version)  # fmt: skip
+    page = client.get("/en/manage/countries/ZMB").get_data(as_text=True)
+    assert "1 change since the last publication" in page
+    assert review_state(client) == ReviewState.EDITING.label
+
+
+def review_state(client) -> str:
+    page = client.get("/en/manage/countries/ZMB").get_data(as_text=True)
+    return page.split('State:</', 1)[0] and page.split("State:", 1)[1].split('class="tag">', 1)[1].split("<", 1)[0]

@@ -1,0 +1,272 @@
+"""Blueprint ``review``: submitting a country's working copy, reviewing and publishing it.
+
+URL map (all under ``/<lang>/manage``, signed-in staff only; a contract, issue 12):
+
+    POST  /countries/<ISO3>/submit    editor of that country or admin; field ``message``
+    GET   /countries/<ISO3>/review    admin: the diff against the last publication, the forms
+    POST  /countries/<ISO3>/publish   admin; field ``message``: freeze the next publication
+    POST  /countries/<ISO3>/return    admin; field ``comment``: send it back to the editors
+    POST  /countries/<ISO3>/comment   admin; fields ``comment`` and ``provision`` (a code, or
+                                      empty for the whole record)
+    POST  /countries/<ISO3>/answer    editor of that country or admin; fields ``entry`` (the
+                                      comment answered) and ``comment``
+
+Each POST answers 303 back to the page it came from; an invalid form 422, a step that does not
+apply now (publishing twice at once, returning what nobody submitted) 409, with a message.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlmodel import select
+from wtforms import HiddenField, StringField, TextAreaField
+
+from tracker import db, write
+from tracker.fields import NOTE_TEXT
+from tracker.i18n import _, _l, current_lang
+from tracker.models import Country, ReviewComment
+from tracker.read import publications
+from tracker.web import forms, guards
+from tracker.web.guards import require_admin, require_country
+from tracker.write import record, review
+
+bp = Blueprint("review", __name__, url_prefix="/<lang>/manage")
+bp.before_request(guards.require_login)
+
+
+class MessageForm(forms.BaseForm):
+    message = TextAreaField(
+        _l("Message"),
+        validators=[forms.required(_l("Write a message.")), forms.max_length(NOTE_TEXT)],
+    )
+
+
+class CommentForm(forms.BaseForm):
+    comment = TextAreaField(
+        _l("Comment"),
+        validators=[forms.required(_l("Write a comment.")), forms.max_length(NOTE_TEXT)],
+    )
+    provision = StringField(_l("Provision"), validators=[forms.max_length(40)])
+    entry = HiddenField()
+
+
+# Labels of a diff's sections, by table; a table added later shows its name.
+TABLE_LABELS = {
+    "country": _l("Country"),
+    "coverage": _l("Checklist judgement"),
+    "coverage_link": _l("Covering instruments"),
+    "instrument": _l("Instrument"),
+    "instrument_title": _l("Translated title"),
+    "instrument_relation": _l("Relation between instruments"),
+    "milestone": _l("Milestone"),
+}
+# The staff form whose labels name a table's columns.
+FORMS = {
+    "country": forms.CountryForm,
+    "coverage": forms.CoverageRowForm,
+    "coverage_link": forms.CoverageLinkForm,
+    "instrument": forms.InstrumentForm,
+    "milestone": forms.MilestoneForm,
+}
+EXTRA_LABELS = {
+    "instrument_id": _l("Instrument"),
+    "target_id": _l("Instrument"),
+    "provision_id": _l("Provision"),
+    "locale": _l("Language"),
+    "title": _l("Title"),
+    "kind": _l("Type"),
+    "is_example": _l("Example data"),
+}
+ACTION_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
+
+
+def table_label(name: str) -> str:
+    return str(TABLE_LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+def field_label(table: str, column: str) -> str:
+    """A column's label: its staff form field's label, else a known one, else its name."""
+    form = FORMS.get(table)
+    unbound = getattr(form, column, None) if form is not None else None
+    if unbound is not None and hasattr(unbound, "args"):
+        label = unbound.args[0] if unbound.args else unbound.kwargs.get("label")
+        if label:
+            return str(label)
+    if column in EXTRA_LABELS:
+        return str(EXTRA_LABELS[column])
+    return column.replace("_", " ").capitalize()
+
+
+@bp.app_template_global()
+def diff_labels():
+    """The helpers a template needs to show a ``publications.Diff``."""
+    return {
+        "table": table_label,
+        "field": field_label,
+        "action": lambda a: str(ACTION_LABELS[a]),
+    }
+
+
+def _country(iso3: str) -> Country:
+    found = db.get_session().exec(select(Country).where(Country.iso3 == iso3.upper())).first()
+    if found is None:
+        abort(404)
+    require_country(found.id)
+    return found
+
+
+def _workspace(country: Country):
+    return redirect(url_for("manage.workspace", iso3=country.iso3) + "#review", code=303)
+
+
+def _review_page(country: Country):
+    return redirect(url_for("review.review_page", iso3=country.iso3), code=303)
+
+
+def _refused(exc: review.ReviewRefused) -> str:
+    return {
+        "submitted": _("This country is already waiting for review."),
+        "not_submitted": _("Nothing has been submitted for review in this country."),
+        "closed": _("This review is closed: its working copy was published."),
+    }.get(exc.reason, _("This step does not apply now."))
+
+
+@bp.post("/countries/<iso3>/submit")
+def submit(iso3: str):
+    """An editor asks for review of their country's working copy."""
+    country = _country(iso3)
+    form = MessageForm()
+    if not form.validate():
+        return _invalid(country, form)
+    dbs = db.get_session()
+    try:
+        with write.transaction(dbs):
+            review.submit(dbs, country, current_user.actor, form.message.data)
+    except review.ReviewRefused as exc:
+        return _conflict(country, _refused(exc))
+    flash(_("Submitted for review. An administrator will review it."), "success")
+    return _workspace(country)
+
+
+def review_model(country: Country):
+    """What the review page shows: the diff of the working copy against the last publication."""
+    dbs = db.get_session()
+    state = publications.publication_state(dbs, country.id)
+    before = None
+    if state.latest is not None:
+        before = publications.snapshots(dbs, [state.latest.id])[state.latest.id]
+    now = record.dump(dbs, country.id)
+    changed = publications.diff(dbs, before, now, current_lang())
+    return state, changed
+
+
+@bp.get("/countries/<iso3>/review")
+def review_page(iso3: str):
+    """The diff, the exchange so far, and the publish, return and comment forms."""
+    require_admin()
+    country = _country(iso3)
+    state, changed = review_model(country)
+    return render_template(
+        "review/review.html",
+        country=country,
+        state=state,
+        diff=changed,
+        publish_form=MessageForm(),
+        return_form=CommentForm(),
+        comment_form=CommentForm(),
+    )
+
+
+def _invalid(country: Country, form):
+    message = " ".join(str(m) for _id, _label, m in form.error_list()) or _("Check the form.")
+    back = url_for("manage.workspace", iso3=country.iso3)
+    return render_template("review/refused.html", country=country, message=message,
+                           back=back), 422  # fmt: skip
+
+
+def _conflict(country: Country, message: str):
+    back = url_for("manage.workspace", iso3=country.iso3)
+    return render_template("review/refused.html", country=country, message=message,
+                           back=back), 409  # fmt: skip
+
+
+@bp.post("/countries/<iso3>/publish")
+def publish(iso3: str):
+    """Freeze the working copy as the country's next publication."""
+    require_admin()
+    country = _country(iso3)
+    form = MessageForm()
+    if not form.validate():
+        return _invalid(country, form)
+    dbs = db.get_session()
+    try:
+        with write.transaction(dbs):
+            made = review.publish(dbs, country, current_user.actor, form.message.data)
+    except review.PublishConflict:
+        return _conflict(country, _("Someone else published this country at the same moment. "
+                                    "Check the review page, then publish again if needed."))
+    flash(_("Published as publication %(n)s.", n=made.number), "success")
+    return redirect(
+        url_for("publications.detail", iso3=country.iso3, number=made.number), code=303
+    )
+
+
+@bp.post("/countries/<iso3>/return")
+def give_back(iso3: str):
+    """Send the working copy back to its editors with a comment."""
+    require_admin()
+    country = _country(iso3)
+    form = CommentForm()
+    if not form.validate():
+        return _invalid(country, form)
+    dbs = db.get_session()
+    try:
+        with write.transaction(dbs):
+            review.give_back(dbs, country, current_user.actor, form.comment.data)
+    except review.ReviewRefused as exc:
+        return _conflict(country, _refused(exc))
+    flash(_("Returned to the editors with your comment."), "success")
+    return _review_page(country)
+
+
+@bp.post("/countries/<iso3>/comment")
+def comment(iso3: str):
+    """A reviewer's comment on one provision (or on the whole record)."""
+    require_admin()
+    country = _country(iso3)
+    form = CommentForm()
+    if not form.validate():
+        return _invalid(country, form)
+    dbs = db.get_session()
+    code = (form.provision.data or "").strip().upper() or None
+    try:
+        with write.transaction(dbs):
+            review.comment(dbs, country, current_user.actor, form.comment.data, code)
+    except review.ReviewRefused as exc:
+        return _conflict(country, _refused(exc))
+    flash(_("Comment saved."), "success")
+    return _review_page(country)
+
+
+@bp.post("/countries/<iso3>/answer")
+def answer(iso3: str):
+    """The editor's answer to one comment of the review in progress."""
+    country = _country(iso3)
+    form = CommentForm()
+    if not form.validate():
+        return _invalid(country, form)
+    dbs = db.get_session()
+    try:
+        entry_id = int(form.entry.data or 0)
+    except ValueError:
+        entry_id = 0
+    entry = dbs.get(ReviewComment, entry_id) if 0 < entry_id < 2**31 else None
+    open_review = review.open_review(dbs, country.id)
+    if entry is None or open_review is None or entry.review_id != open_review.id:
+        return _conflict(country, _("That comment is not part of this country's open review."))
+    try:
+        with write.transaction(dbs):
+            review.answer(dbs, entry, current_user.actor, form.comment.data)
+    except review.ReviewRefused as exc:
+        return _conflict(country, _refused(exc))
+    flash(_("Answer saved."), "success")
+    return _workspace(country)

@@ -1,0 +1,141 @@
+"""What a country's record is made of, and its frozen copy in a publication (issue 12).
+
+A country's record is every row reached from its ``country`` row by following foreign keys
+backwards: its instruments and their titles and relations, its coverage judgements and their
+links, its milestones, and whatever table is added later that points at one of these. Nothing
+needs registering: ``record_tables`` finds them in the metadata, leaving out the tables that
+point at a country without being part of its public record (``PRIVATE``).
+
+``dump`` reads one country's record as plain JSON (every column of every row); ``decode``
+turns a dumped row back into the values the table takes. ``tracker.write.replica`` loads dumps
+into a private read-only database, so the read layer renders a publication with the very code
+it renders a live record with.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+
+from tracker import models as _models  # noqa: F401  (every table is in the metadata)
+
+# Tables that are never part of a country's public record nor of what the public pages read:
+# staff accounts and sessions, the sign-in throttle, import receipts, history (it names people),
+# the publications themselves and their review records, the public data's change counter.
+PRIVATE = frozenset(
+    {
+        "user_account",
+        "staff_session",
+        "login_attempt",
+        "import_receipt",
+        "change_record",
+        "publication",
+        "review",
+        "review_comment",
+        "data_version",
+    }
+)
+ROOT = "country"
+# Snapshot layout version (the rows are keyed by table name, then column name).
+FORMAT = 1
+
+
+def record_tables() -> list[sa.Table]:
+    """The tables that make up a country's record, parents before children (``country`` first)."""
+    metadata = SQLModel.metadata
+    included = {ROOT}
+    grew = True
+    while grew:
+        grew = False
+        for table in metadata.sorted_tables:
+            if table.name in included or table.name in PRIVATE:
+                continue
+            if any(fk.column.table.name in included for fk in table.foreign_keys):
+                included.add(table.name)
+                grew = True
+    return [t for t in metadata.sorted_tables if t.name in included]
+
+
+def shared_tables() -> list[sa.Table]:
+    """The tables the public pages read that belong to no country: the checklist versions with
+    their categories, provisions and texts, and any other table outside every record."""
+    record = {t.name for t in record_tables()}
+    return [
+        t
+        for t in SQLModel.metadata.sorted_tables
+        if t.name not in record and t.name not in PRIVATE
+    ]
+
+
+def _conditions(country_id: int) -> dict[str, sa.ColumnElement]:
+    """For each record table, the WHERE clause selecting one country's rows (subqueries)."""
+    where: dict[str, sa.ColumnElement] = {}
+    for table in record_tables():
+        if table.name == ROOT:
+            where[ROOT] = table.c.id == country_id
+            continue
+        parts = []
+        for fk in table.foreign_keys:
+            parent = fk.column.table
+            if parent.name in where:
+                parent_ids = sa.select(fk.column).where(where[parent.name])
+                parts.append(fk.parent.in_(parent_ids.scalar_subquery()))
+        where[table.name] = sa.or_(*parts)
+    return where
+
+
+def encode(value: Any) -> Any:
+    """A column value as JSON (enum codes, ISO dates and timestamps)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def dump(session: Session, country_id: int) -> dict:
+    """Every row of one country's record, all columns, as JSON-safe data (1 query per table)."""
+    tables: dict[str, list[dict]] = {}
+    connection = session.connection()
+    for table in record_tables():
+        where = _conditions(country_id)[table.name]
+        order = [table.c[c.name] for c in table.primary_key.columns]
+        rows = connection.execute(sa.select(table).where(where).order_by(*order)).mappings()
+        tables[table.name] = [{k: encode(v) for k, v in row.items()} for row in rows]
+    return {"format": FORMAT, "country_id": country_id, "tables": tables}
+
+
+def _kind(column: sa.Column) -> type | None:
+    column_type = column.type
+    if isinstance(column_type, sa.types.TypeDecorator):
+        column_type = column_type.impl_instance
+    if isinstance(column_type, sa.DateTime):
+        return datetime
+    if isinstance(column_type, sa.Date):
+        return date
+    return None
+
+
+def decode(table: sa.Table, row: dict) -> dict:
+    """A dumped row as the values ``table`` takes today: columns the table no longer has are
+    dropped; columns added since the dump take their default (left out, so the insert applies it)."""
+    out = {}
+    for name, value in row.items():
+        if name not in table.c:
+            continue
+        kind = _kind(table.c[name])
+        if value is not None and kind is datetime and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        elif value is not None and kind is date and isinstance(value, str):
+            value = date.fromisoformat(value)
+        out[name] = value
+    return out
+
+
+def rows_of(snapshot: dict, table: sa.Table) -> Iterable[dict]:
+    """The decoded rows of ``table`` in a snapshot (none when it was not a record table then)."""
+    for row in snapshot.get("tables", {}).get(table.name, []):
+        yield decode(table, row)

@@ -1,0 +1,203 @@
+"""Review and publication of a country's working copy (issue 12).
+
+    submit   an editor (or an administrator) asks for review, with a message
+    comment  the reviewer notes something, on one provision or on the whole record
+    give_back the reviewer returns the working copy with a comment (``return`` is a keyword)
+    answer   the editor answers one comment
+    publish  freeze the working copy as the country's next publication, in one transaction
+
+A publication is only ever inserted: its rows are refused any UPDATE or DELETE however it is
+attempted (``tracker.models.PublicationIsFinal``). Numbers run 1, 2, ... per country; the
+database's unique (country, number) pair settles two publications made at the same moment
+(the second is refused with ``PublishConflict``). Like every write function, these only flush;
+the caller's ``tracker.write.transaction`` commits.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from tracker.codes import ChangeAction, CommentKind, ReviewState
+from tracker.i18n import DEFAULT_LOCALE
+from tracker.models import (
+    ChangeRecord,
+    Country,
+    Publication,
+    Review,
+    ReviewComment,
+    utcnow,
+)
+from tracker.read import figures, loaders, rows
+from tracker.write import changes, record
+from tracker.write.changes import Actor
+
+
+class ReviewRefused(Exception):
+    """The step does not apply now (nothing to review, already submitted...); nothing written."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PublishConflict(Exception):
+    """Someone else published this country at the same moment; nothing was written."""
+
+
+def open_review(session: Session, country_id: int) -> Review | None:
+    """The country's review in progress (submitted or returned), if any (1 query)."""
+    return session.exec(
+        select(Review)
+        .where(Review.country_id == country_id, Review.publication_id.is_(None))
+        .order_by(Review.id.desc())
+    ).first()
+
+
+def _entry(
+    session: Session,
+    review: Review,
+    actor: Actor,
+    kind: CommentKind,
+    body: str,
+    provision_code: str | None = None,
+    reply_to: ReviewComment | None = None,
+    at: datetime | None = None,
+) -> ReviewComment:
+    entry = ReviewComment(
+        review_id=review.id,
+        at=at or utcnow(),
+        user_id=actor.user_id,
+        author=actor.email,
+        kind=kind,
+        provision_code=provision_code,
+        reply_to_id=reply_to.id if reply_to is not None else None,
+        body=body,
+    )
+    return changes.create(session, entry, actor)
+
+
+def submit(session: Session, country: Country, actor: Actor, message: str) -> Review:
+    """Ask for review of the working copy; a returned review goes back to the reviewer."""
+    review = open_review(session, country.id)
+    if review is not None and review.state == ReviewState.SUBMITTED:
+        raise ReviewRefused("submitted")
+    if review is None:
+        review = changes.create(session, Review(country_id=country.id), actor)
+    else:
+        changes.update(session, review, actor, {"state": ReviewState.SUBMITTED},
+                       expected_version=None)  # fmt: skip
+    _entry(session, review, actor, CommentKind.SUBMITTED, message)
+    return review
+
+
+def comment(
+    session: Session, country: Country, actor: Actor, body: str, provision_code: str | None
+) -> ReviewComment:
+    """A reviewer's note on the working copy under review (on one provision, or on all)."""
+    review = open_review(session, country.id)
+    if review is None:
+        raise ReviewRefused("not_submitted")
+    return _entry(session, review, actor, CommentKind.COMMENT, body, provision_code)
+
+
+def give_back(session: Session, country: Country, actor: Actor, body: str) -> Review:
+    """Return the working copy to its editors with a comment (the review stays open)."""
+    review = open_review(session, country.id)
+    if review is None or review.state != ReviewState.SUBMITTED:
+        raise ReviewRefused("not_submitted")
+    changes.update(session, review, actor, {"state": ReviewState.RETURNED}, expected_version=None)
+    _entry(session, review, actor, CommentKind.RETURNED, body)
+    return review
+
+
+def answer(session: Session, entry: ReviewComment, actor: Actor, body: str) -> ReviewComment:
+    """The editor's answer to one entry of the review in progress."""
+    review = session.get(Review, entry.review_id)
+    if review is None or review.publication_id is not None:
+        raise ReviewRefused("closed")
+    return _entry(session, review, actor, CommentKind.ANSWER, body, entry.provision_code, entry)
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """What a publication freezes: the record's rows and the figures computed from them."""
+
+    snapshot: dict
+    figures: dict
+    checklist_id: int | None
+    checklist_code: str | None
+
+
+def freeze(session: Session, country_id: int) -> Frozen:
+    """The working copy as a publication would freeze it (read only)."""
+    checklist = loaders.current_checklist(session)
+    [summary] = figures.country_summaries(session, DEFAULT_LOCALE, [country_id])
+    values = {k: record.encode(v) for k, v in rows.country_record(summary).items()}
+    return Frozen(
+        record.dump(session, country_id),
+        values,
+        checklist.id if checklist else None,
+        checklist.code if checklist else None,
+    )
+
+
+def publish(
+    session: Session,
+    country: Country,
+    actor: Actor,
+    message: str,
+    *,
+    at: datetime | None = None,
+    is_example: bool = False,
+    frozen: Frozen | None = None,
+) -> Publication:
+    """Freeze the working copy as the country's next publication and close its review."""
+    frozen = frozen or freeze(session, country.id)
+    last = session.exec(
+        select(sa.func.max(Publication.number)).where(Publication.country_id == country.id)
+    ).one()
+    publication = Publication(
+        country_id=country.id,
+        number=(last or 0) + 1,
+        checklist_id=frozen.checklist_id,
+        checklist_code=frozen.checklist_code,
+        published_at=at or utcnow(),
+        published_by_id=actor.user_id,
+        published_by=actor.email,
+        message=message,
+        is_example=is_example,
+        snapshot=frozen.snapshot,
+        figures=frozen.figures,
+    )
+    try:
+        with session.begin_nested():
+            session.add(publication)
+            session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise PublishConflict(str(country.iso3)) from exc
+    summary = f"{country.iso3} #{publication.number}"
+    after = {"country_id": country.id, "number": publication.number, "message": message,
+             "checklist_code": frozen.checklist_code}  # fmt: skip
+    session.add(
+        ChangeRecord(
+            at=publication.published_at,
+            user_id=actor.user_id,
+            actor=actor.email,
+            action=ChangeAction.CREATE,
+            entity="publication",
+            entity_id=publication.id,
+            country_id=country.id,
+            summary=summary,
+            after=after,
+        )
+    )
+    review = open_review(session, country.id)
+    if review is not None:
+        changes.update(session, review, actor,
+                       {"state": ReviewState.PUBLISHED, "publication_id": publication.id},
+                       expected_version=None)  # fmt: skip
+        _entry(session, review, actor, CommentKind.PUBLISHED, message, at=publication.published_at)
+    session.flush()
+    return publication
