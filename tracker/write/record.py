@@ -88,12 +88,19 @@ def _conditions(country_id: int) -> dict[str, sa.ColumnElement]:
 
 
 def encode(value: Any) -> Any:
-    """A column value as JSON (enum codes, ISO dates and timestamps)."""
+    """A value as JSON: enum codes, ISO dates and timestamps, anything else that is not plain
+    JSON (a partial date, a decimal) as its text."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    return str(value)
 
 
 def dump(session: Session, country_id: int) -> dict:
