@@ -40,7 +40,8 @@ def test_the_demo_workspace_stays_light(client, demo_data, sign_in, password_has
     sign_in(_admin(demo_data, password_hash))
     response = client.get(WORKSPACE)
     assert response.status_code == 200
-    assert len(response.data) < 150_000  # 377 KB when every row listed every instrument
+    # 377 KB when every row listed every instrument; the review panel (issue 12) adds under 1 KB
+    assert len(response.data) < 151_000
 
 
 def test_80_instruments_and_39_provisions_still_save(
