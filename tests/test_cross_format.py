@@ -130,7 +130,7 @@ def check_country_page(client, iso3: str, want: Expected) -> str:
         )
     }
     assert category_basis == {
-        code: f"{a} of {n} provisions assessed"
+        code: f"{a} of {n}"
         + (PROVISIONAL if 2 * a < n else "")
         for code, (a, n) in want.category_assessed.items()
     }, iso3
