@@ -163,7 +163,7 @@ def test_api_conforms_to_its_openapi_document(app, demo_data):
 
     api = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in api.get_all_operations()]
-    assert len(operations) == 4  # the index, countries, one country, the checklist
+    assert len(operations) == 5  # the index, countries, one country, the checklist, the project
     for operation in operations:
 
         @given(case=operation.as_strategy())

@@ -30,6 +30,7 @@ def test_the_api_root_answers_with_an_index_of_its_resources(client, demo_data):
         ("countries", "/api/v1/countries", False),
         ("country", "/api/v1/countries/{iso3}", True),
         ("checklist", "/api/v1/checklist", False),
+        ("project", "/api/v1/project", False),
     ]
     # Every link of the index answers (the template filled with a real code).
     for resource in index["resources"]:

@@ -167,7 +167,7 @@ def test_one_import_confirmed_four_times_at_once_is_applied_once(app, engine, st
     for client in clients:
         sign_in(staff.editor_zmb, to=client)
     header = ",".join(c.name for c in MILESTONES.columns).encode()
-    data = header + b"\r\n,ZMB,launch,Launch event,2027-01-15,,Lusaka,planned,,,,\r\n"
+    data = header + b"\r\n,ZMB,launch,Launch event,2027-01-15,,Lusaka,planned,,,,,project,en,\r\n"
     preview = clients[0].post(
         "/en/manage/import",
         data={"kind": "milestones", "country": "ZMB", "file": (io.BytesIO(data), "m.csv")},
@@ -218,7 +218,7 @@ def test_a_large_dry_run_does_not_hold_the_write_lock(engine, staff, two_editors
     milestone_id = make_milestone(staff.zmb, title="Workshop").id
     previewing, saving = two_editors
     header = ",".join(c.name for c in MILESTONES.columns).encode()
-    data = header + b"\r\n" + b",ZMB,launch,Launch,,,,planned,,,,\r\n" * 200
+    data = header + b"\r\n" + b",ZMB,launch,Launch,,,,planned,,,,,project,en,\r\n" * 200
     hold = Hold()
 
     def preview():

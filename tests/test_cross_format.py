@@ -32,6 +32,7 @@ from tracker.codes import (
     InstrumentType,
     Level,
     MilestoneKind,
+    MilestoneNature,
     MilestoneStatus,
 )
 from tracker.models import (
@@ -284,7 +285,8 @@ def build_synthetic(session) -> None:
       EPR-02 recommended, recycling target: nobody has judged it
       EPR-03 core: regulations partly; initiated
     Milestones: two done, one cancelled, one delayed (date passed), one planned without a date,
-    one in progress far in the future.
+    one in progress far in the future; and two context events (one done, one planned with a date
+    passed), which are never counted nor overdue.
 
     Two more countries on the same checklist, with no instrument and no milestone: Mozambique
     judges LAW-01 (applies, nothing covers it) and LAW-03 (not applicable); Tanzania judges the
@@ -385,6 +387,20 @@ def build_synthetic(session) -> None:
                 planned_on=planned,
             )
         )
+    for title, status, planned in [
+        ("Plant opened", MilestoneStatus.DONE, date(2020, 1, 1)),
+        ("Earlier programme review", MilestoneStatus.PLANNED, date(2021, 1, 1)),
+    ]:
+        session.add(
+            Milestone(
+                country_id=country.id,
+                kind=MilestoneKind.OTHER,
+                title=title,
+                status=status,
+                planned_on=planned,
+                nature=MilestoneNature.CONTEXT,
+            )
+        )
     session.commit()
 
 
@@ -405,7 +421,7 @@ def build_synthetic(session) -> None:
 #   judged).
 # Stage: the e-waste regulations, adopted (the furthest of the e-waste-specific drafting bill and
 #   adopted regulations; the repealed e-waste act is ignored; the amended act is general).
-# Milestones: 2 done of 6 - 1 cancelled = 5.
+# Milestones: project steps only, 2 done of 6 - 1 cancelled = 5 (the 2 context events left out).
 SYNTHETIC = Expected(
     overall=(1 / 3, 5 / 9, 14 / 27),
     categories={"LAW": (3 / 4, 1.0, 1 / 2), "EPR": (0.0, 1 / 5, 8 / 15)},
@@ -483,10 +499,15 @@ def test_a_synthetic_country_shows_the_hand_computed_figures_everywhere(client, 
 
 def expected_for(session, iso3: str) -> Expected:
     """What each format must show for a demo country: its records scored by tests/expected.py,
-    and its milestones counted (cancelled ones are not part of the plan)."""
+    and its project steps counted (cancelled ones are not part of the plan, context events are
+    never counted)."""
     progress = expected_progress(session, iso3)
     country = session.exec(select(Country).where(Country.iso3 == iso3)).one()
-    statuses = session.exec(select(Milestone.status).where(Milestone.country_id == country.id)).all()
+    statuses = session.exec(
+        select(Milestone.status).where(
+            Milestone.country_id == country.id, Milestone.nature == MilestoneNature.PROJECT
+        )
+    ).all()
     done = sum(1 for s in statuses if s is MilestoneStatus.DONE)
     total = sum(1 for s in statuses if s is not MilestoneStatus.CANCELLED)
 

@@ -362,7 +362,7 @@ def test_the_import_reads_the_export_back_unchanged_and_takes_the_three_forms(
     assert "0 to create, 0 to change" in response.text
 
     added = b"".join(
-        f",ZMB,adoption,Planned {when},{when},,,planned,,,,\r\n".encode()
+        f",ZMB,adoption,Planned {when},{when},,,planned,,,,,project,en,\r\n".encode()
         for when in ("2026", "2026-12", "2026-12-31")
     )
     response = _import(client, exported + added)
@@ -393,7 +393,7 @@ def test_the_import_reads_the_export_back_unchanged_and_takes_the_three_forms(
 def test_the_import_explains_a_date_it_refuses(client, sign_in, staff, dated, value, message):
     sign_in(staff.editor_zmb)
     exported = client.get("/exports/milestones.csv?country=ZMB").data
-    response = _import(client, exported + f",ZMB,adoption,Bad,{value},,,planned,,,,\r\n".encode())
+    response = _import(client, exported + f",ZMB,adoption,Bad,{value},,,planned,,,,,project,en,\r\n".encode())
     assert response.status_code == 422
     assert "<code>planned_on</code>" in response.text and message in response.text
 
@@ -401,7 +401,7 @@ def test_the_import_explains_a_date_it_refuses(client, sign_in, staff, dated, va
 def test_the_import_message_is_translated(client, sign_in, staff, dated):
     sign_in(staff.editor_zmb)
     exported = client.get("/exports/milestones.csv?country=ZMB").data
-    response = _import(client, exported + b",ZMB,adoption,Bad,24-10,,,planned,,,,\r\n", "fr")
+    response = _import(client, exported + b",ZMB,adoption,Bad,24-10,,,planned,,,,,project,en,\r\n", "fr")
     assert response.status_code == 422
     assert "« 24-10 » n’est pas une date. Écrivez l’année" in response.text
 

@@ -146,9 +146,13 @@ def test_month_only_facts_are_loaded_at_month_precision(demo_data):
         date(2022, 7, 1),
         date(2022, 11, 1),
         date(2023, 3, 1),
-        date(2023, 6, 1),  # the GSR-23 agreement, June 2023
         date(2024, 10, 1),  # the ITU report for International E-waste Day, October 2024
     ]
+    # The GSR-23 agreement (June 2023) is on the project's own timeline, no longer per country.
+    agreement = demo_data.exec(
+        select(Milestone).where(Milestone.country_id.is_(None), Milestone.kind == "inception")
+    ).one()
+    assert (agreement.actual_on, agreement.actual_on_precision.value) == (date(2023, 6, 1), "month")
     assert (
         "PRY",
         "Consultation workshop with government and private-sector stakeholders",

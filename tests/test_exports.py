@@ -28,16 +28,17 @@ HEADERS = {
     "instruments": (
         b"id,country_iso3,type,title,title_lang,title_en,number,issuing_body,status,year,"
         b"consultation_on,validated_on,adopted_on,published_on,in_force_on,amended_on,"
-        b"repealed_on,dates_note,url,summary,made_under,amends,repeals,version,ewaste_specific,sources\r\n"
+        b"repealed_on,dates_note,url,summary,made_under,amends,repeals,version,ewaste_specific,"
+        b"sources,summary_lang\r\n"
     ),
     "coverage": (
         b"country_iso3,checklist_version,provision_code,applicable,not_applicable_reason,"
         b"implementation,legal_in_force,legal_with_drafts,instruments,evidence,is_example,"
-        b"version,sources\r\n"
+        b"version,sources,evidence_lang\r\n"
     ),
     "milestones": (
         b"id,country_iso3,kind,title,planned_on,actual_on,place,status,source_url,notes,version,"
-        b"source_kind\r\n"
+        b"source_kind,nature,title_lang,notes_lang\r\n"
     ),
     "coverage_links": (
         b"country_iso3,checklist_version,provision_code,instrument_id,instrument_title,extent,"
@@ -193,8 +194,8 @@ def test_coverage_links_and_derived_extents(
         == HEADERS["coverage"]
         + (
             f"ZZB,T.1,AAA-01,true,,none,partial,full,{act.id}:partial;{draft.id}:full:art. 1%3B art. 2,"
-            "'=looks like a formula,false,1,\r\n"
-            "ZZB,T.1,BBB-02,false,Landlocked,none,,,,,false,1,\r\n"
+            "'=looks like a formula,false,1,,\r\n"
+            "ZZB,T.1,BBB-02,false,Landlocked,none,,,,,false,1,,\r\n"
         ).encode()
     )
 
@@ -225,7 +226,7 @@ def test_formula_injection_is_neutralised_but_numbers_are_not(
         == HEADERS["instruments"]
         + (
             f"{instrument.id},ZZC,regulation,'=1+1,en,'=1+1,'+x,'-x,in_force,2024,,,,,,,,'@x,"
-            "\"'\rx\",'\tx,,,,1,false,\r\n"
+            "\"'\rx\",'\tx,,,,1,false,,\r\n"
         ).encode()
     )
     [instrument] = rows(client.get("/exports/instruments.csv"))

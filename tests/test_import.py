@@ -134,7 +134,7 @@ def test_dry_run_writes_nothing_and_confirm_writes_with_history(editor, session,
     data = export(editor, "milestones")
     edited = replace_cell(data, 2, "title", "Renamed milestone")
     edited = (
-        edited + b",ZMB,launch,New launch,2027-01-15,,Lusaka,planned,https://example.org/x,,,\r\n"
+        edited + b",ZMB,launch,New launch,2027-01-15,,Lusaka,planned,https://example.org/x,,,,project,en,\r\n"
     )
     records = history(session)
     response = preview(editor, "milestones", edited)
@@ -185,6 +185,7 @@ def test_coverage_import_creates_and_changes_judgements(editor, session, people)
         f"operational,full,full,{instrument.id}:full:s. 1%3B s. 2,,false,1," in after[unjudged - 1]
     )
     assert "New evidence,false,2," in after[judged - 1]
+    assert after[judged - 1].endswith(",en")
     session.rollback()  # end the read transaction: see the app's commits
     assert session.exec(select(Coverage).where(Coverage.is_example == False)).all()  # noqa: E712
 
@@ -195,7 +196,7 @@ def test_instrument_import_creates_with_relations_and_english_title(editor, sess
     data = export(editor, "instruments")
     data += (
         f",ZMB,guideline,Directives sur les DEEE,fr,E-waste guidelines,,,drafting,2026,,,,,,,,,"
-        f"https://example.org/g,,{parent.id},,,,true,\r\n"
+        f"https://example.org/g,,{parent.id},,,,true,,\r\n"
     ).encode()
     response = preview(editor, "instruments", data)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -241,7 +242,7 @@ def test_a_stale_row_is_refused(editor, session, people):
 
 
 def test_confirming_twice_applies_once(editor, session):
-    data = export(editor, "milestones") + b",ZMB,launch,Once,,,,planned,,,,\r\n"
+    data = export(editor, "milestones") + b",ZMB,launch,Once,,,,planned,,,,,project,en,\r\n"
     response = preview(editor, "milestones", data)
     assert confirm(editor, response).status_code == 303
     records = history(session)
@@ -515,7 +516,7 @@ def test_instrument_cells_follow_the_instrument_forms_rules(editor, session, cel
 
 def test_milestone_notes_follow_the_milestone_forms_limit(editor, session):
     header = export(editor, "milestones").split(b"\r\n")[0]
-    data = header + b"\r\n,ZMB,launch,Launch,,,,planned,," + b"N" * 20_001 + b",,\r\n"
+    data = header + b"\r\n,ZMB,launch,Launch,,,,planned,," + b"N" * 20_001 + b",,,project,en,\r\n"
     response = preview(editor, "milestones", data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -527,7 +528,7 @@ def test_milestone_notes_follow_the_milestone_forms_limit(editor, session):
 
 def _milestone_rows(n: int, start: int = 1, status: str = "planned") -> bytes:
     return b"".join(
-        f",ZMB,launch,Launch {i},,,,{status},,,,\r\n".encode() for i in range(start, start + n)
+        f",ZMB,launch,Launch {i},,,,{status},,,,,project,en,\r\n".encode() for i in range(start, start + n)
     )
 
 
@@ -567,7 +568,7 @@ def _raw_upload(client, url, data: bytes):
 
 def test_a_file_over_the_byte_limit_is_refused_with_the_limit_in_the_readers_language(app, editor):
     header = export(editor, "milestones").split(b"\r\n")[0] + b"\r\n"
-    big = header + b",ZMB,launch,Launch,,,,planned,,," + b"x" * (2 * 1024 * 1024) + b",,\r\n"
+    big = header + b",ZMB,launch,Launch,,,,planned,,," + b"x" * (2 * 1024 * 1024) + b",,,project,en,\r\n"
     response = _raw_upload(editor, URL, big)
     assert response.status_code == 413
     assert "The file is larger than 2 MB, the most one import accepts." in response.text

@@ -13,7 +13,7 @@ FORM = "application/x-www-form-urlencoded"
 NOT_UTF8 = (
     "What was sent contains characters that are not valid UTF-8 text, so it was not accepted."
 )
-MILESTONE = "kind=validation_workshop&status=planned&planned_on=2025-03-10"
+MILESTONE = "kind=validation_workshop&status=planned&planned_on=2025-03-10&nature=project"
 
 
 def post_raw(client, url, body: str):
@@ -139,7 +139,7 @@ def test_an_implausible_date_is_refused_by_the_import(
     make_milestone(country=staff.zmb)
     sign_in(staff.editor_zmb)
     data = client.get("/exports/milestones.csv?country=ZMB").data
-    data += f",ZMB,launch,New launch,{value},,Lusaka,planned,https://example.org/x,,,\r\n".encode()
+    data += f",ZMB,launch,New launch,{value},,Lusaka,planned,https://example.org/x,,,,project,en,\r\n".encode()
     response = client.post(
         "/en/manage/import",
         data={"kind": "milestones", "country": "ZMB", "file": (io.BytesIO(data), "m.csv")},

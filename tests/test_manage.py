@@ -232,7 +232,12 @@ def test_an_edit_without_its_version_never_overwrites(
     elif kind == "milestones":
         record = make_milestone(staff.zmb, title="Stored title")
         url = f"/en/manage/milestones/{record.id}/edit"
-        data = {"title": "Blind", "kind": "stakeholder_consultation", "status": "planned"}
+        data = {
+            "title": "Blind",
+            "kind": "stakeholder_consultation",
+            "status": "planned",
+            "nature": "project",
+        }
     elif kind == "users":
         record = staff.editor_zmb
         url, data = f"/en/manage/users/{record.id}/edit", {"role": "editor", "country": "ZMB"}
@@ -293,6 +298,7 @@ def test_milestone_create_and_edit(client, editor, session):
         "planned_on": "2025-03-10",
         "actual_on": "2025-03-12",
         "source_url": "http://example.org/news",
+        "nature": "project",
     }
     assert client.post("/en/manage/countries/ZMB/milestones/new", data=data).status_code == 303
     session.rollback()

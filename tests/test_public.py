@@ -85,7 +85,7 @@ def test_overview_flags_the_demo_countries_as_example_data(client, demo_data):
     # (the 2011 Act, the 2018 EPR regulations) are general instruments and set no stage
     assert "□</span> Adopted</span></td>" in row
     assert "In force" not in row
-    assert "6 of 6" in row  # milestones done of planned (four project steps, two context items)
+    assert "1 of 1" in row  # project steps done of planned (its three context events left out)
     assert "Example data" in row
 
 

@@ -99,6 +99,14 @@ class MilestoneKind(Choice):
     OTHER = "other"
 
 
+class MilestoneNature(Choice):
+    """Whether a milestone is a step of the ITU-CST project or a context event around it (an
+    earlier programme, a plant opening, a press item). Only project steps are counted."""
+
+    PROJECT = "project"
+    CONTEXT = "context"
+
+
 class MilestoneStatus(Choice):
     PLANNED = "planned"
     IN_PROGRESS = "in_progress"
@@ -205,6 +213,10 @@ LABELS: dict[type[Choice], dict[Choice, Any]] = {
         MilestoneKind.LAUNCH: _l("Launch"),
         MilestoneKind.CAPACITY_BUILDING: _l("Capacity building"),
         MilestoneKind.OTHER: _lp("milestone kind", "Other"),
+    },
+    MilestoneNature: {
+        MilestoneNature.PROJECT: _l("Project step"),
+        MilestoneNature.CONTEXT: _l("Context event"),
     },
     MilestoneStatus: {
         MilestoneStatus.PLANNED: _lp("milestone status", "Planned"),

@@ -1,4 +1,5 @@
-"""Loads the demo data in ``tracker/data`` (checklist, countries, instruments, milestones).
+"""Loads the demo data in ``tracker/data`` (checklist, countries, instruments, milestones, and
+the project's own timeline in ``project.yaml``).
 
 Idempotent: records are matched on natural keys (checklist code, provision code, ISO code,
 instrument title, milestone kind and title) and updated in place, so loading twice gives the same
@@ -28,6 +29,7 @@ from tracker.codes import (
     InstrumentType,
     Level,
     MilestoneKind,
+    MilestoneNature,
     MilestoneStatus,
     RelationKind,
     SourceKind,
@@ -52,6 +54,9 @@ from tracker.models import (
 from tracker.write import changes
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# The summaries, evidence and milestone texts of the demo files are written by this tracker's
+# team in English; an item may say otherwise (``summary_lang``, ``evidence_lang``, ...).
+TEXT_LANG = "en"
 
 
 
@@ -119,7 +124,54 @@ def load(
             data = read_yaml(path)
             with _checked_on(session, data):
                 load_country(session, data, current, stats, actor)
+        project = data_dir / "project.yaml"
+        if project.exists():
+            data = read_yaml(project)
+            with _checked_on(session, data):
+                load_milestones(session, None, data.get("milestones"), stats, actor)
     return stats
+
+
+def _text_lang(item: dict, name: str) -> str | None:
+    """The language of an item's text ``name``: its ``<name>_lang``, else ``TEXT_LANG``; None
+    without the text."""
+    if not item.get(name):
+        return None
+    return item.get(f"{name}_lang") or TEXT_LANG
+
+
+def load_milestones(
+    session: Session,
+    country: Country | None,
+    items: Iterable[dict] | None,
+    stats: LoadStats,
+    actor: changes.Actor,
+) -> None:
+    """A country's milestones, or (``country`` None) the project's own timeline."""
+    for item in items or []:
+        _upsert(
+            session,
+            actor,
+            stats,
+            "milestones",
+            Milestone,
+            {
+                "country_id": country.id if country is not None else None,
+                "kind": MilestoneKind(item["kind"]),
+                "title": item["title"],
+            },
+            {
+                **_dates_of(item, MILESTONE_DATES, f"milestone {item['title']}"),
+                "place": item.get("place"),
+                "status": MilestoneStatus(item.get("status") or "planned"),
+                "source_url": item.get("source_url"),
+                "source_kind": SourceKind(item["source_kind"]) if item.get("source_kind") else None,
+                "notes": item.get("notes"),
+                "nature": MilestoneNature(item.get("nature") or "project"),
+                "title_lang": _text_lang(item, "title"),
+                "notes_lang": _text_lang(item, "notes"),
+            },
+        )
 
 
 def _assign(row, values: dict) -> None:
@@ -324,6 +376,7 @@ def load_country(
                 "dates_note": item.get("dates_note"),
                 "url": item.get("url"),
                 "summary": item.get("summary"),
+                "summary_lang": _text_lang(item, "summary"),
                 "ewaste_specific": bool(item.get("ewaste_specific", False)),
                 **_dates_of(item, INSTRUMENT_DATES, f"instrument {item['key']}"),
             },
@@ -346,27 +399,7 @@ def load_country(
                 },
             )
 
-    for item in data.get("milestones") or []:
-        _upsert(
-            session,
-            actor,
-            stats,
-            "milestones",
-            Milestone,
-            {
-                "country_id": country.id,
-                "kind": MilestoneKind(item["kind"]),
-                "title": item["title"],
-            },
-            {
-                **_dates_of(item, MILESTONE_DATES, f"milestone {item['title']}"),
-                "place": item.get("place"),
-                "status": MilestoneStatus(item.get("status") or "planned"),
-                "source_url": item.get("source_url"),
-                "source_kind": SourceKind(item["source_kind"]) if item.get("source_kind") else None,
-                "notes": item.get("notes"),
-            },
-        )
+    load_milestones(session, country, data.get("milestones"), stats, actor)
 
     for item in data.get("facts") or []:
         _upsert(
@@ -433,6 +466,7 @@ def _load_coverage(
             "not_applicable_reason": None if applicable else item.get("not_applicable_reason"),
             "implementation": Implementation(item.get("implementation") or "none"),
             "evidence": item.get("evidence"),
+            "evidence_lang": _text_lang(item, "evidence"),
         }
         wanted = {}
         for link in item.get("links") or []:

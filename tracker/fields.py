@@ -35,6 +35,7 @@ from tracker.codes import (
     InstrumentType,
     Level,
     MilestoneKind,
+    MilestoneNature,
     MilestoneStatus,
     Role,
     SourceKind,
@@ -56,6 +57,11 @@ URL_LENGTH = 2000
 LANGUAGE_TAG_LENGTH = 12
 EMAIL_LENGTH = 254
 
+# The languages a text of a record (a summary, evidence, a milestone's title and notes) may be
+# written in: BCP 47 tags, offered by the forms and checked on import. The interface's languages
+# and those of the project's countries; add a tag here to offer another.
+CONTENT_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar", "ru", "zh", "rw", "gn", "sw")
+
 # Every date is as precise as its source: ``2024``, ``2024-10`` or ``2024-10-23`` (``tracker.dates``).
 # Every date in the tracker is a legal or project event (adoption, entry into force, a workshop):
 # one before 1900 or after 2100 is a typing slip (0001-01-01, 9999-12-31), refused everywhere.
@@ -76,6 +82,7 @@ class Rule:
     codes: type[Choice] | None = None
     minimum: int | None = None
     maximum: int | None = None
+    languages: tuple[str, ...] | None = None  # a "language" field limited to these tags
 
     @property
     def pattern(self) -> str | None:
@@ -103,6 +110,12 @@ def url() -> Rule:
 
 def language(*, required: bool = True) -> Rule:
     return Rule("language", LANGUAGE_TAG_LENGTH, required)
+
+
+def content_language() -> Rule:
+    """The language of a text field: one of ``CONTENT_LANGUAGES``, or empty when it is not
+    recorded (the pages then show the text without a language marker)."""
+    return Rule("language", LANGUAGE_TAG_LENGTH, False, languages=CONTENT_LANGUAGES)
 
 
 def a_date() -> Rule:
@@ -175,6 +188,15 @@ def date_problem(value: "PartialDate | date") -> str | None:
     )
 
 
+def language_problem(rule: Rule, tag: str) -> str | None:
+    """The message for a language tag ``rule`` does not accept, or None."""
+    if not is_language_tag(tag):
+        return _("Enter a language code such as en, fr, rw, gn or zh-Hans.")
+    if rule.languages is not None and tag not in rule.languages:
+        return _("Choose one of these languages: %(codes)s.", codes=", ".join(rule.languages))
+    return None
+
+
 def is_language_tag(tag: str) -> bool:
     """A BCP 47 tag of at most 12 characters whose language CLDR knows (``en``, ``zh-Hans``)."""
     return (
@@ -207,6 +229,7 @@ INSTRUMENT: Mapping[str, Rule] = {
     # Specific to e-waste (an e-waste act, regulation, policy or strategy), or a general
     # instrument that touches it (an environmental framework act, a customs or plastics law).
     "ewaste_specific": Rule("boolean", required=True),
+    "summary_lang": content_language(),
 }
 # The lifecycle dates of an instrument, in the order of its lifecycle.
 INSTRUMENT_DATES: tuple[str, ...] = tuple(n for n, r in INSTRUMENT.items() if r.kind == "date")
@@ -226,6 +249,9 @@ MILESTONE: Mapping[str, Rule] = {
     "source_url": url(),
     "notes": text(LONG_TEXT),
     "source_kind": code(SourceKind, required=False),
+    "nature": code(MilestoneNature),
+    "title_lang": content_language(),
+    "notes_lang": content_language(),
 }
 MILESTONE_DATES: tuple[str, ...] = tuple(n for n, r in MILESTONE.items() if r.kind == "date")
 
@@ -234,6 +260,20 @@ COVERAGE: Mapping[str, Rule] = {
     "not_applicable_reason": text(NOTE_TEXT),
     "implementation": code(Implementation),
     "evidence": text(NOTE_TEXT),
+    "evidence_lang": content_language(),
+}
+
+# Texts that record their language (``<field>_lang``) and may carry translations into the
+# interface's locales (``TextTranslation``), by record kind (table name).
+TRANSLATABLE: Mapping[str, tuple[str, ...]] = {
+    "instrument": ("summary",),
+    "coverage": ("evidence",),
+    "milestone": ("title", "notes"),
+}
+
+TEXT_TRANSLATION: Mapping[str, Rule] = {
+    "locale": language(),
+    "text": text(LONG_TEXT, required=True),
 }
 
 COVERAGE_LINK: Mapping[str, Rule] = {

@@ -138,6 +138,18 @@ def format_date_at(start: date, precision: str, width: str = "medium") -> str:
     if skeleton is None:
         return format_date(start, width)
     return babel_dates.format_skeleton(skeleton, start, locale=get_locale() or DEFAULT_LOCALE)
+def language_name_for(code: str, reader: str) -> str:
+    """A language's name in the reader's language (CLDR), through the same fallbacks as country
+    names (Guaraní readers get CLDR's Spanish names); the tag itself when CLDR has none."""
+    tag = (code or "").replace("-", "_")
+    for candidate in (reader, *CLDR_FALLBACKS.get(reader, ()), DEFAULT_LOCALE):
+        try:
+            name = Locale.parse(tag).get_display_name(Locale.parse(candidate))
+        except (UnknownLocaleError, ValueError):
+            name = None
+        if name:
+            return name
+    return code
 
 
 def language_in_readers_language(code: str | None) -> str:

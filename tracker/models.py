@@ -33,6 +33,7 @@ from tracker.codes import (  # noqa: F401  (re-exported: models and codes go tog
     InstrumentType,
     Level,
     MilestoneKind,
+    MilestoneNature,
     MilestoneStatus,
     RelationKind,
     ReviewState,
@@ -280,6 +281,7 @@ class Instrument(SQLModel, table=True):
     url: str | None = _limited(fields.INSTRUMENT["url"])
     summary: str | None = text_field()
     ewaste_specific: bool = False  # an e-waste instrument, not a general one that touches it
+    summary_lang: str | None = _limited(fields.INSTRUMENT["summary_lang"])
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -356,6 +358,7 @@ class Coverage(SQLModel, table=True):
     not_applicable_reason: str | None = text_field()
     implementation: Implementation = code_field(Implementation, default=Implementation.NONE)
     evidence: str | None = text_field()
+    evidence_lang: str | None = _limited(fields.COVERAGE["evidence_lang"])
     is_example: bool = False
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
@@ -410,7 +413,9 @@ class CoverageLink(SQLModel, table=True):
 
 
 class Milestone(SQLModel, table=True):
-    """A step of the ITU project in one country, planned and (once it happens) actual."""
+    """A step of the ITU-CST project or a context event around it, planned and (once it
+    happens) actual: in one country, or, without a country, on the project's own timeline
+    (agreement, launch, toolkit, regional events; edited by administrators only)."""
 
     __tablename__ = "milestone"
     __table_args__ = (
@@ -418,10 +423,11 @@ class Milestone(SQLModel, table=True):
         code_check("status", MilestoneStatus),
         *precision_checks("planned_on", "actual_on"),
         code_check("source_kind", SourceKind, nullable=True),
+        code_check("nature", MilestoneNature),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    country_id: int = Field(foreign_key="country.id", index=True)
+    country_id: int | None = Field(default=None, foreign_key="country.id", index=True)
     kind: MilestoneKind = code_field(MilestoneKind)
     title: str = _limited(fields.MILESTONE["title"])
     planned_on: date | None = None
@@ -433,6 +439,29 @@ class Milestone(SQLModel, table=True):
     source_url: str | None = _limited(fields.MILESTONE["source_url"])
     notes: str | None = text_field()
     source_kind: SourceKind | None = code_field(SourceKind, nullable=True)
+    nature: MilestoneNature = code_field(MilestoneNature, default=MilestoneNature.PROJECT)
+    title_lang: str | None = _limited(fields.MILESTONE["title_lang"])
+    notes_lang: str | None = _limited(fields.MILESTONE["notes_lang"])
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TextTranslation(SQLModel, table=True):
+    """A record's text translated into one locale: keyed by record kind (its table name), record
+    id, field and locale (``tracker.fields.TRANSLATABLE``). The original stays on the record,
+    with its language in ``<field>_lang``; the write path deletes a record's translations with
+    it. Which text a reader sees is ``tracker.read.texts``' rule."""
+
+    __tablename__ = "text_translation"
+    __table_args__ = (sa.UniqueConstraint("entity", "entity_id", "field", "locale"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=40)
+    entity_id: int
+    field: str = Field(max_length=40)
+    locale: str = _limited(fields.TEXT_TRANSLATION["locale"])
+    text: str = Field(sa_type=sa.Text)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -44,9 +44,12 @@ The method (also shown on the methodology page):
   law) never sets the stage. With no such instrument the stage is ``None`` ("no e-waste-specific
   instrument yet").
 
-* **Milestones**: a milestone is *overdue* when its planned date has passed and it is neither done
-  nor cancelled. A country's milestone count is "done of total", where the total leaves out
-  cancelled milestones (a cancelled step is not part of the plan any more).
+* **Milestones**: a milestone is a *project step* (of the ITU-CST project) or a *context event*
+  (an earlier programme, a plant opening, a press item). Only project steps are counted and can
+  be overdue; context events are shown in the timeline, marked as such. A project step is
+  *overdue* when its planned date has passed and it is neither done nor cancelled. A country's
+  milestone count is "done of total" over its project steps, where the total leaves out cancelled
+  ones (a cancelled step is not part of the plan any more).
 
 Example: two core provisions, one fully covered by an act in force, one partially by a draft, and
 one recommended provision not addressed. In force: (2x1 + 2x0 + 1x0) / 5 = 40 %. Including drafts:
@@ -67,6 +70,7 @@ from tracker.codes import (
     InstrumentStatus,
     InstrumentType,
     Level,
+    MilestoneNature,
     MilestoneStatus,
 )
 from tracker.dates import PartialDate, as_partial
@@ -431,15 +435,30 @@ def compare_monitor(
 # --- milestones ---------------------------------------------------------------------------------
 
 
-def is_overdue(planned_on: PartialDate | date | None, status: MilestoneStatus, today: date) -> bool:
-    """Planned date passed and the milestone neither done nor cancelled.
+# The milestones that are counted ("milestones done") and can be overdue: project steps only.
+COUNTED_NATURES: tuple[MilestoneNature, ...] = (MilestoneNature.PROJECT,)
+
+
+def is_counted(nature: MilestoneNature) -> bool:
+    """Whether a milestone of this nature counts towards "milestones done" (a project step)."""
+    return nature in COUNTED_NATURES
+
+
+def is_overdue(
+    planned_on: PartialDate | date | None,
+    status: MilestoneStatus,
+    today: date,
+    nature: MilestoneNature = MilestoneNature.PROJECT,
+) -> bool:
+    """A project step whose planned date passed, neither done nor cancelled.
 
     A date planned to the month or the year passes when that month or year has ended: a
     milestone planned for December 2025 is not overdue on 31 December 2025 (``tracker.dates``).
     """
     planned = as_partial(planned_on)
     return (
-        planned is not None
+        is_counted(nature)
+        and planned is not None
         and planned.end < today
         and status not in (MilestoneStatus.DONE, MilestoneStatus.CANCELLED)
     )
@@ -447,14 +466,16 @@ def is_overdue(planned_on: PartialDate | date | None, status: MilestoneStatus, t
 
 @dataclass(frozen=True)
 class MilestoneCounts:
-    """A country's milestones: how many are done, of how many planned (cancelled ones left out)."""
+    """A country's project steps: how many are done, of how many planned (cancelled ones and
+    context events left out)."""
 
     done: int = 0
     total: int = 0
 
 
 def milestone_counts(by_status: Mapping[MilestoneStatus, int]) -> MilestoneCounts:
-    """Count milestones from the number of milestones in each status."""
+    """Count project steps from the number of project steps in each status (the caller leaves
+    out context events: ``is_counted``)."""
     return MilestoneCounts(
         done=by_status.get(MilestoneStatus.DONE, 0),
         total=sum(n for status, n in by_status.items() if status is not MilestoneStatus.CANCELLED),

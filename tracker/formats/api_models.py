@@ -94,8 +94,12 @@ class Progress(ApiModel):
 
 class Counts(ApiModel):
     instruments: int
-    milestones_done: int
-    milestones_total: int = Field(description="Milestones, not counting cancelled ones.")
+    milestones_done: int = Field(
+        description="Steps of the ITU-CST project done (context events are not counted)."
+    )
+    milestones_total: int = Field(
+        description="Steps of the ITU-CST project, not counting cancelled ones or context events."
+    )
 
 
 class CountryFacts(ApiModel):
@@ -180,7 +184,11 @@ class CoverageOut(ApiModel):
     legal_with_drafts: Literal["none", "partial", "full"] | None = Field(
         description="Null when not applicable or not assessed (judged false)."
     )
-    evidence: str | None
+    evidence: str | None = Field(description="Evidence in its original language.")
+    evidence_lang: str | None = Field(description="Language of the evidence (BCP 47).")
+    evidence_translated: str | None = Field(
+        description="The evidence translated into the requested language, when a translation exists."
+    )
     is_example: bool
     instruments: list[CoverageLinkOut]
     sources: list[SourceOut] = Field(description="The pages the evidence cites, with their kind.")
@@ -207,7 +215,11 @@ class InstrumentOut(ApiModel):
     repealed_on: OptionalDate
     dates_note: str | None
     url: str | None
-    summary: str | None
+    summary: str | None = Field(description="Summary in its original language.")
+    summary_lang: str | None = Field(description="Language of the summary (BCP 47).")
+    summary_translated: str | None = Field(
+        description="The summary translated into the requested language, when a translation exists."
+    )
     made_under: list[int]
     amends: list[int]
     repeals: list[int]
@@ -220,15 +232,33 @@ class InstrumentOut(ApiModel):
 
 class MilestoneOut(ApiModel):
     id: int
+    nature: Literal["project", "context"] = Field(
+        description="project: a step of the ITU-CST project (counted); context: an event around it."
+    )
     kind: str
-    title: str
+    title: str = Field(description="Title in its original language.")
+    title_lang: str | None = Field(description="Language of the title (BCP 47).")
+    title_translated: str | None = Field(
+        description="The title translated into the requested language, when a translation exists."
+    )
     planned_on: OptionalDate
     actual_on: OptionalDate
     place: str | None
     status: str
     source_url: str | None
     source_kind: SourceKindCode | None
-    notes: str | None
+    notes: str | None = Field(description="Notes in their original language.")
+    notes_lang: str | None = Field(description="Language of the notes (BCP 47).")
+    notes_translated: str | None = Field(
+        description="The notes translated into the requested language, when a translation exists."
+    )
+
+
+class ProjectTimeline(ApiModel):
+    """The ITU-CST project's own timeline: milestones tied to no country."""
+
+    lang: str
+    milestones: list[MilestoneOut]
 
 
 class PublishedValueOut(ApiModel):
@@ -325,4 +355,5 @@ API_MODELS: tuple[type[BaseModel], ...] = (
     CountryDetail,
     Checklist,
     ApiIndex,
+    ProjectTimeline,
 )

@@ -20,6 +20,7 @@ from tracker.formats.api_models import (
     CountryDetail,
     CountryList,
     ErrorResponse,
+    ProjectTimeline,
 )
 from tracker.formats.tables import ISO3
 
@@ -112,6 +113,11 @@ def openapi_document(languages: list[str], servers: list[dict]) -> dict:
             ),
             "/api/v1/checklist": operation(
                 "getChecklist", "The current model-law checklist by category.", Checklist
+            ),
+            "/api/v1/project": operation(
+                "getProjectTimeline",
+                "The timeline of the project as a whole: milestones tied to no country.",
+                ProjectTimeline,
             ),
         },
         "components": {"schemas": definitions["$defs"]},

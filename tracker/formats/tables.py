@@ -77,7 +77,7 @@ class Column:
             return
         derived = {
             "required": rule.required,
-            "enum": tuple(rule.codes.codes()) if rule.codes else None,
+            "enum": tuple(rule.codes.codes()) if rule.codes else rule.languages,
             "pattern": rule.pattern,
             "max_length": rule.max_length,
             "minimum": rule.minimum,
@@ -259,11 +259,20 @@ COUNTRIES = Table(
             ),
         ),
         Column("instruments", "integer", _l("Number of instruments recorded."), True, minimum=0),
-        Column("milestones_done", "integer", _l("Number of milestones done."), True, minimum=0),
+        Column(
+            "milestones_done",
+            "integer",
+            _l("Number of steps of the ITU-CST project done (context events are not counted)."),
+            True,
+            minimum=0,
+        ),
         Column(
             "milestones_total",
             "integer",
-            _l("Number of milestones, not counting cancelled ones."),
+            _l(
+                "Number of steps of the ITU-CST project, not counting cancelled ones (context "
+                "events are not counted)."
+            ),
             True,
             minimum=0,
         ),
@@ -477,6 +486,11 @@ INSTRUMENTS = Table(
                 "optionally a space and a short note."
             )
         ),
+        _field(
+            "summary_lang",
+            _l("Language of the summary (BCP 47 tag); empty when not recorded."),
+            _I["summary_lang"],
+        ),
     ),
     primary_key=("id",),
     foreign_keys=(ForeignKey(("country_iso3",), "countries", ("iso3",)),),
@@ -564,6 +578,11 @@ COVERAGE = Table(
                 "optionally a space and a short note."
             )
         ),
+        _field(
+            "evidence_lang",
+            _l("Language of the evidence (BCP 47 tag); empty when not recorded."),
+            _C["evidence_lang"],
+        ),
     ),
     primary_key=("country_iso3", "checklist_version", "provision_code"),
     foreign_keys=(
@@ -578,7 +597,10 @@ COVERAGE = Table(
 MILESTONES = Table(
     name="milestones",
     title=_l("Milestones"),
-    description=_l("Steps of the ITU-CST project in each country, planned and actual."),
+    description=_l(
+        "Steps of the ITU-CST project and context events in each country, planned and actual; "
+        "without a country filter, also the project's own timeline (rows without a country)."
+    ),
     columns=(
         Column(
             "id",
@@ -586,7 +608,15 @@ MILESTONES = Table(
             _l("Identifier of the milestone. Leave empty on import to create one."),
             minimum=1,
         ),
-        country_iso3,
+        Column(
+            "country_iso3",
+            "string",
+            _l(
+                "ISO 3166-1 alpha-3 code of the country; empty for the project's own timeline "
+                "(not importable: administrators edit it in the workspace)."
+            ),
+            pattern=ISO3,
+        ),
         _field("kind", _l("Kind of milestone."), _M["kind"]),
         _field("title", _l("Title of the milestone."), _M["title"]),
         _date("planned_on", _l("Planned date."), _M["planned_on"]),
@@ -610,6 +640,20 @@ MILESTONES = Table(
             ),
             rule=_M["source_kind"],
             may_be_absent=True,
+        ),
+        _field(
+            "nature",
+            _l(
+                "project (a step of the ITU-CST project, counted in milestones done) or context "
+                "(an event around it, shown in the timeline only)."
+            ),
+            _M["nature"],
+        ),
+        _field("title_lang", _l("Language of the title (BCP 47 tag)."), _M["title_lang"]),
+        _field(
+            "notes_lang",
+            _l("Language of the notes (BCP 47 tag); empty when not recorded."),
+            _M["notes_lang"],
         ),
     ),
     primary_key=("id",),

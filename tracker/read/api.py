@@ -26,6 +26,7 @@ from tracker.formats.api_models import (
     MilestoneOut,
     MonitorIndicatorOut,
     Progress,
+    ProjectTimeline,
     ProvisionOut,
     PublishedMonitorValueOut,
     PublishedValueOut,
@@ -34,8 +35,8 @@ from tracker.formats.api_models import (
 from tracker.formats.tables import GEM
 from tracker.i18n import DEFAULT_LOCALE
 from tracker.read import figures, loaders, rows
-from tracker.read.loaders import CountryRef
-from tracker.read.texts import instrument_title
+from tracker.read.loaders import CountryRef, Translations
+from tracker.read.texts import content_text, instrument_title
 from tracker.scoring import Figures as ScoreFigures
 
 
@@ -119,6 +120,33 @@ def _monitor(summary: figures.CountrySummary) -> list[MonitorIndicatorOut]:
 
 def _sources(cells) -> list[SourceOut]:
     return [SourceOut(url=url, kind=kind, note=note) for kind, url, note in cells]
+def _translated(
+    translations: Translations, entity: str, record: dict, name: str, lang: str
+) -> str | None:
+    """A record's text translated into ``lang`` (the pages' rule), when a translation exists."""
+    found = translations.get((entity, record["id"], name), {})
+    shown = content_text(record[name], record[f"{name}_lang"], found, lang)
+    return shown.text if shown is not None and shown.is_translation else None
+
+
+def _milestones(session: Session, records: list[dict], lang: str) -> list[MilestoneOut]:
+    translations = loaders.text_translations(
+        session, lang, {"milestone": [r["id"] for r in records]}
+    )
+    return [
+        MilestoneOut(
+            **{k: v for k, v in record.items() if k in MilestoneOut.model_fields},
+            title_translated=_translated(translations, "milestone", record, "title", lang),
+            notes_translated=_translated(translations, "milestone", record, "notes", lang),
+        )
+        for record in records
+    ]
+
+
+def project_timeline(session: Session, lang: str) -> ProjectTimeline:
+    """The project's own timeline, in id order (2 queries)."""
+    records = list(rows.project_milestone_records(session))
+    return ProjectTimeline(lang=lang, milestones=_milestones(session, records, lang))
 
 
 def country_list(session: Session, lang: str) -> CountryList:
@@ -135,6 +163,8 @@ def country_detail(session: Session, ref: CountryRef, lang: str) -> CountryDetai
     if checklist is not None:
         texts = loaders.provision_texts(session, lang, checklist_id=checklist.id)
     coverage_out = []
+    judged = [item.coverage.id for item in items if item.coverage is not None]
+    evidence = loaders.text_translations(session, lang, {"coverage": judged})
     for item in items:
         title, _guidance = texts.get(item.provision.id, (None, None))
         cov_id = item.coverage.id if item.coverage is not None else None
@@ -151,6 +181,14 @@ def country_detail(session: Session, ref: CountryRef, lang: str) -> CountryDetai
                 legal_in_force=record["legal_in_force"],
                 legal_with_drafts=record["legal_with_drafts"],
                 evidence=record["evidence"],
+                evidence_lang=record["evidence_lang"],
+                evidence_translated=(
+                    _translated(
+                        evidence, "coverage", {"id": item.coverage.id, **record}, "evidence", lang
+                    )
+                    if item.coverage is not None
+                    else None
+                ),
                 is_example=item.is_example,
                 instruments=[
                     CoverageLinkOut(
@@ -172,6 +210,9 @@ def country_detail(session: Session, ref: CountryRef, lang: str) -> CountryDetai
         )
     instruments = list(rows.instrument_records(session, [ref]))
     titles = loaders.instrument_titles(session, lang, instrument_ids=[i["id"] for i in instruments])
+    summaries = loaders.text_translations(
+        session, lang, {"instrument": [i["id"] for i in instruments]}
+    )
     instruments_out = []
     for record in instruments:
         name = instrument_title(
@@ -180,12 +221,13 @@ def country_detail(session: Session, ref: CountryRef, lang: str) -> CountryDetai
         values = {k: v for k, v in record.items() if k in InstrumentOut.model_fields}
         values["sources"] = _sources(record["sources"])
         instruments_out.append(
-            InstrumentOut(**{**values, "title_translated": name.in_readers_language})
+            InstrumentOut(
+                **values,
+                title_translated=name.in_readers_language,
+                summary_translated=_translated(summaries, "instrument", record, "summary", lang),
+            )
         )
-    milestones_out = [
-        MilestoneOut(**{k: v for k, v in record.items() if k in MilestoneOut.model_fields})
-        for record in rows.milestone_records(session, [ref])
-    ]
+    milestones_out = _milestones(session, list(rows.milestone_records(session, [ref])), lang)
     return CountryDetail(
         **_summary(summary).model_dump(),
         monitor=_monitor(summary),

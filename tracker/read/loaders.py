@@ -47,6 +47,7 @@ from tracker.models import (
     MonitorValue,
     Provision,
     ProvisionText,
+    TextTranslation,
 )
 from tracker.read.texts import Localized, language_of, locale_candidates, pick_text
 
@@ -187,6 +188,7 @@ _JUDGEMENT_COLUMNS = (
     _COVERAGE.not_applicable_reason,
     _COVERAGE.implementation,
     _COVERAGE.evidence,
+    _COVERAGE.evidence_lang,
     _COVERAGE.is_example,
     _COVERAGE.version,
 )
@@ -400,7 +402,9 @@ class MilestoneStats:
     def of(cls, milestones: Sequence[Milestone]) -> "MilestoneStats":
         """The same figures from a country's loaded milestones."""
         return cls(
-            scoring.milestone_counts(Counter(m.status for m in milestones)),
+            scoring.milestone_counts(
+                Counter(m.status for m in milestones if scoring.is_counted(m.nature))
+            ),
             latest(*(m.updated_at for m in milestones)),
         )
 
@@ -408,17 +412,27 @@ class MilestoneStats:
 def milestone_stats(
     session: Session, country_ids: Sequence[int] | None = None
 ) -> dict[int, MilestoneStats]:
-    """Each country's milestone counts (``scoring.milestone_counts``) and when one last changed
-    (1 query)."""
-    query = select(
-        Milestone.country_id, Milestone.status, sa.func.count(), sa.func.max(Milestone.updated_at)
-    ).group_by(Milestone.country_id, Milestone.status)
+    """Each country's milestone counts (``scoring.milestone_counts``, project steps only) and
+    when one of its milestones last changed (1 query)."""
+    query = (
+        select(
+            Milestone.country_id,
+            Milestone.nature,
+            Milestone.status,
+            sa.func.count(),
+            sa.func.max(Milestone.updated_at),
+        )
+        .where(Milestone.country_id.is_not(None))
+        .group_by(Milestone.country_id, Milestone.nature, Milestone.status)
+    )
     if country_ids is not None:
         query = query.where(Milestone.country_id.in_(list(country_ids)))
     by_status: dict[int, dict[MilestoneStatus, int]] = {}
     last: dict[int, datetime | None] = {}
-    for cid, status, n, updated in session.exec(query).all():
-        by_status.setdefault(cid, {})[status] = int(n)
+    for cid, nature, status, n, updated in session.exec(query).all():
+        counts = by_status.setdefault(cid, {})
+        if scoring.is_counted(nature):
+            counts[status] = counts.get(status, 0) + int(n)
         last[cid] = latest(last.get(cid), updated)
     return {
         cid: MilestoneStats(scoring.milestone_counts(counts), last[cid])
@@ -627,4 +641,33 @@ def instrument_titles(
     out: dict[int, dict[str, str]] = {}
     for iid, title_locale, title in session.exec(query).all():
         out.setdefault(iid, {})[title_locale] = title
+    return out
+
+
+# Translations of a record's texts, by (record kind, record id, field), then by locale.
+Translations = dict[tuple[str, int, str], dict[str, str]]
+
+
+def text_translations(session: Session, locale: str, records: dict[str, object]) -> Translations:
+    """The translations into the reader's locale (or its language) of the texts of some records
+    (``tracker.fields.TRANSLATABLE``); ``records`` maps a record kind to its ids, a list or a
+    select of ids (1 query, none without records)."""
+    wanted = [
+        sa.and_(TextTranslation.entity == entity, TextTranslation.entity_id.in_(ids))
+        for entity, ids in records.items()
+    ]
+    if not wanted:
+        return {}
+    query = select(
+        TextTranslation.entity,
+        TextTranslation.entity_id,
+        TextTranslation.field,
+        TextTranslation.locale,
+        TextTranslation.text,
+    ).where(
+        TextTranslation.locale.in_(sorted({locale, language_of(locale)})), sa.or_(*wanted)
+    )
+    out: Translations = {}
+    for entity, entity_id, name, text_locale, text in session.exec(query).all():
+        out.setdefault((entity, entity_id, name), {})[text_locale] = text
     return out

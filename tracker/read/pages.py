@@ -11,7 +11,7 @@ To change a page: its view in ``tracker.web.public``, its function here, its tem
 ``tracker/templates/public/``. To change how a figure is computed: ``tracker.scoring``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,6 +27,7 @@ from tracker.codes import (
     InstrumentType,
     Level,
     MilestoneKind,
+    MilestoneNature,
     MilestoneStatus,
     RelationKind,
     SourceKind,
@@ -35,7 +36,7 @@ from tracker.codes import (
 from tracker.dates import PartialDate
 from tracker.fields import INSTRUMENT_DATES
 from tracker.i18n import DEFAULT_LOCALE
-from tracker.models import Country, Instrument, InstrumentRelation, Milestone
+from tracker.models import Country, Coverage, Instrument, InstrumentRelation, Milestone
 from tracker.read import loaders
 from tracker.read import sources as register
 from tracker.read.figures import (
@@ -53,8 +54,9 @@ from tracker.read.loaders import (
     MilestoneStats,
     ProvisionRow,
     SourceRow,
+    Translations,
 )
-from tracker.read.texts import Localized, instrument_title
+from tracker.read.texts import ContentText, Localized, content_text, instrument_title
 from tracker.scoring import Figures, LinkInput, Progress, ProvisionInput, ProvisionScore
 
 # --- shared building blocks ---------------------------------------------------------------------
@@ -137,12 +139,14 @@ class LinkInfo:
 @dataclass(frozen=True)
 class CoverageRow:
     """One provision for one country as the pages show it: the read layer's ``CoverageItem``
-    with the provision's texts and the linked instruments' titles in the reader's language."""
+    with the provision's texts, the linked instruments' titles and the evidence in the reader's
+    language (``tracker.read.texts.content_text``)."""
 
     provision: ProvisionInfo
     item: CoverageItem
     links: tuple[LinkInfo, ...]
     sources: tuple[SourceRow, ...] = ()  # the judgement's source links
+    evidence_text: ContentText | None = None
 
     @property
     def score(self) -> ProvisionScore:
@@ -169,8 +173,8 @@ class CoverageRow:
         return self.item.coverage.not_applicable_reason if self.item.judged else None
 
     @property
-    def evidence(self) -> str | None:
-        return self.item.coverage.evidence if self.item.judged else None
+    def evidence(self) -> ContentText | None:
+        return self.evidence_text
 
     @property
     def in_force(self) -> str:
@@ -186,13 +190,20 @@ def _coverage_row(
     info: ProvisionInfo,
     refs: Mapping[int, InstrumentRef],
     sources: tuple[SourceRow, ...] = (),
+    translations: Translations | None = None,
+    locale: str = DEFAULT_LOCALE,
 ) -> CoverageRow:
     links = tuple(
         LinkInfo(refs[link.instrument_id], link.extent, link.articles, _evidence(link))
         for link in item.links
         if link.instrument_id in refs
     )
-    return CoverageRow(info, item, links, sources)
+    cov = item.coverage
+    evidence = None
+    if cov is not None:
+        found = (translations or {}).get(("coverage", cov.id, "evidence"), {})
+        evidence = content_text(cov.evidence, cov.evidence_lang, found, locale)
+    return CoverageRow(info, item, links, sources, evidence)
 
 
 # --- overview (GET /<lang>/) ---------------------------------------------------------------------
@@ -205,17 +216,26 @@ OverviewRow = CountrySummary
 class OverviewReport:
     checklist: ChecklistInfo | None
     countries: tuple[CountrySummary, ...]
+    project: tuple["MilestoneRow", ...] = ()  # the project's own timeline (no country)
 
     @property
     def has_example(self) -> bool:
         return any(row.has_example for row in self.countries)
 
 
-def overview_report(session: Session, locale: str = DEFAULT_LOCALE) -> OverviewReport:
-    """Every country with its progress, stage, milestones and last update, by name (10 queries)."""
+def overview_report(
+    session: Session, locale: str = DEFAULT_LOCALE, today: date | None = None
+) -> OverviewReport:
+    """Every country with its progress, stage, milestones and last update, by name, and the
+    project's own timeline (12 queries)."""
     rows = sorted(country_summaries(session, locale), key=lambda r: r.country.name)
     checklist = rows[0].checklist if rows else loaders.current_checklist(session)
-    return OverviewReport(checklist, tuple(rows))
+    project = project_milestones(session)
+    translations = loaders.text_translations(
+        session, locale, {"milestone": [m.id for m in project]}
+    )
+    timeline = _milestone_rows(project, translations, locale, today or date.today())
+    return OverviewReport(checklist, tuple(rows), timeline)
 
 
 # --- country page (GET /<lang>/countries/<ISO3>) ----------------------------------------------------
@@ -243,7 +263,7 @@ class InstrumentRow:
     dates: tuple[tuple[str, PartialDate], ...]
     dates_note: str | None
     url: str | None
-    summary: str | None
+    summary: ContentText | None  # in the reader's language, else the original, marked
     provisions: int  # provisions of the current checklist it addresses for its country
     ewaste_specific: bool = False  # specific to e-waste, or a general instrument touching it
     sources: tuple[SourceRow, ...] = ()  # every source read for it, with its kind
@@ -255,6 +275,7 @@ def _instrument_row(
     locale: str,
     provisions: int,
     sources: tuple[SourceRow, ...] = (),
+    translations: Translations | None = None,
 ) -> InstrumentRow:
     return InstrumentRow(
         id=inst.id,
@@ -269,7 +290,12 @@ def _instrument_row(
         dates=lifecycle(inst),
         dates_note=inst.dates_note,
         url=inst.url,
-        summary=inst.summary,
+        summary=content_text(
+            inst.summary,
+            inst.summary_lang,
+            (translations or {}).get(("instrument", inst.id, "summary"), {}),
+            locale,
+        ),
         provisions=provisions,
         ewaste_specific=inst.ewaste_specific,
         sources=sources,
@@ -294,17 +320,58 @@ def milestone_order(row: "MilestoneRow") -> tuple:
 
 @dataclass(frozen=True)
 class MilestoneRow:
+    """A milestone in a timeline: a project step or a context event (marked as such), its title
+    and notes in the reader's language or marked with their own."""
+
     id: int
     kind: MilestoneKind
-    title: str
+    title: ContentText
     planned_on: PartialDate | None
     actual_on: PartialDate | None
     place: str | None
     status: MilestoneStatus
     source_url: str | None
-    notes: str | None
+    notes: ContentText | None
     is_overdue: bool
     source_kind: SourceKind | None = None
+    nature: MilestoneNature = MilestoneNature.PROJECT
+
+    @property
+    def is_context(self) -> bool:
+        return self.nature is MilestoneNature.CONTEXT
+
+
+def _milestone_rows(
+    milestones: Sequence[Milestone], translations: Translations, locale: str, today: date
+) -> tuple[MilestoneRow, ...]:
+    """Milestones as timeline rows, in timeline order (``milestone_order``)."""
+
+    def texts(m: Milestone, name: str) -> Mapping[str, str]:
+        return translations.get(("milestone", m.id, name), {})
+
+    rows = (
+        MilestoneRow(
+            id=m.id,
+            kind=m.kind,
+            title=content_text(m.title, m.title_lang, texts(m, "title"), locale),
+            planned_on=dates.of(m, "planned_on"),
+            actual_on=dates.of(m, "actual_on"),
+            place=m.place,
+            status=m.status,
+            source_url=m.source_url,
+            notes=content_text(m.notes, m.notes_lang, texts(m, "notes"), locale),
+            is_overdue=scoring.is_overdue(dates.of(m, "planned_on"), m.status, today, m.nature),
+            source_kind=m.source_kind,
+            nature=m.nature,
+        )
+        for m in milestones
+    )
+    return tuple(sorted(rows, key=milestone_order))
+
+
+def project_milestones(session: Session) -> list[Milestone]:
+    """The project's own timeline: milestones tied to no country (1 query)."""
+    return list(session.exec(select(Milestone).where(Milestone.country_id.is_(None))).all())
 
 
 @dataclass(frozen=True)
@@ -386,6 +453,12 @@ def country_report(
     sources = loaders.instrument_sources(session, country_id=country.id)
     milestones = session.exec(select(Milestone).where(Milestone.country_id == country.id)).all()
     refs = {i.id: _instrument_ref(i, titles, locale) for i in instruments}
+    translated: dict[str, object] = {
+        "instrument": [i.id for i in instruments],
+        "milestone": [m.id for m in milestones],
+        "coverage": select(Coverage.id).where(Coverage.country_id == country.id),
+    }
+    translations = loaders.text_translations(session, locale, translated)
 
     progress, items = None, []
     sections: list[CategorySection] = []
@@ -403,6 +476,8 @@ def country_report(
                 _provision_info(item.provision, texts, locale),
                 refs,
                 judgements.sources_of(item.coverage.id if item.coverage is not None else None),
+                translations,
+                locale,
             )
             for link in row.links:
                 addressed[link.instrument.id] = addressed.get(link.instrument.id, 0) + 1
@@ -415,35 +490,21 @@ def country_report(
     summary = _summary(
         session, country, locale, checklist, items, progress, instruments, milestones
     )
-    milestone_rows = sorted(
-        (
-            MilestoneRow(
-                id=m.id,
-                kind=m.kind,
-                title=m.title,
-                planned_on=dates.of(m, "planned_on"),
-                actual_on=dates.of(m, "actual_on"),
-                place=m.place,
-                status=m.status,
-                source_url=m.source_url,
-                notes=m.notes,
-                is_overdue=scoring.is_overdue(dates.of(m, "planned_on"), m.status, today),
-                source_kind=m.source_kind,
-            )
-            for m in milestones
-        ),
-        key=milestone_order,
-    )
     return CountryReport(
         summary=summary,
         categories=tuple(sections),
         instruments=tuple(
             _instrument_row(
-                i, titles.get(i.id, {}), locale, addressed.get(i.id, 0), sources.get(i.id, ())
+                i,
+                titles.get(i.id, {}),
+                locale,
+                addressed.get(i.id, 0),
+                sources.get(i.id, ()),
+                translations,
             )
             for i in instruments
         ),
-        milestones=tuple(milestone_rows),
+        milestones=_milestone_rows(milestones, translations, locale, today),
     )
 
 
@@ -614,14 +675,16 @@ def provision_report(
     refs = {i.id: _instrument_ref(i, titles, locale) for i in instruments}
     texts = loaders.provision_texts(session, locale, provision_ids=[provision.id])
     categories = loaders.category_names(session, checklist.id, locale)
+    translations = loaders.text_translations(
+        session, locale, {"coverage": [cov.id for cov in judgements.coverage.values()]}
+    )
     info = _provision_info(provision, texts, locale)
     rows = []
     for ref, _country in countries:
         _progress, [item] = coverage_items([provision], judgements, ref.id)
         cov_id = item.coverage.id if item.coverage is not None else None
-        rows.append(
-            ProvisionCountryRow(ref, _coverage_row(item, info, refs, judgements.sources_of(cov_id)))
-        )
+        row = _coverage_row(item, info, refs, judgements.sources_of(cov_id), translations, locale)
+        rows.append(ProvisionCountryRow(ref, row))
     rows.sort(key=lambda r: r.country.name)
     return ProvisionReport(
         checklist=checklist,
@@ -715,9 +778,10 @@ def instrument_report(
             session, locale, provision_ids=[p.id for p, _l, _e in covered]
         )
     sources = loaders.instrument_sources(session, [inst.id])
+    translations = loaders.text_translations(session, locale, {"instrument": [inst.id]})
     return InstrumentReport(
         instrument=_instrument_row(
-            inst, titles.get(inst.id, {}), locale, len(covered), sources.get(inst.id, ())
+            inst, titles.get(inst.id, {}), locale, len(covered), sources.get(inst.id, ()), translations
         ),
         country=loaders.country_ref(country, locale),
         relations=tuple(

@@ -266,6 +266,7 @@ def coverage_record(
         "is_example": cov.is_example if judged else None,
         "version": cov.version if judged else None,
         "sources": source_cells(sources),
+        "evidence_lang": (cov.evidence_lang or None) if judged else None,
     }
 
 
@@ -367,7 +368,8 @@ def coverage_link_records(session: Session, countries: Sequence[CountryRef]) -> 
 MILESTONE_FIELDS = tuple(MILESTONE)  # the milestone's own fields (``tracker.fields``)
 
 
-def milestone_record(milestone: Milestone, iso3: str) -> dict:
+def milestone_record(milestone: Milestone, iso3: str | None) -> dict:
+    """One row of milestones.csv (``iso3`` None for the project's own timeline)."""
     record: dict = {"id": milestone.id, "country_iso3": iso3}
     for name in MILESTONE_FIELDS:
         value = _value(milestone, name)
@@ -376,9 +378,24 @@ def milestone_record(milestone: Milestone, iso3: str) -> dict:
     return record
 
 
+def project_milestone_records(session: Session) -> Iterator[dict]:
+    """The project's own timeline (milestones without a country), in id order (1 query)."""
+    query = select(Milestone).where(Milestone.country_id.is_(None)).order_by(Milestone.id)
+    for milestone in session.exec(query).all():
+        yield milestone_record(milestone, None)
+
+
 def milestone_records(
-    session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
+    session: Session,
+    countries: Sequence[CountryRef],
+    batch: int = BATCH_ROWS,
+    *,
+    with_project: bool = False,
 ) -> Iterator[dict]:
+    """milestones.csv: each country's milestones, after the project's own timeline when
+    ``with_project`` (the unfiltered file)."""
+    if with_project:
+        yield from project_milestone_records(session)
     for ref in countries:
         for chunk in country_chunks(session, Milestone, ref.id, batch):
             for milestone in chunk:
@@ -404,6 +421,9 @@ def monitor_records(session: Session, countries: Sequence[CountryRef]) -> Iterat
                 "source_url": value.source_url,
                 "note": value.note,
             }
+def all_milestone_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
+    """milestones.csv without a country filter: the project's timeline, then every country's."""
+    return milestone_records(session, countries, with_project=True)
 
 
 RECORDS = {

@@ -1,5 +1,10 @@
 """The text in the reader's language, else English: the one rule, for pages, exports and the API.
 
+Texts written once in their own language (instrument summaries, judgement evidence, milestone
+titles and notes) follow ``content_text``: the translation into the reader's language when there
+is one, else the original, tagged with its language so the page can give it a ``lang`` attribute
+and say "(in Spanish)" with the language's name in the reader's language (CLDR).
+
 Texts stored in several languages (provision titles and guidance, category names, translated
 instrument titles) are picked with ``pick_text``: the reader's locale, then its language, then
 English, then any. Instrument titles keep their original beside a translation
@@ -10,7 +15,7 @@ what the ``title_en`` column holds. Pure: no database, no request.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tracker.i18n import DEFAULT_LOCALE
+from tracker.i18n import DEFAULT_LOCALE, language_name_for
 
 
 def language_of(tag: str | None) -> str:
@@ -128,3 +133,54 @@ def english_title(title: str, title_lang: str, translation: str | None) -> str |
     if translation is not None:
         return translation
     return title if is_english(title_lang) else None
+
+
+@dataclass(frozen=True)
+class ContentText:
+    """A record's text as one reader sees it: a translation into the reader's language when
+    there is one, else the original.
+
+    ``lang`` is the BCP 47 tag of the text shown (None when the original's language was never
+    recorded). ``language_name`` is set when the text is in another language than the
+    reader's: the name of that language in the reader's language, for the "(in Spanish)"
+    marker.
+    """
+
+    text: str
+    lang: str | None
+    is_translation: bool = False
+    language_name: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def lang_tag(self) -> str | None:
+        return self.lang.replace("_", "-") if self.lang else None
+
+    @property
+    def is_foreign(self) -> bool:
+        """In another language than the reader's (the page marks it)."""
+        return self.language_name is not None
+
+
+def content_text(
+    original: str | None,
+    original_lang: str | None,
+    translations: Mapping[str, str],
+    locale: str,
+) -> ContentText | None:
+    """The text for a reader in ``locale``: the original when it is in the reader's language,
+    else a translation into the reader's locale (or its language), else the original marked
+    with its language. None when there is no text."""
+    if not original:
+        return None
+    if original_lang and language_of(original_lang) == language_of(locale):
+        return ContentText(original, original_lang)
+    for candidate in (locale, language_of(locale)):
+        if translations.get(candidate):
+            return ContentText(translations[candidate], candidate, is_translation=True)
+    if not original_lang:
+        return ContentText(original, None)
+    name = language_name_for(original_lang, language_of(locale))
+    return ContentText(original, original_lang, False, name)

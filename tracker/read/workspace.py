@@ -153,6 +153,7 @@ def row_values(coverage: Coverage | None) -> dict:
         "not_applicable_reason": (coverage.not_applicable_reason if coverage else None) or "",
         "implementation": (coverage.implementation if coverage else Implementation.NONE).value,
         "evidence": (coverage.evidence if coverage else None) or "",
+        "evidence_lang": (coverage.evidence_lang if coverage else None) or "",
         "version": str(coverage.version if coverage else 0),
     }
     for link in coverage.links if coverage else ():
@@ -161,6 +162,17 @@ def row_values(coverage: Coverage | None) -> dict:
             "articles": link.articles or "",
         }
     return data
+
+
+def project_milestones(session: Session) -> list[Milestone]:
+    """The project's own timeline (milestones without a country), by date then id (1 query)."""
+    return list(
+        session.exec(
+            select(Milestone)
+            .where(Milestone.country_id.is_(None))
+            .order_by(Milestone.actual_on.nulls_last(), Milestone.planned_on, Milestone.id)
+        ).all()
+    )
 
 
 def checklist_data(workspace: Workspace) -> dict:

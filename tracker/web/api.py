@@ -5,6 +5,7 @@ URL map:
     GET /api/v1/countries               -> every country with counts and progress
     GET /api/v1/countries/<ISO3>        -> one country with coverage, instruments, milestones
     GET /api/v1/checklist               -> the current checklist by category
+    GET /api/v1/project                 -> the project's own timeline (milestones of no country)
     GET /api/v1/openapi.json            -> OpenAPI 3.1, generated from the response models
                                            (``tracker.formats.openapi``; ``servers`` from
                                            ``tracker.web.urls.api_servers``)
@@ -79,6 +80,12 @@ def checklist_view():
     return answers.checklist(db.get_session(), lang).model_dump(mode="json")
 
 
+@bp.get("/project")
+def project_view():
+    lang = requested_lang()
+    return answers.project_timeline(db.get_session(), lang).model_dump(mode="json")
+
+
 # --- index and OpenAPI ----------------------------------------------------------------------------
 
 
@@ -114,6 +121,12 @@ def index():
                 href=link("api.checklist_view"),
                 templated=False,
                 description="The current model-law checklist by category.",
+            ),
+            Resource(
+                name="project",
+                href=link("api.project_view"),
+                templated=False,
+                description="The timeline of the project as a whole: milestones tied to no country.",
             ),
         ],
     ).model_dump(mode="json")

@@ -81,6 +81,8 @@ def export_csv(name: str):
     filtered = bool(request.args.getlist("country"))
     bom = request.args.get("bom") in ("1", "true", "yes")
     records = datasets.RECORDS[name]
+    if name == "milestones" and not filtered:
+        records = datasets.all_milestone_records  # with the project's own timeline
     header = table.header
 
     def generate():

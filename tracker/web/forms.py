@@ -46,6 +46,7 @@ from tracker import dates, fields
 from tracker.codes import (
     Extent,
     Implementation,
+    MilestoneNature,
     Role,
 )
 from tracker.fields import (
@@ -54,16 +55,18 @@ from tracker.fields import (
     COVERAGE,
     COVERAGE_LINK,
     INSTRUMENT,
+    LANGUAGE_TAG_LENGTH,
     MILESTONE,
     MONITOR_VALUE,
     PROVISION,
     PROVISION_TEXT,
     SOURCE,
+    TEXT_TRANSLATION,
     USER,
     Rule,
     is_language_tag,
 )
-from tracker.i18n import _, _l
+from tracker.i18n import _, _l, current_lang, language_name_for
 from tracker.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tracker.write.checklist import WantedCoverage
 
@@ -268,6 +271,55 @@ class CodeField(SelectField):
         return self.enum(self.data) if self.data else None
 
 
+class LanguageField(SelectField):
+    """The language of a text, chosen from the rule's list (``tracker.fields.CONTENT_LANGUAGES``),
+    each named in the reader's language (CLDR). A stored tag outside the list stays offered."""
+
+    def __init__(self, label=None, rule: Rule | None = None, **kwargs):
+        self.rule = rule
+
+        def choices():
+            reader = current_lang()
+            tags = list(rule.languages or ())
+            if self.data and self.data not in tags:
+                tags.append(self.data)
+            named = sorted((language_name_for(tag, reader), tag) for tag in tags)
+            return options([("", _("Not recorded")), *((tag, name) for name, tag in named)])
+
+        validators = [Optional(), max_length(rule.max_length)]
+        super().__init__(
+            label, choices=choices, validate_choice=False, validators=validators, **kwargs
+        )
+
+    def pre_validate(self, form) -> None:
+        problem = fields.language_problem(self.rule, self.data) if self.data else None
+        if problem:
+            raise ValidationError(problem)
+
+
+class LanguageInput(StringField):
+    """A language tag typed with suggestions from the page's ``<datalist id="content-languages">``
+    (``content_language_options``): the light form of ``LanguageField`` for forms that repeat it
+    on every row (the whole checklist). Checked by the same rule."""
+
+    def __init__(self, label=None, rule: Rule | None = None, validators=None, **kwargs):
+        self.rule = rule
+        render_kw = {"list": "content-languages", "size": "8", "autocomplete": "off"}
+        validators = [*(validators or ()), Optional(), max_length(LANGUAGE_TAG_LENGTH)]
+        super().__init__(label, validators=validators, render_kw=render_kw, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        problem = fields.language_problem(self.rule, self.data) if self.data else None
+        if problem:
+            raise ValidationError(problem)
+
+
+def content_language_options() -> list[tuple[str, str]]:
+    """``(tag, name in the reader's language)`` for the languages a text may be written in."""
+    reader = current_lang()
+    return [(tag, language_name_for(tag, reader)) for tag in fields.CONTENT_LANGUAGES]
+
+
 # --- the base form ------------------------------------------------------------------------------
 
 
@@ -336,6 +388,11 @@ class BaseForm(FlaskForm):
             field = self[name]
             value = field.code if isinstance(field, CodeField) else field.data
             values[name] = None if value == "" else value
+        for name in names:
+            # The language of an empty text is not kept (a form may offer a default).
+            text = name.removesuffix("_lang")
+            if name != text and text in values and not values[text]:
+                values[name] = None
         return values
 
 
@@ -483,6 +540,7 @@ class InstrumentForm(BaseForm):
     )
     summary = TextAreaField(_l("Summary"), validators=checks(INSTRUMENT["summary"]))
     sources = source_list_field(_l("Sources"))
+    summary_lang = LanguageField(_l("Language of the summary"), rule=INSTRUMENT["summary_lang"])
     version = HiddenField()
 
     MODEL_FIELDS = tuple(INSTRUMENT)
@@ -505,6 +563,16 @@ class MilestoneForm(BaseForm):
     title = StringField(
         _l("Title"), validators=checks(MILESTONE["title"], _l("Enter the milestone's title."))
     )
+    title_lang = LanguageField(_l("Language of the title"), rule=MILESTONE["title_lang"])
+    nature = CodeField(
+        _l("Project step or context event"),
+        rule=MILESTONE["nature"],
+        default=MilestoneNature.PROJECT.value,  # also when a form sends no choice at all
+        description=_l(
+            "Only steps of the ITU-CST project count towards milestones done; a context event "
+            "(an earlier programme, a plant opening, a press item) is shown in the timeline only."
+        ),
+    )
     kind = CodeField(_l("Kind of milestone"), rule=MILESTONE["kind"])
     status = CodeField(_l("Status"), rule=MILESTONE["status"])
     planned_on = DateInput(_l("Planned for"), validators=checks(MILESTONE["planned_on"]))
@@ -517,6 +585,7 @@ class MilestoneForm(BaseForm):
     )
     source_kind = CodeField(_l("Kind of source"), rule=MILESTONE["source_kind"])
     notes = TextAreaField(_l("Notes"), validators=checks(MILESTONE["notes"]))
+    notes_lang = LanguageField(_l("Language of the notes"), rule=MILESTONE["notes_lang"])
     version = HiddenField()
 
     MODEL_FIELDS = tuple(MILESTONE)
@@ -599,6 +668,7 @@ class CoverageRowForm(SubForm):
     )
     implementation = CodeField(_l("Implementation"), rule=COVERAGE["implementation"])
     evidence = TextAreaField(_l("Evidence"), validators=checks(COVERAGE["evidence"]))
+    evidence_lang = LanguageInput(_l("Language of the evidence"), rule=COVERAGE["evidence_lang"])
     version = HiddenField()
     new = FormField(NewLinkForm, label=_l("Instrument"))
 
@@ -681,6 +751,7 @@ def wanted_coverage(row_form: CoverageRowForm) -> WantedCoverage:
         implementation=Implementation(row_form.implementation.data),
         evidence=row_form.evidence.data or None,
         links=links,
+        evidence_lang=row_form.evidence_lang.data or None,
     )
 
 
@@ -918,6 +989,17 @@ class ProvisionTextForm(BaseForm):
         validators=checks(
             PROVISION_TEXT["guidance"], _l("Say when the provision is fully addressed.")
         ),
+    )
+    version = HiddenField()
+
+
+class TextTranslationForm(BaseForm):
+    """One translation of a record's text; saved empty, it is deleted."""
+
+    text = TextAreaField(
+        _l("Translation"),
+        description=_l("Leave it empty and save to delete the translation."),
+        validators=checks(TEXT_TRANSLATION["text"].optional()),
     )
     version = HiddenField()
 

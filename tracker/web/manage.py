@@ -14,6 +14,10 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     GET/POST  /countries/<ISO3>/milestones/new         new milestone
     GET/POST  /milestones/<id>/edit                    edit milestone
     GET/POST  /milestones/<id>/delete                  confirm, then delete
+    GET       /project                                 admin: the project's own timeline
+    GET/POST  /project/milestones/new                  admin: new milestone of the project
+    GET       /translations/<kind>/<id>                a record's texts and their translations
+    GET/POST  /translations/<kind>/<id>/<field>/<loc>  add, change or (empty) delete one
     GET       /history                                 change records with field-by-field diffs
     GET/POST  /history/<record id>/restore             admin: bring back a deleted record
     GET       /users                                   admin: staff accounts
@@ -36,7 +40,8 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     GET/POST  /facts/<id>/edit                         admin: change them
     GET/POST  /facts/<id>/delete                       admin: confirm, then delete
 
-Editors reach only their own country's records (403 otherwise); admins reach everything. Every
+Editors reach only their own country's records (403 otherwise); admins reach everything, and
+only they edit the project's own timeline (milestones without a country). Every
 write goes through ``tracker.write.changes`` inside one ``write.transaction`` per request, which
 commits at its end or rolls everything back when a write is refused.
 """
@@ -50,8 +55,8 @@ from sqlmodel import select
 
 from tracker import db, write
 from tracker.codes import ChangeAction, Role
-from tracker.fields import EVIDENCE_FIELDS
-from tracker.i18n import _, _l, country_name, current_lang
+from tracker.fields import EVIDENCE_FIELDS, TRANSLATABLE
+from tracker.i18n import LOCALES, _, _l, country_name, current_lang, language_name
 from tracker.models import (
     ChangeRecord,
     Country,
@@ -62,6 +67,7 @@ from tracker.models import (
     MonitorValue,
     Provision,
     ProvisionText,
+    TextTranslation,
     User,
 )
 from tracker.read import history as history_read
@@ -80,18 +86,20 @@ from tracker.web.forms import (
     ProvisionEditForm,
     ProvisionForm,
     ProvisionTextForm,
+    TextTranslationForm,
     UserCreateForm,
     UserEditForm,
     add_blank_sources,
     checklist_form,
     checklist_values,
+    content_language_options,
     evidence_form,
     is_language_tag,
     options,
     wanted_sources,
 )
 from tracker.web.guards import require_admin, require_country, staff_home
-from tracker.write import accounts, changes
+from tracker.write import accounts, changes, translations
 from tracker.write.checklist import ChecklistConflict, save_checklist, unlink_instrument
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang>/manage")
@@ -112,6 +120,7 @@ ENTITY_LABELS = {
     "instrument_relation": _l("Relation between instruments"),
     "monitor_value": _l("Global E-waste Monitor value"),
     "country_fact": _l("E-waste figures"),
+    "text_translation": _l("Translation"),
 }
 # Changes no signed-in person made (``tracker.write.changes.SYSTEM_ACTORS``), by stored name.
 SYSTEM_ACTOR_LABELS = {
@@ -122,6 +131,12 @@ SYSTEM_ACTOR_LABELS = {
 
 # Anonymous visitors are sent to the sign-in page, which brings them back here.
 bp.before_request(guards.require_login)
+
+
+@bp.context_processor
+def _language_options() -> dict:
+    """The languages a text may be written in, for the forms' suggestions (a ``<datalist>``)."""
+    return {"content_language_options": content_language_options}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -144,7 +159,10 @@ def _owned(model, record_id: int):
     return obj
 
 
-def _workspace_url(country_id: int) -> str:
+def _workspace_url(country_id: int | None) -> str:
+    """The workspace of a country; the project's timeline page for records of no country."""
+    if country_id is None:
+        return url_for("manage.project")
     country = db.get_session().get(Country, country_id)
     return url_for("manage.workspace", iso3=country.iso3)
 
@@ -401,12 +419,14 @@ def country_create():
 # --- instruments --------------------------------------------------------------------------------
 
 
-def _create(country: Country, model, form, args: dict, saved: str, children=None):
+def _create(country: Country | None, model, form, args: dict, saved: str, children=None):
     """The shared create flow: validate, write through ``changes``, 303 back; 422 on errors.
-    ``children(record)`` adds owned rows (an instrument's source links) before it is written."""
+    ``children(record)`` adds owned rows (an instrument's source links) before it is written.
+    Without a country the record is the project's own (a project milestone)."""
     if form.is_submitted():
         if form.validate():
-            record = model(country_id=country.id, **form.model_values(form.MODEL_FIELDS))
+            country_id = country.id if country is not None else None
+            record = model(country_id=country_id, **form.model_values(form.MODEL_FIELDS))
             if children is not None:
                 children(record)
             dbs = db.get_session()
@@ -432,6 +452,7 @@ def instrument_create(iso3: str):
     if not form.is_submitted():
         form.title_lang.data = (country.language_list or ["en"])[0]
         add_blank_sources(form.sources)
+        form.summary_lang.data = current_lang()
     return _create(
         country,
         Instrument,
@@ -537,10 +558,17 @@ def instrument_delete(instrument_id: int):
         description=inst.title,
         back_url=back,
         done_url=back,
-        before_delete=lambda instrument: unlink_instrument(
-            db.get_session(), instrument, current_user.actor
-        ),
+        before_delete=_before_instrument_delete,
     )
+
+
+def _before_instrument_delete(instrument: Instrument) -> None:
+    unlink_instrument(db.get_session(), instrument, current_user.actor)
+    translations.delete_translations(db.get_session(), instrument, current_user.actor)
+
+
+def _delete_translations(record) -> None:
+    translations.delete_translations(db.get_session(), record, current_user.actor)
 
 
 # --- milestones ---------------------------------------------------------------------------------
@@ -557,6 +585,8 @@ def milestone_create(iso3: str):
         "submit": _("Save milestone"),
         "country": country,
     }
+    if not form.is_submitted():
+        form.title_lang.data = form.notes_lang.data = current_lang()
     return _create(country, Milestone, form, args, _("Milestone saved."))
 
 
@@ -574,8 +604,151 @@ def milestone_delete(milestone_id: int):
     ms = _owned(Milestone, milestone_id)
     back = _workspace_url(ms.country_id)
     return _confirm_delete(
-        ms, heading=_("Delete this milestone?"), description=ms.title, back_url=back, done_url=back
+        ms,
+        heading=_("Delete this milestone?"),
+        description=ms.title,
+        back_url=back,
+        done_url=back,
+        before_delete=_delete_translations,
     )
+
+
+# --- the project's own timeline (administrators) ---------------------------------------------------
+
+
+@bp.get("/project")
+def project():
+    """Admin: the milestones of the project as a whole (no country), with links to edit them."""
+    require_admin()
+    milestones = workspace.project_milestones(db.get_session())
+    return render_template("manage/project.html", milestones=milestones)
+
+
+@bp.route("/project/milestones/new", methods=("GET", "POST"))
+def project_milestone_create():
+    """Admin: a new milestone of the project as a whole."""
+    require_admin()
+    form = MilestoneForm()
+    args = {
+        "heading": _("New milestone of the project"),
+        "back_url": url_for("manage.project"),
+        "submit": _("Save milestone"),
+    }
+    if not form.is_submitted():
+        form.title_lang.data = form.notes_lang.data = current_lang()
+    return _create(None, Milestone, form, args, _("Milestone saved."))
+
+
+# --- translations of records' texts ---------------------------------------------------------------
+
+TRANSLATED_MODELS = {"instrument": Instrument, "coverage": Coverage, "milestone": Milestone}
+TEXT_LABELS = {
+    ("instrument", "summary"): _l("Summary"),
+    ("coverage", "evidence"): _l("Evidence"),
+    ("milestone", "title"): _l("Title"),
+    ("milestone", "notes"): _l("Notes"),
+}
+
+
+def _translated_record(kind: str, record_id: int):
+    """The record whose texts are translated, after checking that one may edit it."""
+    model = TRANSLATED_MODELS.get(kind)
+    if model is None:
+        abort(404)
+    return _owned(model, record_id)
+
+
+@bp.get("/translations/<kind>/<int:record_id>")
+def record_translations(kind: str, record_id: int):
+    """A record's translatable texts, each original with its translations into every locale."""
+    record = _translated_record(kind, record_id)
+    found = {
+        (t.field, t.locale): t
+        for t in translations.translations_of(db.get_session(), kind, record_id)
+    }
+    texts = [
+        (
+            name,
+            TEXT_LABELS[(kind, name)],
+            getattr(record, name),
+            getattr(record, f"{name}_lang"),
+            [(loc, language_name(loc), found.get((name, loc))) for loc in LOCALES],
+        )
+        for name in TRANSLATABLE[kind]
+    ]
+    return render_template(
+        "manage/translations.html",
+        kind=kind,
+        record=record,
+        label=ENTITY_LABELS[kind],
+        texts=texts,
+        back_url=_workspace_url(record.country_id),
+    )
+
+
+@bp.route(
+    "/translations/<kind>/<int:record_id>/<field>/<locale>", methods=("GET", "POST")
+)
+def translation_edit(kind: str, record_id: int, field: str, locale: str):
+    """Add, change or (saved empty) delete one translation of a record's text."""
+    record = _translated_record(kind, record_id)
+    if field not in TRANSLATABLE[kind] or locale not in LOCALES:
+        abort(404)
+    dbs = db.get_session()
+    found = dbs.exec(
+        select(TextTranslation).where(
+            TextTranslation.entity == kind,
+            TextTranslation.entity_id == record_id,
+            TextTranslation.field == field,
+            TextTranslation.locale == locale,
+        )
+    ).first()
+    form = TextTranslationForm(obj=found)
+    if found is None and not form.is_submitted():
+        form.version.data = "0"
+    back = url_for("manage.record_translations", kind=kind, record_id=record_id)
+    args = {
+        "heading": _(
+            "%(text)s in %(language)s",
+            text=TEXT_LABELS[(kind, field)],
+            language=language_name(locale, current_lang()),
+        ),
+        "back_url": back,
+        "submit": _("Save translation"),
+        "original": getattr(record, field),
+        "original_lang": getattr(record, f"{field}_lang"),
+        "locale": locale,
+    }
+    if not form.is_submitted():
+        return render_template("manage/translation.html", form=form, **args)
+    if not form.validate():
+        return render_template("manage/translation.html", form=form, **args), 422
+    loaded = form.version_value()
+    stored = found.version if found is not None else 0
+    try:
+        if loaded != stored:
+            raise changes.StaleVersion(found or record, loaded)
+        with write.transaction(dbs):
+            changed = translations.save_translation(
+                dbs,
+                found,
+                (kind, record_id, field, locale),
+                form.text.data or None,
+                current_user.actor,
+                expected_version=loaded if found is not None else None,
+            )
+    except changes.StaleVersion:
+        form.version.data = str(stored)
+        form.form_errors.append(
+            _(
+                "Someone else saved this translation after you opened it. It now reads as shown "
+                "above; save again to replace it with yours."
+            )
+        )
+        args["current"] = found.text if found is not None else None
+        return render_template("manage/translation.html", form=form, **args), 409
+    flash(_("Translation saved.") if changed else _("Nothing was changed."), "success")
+    return redirect(back, code=303)
 
 
 # --- history ------------------------------------------------------------------------------------

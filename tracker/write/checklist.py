@@ -26,6 +26,7 @@ class WantedCoverage:
     implementation: Implementation
     evidence: str | None
     links: dict[int, tuple[Extent, str | None]]  # instrument id -> (extent, articles)
+    evidence_lang: str | None = None  # BCP 47 tag of the evidence's language
 
     def snapshot(self) -> dict:
         """The row as ``changes.snapshot`` shows a coverage record (the fields the form edits)."""
@@ -34,6 +35,7 @@ class WantedCoverage:
             "not_applicable_reason": self.not_applicable_reason,
             "implementation": self.implementation.value,
             "evidence": self.evidence,
+            "evidence_lang": self.evidence_lang,
             "links": sorted(
                 (
                     {"instrument_id": iid, "extent": extent.value, "articles": articles}
@@ -44,7 +46,14 @@ class WantedCoverage:
         }
 
 
-COVERAGE_FIELDS = ("applicable", "not_applicable_reason", "implementation", "evidence", "links")
+COVERAGE_FIELDS = (
+    "applicable",
+    "not_applicable_reason",
+    "implementation",
+    "evidence",
+    "evidence_lang",
+    "links",
+)
 DEFAULT_COVERAGE = WantedCoverage(True, None, Implementation.NONE, None, {})
 
 
@@ -67,6 +76,7 @@ def _apply(wanted: WantedCoverage):
         cov.not_applicable_reason = wanted.not_applicable_reason
         cov.implementation = wanted.implementation
         cov.evidence = wanted.evidence
+        cov.evidence_lang = wanted.evidence_lang
         cov.is_example = False
         # Change links in place: removing and re-adding one instrument in a single flush would
         # insert before deleting and break the (coverage, instrument) unique constraint.

@@ -28,6 +28,7 @@ from tracker.codes import (
     InstrumentStatus,
     InstrumentType,
     MilestoneKind,
+    MilestoneNature,
     MilestoneStatus,
     RelationKind,
     SourceKind,
@@ -194,6 +195,14 @@ def _plan_milestones(session: Session, country: Country, rows) -> None:
     for row, plan in rows:
         values = row.values
         plan.label = values.get("title") or ""
+        if plan.action != REFUSED and not values.get("country_iso3"):
+            plan.refuse(
+                "country_iso3",
+                _(
+                    "This row is on the project's own timeline (no country): administrators "
+                    "edit it in the workspace, it is not imported."
+                ),
+            )
         if plan.action == REFUSED:
             continue
         fields = {name: values[name] for name in datasets.MILESTONE_FIELDS if name in values}
@@ -201,6 +210,7 @@ def _plan_milestones(session: Session, country: Country, rows) -> None:
         fields["status"] = MilestoneStatus(fields["status"])
         if fields.get("source_kind"):
             fields["source_kind"] = SourceKind(fields["source_kind"])
+        fields["nature"] = MilestoneNature(fields["nature"])
         if values["id"] is None:
             plan.action = CREATE
             plan.apply = _creator(lambda f=fields: Milestone(country_id=country.id, **f))
@@ -504,6 +514,7 @@ def _coverage_fields(values: dict) -> dict:
         "not_applicable_reason": values["not_applicable_reason"],
         "implementation": Implementation(values["implementation"]),
         "evidence": values["evidence"],
+        "evidence_lang": values["evidence_lang"],
         "is_example": False,
     }
 
