@@ -80,6 +80,18 @@ def pytest_configure(config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _dispose_engines_made_by_the_test():
+    """Apps a test builds for itself (a second instance, other settings) close their pooled
+    connections when the test ends, as the ``app`` fixture's do."""
+    from tracker import db
+
+    before = set(db.ENGINES)
+    yield
+    for engine in set(db.ENGINES) - before:
+        engine.dispose()
+
+
+@pytest.fixture(autouse=True)
 def _no_app_environment(monkeypatch):
     """Each test starts without the app's environment variables (a test may set its own)."""
     from tracker import config

@@ -4,6 +4,7 @@ The naming convention is set on ``SQLModel.metadata`` here, before any table cla
 constraint gets a stable name that Alembic can drop on SQLite and PostgreSQL alike.
 """
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -73,7 +74,13 @@ def reads_only(view):
 def init_app(app: Flask) -> None:
     """Create the app's engine and close the request session at teardown."""
     app.extensions["engine"] = make_engine(app.config["DATABASE_URL"])
+    ENGINES.add(app.extensions["engine"])
     app.teardown_appcontext(close_session)
+
+
+# Every engine an app made in this process: the test suite disposes of the ones a test created, so
+# no pooled connection outlives its test (PostgreSQL would keep the test's database open).
+ENGINES: "weakref.WeakSet[sa.Engine]" = weakref.WeakSet()
 
 
 def get_engine() -> sa.Engine:
