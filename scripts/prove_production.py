@@ -716,6 +716,7 @@ class Proof:
                 "title": title,
                 "planned_on": "2026-09-01",
                 "status": "planned",
+                "nature": "project",
             }
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\r\n")

@@ -148,9 +148,17 @@ def _date(name: str, description: Any, rule: fields.Rule) -> Column:
     return Column(name, "date", description, rule=rule)
 
 
-def _field(name: str, description: Any, rule: fields.Rule, type_: ColumnType = "string") -> Column:
-    """A column holding a record's field, checked by that field's rule."""
-    return Column(name, type_, description, rule=rule)
+def _field(
+    name: str,
+    description: Any,
+    rule: fields.Rule,
+    type_: ColumnType = "string",
+    may_be_absent: bool = False,
+) -> Column:
+    """A column holding a record's field, checked by that field's rule. ``may_be_absent``: a column
+    added after files were already exported; a file without it still imports, and the records keep
+    their stored value for it."""
+    return Column(name, type_, description, rule=rule, may_be_absent=may_be_absent)
 
 
 _I, _M, _C = fields.INSTRUMENT, fields.MILESTONE, fields.COVERAGE
@@ -490,6 +498,7 @@ INSTRUMENTS = Table(
             "summary_lang",
             _l("Language of the summary (BCP 47 tag); empty when not recorded."),
             _I["summary_lang"],
+            may_be_absent=True,
         ),
     ),
     primary_key=("id",),
@@ -582,6 +591,7 @@ COVERAGE = Table(
             "evidence_lang",
             _l("Language of the evidence (BCP 47 tag); empty when not recorded."),
             _C["evidence_lang"],
+            may_be_absent=True,
         ),
     ),
     primary_key=("country_iso3", "checklist_version", "provision_code"),
@@ -648,12 +658,17 @@ MILESTONES = Table(
                 "(an event around it, shown in the timeline only)."
             ),
             _M["nature"],
+            may_be_absent=True,
         ),
-        _field("title_lang", _l("Language of the title (BCP 47 tag)."), _M["title_lang"]),
+        _field(
+            "title_lang", _l("Language of the title (BCP 47 tag)."), _M["title_lang"],
+            may_be_absent=True,
+        ),
         _field(
             "notes_lang",
             _l("Language of the notes (BCP 47 tag); empty when not recorded."),
             _M["notes_lang"],
+            may_be_absent=True,
         ),
     ),
     primary_key=("id",),
