@@ -438,26 +438,8 @@ def _plan_coverage(session: Session, country: Country, rows) -> None:
         plan.label = code or ""
         if plan.action == REFUSED:
             continue
-        if values["checklist_version"] != version:
-            plan.refuse(
-                "checklist_version",
-                _(
-                    "Only the current checklist (%(current)s) can be imported, not %(version)s.",
-                    current=version or "–",
-                    version=values["checklist_version"],
-                ),
-            )
-            continue
-        item = by_code.get(code)
+        item = _checklist_item(plan, values, version, by_code)
         if item is None:
-            plan.refuse(
-                "provision_code",
-                _(
-                    "Unknown provision code %(code)s in checklist %(version)s.",
-                    code=code,
-                    version=version,
-                ),
-            )
             continue
         provision = item.provision
         cov = coverage.get(provision.id)
@@ -583,26 +565,8 @@ def _plan_coverage_links(session: Session, country: Country, rows) -> None:
         plan.label = f"{code or ''} · {titles.get(values.get('instrument_id'), '')}".strip(" ·")
         if plan.action == REFUSED:
             continue
-        if values["checklist_version"] != version:
-            plan.refuse(
-                "checklist_version",
-                _(
-                    "Only the current checklist (%(current)s) can be imported, not %(version)s.",
-                    current=version or "–",
-                    version=values["checklist_version"],
-                ),
-            )
-            continue
-        item = by_code.get(code)
+        item = _checklist_item(plan, values, version, by_code)
         if item is None:
-            plan.refuse(
-                "provision_code",
-                _(
-                    "Unknown provision code %(code)s in checklist %(version)s.",
-                    code=code,
-                    version=version,
-                ),
-            )
             continue
         if values["instrument_id"] not in titles:
             plan.refuse(
@@ -710,3 +674,26 @@ def history_marker(session: Session, country_id: int) -> int:
             ChangeRecord.country_id == country_id
         )
     ).one()
+
+
+def _checklist_item(plan: "RowPlan", values: dict, version, by_code: dict):
+    """The current checklist's item for a row's provision code, or None after refusing the row
+    (another checklist version, or a code that version does not have)."""
+    if values["checklist_version"] != version:
+        plan.refuse(
+            "checklist_version",
+            _(
+                "Only the current checklist (%(current)s) can be imported, not %(version)s.",
+                current=version or "–",
+                version=values["checklist_version"],
+            ),
+        )
+        return None
+    code = values.get("provision_code")
+    item = by_code.get(code)
+    if item is None:
+        plan.refuse(
+            "provision_code",
+            _("Unknown provision code %(code)s in checklist %(version)s.", code=code, version=version),
+        )
+    return item
