@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tracker import write
-from tracker.codes import Role
+from tracker.codes import MilestoneNature, Role
 from tracker.formats.tables import INSTRUMENTS
 from tracker.models import (
     ChangeRecord,
@@ -18,6 +18,7 @@ from tracker.models import (
     Instrument,
     InstrumentRelation,
     Milestone,
+    Provision,
     User,
 )
 from tracker.write import changes
@@ -637,3 +638,119 @@ def test_a_page_of_someone_elses_preview_is_refused(client, people, sign_in):
     token = token_of(preview(client, "milestones", header + _milestone_rows(60)))
     sign_in(people["zmb"])
     assert client.post(URL, data={"token": token, "page": "create:2"}).status_code == 400
+
+
+# --- files exported before the language and project/context columns ------------------------------
+
+
+def drop_columns(data: bytes, names: tuple[str, ...]) -> bytes:
+    """The file as it was exported before the columns ``names`` existed."""
+    rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    keep = [i for i, name in enumerate(rows[0]) if name not in names]
+    out = io.StringIO()
+    csv.writer(out).writerows([[row[i] for i in keep] for row in rows])
+    return out.getvalue().encode()
+
+
+OLD_MILESTONE_COLUMNS = ("source_kind", "nature", "title_lang", "notes_lang")
+
+
+def test_an_old_milestone_file_imports_new_rows_as_project_steps_and_keeps_stored_values(
+    editor, session, people, make_milestone
+):
+    zmb = people["countries"]["ZMB"]
+    context = make_milestone(
+        zmb, title="Plant opening", nature=MilestoneNature.CONTEXT, title_lang="fr", notes="x"
+    )
+    old = drop_columns(export(editor, "milestones"), OLD_MILESTONE_COLUMNS)
+    assert b"nature" not in old.split(b"\r\n")[0]
+    old = replace_cell(old, _line_of(old, "Plant opening"), "notes", "Opened in 2017")
+    old += b",ZMB,validation_workshop,Validation workshop,2025,,Lusaka,planned,,,\r\n"
+    response = preview(editor, "milestones", old)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "1 to create, 1 to change" in response.get_data(as_text=True)
+    assert confirm(editor, response).status_code == 303
+    session.rollback()
+    created = session.exec(select(Milestone).where(Milestone.title == "Validation workshop")).one()
+    # the defaults of a milestone made in the workspace: a project step, languages not recorded
+    assert (created.nature, created.title_lang, created.notes_lang) == (
+        MilestoneNature.PROJECT, None, None)
+    assert created.source_kind is None
+    changed = session.get(Milestone, context.id)
+    session.refresh(changed)
+    assert changed.notes == "Opened in 2017"
+    # what the file did not carry stays as it was: still a context event with a French title
+    assert (changed.nature, changed.title_lang) == (MilestoneNature.CONTEXT, "fr")
+
+
+def _line_of(data: bytes, text: str) -> int:
+    """The 1-based line of the file's first row that contains ``text``."""
+    rows = data.decode().split("\r\n")
+    return next(i for i, row in enumerate(rows) if text in row) + 1
+
+
+def test_an_old_instrument_file_imports_without_summary_language_and_sources(
+    editor, session, people
+):
+    zmb = people["countries"]["ZMB"]
+    kept = session.exec(
+        select(Instrument).where(Instrument.country_id == zmb.id, Instrument.summary_lang == "en")
+    ).first()
+    sources_before = len(kept.sources)
+    assert sources_before  # the demo instruments carry their sources
+    old = drop_columns(export(editor, "instruments"), ("sources", "summary_lang"))
+    old = replace_cell(old, _line_of(old, kept.title), "summary", "A shorter summary.")
+    header = old.split(b"\r\n")[0].decode().split(",")
+    new = dict.fromkeys(header, "")
+    new.update(country_iso3="ZMB", type="guideline", title="E-waste guidelines", title_lang="en",
+               status="drafting", ewaste_specific="true", summary="Guidelines in preparation.")
+    old += (",".join(new[name] for name in header) + "\r\n").encode()
+    response = preview(editor, "instruments", old)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "1 to create, 1 to change" in response.get_data(as_text=True)
+    assert confirm(editor, response).status_code == 303
+    session.rollback()
+    created = session.exec(select(Instrument).where(Instrument.title == "E-waste guidelines")).one()
+    assert (created.summary, created.summary_lang, list(created.sources)) == (
+        "Guidelines in preparation.", None, [])
+    changed = session.get(Instrument, kept.id)
+    session.refresh(changed)
+    assert (changed.summary, changed.summary_lang) == ("A shorter summary.", "en")
+    assert len(changed.sources) == sources_before
+
+
+def test_an_old_coverage_file_imports_without_evidence_language_and_sources(
+    editor, session, people
+):
+    zmb = people["countries"]["ZMB"]
+    data = export(editor, "coverage")
+    old = drop_columns(data, ("sources", "evidence_lang"))
+    lines = old.decode().split("\r\n")
+    unjudged = next(
+        i for i, line in enumerate(lines) if re.fullmatch(r"ZMB,[^,]+,[A-Z]+-\d+,+", line)) + 1
+    judged = next(i for i, line in enumerate(lines) if ",true," in line) + 1
+    code = lines[judged - 1].split(",")[2]
+    new_code = lines[unjudged - 1].split(",")[2]
+    old = replace_cell(old, unjudged, "applicable", "true")
+    old = replace_cell(old, unjudged, "evidence", "Judged from an old file")
+    old = replace_cell(old, judged, "evidence", "Evidence edited in an old file")
+    response = preview(editor, "coverage", old)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "1 to create, 1 to change" in response.get_data(as_text=True)
+    assert confirm(editor, response).status_code == 303
+    session.rollback()
+    by_code = {
+        code: c
+        for c, code in session.exec(
+            select(Coverage, Provision.code)
+            .join(Provision, Provision.id == Coverage.provision_id)
+            .where(Coverage.country_id == zmb.id)
+        ).all()
+    }
+    created, changed = by_code[new_code], by_code[code]
+    # a new judgement: implementation none, the language of its evidence not recorded
+    assert (created.evidence, created.evidence_lang, created.implementation.value) == (
+        "Judged from an old file", None, "none")
+    assert list(created.sources) == []
+    assert changed.evidence == "Evidence edited in an old file"
+    assert changed.evidence_lang == "en" and changed.sources  # kept as stored

@@ -210,7 +210,8 @@ def _plan_milestones(session: Session, country: Country, rows) -> None:
         fields["status"] = MilestoneStatus(fields["status"])
         if fields.get("source_kind"):
             fields["source_kind"] = SourceKind(fields["source_kind"])
-        fields["nature"] = MilestoneNature(fields["nature"])
+        if "nature" in fields:  # a file exported before the column: created as a project step
+            fields["nature"] = MilestoneNature(fields["nature"])
         if values["id"] is None:
             plan.action = CREATE
             plan.apply = _creator(lambda f=fields: Milestone(country_id=country.id, **f))
@@ -298,7 +299,9 @@ def _plan_instruments(session: Session, country: Country, rows) -> None:
         values["title_en"] = english_title(
             values["title"], values["title_lang"], values["title_en"]
         )
-        fields = {name: values[name] for name in INSTRUMENT_COLUMNS}
+        # a column the file leaves out (exported before it existed): the model's default on
+        # create, the stored value on change
+        fields = {name: values[name] for name in INSTRUMENT_COLUMNS if name in values}
         fields["type"] = InstrumentType(fields["type"])
         fields["status"] = InstrumentStatus(fields["status"])
         wanted = {kind: values[kind.value] for kind in RelationKind}
@@ -491,14 +494,16 @@ def _plan_coverage(session: Session, country: Country, rows) -> None:
 
 
 def _coverage_fields(values: dict) -> dict:
-    return {
+    found = {
         "applicable": values["applicable"],
         "not_applicable_reason": values["not_applicable_reason"],
         "implementation": Implementation(values["implementation"]),
         "evidence": values["evidence"],
-        "evidence_lang": values["evidence_lang"],
         "is_example": False,
     }
+    if "evidence_lang" in values:  # absent from files exported before it: the record keeps its own
+        found["evidence_lang"] = values["evidence_lang"]
+    return found
 
 
 def _create_coverage(country_id: int, provision_id: int, values: dict):
