@@ -15,6 +15,7 @@ from tracker.codes import (
     GemIndicator,
     InstrumentStatus,
     Level,
+    MilestoneNature,
     MilestoneStatus,
 )
 from tracker.models import (
@@ -429,3 +430,23 @@ def test_the_synthetic_pages_render_every_country_and_provision(client, session)
     html = html_of(client.get(f"/en/countries/{keys['iso3']}"))
     assert html.count('href="/en/checklist/P-') == 12
     assert "Not applicable" in html
+
+
+def test_methodology_says_milestones_done_counts_project_steps_only(
+    client, make_country, make_milestone
+):
+    html = html_of(client.get("/en/methodology"))
+    assert 'id="milestones-heading">Project milestones and context events</h2>' in html
+    assert "“Milestones done” counts project steps only" in html
+    assert "A context event never counts, whatever its status." in html
+    assert "each marked “Context event”" in html
+    assert '<span class="tag tag-context">' in html  # the marker readers see in a timeline
+    # The rule as the pages apply it: a done project step and a done context event are 1 of 1.
+    country = make_country(iso3="ZMB", iso2="ZM")
+    make_milestone(country, title="Consultation", status=MilestoneStatus.DONE)
+    make_milestone(
+        country, title="Plant opening", status=MilestoneStatus.DONE, nature=MilestoneNature.CONTEXT
+    )
+    page = html_of(client.get("/en/countries/ZMB"))
+    assert "<dt>Milestones done</dt><dd>1 of 1</dd>" in page
+    assert "Plant opening" in page and "Context event" in page
