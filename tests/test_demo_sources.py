@@ -42,6 +42,8 @@ MIRROR_DOMAINS = {
     "issuu.com",
     "slideserve.com",
     "studenta.com",
+    "readkong.com",
+    "slideplayer.com",
 }
 
 
@@ -287,3 +289,110 @@ def test_the_spam_link_is_gone_from_the_epr_regulations(demo_data):
     epr = demo_data.exec(select(Instrument).where(Instrument.number == "S.I. No. 65 of 2018")).one()
     assert host_of(epr.url) == "itu.int"
     assert epr.in_force_on is None  # the sources disagree on the date
+
+
+# --- every file of the demo data, kinds by domain (issue 11) --------------------------------------
+
+PROJECT_FILE = DATA / "project.yaml"
+REGISTER_FILE = DATA / "sources.yaml"
+
+# The kind of every site the demo data cites, as tracker/data/SOURCES.md defines the kinds. The
+# most specific entry wins (UNEP's LEAP is a legal database on an intergovernmental domain). A new
+# site has to be classified here before the data may cite it.
+DOMAIN_KINDS = {
+    # official: gazettes, ministries, parliaments, regulators, state funds and their missions
+    "gov.zm": "official", "gov.py": "official", "gov.sa": "official", "rura.rw": "official",
+    "fonerwa.org": "official", "rwandacg.org.au": "official",
+    # Rwanda's Ministry of Infrastructure news, served from the government's address (no name)
+    "197.243.22.137": "official",
+    # legal databases
+    "zambialii.org": "legal_database", "rwandalii.org": "legal_database",
+    "zambialaws.com": "legal_database", "ecolex.org": "legal_database",
+    "leap.unep.org": "legal_database", "baselegal.com.py": "legal_database",
+    "climatelawtoolkit.org": "legal_database",
+    # intergovernmental bodies and their programmes
+    "itu.int": "intergovernmental", "brsmeas.org": "intergovernmental",
+    "basel.int": "intergovernmental", "etradeforall.org": "intergovernmental",
+    "iila-economia-circolare-citta-verdi.it": "intergovernmental",
+    # secondary: press, law firms, consultancies, operators, research copies and mirrors
+    **dict.fromkeys(MIRROR_DOMAINS, "secondary"),
+    **dict.fromkeys(
+        (
+            "agendaparaguay.com", "lanacionpy.arcpublishing.com", "elaw.org", "enviroserve.rw",
+            "escritosdederecho.net", "govstack.gitbook.io", "gulfpress.net", "inms.international",
+            "ksa.com", "lambareinformativo.com", "lusakastar.com", "misiones.minrex.gob.cu",
+            "newtimes.co.rw", "plasticsdb.surrey.ac.uk", "rainbownewszambia.com",
+            "ultimahora.com", "vouga.com.py", "wochenblatt.cc", "abc.com.py", "arabnews.com",
+            "biztechafrica.com", "cajnewsafrica.com", "daily-mail.co.zm", "downtoearth.org.in",
+            "einpresswire.com", "ferrere.com", "frontiersin.org", "lexology.com",
+            "lusakatimes.com", "rdn.com.py", "retech-germany.net", "theeastafrican.co.ke",
+            "vista-compliance.com", "sauress.com",
+        ),
+        "secondary",
+    ),
+}
+
+
+def kind_of_domain(host: str) -> str | None:
+    matches = [d for d in DOMAIN_KINDS if host == d or host.endswith("." + d)]
+    return DOMAIN_KINDS[max(matches, key=len)] if matches else None
+
+
+def every_file() -> list[tuple[str, dict]]:
+    return [(p.stem, load(p)) for p in [*COUNTRY_FILES, PROJECT_FILE]]
+
+
+def every_link(data: dict) -> list[tuple[str, str]]:
+    """``all_urls`` plus the e-waste figures' sources."""
+    found = all_urls(data)
+    found += [(f"facts {f['year']}", f["source_url"]) for f in data.get("facts") or []]
+    return found
+
+
+def test_the_domain_register_picks_the_most_specific_entry():
+    assert kind_of_domain("leap.unep.org") == "legal_database"
+    assert kind_of_domain("www.itu.int") == "intergovernmental"
+    assert kind_of_domain("www.parliament.gov.zm") == "official"
+    assert kind_of_domain("de.scribd.com") == "secondary"
+    assert kind_of_domain("example.org") is None
+
+
+@pytest.mark.parametrize("name,data", every_file(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_link_of_every_file_is_http_on_a_known_site_and_no_bad_domain(name, data):
+    links = every_link(data)
+    assert links
+    for where, url in links:
+        parts = urlsplit(url)
+        assert parts.scheme in ("http", "https") and parts.hostname, (name, where, url)
+        assert not on(host_of(url), BAD_DOMAINS), (name, where, url)
+        assert kind_of_domain(host_of(url)) is not None, f"{name} {where}: classify {url}"
+
+
+@pytest.mark.parametrize("name,data", every_file(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_source_has_the_kind_of_its_site(name, data):
+    cited = all_sources(data) + [
+        (f"milestone {ms['title']}", {"url": ms["source_url"], "kind": ms["source_kind"]})
+        for ms in data.get("milestones") or []
+        if ms.get("source_url")
+    ]
+    assert cited
+    wrong = [
+        (where, s["url"], s["kind"], kind_of_domain(host_of(s["url"])))
+        for where, s in cited
+        if s["kind"] != kind_of_domain(host_of(s["url"]))
+    ]
+    assert not wrong, wrong
+
+
+def test_the_checklist_source_register_links_are_http_and_its_mirrors_are_marked():
+    register = load(REGISTER_FILE)["sources"]
+    assert register
+    for entry in register:
+        for url in (entry["url"], entry.get("checked")):
+            if url is None:
+                continue
+            parts = urlsplit(url)
+            assert parts.scheme in ("http", "https") and parts.hostname, (entry["key"], url)
+            assert not on(host_of(url), BAD_DOMAINS), (entry["key"], url)
+        # a copy on a document-sharing site says so (the pages mark it as a mirror)
+        assert entry.get("mirror", False) == on(host_of(entry["url"]), MIRROR_DOMAINS), entry["key"]
