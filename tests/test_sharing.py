@@ -38,7 +38,9 @@ def test_the_badge_is_valid_svg_with_the_figures_worked_out_by_hand(client, scor
         "implementation 40%.")
     texts = [t.text for t in root.iter(SVG + "text")]
     assert texts == ["Kenya · e-waste law", "in force 60%", "including drafts 70%",
-                     "implementation 40%"]
+                     "implementation 40%", "4/4 assessed"]
+    assert "implementation 40%. Based on 4 of 4 provisions assessed." in title.text
+    assert "rovisional" not in title.text and "example" not in title.text
     # The segments tile the badge's width.
     rects = [(float(r.get("x")), float(r.get("width"))) for r in root.iter(SVG + "rect")]
     assert all(abs(x - (px + pw)) < 0.01 for (x, _w), (px, pw) in zip(rects[1:], rects, strict=False))
@@ -117,3 +119,68 @@ def test_the_country_page_shows_the_badge_and_the_snippet_to_copy(client, scored
     assert re.fullmatch(r'<a href="[^"]*/en/countries/KEN"><img src="[^"]*/badges/KEN\.svg"'
                         r' alt="[^"]+" height="20"></a>', snippet), snippet
     assert '<label for="badge-snippet"' in html
+
+
+def _svg(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return ET.fromstring(response.data)
+
+
+def test_the_badge_says_what_the_figures_rest_on_and_marks_provisional_example_data(
+    client, demo_data
+):
+    # Zambia's demo file judges 15 of the checklist's 39 provisions (fewer than half), as example
+    # data: tracker/data/countries/ZMB.yaml, its coverage list.
+    root = _svg(client, "/badges/ZMB.svg")
+    texts = [t.text for t in root.iter(SVG + "text")]
+    assert texts[-1] == "15/39 assessed · provisional · example data"
+    rects = list(root.iter(SVG + "rect"))
+    assert rects[-1].get("fill") == "#8a4600"  # dark amber, white words: WCAG AA
+    title = root.find(SVG + "title").text
+    assert (
+        "Based on 15 of 39 provisions assessed. Provisional assessment: fewer than half of the "
+        "provisions are assessed. Includes example data, not an official assessment."
+    ) in title
+    # the segments still tile the badge
+    assert abs(sum(float(r.get("width")) for r in rects) - float(root.get("width"))) < 0.01
+
+
+def test_the_badges_marks_are_translated(client, demo_data):
+    root = _svg(client, "/badges/ZMB.svg?lang=fr")
+    last = [t.text for t in root.iter(SVG + "text")][-1]
+    assert last == "15/39 évaluées · provisoire · données d’exemple"
+    title = root.find(SVG + "title").text
+    assert "Évaluation provisoire" in title
+
+
+def test_the_social_card_carries_the_assessed_share_and_the_marks(client, demo_data, monkeypatch):
+    from tracker.web import sharing
+
+    drawn = {}
+    real = sharing.social_card
+
+    def spy(*args):
+        drawn["args"] = args
+        return real(*args)
+
+    monkeypatch.setattr(sharing, "social_card", spy)
+    response = client.get("/cards/ZMB.png")
+    assert response.status_code == 200
+    *_, basis, marks = drawn["args"]
+    assert basis == "15 of 39 provisions assessed"
+    assert marks == [("provisional", "Provisional assessment"), ("example", "Example data")]
+    # the marks are drawn: the provisional tag's amber is on the card
+    image = Image.open(io.BytesIO(response.data)).convert("RGB")
+    assert (138, 70, 0) in {colour for _n, colour in image.getcolors(maxcolors=1 << 16)}
+
+
+def test_a_card_with_every_provision_assessed_has_no_marks(client, scored_country, monkeypatch):
+    from tracker.web import sharing
+
+    drawn = {}
+    real = sharing.social_card
+    monkeypatch.setattr(sharing, "social_card", lambda *a: drawn.setdefault("a", a) and real(*a))
+    assert client.get("/cards/KEN.png").status_code == 200
+    *_, basis, marks = drawn["a"]
+    assert (basis, marks) == ("4 of 4 provisions assessed", [])

@@ -43,7 +43,7 @@ class Segment:
     x: float
     width: float
     text: str
-    kind: str  # "label", "in_force", "with_drafts", "implementation"
+    kind: str  # "label", "in_force", "with_drafts", "implementation", "basis", "basis_provisional"
 
     @property
     def text_x(self) -> float:

@@ -1,9 +1,12 @@
 """Blueprint ``sharing``: what other sites embed or show for a country.
 
 URL map:
-    GET /badges/<ISO3>.svg             -> a badge of the country's three figures (``?lang=`` picks
-                                          the language, English by default; unknown code 404)
-    GET /cards/<ISO3>.png              -> the country's social card (Open Graph image, English)
+    GET /badges/<ISO3>.svg             -> a badge of the country's three figures and what they rest
+                                          on ("16/39 assessed · provisional · example data";
+                                          ``?lang=`` picks the language, English by default;
+                                          unknown code 404)
+    GET /cards/<ISO3>.png              -> the country's social card (Open Graph image, English),
+                                          with the assessed share and the same marks
 
 Both carry an ETag derived from the data (``tracker.web.caching``) and may be kept for an hour by
 any cache, so a ministry's page that embeds the badge does not ask on every view.
@@ -13,7 +16,7 @@ import functools
 
 from babel import dates as babel_dates
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from flask_babel import format_date, format_percent
+from flask_babel import format_date, format_number, format_percent
 
 from tracker import db
 from tracker.formats.card import social_card
@@ -33,7 +36,9 @@ def _links() -> dict:
 
 MAX_AGE = 3600
 BADGE_COLOURS = {
-    "label": "#555555", "in_force": "#0b5394", "with_drafts": "#2f6aa8", "implementation": "#1e6b34"
+    "label": "#555555", "in_force": "#0b5394", "with_drafts": "#2f6aa8", "implementation": "#1e6b34",
+    # what the figures rest on; dark amber when provisional (the words say it, not the colour)
+    "basis": "#555555", "basis_provisional": "#8a4600",
 }
 
 
@@ -65,6 +70,42 @@ def _pct(value: float | None) -> str:
     return _("n/a") if value is None else format_percent(value)
 
 
+def _badge_basis(summary) -> list[str]:
+    """The badge's last segment: what the figures rest on and their marks, in few words."""
+    f = summary.figures
+    words = [
+        _(
+            "%(assessed)s/%(total)s assessed",
+            assessed=format_number(f.assessed),
+            total=format_number(f.provisions),
+        )
+    ]
+    if f.provisional:
+        words.append(_("provisional"))
+    if summary.has_example:
+        words.append(_("example data"))
+    return words
+
+
+def _title_basis(summary) -> list[str]:
+    """The same for the badge's title, in sentences a screen reader reads out."""
+    f = summary.figures
+    if f is None:
+        return []
+    said = [
+        _(
+            "Based on %(assessed)s of %(total)s provisions assessed.",
+            assessed=format_number(f.assessed),
+            total=format_number(f.provisions),
+        )
+    ]
+    if f.provisional:
+        said.append(_("Provisional assessment: fewer than half of the provisions are assessed."))
+    if summary.has_example:
+        said.append(_("Includes example data, not an official assessment."))
+    return said
+
+
 @bp.get("/badges/<iso3>.svg")
 @shared_for_an_hour
 @conditional
@@ -80,14 +121,16 @@ def badge(iso3: str):
         kind: getattr(f, kind) if f else None for kind in ("in_force", "with_drafts", "implementation")
     }
     name = summary.country.name
-    segments, width = badge_layout(
-        _("%(country)s · e-waste law", country=name),
-        [
-            ("in_force", _("in force %(value)s", value=_pct(values["in_force"]))),
-            ("with_drafts", _("including drafts %(value)s", value=_pct(values["with_drafts"]))),
-            ("implementation", _("implementation %(value)s", value=_pct(values["implementation"]))),
-        ],
-    )
+    parts = [
+        ("in_force", _("in force %(value)s", value=_pct(values["in_force"]))),
+        ("with_drafts", _("including drafts %(value)s", value=_pct(values["with_drafts"]))),
+        ("implementation", _("implementation %(value)s", value=_pct(values["implementation"]))),
+    ]
+    if f is not None:
+        parts.append(
+            ("basis_provisional" if f.provisional else "basis", " · ".join(_badge_basis(summary)))
+        )
+    segments, width = badge_layout(_("%(country)s · e-waste law", country=name), parts)
     when = format_date(summary.last_update, "long") if summary.last_update else None
     title = _(
         "%(country)s, e-waste regulation: legal coverage in force %(in_force)s, including drafts "
@@ -97,6 +140,7 @@ def badge(iso3: str):
         with_drafts=_pct(values["with_drafts"]),
         implementation=_pct(values["implementation"]),
     )
+    title = " ".join((title, *_title_basis(summary)))
     if when:
         title = " ".join((title, _("%(label)s: %(value)s", label=_("Last update"), value=when)))
     body = render_template(
@@ -127,5 +171,14 @@ def card(iso3: str):
     footer = "Share of the model-law checklist covered"
     if summary.last_update:
         footer += " · last update " + babel_dates.format_date(summary.last_update, "long", locale="en")
-    png = social_card("E-waste regulation tracker", summary.country.name, figures, footer)
+    basis, marks = None, []
+    if f is not None:
+        basis = f"{f.assessed} of {f.provisions} provisions assessed"
+        if f.provisional:
+            marks.append(("provisional", "Provisional assessment"))
+    if summary.has_example:
+        marks.append(("example", "Example data"))
+    png = social_card(
+        "E-waste regulation tracker", summary.country.name, figures, footer, basis, marks
+    )
     return png, 200, {"Content-Type": "image/png"}
