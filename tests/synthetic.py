@@ -238,11 +238,11 @@ def wipe(session) -> None:
     tables = SQLModel.metadata.tables
     for name in FINAL:
         tables[name].drop(session.connection())
+    for name in reversed(FINAL):  # empty again first: no publication holds the checklist now
+        tables[name].create(session.connection())
     for table in reversed(SQLModel.metadata.sorted_tables):
         if table.name not in FINAL and table.name != "data_version":
             session.execute(table.delete())
-    for name in reversed(FINAL):
-        tables[name].create(session.connection())
     session.commit()
 
 

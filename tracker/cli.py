@@ -21,6 +21,7 @@ from tracker.config import ROOT
 from tracker.models import Country, User
 from tracker.security import password_problem
 from tracker.write import accounts, changes
+from tracker.write.checklist import ChecklistFrozen
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -94,6 +95,11 @@ def demo_load(if_empty: bool) -> None:
             stats = demo.load(session)
         except demo.DemoDataError as exc:
             fail(str(exc))
+        except ChecklistFrozen as exc:
+            fail(
+                f"checklist version {exc.code} is used by a publication, so the demo files "
+                "cannot change it; nothing was loaded. Put the change in a new checklist version."
+            )
     click.echo(f"Demo data loaded: {stats.summary()}.")
 
 

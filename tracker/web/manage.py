@@ -100,7 +100,14 @@ from tracker.web.forms import (
 )
 from tracker.web.guards import require_admin, require_country, staff_home
 from tracker.write import accounts, changes, translations
-from tracker.write.checklist import ChecklistConflict, save_checklist, unlink_instrument
+from tracker.write.checklist import (
+    ChecklistConflict,
+    ChecklistFrozen,
+    ensure_editable,
+    is_frozen,
+    save_checklist,
+    unlink_instrument,
+)
 
 bp = Blueprint("manage", __name__, url_prefix="/<lang>/manage")
 
@@ -137,6 +144,24 @@ bp.before_request(guards.require_login)
 def _language_options() -> dict:
     """The languages a text may be written in, for the forms' suggestions (a ``<datalist>``)."""
     return {"content_language_options": content_language_options}
+
+
+def frozen_message(code: str | None) -> str:
+    return _(
+        "Checklist version %(version)s is used by published figures, so it can no longer change: "
+        "adding, retiring, reordering or rewording a provision would change what those "
+        "publications say. Create a draft version, make the change there, then make the draft "
+        "current.",
+        version=code or "",
+    )
+
+
+@bp.errorhandler(ChecklistFrozen)
+def _frozen(error: ChecklistFrozen):
+    """A change to a checklist version a publication uses: refused, nothing written (409)."""
+    from tracker.web.errors import render_error
+
+    return render_error(409, frozen_message(error.code))
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -1006,7 +1031,16 @@ def checklist():
     require_admin()
     dbs = db.get_session()
     rows = workspace.checklist_rows(dbs, None, current_lang(), include_retired=True)
-    return render_template("manage/checklist.html", rows=rows, move_form=ConfirmForm())
+    current = loaders.current_checklist(dbs)
+    frozen = current is not None and is_frozen(dbs, current.id)
+    return render_template(
+        "manage/checklist.html",
+        rows=rows,
+        move_form=ConfirmForm(),
+        checklist=current,
+        frozen=frozen,
+        frozen_message=frozen_message(current.code) if frozen else None,
+    )
 
 
 def _category_choices():
@@ -1024,6 +1058,7 @@ def provision_create():
     current = current_checklist(dbs)
     if current is None:
         abort(404)
+    ensure_editable(dbs, current.id)
     form = ProvisionForm()
     form.category.choices = _category_choices()
     args = {
@@ -1067,6 +1102,7 @@ def _provision(provision_id: int) -> Provision:
     provision = db.get_session().get(Provision, provision_id)
     if provision is None:
         abort(404)
+    ensure_editable(db.get_session(), provision.checklist_id)
     return provision
 
 

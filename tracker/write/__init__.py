@@ -112,3 +112,8 @@ def _note_statement_tables(state) -> None:
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) not in PRIVATE_TABLES:
         state.session.info[_PUBLIC_WRITE] = True
+
+
+# The rule that a checklist version used by a publication is frozen is a session event too: it
+# holds for every session as soon as the write layer is imported.
+from tracker.write import frozen as _frozen  # noqa: E402,F401

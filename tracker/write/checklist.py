@@ -1,9 +1,17 @@
-"""The whole-checklist save: one country's checklist form applied in one transaction.
+"""The whole-checklist save, and the rule that a checklist version used by a publication is frozen.
+
+The whole-checklist save: one country's checklist form applied in one transaction.
 
 The view turns the validated form into plain values (``WantedCoverage`` per provision, with the
 version each row was loaded at) and calls ``save_checklist`` inside ``write.transaction``. Every
 changed row goes through ``tracker.write.changes``; if any changed row was saved by someone else
 meanwhile, nothing is saved and ``ChecklistConflict`` lists those rows.
+
+Frozen versions (issue 12): a checklist version that any publication uses can no longer change.
+Adding, retiring, reordering or rewording a provision on it (its texts, guidance, level,
+category, sources, Monitor indicator), changing its categories or their names, or its own code,
+title or date is refused with ``ChecklistFrozen``, whatever path tries it (``tracker.write.frozen``).
+Changes go into a new draft version instead (``tracker.write.versions``).
 """
 
 from dataclasses import dataclass
@@ -15,6 +23,12 @@ from tracker.codes import Extent, Implementation
 from tracker.models import Coverage, CoverageLink, Instrument
 from tracker.read.workspace import Workspace
 from tracker.write import changes
+from tracker.write.frozen import (  # noqa: F401  (the rule on checklist versions, re-exported)
+    ChecklistFrozen,
+    ensure_editable,
+    is_frozen,
+    used_versions,
+)
 
 
 @dataclass(frozen=True)
