@@ -48,7 +48,7 @@ def test_each_write_records_who_what_and_before_after(client, sign_in, staff, en
 def test_admin_writes_are_recorded_too(client, sign_in, staff, engine, make_checklist):
     make_checklist(n=1)
     sign_in(staff.admin)
-    client.post("/en/manage/countries/new", data={"iso3": "MWI", "iso2": "MW", "languages": "en"})
+    client.post("/en/manage/countries/new", data={"iso3": "MWI", "languages-0-language": "en"})
     client.post(
         "/en/manage/users/new",
         data={"email": "x@example.org", "role": "admin", "password": "long enough password"},

@@ -103,7 +103,7 @@ def test_create_edit_delete_an_instrument(client, editor, session):
         ({"title": ""}, "title", "Enter the instrument&#39;s title."),
         ({"title": "   "}, "title", "Enter the instrument&#39;s title."),
         ({"title": "x" * 501}, "title", "Enter at most 500 characters."),
-        ({"title_lang": "english"}, "title_lang", "Enter a language code"),
+        ({"title_lang": "english"}, "title_lang", "Choose a language from the list."),
         ({"type": "constitution"}, "type", "Choose one of the options."),
         ({"status": ""}, "status", "This field is required."),
         ({"year": "twenty"}, "year", "Enter a whole number"),
@@ -493,32 +493,59 @@ def test_admin_adds_a_fourth_country_that_appears_on_the_overview(
 ):
     make_country(iso3="PRY", iso2="PY", languages="es gn")
     sign_in(staff.admin)
-    data = {"iso3": "mwi", "iso2": "MW", "languages": "en  ny", "joined_on": "2026-01-15"}
+    # The alpha-3 code alone: MW follows from MWI. Languages are picked from lists.
+    data = {
+        "iso3": "mwi",
+        "languages-0-language": "en",
+        "languages-1-language": "ny",
+        "joined_on": "2026-01-15",
+    }
     response = client.post("/en/manage/countries/new", data=data)
     assert response.status_code == 303
     assert response.headers["Location"] == "/en/manage/countries/MWI"
     country = session.exec(select(Country).where(Country.iso3 == "MWI")).one()
+    assert country.iso2 == "MW"
     assert country.languages == "en ny" and country.joined_on == date(2026, 1, 15)
     assert len(session.exec(select(Country)).all()) == 4
     assert "Malawi" in client.get("/en/").text
     assert client.get("/en/manage/countries/MWI").status_code == 200
 
 
+def test_the_country_form_asks_only_for_the_alpha_3_code(client, sign_in, staff):
+    sign_in(staff.admin)
+    page = client.get("/en/manage/countries/new").text
+    assert 'name="iso3"' in page and 'name="iso2"' not in page
+    # Each language is a list in the reader's language: Nyanja among them, by its English name.
+    assert '<option value="ny">Nyanja</option>' in page
+    french = client.get("/fr/manage/countries/new").text
+    assert '<option value="de">allemand</option>' in french
+
+
+def test_a_country_without_picked_languages_gets_its_official_languages(
+    client, sign_in, staff, session
+):
+    sign_in(staff.admin)
+    response = client.post("/en/manage/countries/new", data={"iso3": "KEN"})
+    assert response.status_code == 303
+    country = session.exec(select(Country).where(Country.iso3 == "KEN")).one()
+    # CLDR lists Swahili and English as Kenya's official languages.
+    assert (country.iso2, country.languages) == ("KE", "sw en")
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"iso3": "XXX"}, "ISO 3166 alpha-3"),
-        ({"iso3": "ZMB", "iso2": "ZM"}, "already in the project"),
-        ({"iso2": "ZZ"}, "ISO 3166 alpha-2"),
-        ({"iso2": "MX"}, "expected MW"),
-        ({"languages": "en klingon"}, "Unknown language codes: klingon."),
-        ({"languages": ""}, "Enter at least one language code."),
+        ({"iso3": "XXX"}, "No country has the ISO 3166 alpha-3 code XXX."),
+        ({"iso3": "M1"}, "Enter an ISO 3166 alpha-3 country code, such as MWI."),
+        ({"iso3": "ZMB"}, "already in the project"),
+        ({"languages-1-language": "klingon"}, "Choose a language from the list."),
+        ({"iso3": "ATA", "languages-0-language": ""}, "CLDR lists no official language"),
         ({"joined_on": "soon"}, "“soon” is not a date. Write the year"),
     ],
 )
 def test_country_validation(client, sign_in, staff, overrides, message):
     sign_in(staff.admin)
-    data = {"iso3": "MWI", "iso2": "MW", "languages": "en", **overrides}
+    data = {"iso3": "MWI", "languages-0-language": "en", **overrides}
     response = client.post("/en/manage/countries/new", data=data)
     assert response.status_code == 422
     assert message in response.text

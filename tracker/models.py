@@ -292,6 +292,15 @@ class Instrument(SQLModel, table=True):
     sources: list["InstrumentSource"] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "InstrumentSource.id"}
     )
+    # This instrument's own relations (made under / amends / repeals another); the relations
+    # other instruments have to this one are theirs.
+    relations: list["InstrumentRelation"] = Relationship(
+        sa_relationship_kwargs={
+            "cascade": "all, delete-orphan",
+            "foreign_keys": "[InstrumentRelation.instrument_id]",
+            "order_by": "InstrumentRelation.id",
+        }
+    )
 
 
 class InstrumentSource(SQLModel, table=True):

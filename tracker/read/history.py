@@ -84,6 +84,10 @@ def _ids(records, keys: tuple[str, ...], entity: str) -> set[int]:
                 if isinstance(link, dict) and isinstance(link.get("instrument_id"), int):
                     if "instrument_id" in keys:
                         found.add(link["instrument_id"])
+            for relation in state.get("relations") or ():  # an instrument's own relations
+                if isinstance(relation, dict) and isinstance(relation.get("target_id"), int):
+                    if "target_id" in keys:
+                        found.add(relation["target_id"])
     return found
 
 

@@ -11,13 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
-from tracker.codes import Implementation
+from tracker.codes import Implementation, RelationKind
 from tracker.models import (
     Category,
     CategoryName,
     Country,
     Coverage,
     Instrument,
+    InstrumentRelation,
+    InstrumentTitle,
     Milestone,
     Provision,
     ProvisionText,
@@ -207,3 +209,59 @@ def next_position(session: Session, category_id: int) -> int:
         select(sa.func.max(Provision.position)).where(Provision.category_id == category_id)
     ).one()
     return int(top or 0) + 1
+
+
+# --- an instrument's translated titles and relations (the instrument's edit page) -----------------
+
+
+@dataclass(frozen=True)
+class RelationLine:
+    """One relation of an instrument: ``id`` None for one another instrument has to it."""
+
+    id: int | None
+    kind: RelationKind
+    other_id: int
+    other_title: str
+    other_year: int | None
+
+
+@dataclass(frozen=True)
+class InstrumentParts:
+    """What the instrument's edit page lists below its form: its translated titles, its own
+    relations to other instruments, the relations other instruments have to it, and the
+    instruments of its country it could be related to."""
+
+    instrument_id: int
+    titles: list[InstrumentTitle]
+    relations: list[RelationLine]
+    incoming: list[RelationLine]
+    candidates: list[Instrument]
+
+
+def instrument_parts(session: Session, inst: Instrument, locale: str) -> InstrumentParts:
+    """The translated titles and relations of ``inst`` (4 queries)."""
+    others = session.exec(
+        select(Instrument)
+        .where(Instrument.country_id == inst.country_id, Instrument.id != inst.id)
+        .order_by(Instrument.title, Instrument.id)
+    ).all()
+    by_id = {other.id: other for other in others}
+    incoming = session.exec(
+        select(InstrumentRelation)
+        .where(InstrumentRelation.target_id == inst.id)
+        .order_by(InstrumentRelation.id)
+    ).all()
+
+    def line(rel_id, kind, other_id) -> RelationLine:
+        other = by_id.get(other_id)
+        return RelationLine(
+            rel_id, kind, other_id, other.title if other else "", other.year if other else None
+        )
+
+    return InstrumentParts(
+        instrument_id=inst.id,
+        titles=sorted(inst.titles, key=lambda t: t.locale),
+        relations=[line(r.id, r.kind, r.target_id) for r in inst.relations],
+        incoming=[line(None, r.kind, r.instrument_id) for r in incoming],
+        candidates=list(others),
+    )

@@ -10,11 +10,13 @@ is not decided here: ``checks(rule)`` turns a field's rule from ``tracker.fields
 validators, so the forms accept exactly what the CSV import and the database accept.
 """
 
+import functools
 import math
 import re
 
 import pycountry
-from babel import Locale
+from babel import Locale, localedata
+from babel.languages import get_official_languages
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -47,6 +49,7 @@ from tracker.codes import (
     Extent,
     Implementation,
     MilestoneNature,
+    RelationKind,
     Role,
 )
 from tracker.fields import (
@@ -66,7 +69,7 @@ from tracker.fields import (
     Rule,
     is_language_tag,
 )
-from tracker.i18n import _, _l, current_lang, language_name_for
+from tracker.i18n import LOCALES, _, _l, current_lang, language_name_for
 from tracker.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tracker.write.checklist import WantedCoverage
 
@@ -314,6 +317,66 @@ class LanguageInput(StringField):
             raise ValidationError(problem)
 
 
+@functools.cache
+def _all_languages(reader: str) -> tuple[tuple[str, str], ...]:
+    """Every language CLDR has data for, as ``(tag, name in the reader's language)``, by name."""
+    tags = {ident.split("_")[0] for ident in localedata.locale_identifiers()}
+    named = ((tag, language_name_for(tag, reader)) for tag in tags if is_language_tag(tag))
+    return tuple(sorted(named, key=lambda pair: (pair[1].casefold(), pair[0])))
+
+
+SUGGESTED = _l("Suggested")
+ALL_LANGUAGES = _l("All languages")
+
+
+class LanguagePicker(SelectField):
+    """The language of a text, picked from a list in the reader's language (CLDR) and stored as
+    its BCP 47 tag: a short list first (``suggested``: the country's languages, then the
+    interface's), then every language CLDR knows. A stored tag outside both stays offered; a
+    submitted tag CLDR does not know is a field error, never a 400."""
+
+    def __init__(self, label=None, rule: Rule | None = None, message=None, **kwargs):
+        self.rule = rule
+        self.suggested: list[str] = []
+
+        def choices():
+            reader = current_lang()
+            first = list(dict.fromkeys([*self.suggested, *LOCALES]))
+            every = _all_languages(reader)
+            known = {tag for tag, _name in every}
+            if self.data and self.data not in known and self.data not in first:
+                first.append(self.data)
+            blank = _("Choose a language…") if rule.required else _("Not recorded")
+            out = [SelectChoice("", blank)]
+            out += [
+                SelectChoice(tag, language_name_for(tag, reader), optgroup=str(SUGGESTED))
+                for tag in first
+            ]
+            out += [
+                SelectChoice(tag, name, optgroup=str(ALL_LANGUAGES))
+                for tag, name in every
+                if tag not in first
+            ]
+            return out
+
+        validators = [
+            required(message) if rule.required else Optional(),
+            max_length(rule.max_length),
+        ]
+        super().__init__(
+            label, choices=choices, validate_choice=False, validators=validators, **kwargs
+        )
+
+    def suggest(self, tags) -> None:
+        """Offer ``tags`` (e.g. the country's languages) at the top of the list."""
+        self.suggested = [tag for tag in tags if tag]
+
+    def pre_validate(self, form) -> None:
+        problem = fields.language_problem(self.rule, self.data) if self.data else None
+        if problem:
+            raise StopValidation(_("Choose a language from the list."))
+
+
 def content_language_options() -> list[tuple[str, str]]:
     """``(tag, name in the reader's language)`` for the languages a text may be written in."""
     reader = current_lang()
@@ -348,6 +411,9 @@ class BaseForm(FlaskForm):
                     walk(field.form)
                     continue
                 if isinstance(field, FieldList):
+                    for message in field.errors:
+                        if isinstance(message, str):  # the list's own (not an entry's)
+                            out.append((field.id, str(field.label.text), message))
                     for entry in field:
                         walk(entry.form)
                     continue
@@ -506,10 +572,10 @@ class InstrumentForm(BaseForm):
         _l("Title in the original language"),
         validators=checks(INSTRUMENT["title"], _l("Enter the instrument's title.")),
     )
-    title_lang = StringField(
+    title_lang = LanguagePicker(
         _l("Language of the title"),
-        description=_l("A language code such as en, fr, rw or es."),
-        validators=checks(INSTRUMENT["title_lang"], _l("Enter the language of the title.")),
+        rule=INSTRUMENT["title_lang"],
+        message=_l("Choose the language of the title."),
     )
     type = CodeField(_l("Type"), rule=INSTRUMENT["type"])
     status = CodeField(_l("Status"), rule=INSTRUMENT["status"])
@@ -555,6 +621,55 @@ class InstrumentForm(BaseForm):
                 self[name].errors.append(message)
                 valid = False
         return valid
+
+
+RELATION_KIND = fields.code(RelationKind)
+
+
+class RelationForm(BaseForm):
+    """One relation of an instrument to another of its country (choices set by the view)."""
+
+    kind = CodeField(_l("This instrument"), rule=RELATION_KIND)
+    target = SelectField(_l("Other instrument"), choices=[], validate_choice=False)
+    version = HiddenField()
+
+    def validate_target(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_("Choose the other instrument."))
+        if not field.data.isdigit():
+            raise ValidationError(_("Choose one of the options."))
+
+    @property
+    def target_id(self) -> int | None:
+        return int(self.target.data) if (self.target.data or "").isdigit() else None
+
+
+def instrument_option(inst) -> str:
+    """An instrument as an option: its whole title, year and status ("…, 2011 (In force)")."""
+    title = inst.title if inst.year is None else f"{inst.title}, {inst.year}"
+    return _("%(title)s (%(status)s)", title=title, status=inst.status.label)
+
+
+class InstrumentTitleForm(BaseForm):
+    """A translated title of an instrument, in a language picked from the list."""
+
+    locale = LanguagePicker(
+        _l("Language"),
+        rule=fields.INSTRUMENT_TITLE["locale"],
+        message=_l("Choose the language of this title."),
+    )
+    title = StringField(
+        _l("Title in this language"),
+        validators=checks(fields.INSTRUMENT_TITLE["title"], _l("Enter the title.")),
+    )
+    version = HiddenField()
+
+
+class InstrumentTitleEditForm(BaseForm):
+    """A translated title of an instrument, in the language of its page."""
+
+    title = InstrumentTitleForm.title
+    version = HiddenField()
 
 
 class MilestoneForm(BaseForm):
@@ -775,11 +890,7 @@ class LinkEvidenceForm(SubForm):
         description=_l("Quote it exactly, in the instrument's language; never paraphrase."),
         validators=checks(COVERAGE_LINK["excerpt"]),
     )
-    excerpt_lang = StringField(
-        _l("Language of the excerpt"),
-        description=_l("A language code such as en, fr, rw or es."),
-        validators=checks(COVERAGE_LINK["excerpt_lang"]),
-    )
+    excerpt_lang = LanguagePicker(_l("Language of the excerpt"), rule=COVERAGE_LINK["excerpt_lang"])
     translation = TextAreaField(
         _l("English translation of the excerpt"),
         validators=checks(COVERAGE_LINK["translation"]),
@@ -885,50 +996,83 @@ def _cldr_regions() -> set[str]:
     return {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()}
 
 
+class CountryLanguageForm(SubForm):
+    """One language of a country, picked from the list."""
+
+    language = LanguagePicker(_l("Language"), rule=fields.language(required=False))
+
+
+COUNTRY_LANGUAGE_ROWS = 4
+
+
 class CountryForm(BaseForm):
+    """A new country: its ISO 3166 alpha-3 code alone (the alpha-2 code follows from it), the
+    languages of its laws (CLDR's official languages of the country when none is picked) and
+    when it joined."""
+
     iso3 = StringField(
         _l("ISO 3166 alpha-3 code"),
         description=_l("Three letters, for example MWI for Malawi."),
         filters=[_upper],
         validators=checks(COUNTRY["iso3"], _l("Enter the three-letter country code.")),
     )
-    iso2 = StringField(
-        _l("ISO 3166 alpha-2 code"),
-        description=_l("Two letters, for example MW for Malawi."),
-        filters=[_upper],
-        validators=checks(COUNTRY["iso2"], _l("Enter the two-letter country code.")),
-    )
-    languages = StringField(
-        _l("Languages"),
-        description=_l("Language codes separated by spaces, for example en ny."),
-        validators=checks(COUNTRY["languages"], _l("Enter at least one language code.")),
+    languages = FieldList(
+        FormField(CountryLanguageForm),
+        label=_l("Languages"),
+        description=_l(
+            "The languages of the country's laws, the main one first. Leave them all empty to "
+            "use the country's official languages as CLDR lists them."
+        ),
+        min_entries=COUNTRY_LANGUAGE_ROWS,
+        max_entries=COUNTRY_LANGUAGE_ROWS,
     )
     joined_on = DateInput(_l("Joined the project on"), validators=checks(COUNTRY["joined_on"]))
 
     def validate_iso3(self, field) -> None:
-        if not re.fullmatch(r"[A-Z]{3}", field.data or "") or not pycountry.countries.get(
-            alpha_3=field.data
-        ):
+        if not re.fullmatch(r"[A-Z]{3}", field.data or ""):
             raise ValidationError(_("Enter an ISO 3166 alpha-3 country code, such as MWI."))
-
-    def validate_iso2(self, field) -> None:
-        code = field.data or ""
-        if not re.fullmatch(r"[A-Z]{2}", code) or code not in _cldr_regions():
-            raise ValidationError(_("Enter an ISO 3166 alpha-2 country code, such as MW."))
-        country = pycountry.countries.get(alpha_3=self.iso3.data or "")
-        if country is not None and country.alpha_2 != code:
+        if self.iso2 is None:
             raise ValidationError(
                 _(
-                    "This code does not match the three-letter code (expected %(code)s).",
-                    code=country.alpha_2,
+                    "No country has the ISO 3166 alpha-3 code %(code)s. Check the code, for "
+                    "example MWI for Malawi.",
+                    code=field.data,
                 )
             )
 
-    def validate_languages(self, field) -> None:
-        tags = (field.data or "").split()
-        bad = [tag for tag in tags if not is_language_tag(tag)]
-        if bad:
-            raise ValidationError(_("Unknown language codes: %(codes)s.", codes=", ".join(bad)))
+    @property
+    def iso2(self) -> str | None:
+        """The alpha-2 code of the entered alpha-3 code (ISO 3166 via pycountry), when CLDR
+        also names that country; else None."""
+        code = self.iso3.data or ""
+        country = pycountry.countries.get(alpha_3=code) if re.fullmatch(r"[A-Z]{3}", code) else None
+        if country is None or country.alpha_2 not in _cldr_regions():
+            return None
+        return country.alpha_2
+
+    def picked_languages(self) -> list[str]:
+        """The picked languages in order, each once."""
+        return list(dict.fromkeys(e.form.language.data for e in self.languages if e.form.language.data))
+
+    def language_tags(self) -> list[str]:
+        """The picked languages, else the country's official languages (CLDR)."""
+        picked = self.picked_languages()
+        if picked or self.iso2 is None:
+            return picked
+        return [tag for tag in get_official_languages(self.iso2) if is_language_tag(tag)]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not self.language_tags():
+            self.languages.errors = [
+                _("CLDR lists no official language for this country: pick at least one.")
+            ]
+            return False
+        text = " ".join(self.language_tags())
+        if len(text) > (COUNTRY["languages"].max_length or 0):
+            self.languages.errors = [_("Pick fewer languages.")]
+            return False
+        return valid
 
 
 # --- checklist administration -------------------------------------------------------------------

@@ -8,6 +8,11 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     GET/POST  /countries/<ISO3>/instruments/new        new instrument
     GET/POST  /instruments/<id>/edit                   edit instrument (409 on a stale version)
     GET/POST  /instruments/<id>/delete                 confirm, then delete
+    GET/POST  /instruments/<id>/relations/new          add a relation (made under, amends, repeals)
+    GET/POST  /instruments/<id>/relations/<rid>/remove confirm, then remove it
+    GET/POST  /instruments/<id>/titles/new             add a translated title (language from a list)
+    GET/POST  /instruments/<id>/titles/<loc>/edit      change it
+    GET/POST  /instruments/<id>/titles/<loc>/remove    confirm, then remove it
     GET       /countries/<ISO3>/evidence               the judged provisions, each to its evidence page
     GET/POST  /coverage/<id>/evidence                  a judgement's source links and the quoted
                                                        legal text of each of its coverage links
@@ -56,7 +61,15 @@ from sqlmodel import select
 from tracker import db, write
 from tracker.codes import ChangeAction, Role
 from tracker.fields import EVIDENCE_FIELDS, TRANSLATABLE
-from tracker.i18n import LOCALES, _, _l, country_name, current_lang, language_name
+from tracker.i18n import (
+    LOCALES,
+    _,
+    _l,
+    country_name,
+    current_lang,
+    language_in_readers_language,
+    language_name,
+)
 from tracker.models import (
     ChangeRecord,
     Country,
@@ -80,12 +93,15 @@ from tracker.web.forms import (
     CountryForm,
     HistoryFilterForm,
     InstrumentForm,
+    InstrumentTitleEditForm,
+    InstrumentTitleForm,
     MilestoneForm,
     MonitorValueForm,
     PasswordResetForm,
     ProvisionEditForm,
     ProvisionForm,
     ProvisionTextForm,
+    RelationForm,
     TextTranslationForm,
     UserCreateForm,
     UserEditForm,
@@ -94,12 +110,13 @@ from tracker.web.forms import (
     checklist_values,
     content_language_options,
     evidence_form,
+    instrument_option,
     is_language_tag,
     options,
     wanted_sources,
 )
 from tracker.web.guards import require_admin, require_country, staff_home
-from tracker.write import accounts, changes, translations
+from tracker.write import accounts, changes, instruments, translations
 from tracker.write.checklist import (
     ChecklistConflict,
     ChecklistFrozen,
@@ -424,13 +441,13 @@ def country_create():
             dbs = db.get_session()
             if dbs.exec(select(Country).where(Country.iso3 == form.iso3.data)).first():
                 form.iso3.errors.append(_("This country is already in the project."))
-            elif dbs.exec(select(Country).where(Country.iso2 == form.iso2.data)).first():
-                form.iso2.errors.append(_("This country is already in the project."))
+            elif dbs.exec(select(Country).where(Country.iso2 == form.iso2)).first():
+                form.iso3.errors.append(_("This country is already in the project."))
             else:
                 country = Country(
                     iso3=form.iso3.data,
-                    iso2=form.iso2.data,
-                    languages=" ".join(form.languages.data.split()),
+                    iso2=form.iso2,
+                    languages=" ".join(form.language_tags()),
                     joined_on=form.joined_on.data,  # a PartialDate: ``changes`` stores both columns
                 )
                 with write.transaction(dbs):
@@ -474,6 +491,7 @@ def instrument_create(iso3: str):
         "submit": _("Save instrument"),
         "country": country,
     }
+    form.title_lang.suggest(country.language_list)
     if not form.is_submitted():
         form.title_lang.data = (country.language_list or ["en"])[0]
         add_blank_sources(form.sources)
@@ -493,9 +511,16 @@ def instrument_update(instrument_id: int):
     inst = _owned(Instrument, instrument_id)
     back = _workspace_url(inst.country_id)
     form = InstrumentForm(obj=inst)
+    dbs = db.get_session()
+    form.title_lang.suggest(dbs.get(Country, inst.country_id).language_list)
     if not form.is_submitted():
         add_blank_sources(form.sources)
-    args = {"heading": _("Edit instrument"), "back_url": back, "submit": _("Save instrument")}
+    args = {
+        "heading": _("Edit instrument"),
+        "back_url": back,
+        "submit": _("Save instrument"),
+        "parts": workspace.instrument_parts(dbs, inst, current_lang()),
+    }
 
     return _edit(
         inst,
@@ -504,6 +529,210 @@ def instrument_update(instrument_id: int):
         back,
         _("Instrument saved."),
         children=lambda obj: changes.set_sources(obj, wanted_sources(form.sources)),
+    )
+
+
+# --- an instrument's relations and translated titles ------------------------------------------------
+
+
+def _instrument_page(inst: Instrument, part: str) -> str:
+    return url_for("manage.instrument_update", instrument_id=inst.id) + f"#{part}"
+
+
+def _relation_problem(inst: Instrument, form: RelationForm) -> bool:
+    """Add the field error that makes this relation impossible, if any."""
+    target_id = form.target_id
+    if target_id == inst.id:
+        form.target.errors.append(_("An instrument cannot be related to itself."))
+        return True
+    target = db.get_session().get(Instrument, target_id) if target_id else None
+    if target is None or target.country_id != inst.country_id:
+        form.target.errors.append(_("Choose another instrument of the same country."))
+        return True
+    if any(r.kind == form.kind.code and r.target_id == target_id for r in inst.relations):
+        form.target.errors.append(_("This relation is recorded already."))
+        return True
+    return False
+
+
+@bp.route("/instruments/<int:instrument_id>/relations/new", methods=("GET", "POST"))
+def instrument_relation_create(instrument_id: int):
+    """Add a relation of this instrument to another of its country (made under, amends,
+    repeals): a change to the instrument, refused when the instrument changed meanwhile."""
+    inst = _owned(Instrument, instrument_id)
+    parts = workspace.instrument_parts(db.get_session(), inst, current_lang())
+    form = RelationForm(data={"version": inst.version})
+    form.target.choices = options(
+        [("", _("Choose…"))] + [(o.id, instrument_option(o)) for o in parts.candidates]
+    )
+    back = _instrument_page(inst, "relations")
+    args = {
+        "heading": _("Add a relation"),
+        "description": inst.title,
+        "back_url": back,
+        "submit": _("Add the relation"),
+    }
+    return _edit(
+        inst,
+        form,
+        args,
+        back,
+        _("Relation added."),
+        values=lambda: {},
+        check=lambda: not _relation_problem(inst, form),
+        children=lambda obj: instruments.add_relation(form.kind.code, form.target_id)(obj),
+    )
+
+
+def _confirm_change(inst: Instrument, apply, *, heading, description, details, back, button,
+                    saved: str):  # fmt: skip
+    """GET: are you sure? POST: apply the change to the instrument (409 when it changed since
+    the page was shown)."""
+    dbs = db.get_session()
+    form = ConfirmForm(data={"version": inst.version})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with write.transaction(dbs):
+                changes.update(
+                    dbs, inst, current_user.actor, apply, expected_version=form.version_value()
+                )
+        except changes.StaleVersion as exc:
+            form.version.data = str(exc.record.version)
+            form.form_errors.append(
+                _(
+                    "Someone else changed this record after you opened this page. Check it, then "
+                    "confirm again."
+                )
+            )
+            status = 409
+        else:
+            flash(saved, "success")
+            return redirect(back, code=303)
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "manage/confirm.html",
+            form=form,
+            heading=heading,
+            description=description,
+            details=details,
+            back_url=back,
+            button=button,
+            danger=True,
+        ),
+        status,
+    )
+
+
+@bp.route(
+    "/instruments/<int:instrument_id>/relations/<int:relation_id>/remove", methods=("GET", "POST")
+)
+def instrument_relation_remove(instrument_id: int, relation_id: int):
+    """Are you sure? Then remove one of this instrument's relations."""
+    inst = _owned(Instrument, instrument_id)
+    parts = workspace.instrument_parts(db.get_session(), inst, current_lang())
+    line = next((r for r in parts.relations if r.id == relation_id), None)
+    if line is None:
+        abort(404)
+    return _confirm_change(
+        inst,
+        instruments.remove_relation(relation_id),
+        heading=_("Remove this relation?"),
+        description=inst.title,
+        details=[(line.kind.label, line.other_title)],
+        back=_instrument_page(inst, "relations"),
+        button=_("Yes, remove it"),
+        saved=_("Relation removed."),
+    )
+
+
+@bp.route("/instruments/<int:instrument_id>/titles/new", methods=("GET", "POST"))
+def instrument_title_create(instrument_id: int):
+    """Add the instrument's title in another language, picked from the list."""
+    inst = _owned(Instrument, instrument_id)
+    form = InstrumentTitleForm(data={"version": inst.version})
+    form.locale.suggest(db.get_session().get(Country, inst.country_id).language_list)
+    back = _instrument_page(inst, "titles")
+    args = {
+        "heading": _("Add a translated title"),
+        "description": inst.title,
+        "back_url": back,
+        "submit": _("Save the title"),
+    }
+
+    def check() -> bool:
+        if form.locale.data == inst.title_lang:
+            form.locale.errors.append(
+                _("This is the language of the original title: change the title itself.")
+            )
+            return False
+        if any(t.locale == form.locale.data for t in inst.titles):
+            form.locale.errors.append(
+                _("This instrument has a title in this language already: change that one.")
+            )
+            return False
+        return True
+
+    return _edit(
+        inst,
+        form,
+        args,
+        back,
+        _("Title saved."),
+        values=lambda: {},
+        check=check,
+        children=lambda obj: instruments.set_title(form.locale.data, form.title.data)(obj),
+    )
+
+
+def _translated_title(inst: Instrument, locale: str):
+    found = next((t for t in inst.titles if t.locale == locale), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/instruments/<int:instrument_id>/titles/<locale>/edit", methods=("GET", "POST"))
+def instrument_title_update(instrument_id: int, locale: str):
+    """Change the instrument's title in one language."""
+    inst = _owned(Instrument, instrument_id)
+    found = _translated_title(inst, locale)
+    form = InstrumentTitleEditForm(data={"title": found.title, "version": inst.version})
+    back = _instrument_page(inst, "titles")
+    args = {
+        "heading": _("Title in %(language)s", language=language_in_readers_language(locale)),
+        "description": inst.title,
+        "back_url": back,
+        "submit": _("Save the title"),
+        "text_lang": locale,
+    }
+    return _edit(
+        inst,
+        form,
+        args,
+        back,
+        _("Title saved."),
+        values=lambda: {},
+        children=lambda obj: instruments.set_title(locale, form.title.data)(obj),
+    )
+
+
+@bp.route("/instruments/<int:instrument_id>/titles/<locale>/remove", methods=("GET", "POST"))
+def instrument_title_remove(instrument_id: int, locale: str):
+    """Are you sure? Then remove the instrument's title in one language."""
+    inst = _owned(Instrument, instrument_id)
+    found = _translated_title(inst, locale)
+    return _confirm_change(
+        inst,
+        instruments.set_title(locale, None),
+        heading=_("Remove the title in %(language)s?", language=language_in_readers_language(locale)),
+        description=inst.title,
+        details=[(language_name(locale, current_lang()), found.title)],
+        back=_instrument_page(inst, "titles"),
+        button=_("Yes, remove it"),
+        saved=_("Title removed."),
     )
 
 
@@ -521,13 +750,15 @@ def evidence(coverage_id: int):
     cov = _owned(Coverage, coverage_id)
     dbs = db.get_session()
     provision = dbs.get(Provision, cov.provision_id)
-    titles = dict(
-        dbs.exec(
-            select(Instrument.id, Instrument.title).where(
+    linked = {
+        iid: (title, lang)
+        for iid, title, lang in dbs.exec(
+            select(Instrument.id, Instrument.title, Instrument.title_lang).where(
                 Instrument.id.in_([link.instrument_id for link in cov.links])
             )
         ).all()
-    )
+    }
+    titles = {iid: title for iid, (title, _lang) in linked.items()}
     if request.method == "GET":
         form = evidence_form(
             cov.links,
@@ -553,6 +784,10 @@ def evidence(coverage_id: int):
         add_blank_sources(form.sources)
     else:
         form = evidence_form(cov.links, titles)
+    country_languages = dbs.get(Country, cov.country_id).language_list
+    for group in form.link_fields():
+        # An excerpt is quoted in the instrument's language, most likely one of the country's.
+        group.form.excerpt_lang.suggest([linked[int(group.short_name[1:])][1], *country_languages])
     back = _workspace_url(cov.country_id) + f"#p-{provision.code}"
     args = {
         "heading": _("Evidence for %(code)s", code=provision.code),

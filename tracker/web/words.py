@@ -18,7 +18,7 @@ from datetime import date
 from sqlmodel import SQLModel
 
 from tracker import dates
-from tracker.codes import Extent
+from tracker.codes import Extent, RelationKind
 from tracker.i18n import _, _l, country_name, current_lang, language_name
 from tracker.models import CodeType
 from tracker.read.history import Names
@@ -36,6 +36,7 @@ LABELS = {
     "checklist_id": _l("Checklist version"),
     "links": _l("Covering instruments"),
     "titles": _l("Translated titles"),
+    "relations": _l("Relations with other instruments"),
     "texts": _l("Titles and guidance"),
     "names": _l("Names"),
     "is_example": _l("Example data"),
@@ -48,6 +49,7 @@ LABELS = {
     "code": _l("Code"),
     "kind": _l("Kind"),
     "email": _l("Email address"),
+    "iso2": _l("ISO 3166 alpha-2 code"),  # derived from the alpha-3 code, on no form
 }
 # Record fields that say nothing to a reader: the id is in the heading, the version is bookkeeping.
 HIDDEN = frozenset({"id", "version"})
@@ -136,6 +138,13 @@ def _link_line(link: dict, names: Names) -> str:
     return " · ".join(parts + extra)
 
 
+def _relation_line(relation: dict, names: Names) -> str:
+    """"Made under: Environmental Management Act" (an instrument's own relation)."""
+    kind = _code_label(RelationKind, relation.get("kind"))
+    other = names.instrument(relation.get("target_id")) or _("deleted instrument")
+    return f"{kind}: {other}"
+
+
 def _locale_lines(mapping: dict) -> list[str]:
     lines = []
     reader = current_lang()
@@ -162,6 +171,8 @@ def value_words(entity: str, name: str, value, names: Names) -> str:
     enum = _code_enum(entity, name)
     if enum is not None:
         return _code_label(enum, value)
+    if name == "relations" and isinstance(value, list):
+        return "\n".join(_relation_line(rel, names) for rel in value if isinstance(rel, dict))
     if name == "links" and isinstance(value, list):
         return "\n".join(_link_line(link, names) for link in value if isinstance(link, dict))
     if isinstance(value, dict):

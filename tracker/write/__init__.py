@@ -3,6 +3,7 @@
     __init__.py   ``transaction``: the one place a transaction ends (commit or roll back)
     changes.py    create, update, delete, restore: versions and change records (history)
     checklist.py  the whole-checklist save of the workspace
+    instruments.py  an instrument's relations and translated titles (changes to the instrument)
     imports.py    the CSV import: plan a file, apply the plan
     accounts.py   staff accounts, signing in, the sign-in throttle
     sessions.py   staff sessions kept in the database

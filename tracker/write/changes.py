@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from tracker import dates
-from tracker.codes import ChangeAction, SourceKind
+from tracker.codes import ChangeAction, RelationKind, SourceKind
 from tracker.fields import EVIDENCE_FIELDS
 from tracker.models import (
     Category,
@@ -29,6 +29,7 @@ from tracker.models import (
     CoverageSource,
     ImportReceipt,
     Instrument,
+    InstrumentRelation,
     InstrumentSource,
     InstrumentTitle,
     Milestone,
@@ -177,6 +178,8 @@ def snapshot(obj: SQLModel) -> dict:
         data["titles"] = {t.locale: t.title for t in sorted(obj.titles, key=lambda t: t.locale)}
         if obj.sources:
             data["sources"] = source_list(obj.sources)
+        if obj.relations:
+            data["relations"] = relation_list(obj.relations)
     if isinstance(obj, Category):
         data["names"] = {n.locale: n.name for n in sorted(obj.names, key=lambda n: n.locale)}
     if isinstance(obj, Provision):
@@ -193,6 +196,14 @@ def snapshot(obj: SQLModel) -> dict:
 def source_list(sources) -> list[dict]:
     """Source links as history stores them: url, kind and note, in their order."""
     return [{"url": s.url, "kind": _plain(s.kind), "note": s.note} for s in sources]
+
+
+def relation_list(relations) -> list[dict]:
+    """An instrument's own relations as history stores them: kind and target, in a stable order."""
+    return sorted(
+        ({"kind": _plain(r.kind), "target_id": r.target_id} for r in relations),
+        key=lambda d: (d["kind"], d["target_id"]),
+    )
 
 
 def set_sources(obj: Instrument | Coverage, wanted: list[tuple[Any, str, str | None]]) -> None:
@@ -447,8 +458,8 @@ def restore(session: Session, record: ChangeRecord, actor: Actor) -> SQLModel:
     """Recreate a deleted row from its deletion record's ``before`` values, under its old id.
 
     The row comes back one version above the one that was deleted, with its owned children
-    (instrument titles, coverage links to instruments that still exist), and the restore is
-    recorded (action ``restore``) like any other change.
+    (instrument titles, relations to and coverage links to instruments that still exist), and the
+    restore is recorded (action ``restore``) like any other change.
     """
     model = RESTORABLE.get(record.entity)
     if record.action is not ChangeAction.DELETE or model is None or not record.before:
@@ -477,6 +488,12 @@ def restore(session: Session, record: ChangeRecord, actor: Actor) -> SQLModel:
     if isinstance(obj, Instrument):
         for locale, title in (before.get("titles") or {}).items():
             obj.titles.append(InstrumentTitle(locale=locale, title=title))
+        for rel in before.get("relations") or []:
+            target = session.get(Instrument, rel.get("target_id"))
+            if target is not None and target.country_id == obj.country_id:
+                obj.relations.append(
+                    InstrumentRelation(target_id=target.id, kind=RelationKind(rel["kind"]))
+                )
     if isinstance(obj, Coverage):
         if session.exec(
             sa.select(Coverage.id).where(
