@@ -38,6 +38,12 @@ def test_a_nul_byte_anywhere_in_the_url_is_a_400(client, demo_data, path):
     assert client.get(path).status_code == 400
 
 
-@pytest.mark.parametrize("path", ["/en/?sort=zzz", "/en/?page=-1", "/en/login?next=javascript:x"])
+@pytest.mark.parametrize("path", ["/en/?order=zzz", "/en/?p=-1", "/en/login?next=javascript:x"])
 def test_odd_query_strings_are_ignored(client, demo_data, path):
     assert client.get(path).status_code == 200
+
+
+# The overview reads ``sort`` and ``page`` (tests/test_paging.py): a value that is not one is a 400.
+@pytest.mark.parametrize("path", ["/en/?sort=zzz", "/en/?page=-1"])
+def test_a_sort_or_page_that_is_not_one_is_a_400(client, demo_data, path):
+    assert client.get(path).status_code == 400

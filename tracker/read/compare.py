@@ -44,8 +44,11 @@ class CodesProblem:
     codes: tuple[str, ...] = ()
 
 
-def parse_codes(values: Sequence[str]) -> tuple[tuple[str, ...], CodesProblem | None]:
-    """The ISO3 codes asked for, upper-cased, in the order given, or the first problem found.
+def parse_codes(
+    values: Sequence[str], minimum: int = MIN_COUNTRIES, maximum: int = MAX_COUNTRIES
+) -> tuple[tuple[str, ...], CodesProblem | None]:
+    """The ISO3 codes asked for, upper-cased, in the order given, or the first problem found
+    (between ``minimum`` and ``maximum`` codes: two to four for a comparison).
 
     Empty values are ignored (a picker form may send none); the order is kept, so the URL says
     which country stands first."""
@@ -58,9 +61,9 @@ def parse_codes(values: Sequence[str]) -> tuple[tuple[str, ...], CodesProblem | 
     duplicates = tuple(c for c in codes if c in seen or seen.add(c))
     if duplicates:
         return (), CodesProblem("duplicate", tuple(dict.fromkeys(duplicates)))
-    if len(codes) > MAX_COUNTRIES:
+    if len(codes) > maximum:
         return (), CodesProblem("too_many", codes)
-    if len(codes) < MIN_COUNTRIES:
+    if len(codes) < minimum:
         return codes, CodesProblem("too_few", codes)
     return codes, None
 

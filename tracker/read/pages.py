@@ -56,6 +56,7 @@ from tracker.read.loaders import (
     SourceRow,
     Translations,
 )
+from tracker.read.paging import Page, paginate
 from tracker.read.texts import ContentText, Localized, content_text, instrument_title
 from tracker.scoring import Figures, LinkInput, Progress, ProvisionInput, ProvisionScore
 
@@ -212,30 +213,93 @@ def _coverage_row(
 OverviewRow = CountrySummary
 
 
+# How the overview's countries can be ordered: the key of each, and whether it reads from the
+# highest value down unless the reader says otherwise (figures do; names read A to Z).
+OVERVIEW_SORTS: dict[str, bool] = {
+    "country": False,
+    "in_force": True,
+    "with_drafts": True,
+    "implementation": True,
+    "assessed": True,
+    "stage": True,
+    "milestones": True,
+    "updated": True,
+}
+OVERVIEW_PAGE_SIZE = 50  # countries per page: about 70 KB of HTML
+
+
+def _overview_key(sort: str):
+    def figure(row: CountrySummary) -> float:
+        f = row.figures
+        if f is None:
+            return -1.0
+        if sort == "assessed":
+            return f.assessed / f.provisions if f.provisions else -1.0
+        value = getattr(f, sort)
+        return -1.0 if value is None else value
+
+    keys = {
+        "stage": lambda row: row.stage_rank,
+        "milestones": lambda row: row.milestones_done,
+        "updated": lambda row: (row.last_update is not None, row.last_update or datetime.min),
+    }
+    return keys.get(sort, figure)
+
+
+def sort_overview(
+    rows: Sequence[CountrySummary], sort: str = "country", descending: bool | None = None
+) -> list[CountrySummary]:
+    """The countries in the order asked for; ties (and ``country``) by name."""
+    if descending is None:
+        descending = OVERVIEW_SORTS[sort]
+    ordered = sorted(rows, key=lambda r: r.country.name, reverse=sort == "country" and descending)
+    if sort != "country":
+        ordered.sort(key=_overview_key(sort), reverse=descending)  # stable: names stay in order
+    return ordered
+
+
 @dataclass(frozen=True)
 class OverviewReport:
     checklist: ChecklistInfo | None
-    countries: tuple[CountrySummary, ...]
+    countries: tuple[CountrySummary, ...]  # every country, in the order asked for
     project: tuple["MilestoneRow", ...] = ()  # the project's own timeline (no country)
+    page: Page[CountrySummary] | None = None  # the countries this page shows
+    sort: str = "country"
+    descending: bool = False
 
     @property
     def has_example(self) -> bool:
-        return any(row.has_example for row in self.countries)
+        return any(row.has_example for row in self.shown)
+
+    @property
+    def shown(self) -> Sequence[CountrySummary]:
+        return self.page.items if self.page is not None else self.countries
 
 
 def overview_report(
-    session: Session, locale: str = DEFAULT_LOCALE, today: date | None = None
+    session: Session,
+    locale: str = DEFAULT_LOCALE,
+    today: date | None = None,
+    *,
+    page: int = 1,
+    sort: str = "country",
+    descending: bool | None = None,
+    page_size: int = OVERVIEW_PAGE_SIZE,
 ) -> OverviewReport:
-    """Every country with its progress, stage, milestones and last update, by name, and the
-    project's own timeline (12 queries)."""
-    rows = sorted(country_summaries(session, locale), key=lambda r: r.country.name)
+    """Every country with its progress, stage, milestones and last update, in the order asked
+    for (by name unless told otherwise), page ``page`` of them, and the project's own timeline
+    (12 queries). ``PageOutOfRange`` past the last page."""
+    if descending is None:
+        descending = OVERVIEW_SORTS[sort]
+    rows = sort_overview(country_summaries(session, locale), sort, descending)
+    shown = paginate(rows, page, page_size)
     checklist = rows[0].checklist if rows else loaders.current_checklist(session)
     project = project_milestones(session)
     translations = loaders.text_translations(
         session, locale, {"milestone": [m.id for m in project]}
     )
     timeline = _milestone_rows(project, translations, locale, today or date.today())
-    return OverviewReport(checklist, tuple(rows), timeline)
+    return OverviewReport(checklist, tuple(rows), timeline, shown, sort, descending)
 
 
 # --- country page (GET /<lang>/countries/<ISO3>) ----------------------------------------------------
@@ -546,18 +610,61 @@ class ChecklistCell:
     is_example: bool
 
 
+# The levels of legal coverage in force, in the order the checklist counts them.
+LEVELS = (
+    scoring.FULL,
+    scoring.PARTIAL,
+    scoring.NONE,
+    scoring.NOT_APPLICABLE,
+    scoring.NOT_ASSESSED,
+)
+
+
 @dataclass(frozen=True)
-class ChecklistRow:
-    provision: ProvisionInfo
-    cells: tuple[ChecklistCell, ...]  # one per country, in the report's country order
+class LevelCounts:
+    """How many countries (or country and provision pairs) stand at each level in force."""
+
+    full: int = 0
+    partial: int = 0
+    none: int = 0
+    not_applicable: int = 0
+    not_assessed: int = 0
+
+    @classmethod
+    def of(cls, levels) -> "LevelCounts":
+        counts = dict.fromkeys(LEVELS, 0)
+        for level in levels:
+            counts[level] += 1
+        return cls(*(counts[level] for level in LEVELS))
+
+    def __add__(self, other: "LevelCounts") -> "LevelCounts":
+        return LevelCounts(*(getattr(self, k) + getattr(other, k) for k in LEVELS))
+
+    def __getitem__(self, level: str) -> int:
+        return getattr(self, level)
 
     @property
-    def fully_in_force(self) -> int:
-        return sum(1 for c in self.cells if c.in_force == scoring.FULL)
+    def total(self) -> int:
+        return sum(getattr(self, k) for k in LEVELS)
 
     @property
     def applicable(self) -> int:
-        return sum(1 for c in self.cells if c.in_force != scoring.NOT_APPLICABLE)
+        return self.total - self.not_applicable
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    provision: ProvisionInfo
+    cells: tuple[ChecklistCell, ...]  # one per country shown, in the report's order
+    counts: LevelCounts = LevelCounts()  # across every country, shown or not
+
+    @property
+    def fully_in_force(self) -> int:
+        return self.counts.full
+
+    @property
+    def applicable(self) -> int:
+        return self.counts.applicable
 
 
 @dataclass(frozen=True)
@@ -565,14 +672,25 @@ class ChecklistSection:
     category: CategoryInfo
     rows: tuple[ChecklistRow, ...]
 
+    @property
+    def counts(self) -> LevelCounts:
+        """Every country and provision pair of the category, by level."""
+        return sum((row.counts for row in self.rows), LevelCounts())
+
+
+CHECKLIST_PAGE_SIZE = 15  # countries per page of the matrix (and the most a reader may pick)
+
 
 @dataclass(frozen=True)
 class ChecklistReport:
     checklist: ChecklistInfo | None
-    countries: tuple[CountryRef, ...]
+    countries: tuple[CountryRef, ...]  # every country, by name (the picker lists them)
     categories: tuple[ChecklistSection, ...]
     example_countries: frozenset[str]  # ISO3 codes of countries with example judgements
     sources: register.SourcesUsed = register.SourcesUsed((), ())  # what the provisions cite
+    shown: Page[CountryRef] | None = None  # the matrix's columns: a page, or the countries picked
+    picked: tuple[str, ...] = ()  # the ISO3 codes the reader picked (``?c=``), in their order
+    unknown: tuple[str, ...] = ()  # codes picked that name no country
 
     @property
     def has_example(self) -> bool:
@@ -582,13 +700,37 @@ class ChecklistReport:
     def provisions(self) -> int:
         return sum(len(s.rows) for s in self.categories)
 
+    @property
+    def columns(self) -> Sequence[CountryRef]:
+        return self.shown.items if self.shown is not None else self.countries
 
-def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> ChecklistReport:
-    """The current checklist with each provision's coverage in every country (7 queries)."""
+    @property
+    def counts(self) -> LevelCounts:
+        return sum((s.counts for s in self.categories), LevelCounts())
+
+
+def checklist_report(
+    session: Session,
+    locale: str = DEFAULT_LOCALE,
+    *,
+    page: int = 1,
+    picked: Sequence[str] = (),
+    page_size: int = CHECKLIST_PAGE_SIZE,
+) -> ChecklistReport:
+    """The current checklist: each provision's coverage counted across every country, and the
+    matrix for page ``page`` of the countries by name, or for the countries ``picked`` (ISO3
+    codes, in their order; ``unknown`` lists those that name no country). 7 queries;
+    ``PageOutOfRange`` past the last page."""
     checklist = loaders.current_checklist(session)
     refs = sorted((ref for ref, _c in loaders.load_countries(session, locale)), key=_by_name)
+    by_iso3 = {ref.iso3: ref for ref in refs}
+    picked = tuple(picked)
+    unknown = tuple(code for code in picked if code not in by_iso3)
+    columns = [by_iso3[code] for code in picked if code in by_iso3] if picked else refs
+    shown = paginate(columns, page, page_size)
     if checklist is None:
-        return ChecklistReport(None, tuple(refs), (), frozenset())
+        return ChecklistReport(None, tuple(refs), (), frozenset(), shown=shown, picked=picked,
+                               unknown=unknown)  # fmt: skip
     provisions = loaders.load_provisions(session, checklist.id)
     judgements = loaders.load_judgements(session, checklist.id)
     categories = loaders.category_names(session, checklist.id, locale)
@@ -596,13 +738,11 @@ def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> Checklis
     by_code = {c.code: c for c in categories.values()}
     items = {ref.id: coverage_items(provisions, judgements, ref.id)[1] for ref in refs}
     sections: dict[str, list[ChecklistRow]] = {}
-    examples: set[str] = set()
+    examples = {ref.iso3 for ref in refs if any(item.is_example for item in items[ref.id])}
     for index, provision in enumerate(provisions):
         cells = []
-        for ref in refs:
+        for ref in shown.items:
             item = items[ref.id][index]
-            if item.is_example:
-                examples.add(ref.iso3)
             cells.append(
                 ChecklistCell(
                     country=ref,
@@ -612,8 +752,9 @@ def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> Checklis
                     is_example=item.is_example,
                 )
             )
+        counts = LevelCounts.of(items[ref.id][index].in_force for ref in refs)
         sections.setdefault(provision.category_code, []).append(
-            ChecklistRow(_provision_info(provision, texts, locale), tuple(cells))
+            ChecklistRow(_provision_info(provision, texts, locale), tuple(cells), counts)
         )
     return ChecklistReport(
         checklist=checklist,
@@ -623,6 +764,9 @@ def checklist_report(session: Session, locale: str = DEFAULT_LOCALE) -> Checklis
         ),
         example_countries=frozenset(examples),
         sources=register.used_by(p.sources for p in provisions),
+        shown=shown,
+        picked=picked,
+        unknown=unknown,
     )
 
 
@@ -639,14 +783,19 @@ class ProvisionCountryRow:
     row: CoverageRow
 
 
+PROVISION_PAGE_SIZE = 50  # countries per page of a provision
+
+
 @dataclass(frozen=True)
 class ProvisionReport:
     checklist: ChecklistInfo
     provision: ProvisionInfo
     category: CategoryInfo
     sources: str | None
-    countries: tuple[ProvisionCountryRow, ...]
+    countries: tuple[ProvisionCountryRow, ...]  # the countries of this page, by name
     has_example: bool
+    page: Page[ProvisionCountryRow] | None = None
+    counts: LevelCounts = LevelCounts()  # every country, by level in force
 
     @property
     def citations(self) -> tuple[register.Citation, ...]:
@@ -655,9 +804,16 @@ class ProvisionReport:
 
 
 def provision_report(
-    session: Session, code: str, locale: str = DEFAULT_LOCALE
+    session: Session,
+    code: str,
+    locale: str = DEFAULT_LOCALE,
+    *,
+    page: int = 1,
+    page_size: int = PROVISION_PAGE_SIZE,
 ) -> ProvisionReport | None:
-    """One provision of the current checklist across every country, or None (11 queries)."""
+    """One provision of the current checklist: its levels counted across every country, and
+    page ``page`` of the countries by name with their coverage, or None (11 queries).
+    ``PageOutOfRange`` past the last page."""
     checklist = loaders.current_checklist(session)
     if checklist is None:
         return None
@@ -665,27 +821,30 @@ def provision_report(
     provision = next((p for p in everything if p.code == code), None)
     if provision is None:
         return None
-    countries = loaders.load_countries(session, locale)
+    countries = sorted(loaders.load_countries(session, locale), key=lambda rc: rc[0].name)
     judgements = loaders.load_judgements(
         session, checklist.id, provision_ids=[provision.id], with_sources=True
     )
-    linked = {link.instrument_id for links in judgements.links.values() for link in links}
+    items = [coverage_items([provision], judgements, ref.id)[1][0] for ref, _c in countries]
+    counts = LevelCounts.of(item.in_force for item in items)
+    shown = paginate(list(zip((ref for ref, _c in countries), items, strict=True)), page, page_size)
+    linked = {link.instrument_id for _ref, item in shown for link in item.links}
     instruments = session.exec(select(Instrument).where(Instrument.id.in_(linked))).all()
     titles = loaders.instrument_titles(session, locale, instrument_ids=linked)
     refs = {i.id: _instrument_ref(i, titles, locale) for i in instruments}
     texts = loaders.provision_texts(session, locale, provision_ids=[provision.id])
     categories = loaders.category_names(session, checklist.id, locale)
     translations = loaders.text_translations(
-        session, locale, {"coverage": [cov.id for cov in judgements.coverage.values()]}
+        session,
+        locale,
+        {"coverage": [item.coverage.id for _ref, item in shown if item.coverage is not None]},
     )
     info = _provision_info(provision, texts, locale)
     rows = []
-    for ref, _country in countries:
-        _progress, [item] = coverage_items([provision], judgements, ref.id)
+    for ref, item in shown:
         cov_id = item.coverage.id if item.coverage is not None else None
         row = _coverage_row(item, info, refs, judgements.sources_of(cov_id), translations, locale)
         rows.append(ProvisionCountryRow(ref, row))
-    rows.sort(key=lambda r: r.country.name)
     return ProvisionReport(
         checklist=checklist,
         provision=info,
@@ -693,6 +852,8 @@ def provision_report(
         sources=provision.sources,
         countries=tuple(rows),
         has_example=any(r.row.is_example for r in rows),
+        page=Page(tuple(rows), shown.number, shown.size, shown.total),
+        counts=counts,
     )
 
 

@@ -41,7 +41,11 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "sort";
-      while (th.firstChild) button.appendChild(th.firstChild);
+      // A heading that links to the server's sorted order gives its text to the button instead.
+      var link = th.querySelector("a.sort");
+      var source = link || th;
+      while (source.firstChild) button.appendChild(source.firstChild);
+      if (link) th.removeChild(link);
       th.appendChild(button);
       button.addEventListener("click", function () { sort(table, th, index, type); });
     });

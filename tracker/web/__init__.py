@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker import dates, scoring
 from tracker.i18n import current_lang, format_date_at, is_language
-from tracker.web.urls import host_is_configured
+from tracker.web.urls import host_is_configured, this_page_with
 
 
 class RowIdConverter(IntegerConverter):
@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     # Every date of a record, at its precision: {{ value|precise_date }} or (…|precise_date("long")).
     app.jinja_env.filters["precise_date"] = precise_date
     app.jinja_env.globals["date_of"] = dates.of  # a record's date with its precision
+    app.jinja_env.globals["this_page_with"] = this_page_with  # page links of long lists
     app.url_value_preprocessor(_pull_lang)
     app.url_defaults(_push_lang)
 

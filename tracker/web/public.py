@@ -5,9 +5,12 @@ URL map:
     GET /healthz                       -> {"status": "ok", "database": "ok"} or 503
     GET /favicon.ico                   -> the SVG icon
     GET /<lang>/                       -> overview: every country with its progress
+                                          ?sort=in_force&dir=asc&page=2 (50 to a page)
     GET /<lang>/countries/<ISO3>       -> one country (lower-case codes redirect to upper-case)
-    GET /<lang>/checklist              -> the checklist, each provision across countries
-    GET /<lang>/checklist/<CODE>       -> one provision across countries
+    GET /<lang>/checklist              -> the checklist, each provision counted across countries
+                                          and the matrix for 15 of them (?page=2), or for the
+                                          countries picked (?c=ZMB&c=RWA)
+    GET /<lang>/checklist/<CODE>       -> one provision across countries (?page=2, 50 to a page)
     GET /<lang>/instruments/<id>       -> one instrument and the provisions it covers
     GET /<lang>/methodology            -> how progress is computed
     GET /<lang>/about                  -> who keeps the tracker, its data and sources, citing,
@@ -27,11 +30,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from tracker import db
 from tracker.formats import openapi
-from tracker.i18n import current_lang, negotiate
+from tracker.i18n import _, current_lang, negotiate
 from tracker.read import compare as comparison
 from tracker.read import pages as reports
 from tracker.read import sources
+from tracker.web import paging
 from tracker.web.caching import conditional
+from tracker.web.errors import abort_with
 from tracker.web.urls import api_servers, external_url, link
 
 bp = Blueprint("public", __name__)
@@ -60,8 +65,13 @@ def favicon():
 @conditional
 def index():
     """The overview: every country taking part, with its progress."""
-    report = reports.overview_report(db.get_session(), current_lang())
-    return render_template("public/index.html", report=report)
+    sort, descending = paging.sort_order(reports.OVERVIEW_SORTS, "country")
+    number = paging.page_number()
+    with paging.pages_in_range():
+        report = reports.overview_report(
+            db.get_session(), current_lang(), page=number, sort=sort, descending=descending
+        )
+    return render_template("public/index.html", report=report, sorts=reports.OVERVIEW_SORTS)
 
 
 @bp.get("/<lang>/countries/<iso3>")
@@ -80,8 +90,42 @@ def country(iso3: str):
 @conditional
 def checklist():
     """The model-law checklist with each provision's coverage across countries."""
-    report = reports.checklist_report(db.get_session(), current_lang())
+    codes = picked_countries(reports.CHECKLIST_PAGE_SIZE)
+    number = paging.page_number()
+    with paging.pages_in_range():
+        report = reports.checklist_report(
+            db.get_session(), current_lang(), page=number, picked=codes
+        )
+    if report.unknown:
+        abort_with(
+            404,
+            _(
+                "No country with the code %(codes)s takes part in the tracker.",
+                codes=", ".join(report.unknown),
+            ),
+        )
     return render_template("public/checklist.html", report=report)
+
+
+def picked_countries(most: int) -> tuple[str, ...]:
+    """The countries a reader picked (``?c=ZMB&c=RWA``), upper-cased, in their order; 400 for a
+    code that is not one, a country picked twice or more than ``most`` of them."""
+    codes, problem = comparison.parse_codes(request.args.getlist("c"), minimum=0, maximum=most)
+    if problem is None:
+        return codes
+    shown = ", ".join(problem.codes)
+    if problem.kind == "malformed":
+        message = _(
+            "%(codes)s is not a country code: use three-letter ISO 3166 codes, such as ZMB.",
+            codes=shown,
+        )
+    elif problem.kind == "duplicate":
+        message = _(
+            "%(codes)s is asked for more than once: choose each country once.", codes=shown
+        )
+    else:
+        message = _("At most %(most)s countries can be shown at once.", most=most)
+    abort_with(400, message)
 
 
 @bp.get("/<lang>/checklist/<code>")
@@ -90,7 +134,9 @@ def provision(code: str):
     """One provision across every country (lower-case codes redirect to upper-case)."""
     if code != code.upper():
         return redirect(url_for("public.provision", code=code.upper()), code=301)
-    report = reports.provision_report(db.get_session(), code, current_lang())
+    number = paging.page_number()
+    with paging.pages_in_range():
+        report = reports.provision_report(db.get_session(), code, current_lang(), page=number)
     if report is None:
         abort(404)
     return render_template("public/provision.html", report=report)

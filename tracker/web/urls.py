@@ -1,6 +1,6 @@
 """Absolute links, only where the host is known (not the client's Host header)."""
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 
 def host_is_configured() -> bool:
@@ -30,3 +30,20 @@ def api_servers() -> list[dict]:
     if root is None:
         return [{"url": "/", "description": "The host this document was fetched from."}]
     return [{"url": root.rstrip("/"), "description": "This site."}]
+
+
+# The query arguments of a long list that its links keep (anything else a reader added is dropped:
+# ``url_for`` would read ``_anchor`` or ``_external`` as its own).
+LIST_ARGS = ("page", "sort", "dir", "c")
+
+
+def this_page_with(**changes) -> str:
+    """The address of the current page with some of its list's query arguments changed (None
+    drops one): the page links of a long list keep its sort and the countries picked."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k in LIST_ARGS}
+    for name, value in changes.items():
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
