@@ -335,7 +335,7 @@ class LanguagePicker(SelectField):
     interface's), then every language CLDR knows. A stored tag outside both stays offered; a
     submitted tag CLDR does not know is a field error, never a 400."""
 
-    def __init__(self, label=None, rule: Rule | None = None, message=None, **kwargs):
+    def __init__(self, label=None, rule: Rule | None = None, message=None, blank=None, **kwargs):
         self.rule = rule
         self.suggested: list[str] = []
 
@@ -346,8 +346,8 @@ class LanguagePicker(SelectField):
             known = {tag for tag, _name in every}
             if self.data and self.data not in known and self.data not in first:
                 first.append(self.data)
-            blank = _("Choose a language…") if rule.required else _("Not recorded")
-            out = [SelectChoice("", blank)]
+            empty = blank or (_("Choose a language…") if rule.required else _("Not recorded"))
+            out = [SelectChoice("", str(empty))]
             out += [
                 SelectChoice(tag, language_name_for(tag, reader), optgroup=str(SUGGESTED))
                 for tag in first
@@ -999,7 +999,9 @@ def _cldr_regions() -> set[str]:
 class CountryLanguageForm(SubForm):
     """One language of a country, picked from the list."""
 
-    language = LanguagePicker(_l("Language"), rule=fields.language(required=False))
+    language = LanguagePicker(
+        _l("Language"), rule=fields.language(required=False), blank=_l("Choose a language…")
+    )
 
 
 COUNTRY_LANGUAGE_ROWS = 4
