@@ -326,7 +326,7 @@ DOMAIN_KINDS = {
             "biztechafrica.com", "cajnewsafrica.com", "daily-mail.co.zm", "downtoearth.org.in",
             "einpresswire.com", "ferrere.com", "frontiersin.org", "lexology.com",
             "lusakatimes.com", "rdn.com.py", "retech-germany.net", "theeastafrican.co.ke",
-            "vista-compliance.com", "sauress.com",
+            "vista-compliance.com", "sauress.com", "research.unilus.ac.zm",
         ),
         "secondary",
     ),
@@ -396,3 +396,18 @@ def test_the_checklist_source_register_links_are_http_and_its_mirrors_are_marked
             assert not on(host_of(url), BAD_DOMAINS), (entry["key"], url)
         # a copy on a document-sharing site says so (the pages mark it as a mirror)
         assert entry.get("mirror", False) == on(host_of(entry["url"]), MIRROR_DOMAINS), entry["key"]
+
+
+def test_statuses_are_what_their_sources_say(demo_data):
+    """tracker/data/SOURCES.md, "Statuses checked one by one": in force only where a source
+    says the text commenced or is applied as law; adopted where it was only made or published."""
+    status = {i.title: i.status.value for i in demo_data.exec(select(Instrument)).all()}
+    # enacted and applied by local authorities (University of Lusaka, 2024)
+    assert status["Solid Waste Regulation and Management Act, 2018"] == "in_force"
+    # no source of gazettement or commencement: adopted, never in force by assumption
+    assert status["Environmental Management (E-Waste Management) Regulations, 2024"] == "adopted"
+    assert status["Local Government (Solid Waste Management) Regulations, 2011"] == "adopted"
+    assert status["Ley N° 6488/2020 que modifica el artículo 27 de la Ley N° 3956/2009"] == "adopted"
+    # Ley 3956/2009 rests on an official source (MADES applying it), not on ITU and a mirror alone
+    law = demo_data.exec(select(Instrument).where(Instrument.title.startswith("Ley N° 3956"))).one()
+    assert SourceKind.OFFICIAL in {s.kind for s in law.sources}
