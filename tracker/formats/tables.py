@@ -22,7 +22,7 @@ from tracker.codes import (
     Level,
 )
 from tracker.fields import EARLIEST_DATE, LATEST_DATE
-from tracker.i18n import _, _l, force_locale
+from tracker.i18n import LOCALES, _, _l, force_locale
 
 # --- CSV tables ---------------------------------------------------------------------------------
 
@@ -797,6 +797,94 @@ COVERAGE_LINKS = Table(
     importable=True,
 )
 
+TEXT_TRANSLATIONS = Table(
+    name="text_translations",
+    title=_l("Text translations"),
+    description=_l(
+        "Translations of records' texts into the site's languages, one row per text and "
+        "language: instrument summaries, the evidence of judgements, milestone titles and notes. "
+        "The original text, with its language, stays in instruments.csv, coverage.csv or "
+        "milestones.csv; without a country filter, also the translations of the project's own "
+        "timeline (rows without a country)."
+    ),
+    columns=(
+        Column(
+            "country_iso3",
+            "string",
+            _l(
+                "ISO 3166-1 alpha-3 code of the country; empty for the project's own timeline "
+                "(not importable: administrators edit it in the workspace)."
+            ),
+            pattern=ISO3,
+        ),
+        Column(
+            "record",
+            "string",
+            _l("Kind of record: instrument, coverage (a judgement) or milestone."),
+            True,
+            enum=tuple(fields.TRANSLATABLE),
+        ),
+        Column(
+            "record_id",
+            "integer",
+            _l(
+                "Identifier of the instrument or milestone (see instruments.csv and "
+                "milestones.csv); empty for a judgement."
+            ),
+            minimum=1,
+        ),
+        Column(
+            "checklist_version",
+            "string",
+            _l("For a judgement: code of the checklist version of its provision; else empty."),
+        ),
+        Column(
+            "provision_code",
+            "string",
+            _l("For a judgement: code of its provision (see coverage.csv); else empty."),
+        ),
+        Column(
+            "field",
+            "string",
+            _l(
+                "The text translated: summary (instrument), evidence (judgement), title or notes "
+                "(milestone)."
+            ),
+            True,
+            enum=tuple(sorted({name for names in fields.TRANSLATABLE.values() for name in names})),
+        ),
+        Column(
+            "locale",
+            "string",
+            _l("Language of the translation: one of the site's languages."),
+            True,
+            enum=LOCALES,
+        ),
+        _field("text", _l("The translated text."), fields.TEXT_TRANSLATION["text"]),
+        Column(
+            "version",
+            "integer",
+            _l(
+                "Edit counter of the translation. Keep it as exported: an import refuses rows "
+                "whose translation changed since the export. Empty for a new translation."
+            ),
+            minimum=1,
+        ),
+    ),
+    primary_key=(
+        "country_iso3",
+        "record",
+        "record_id",
+        "checklist_version",
+        "provision_code",
+        "field",
+        "locale",
+    ),
+    foreign_keys=(ForeignKey(("country_iso3",), "countries", ("iso3",)),),
+    importable=True,
+)
+
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -807,6 +895,7 @@ TABLES: dict[str, Table] = {
         MILESTONES,
         MONITOR_VALUES,
         COVERAGE_LINKS,
+        TEXT_TRANSLATIONS,
     )
 }
 IMPORTABLE: dict[str, Table] = {name: t for name, t in TABLES.items() if t.importable}

@@ -27,12 +27,14 @@ from tracker.i18n import DEFAULT_LOCALE, country_name
 from tracker.models import (
     Category,
     ChecklistVersion,
+    Coverage,
     Instrument,
     InstrumentRelation,
     InstrumentTitle,
     Milestone,
     Provision,
     ProvisionText,
+    TextTranslation,
 )
 from tracker.read import figures, loaders
 from tracker.read.figures import CountrySummary, CoverageItem
@@ -426,6 +428,83 @@ def all_milestone_records(session: Session, countries: Sequence[CountryRef]) -> 
     return milestone_records(session, countries, with_project=True)
 
 
+
+# --- translations of records' texts ---------------------------------------------------------------
+
+
+def text_translation_record(
+    translation: TextTranslation,
+    iso3: str | None,
+    provision: tuple[str, str] | None = None,
+) -> dict:
+    """One row of text_translations.csv: a judgement's translation names its provision
+    (``provision`` = (checklist version, provision code)), any other its record's id."""
+    version, code = provision if provision else (None, None)
+    return {
+        "country_iso3": iso3,
+        "record": translation.entity,
+        "record_id": None if provision else translation.entity_id,
+        "checklist_version": version,
+        "provision_code": code,
+        "field": translation.field,
+        "locale": translation.locale,
+        "text": translation.text,
+        "version": translation.version,
+    }
+
+
+def _translations_joined(model: type[SQLModel], entity: str):
+    return select(TextTranslation).join(
+        model, sa.and_(TextTranslation.entity == entity, TextTranslation.entity_id == model.id)
+    )
+
+
+def country_translation_records(session: Session, ref: CountryRef) -> Iterator[dict]:
+    """One country's translations: its instruments', its judgements', its milestones' (3
+    queries), each in the order of its own file, then by field and locale."""
+    order = (TextTranslation.field, TextTranslation.locale)
+    query = _translations_joined(Instrument, "instrument").where(Instrument.country_id == ref.id)
+    for translation in session.exec(query.order_by(Instrument.id, *order)).all():
+        yield text_translation_record(translation, ref.iso3)
+    judged = (
+        select(TextTranslation, ChecklistVersion.code, Provision.code)
+        .join(
+            Coverage,
+            sa.and_(TextTranslation.entity == "coverage", TextTranslation.entity_id == Coverage.id),
+        )
+        .join(Provision, Provision.id == Coverage.provision_id)
+        .join(ChecklistVersion, ChecklistVersion.id == Provision.checklist_id)
+        .where(Coverage.country_id == ref.id)
+        .order_by(ChecklistVersion.id, Provision.position, Provision.id, *order)
+    )
+    for translation, version, code in session.exec(judged).all():
+        yield text_translation_record(translation, ref.iso3, (version, code))
+    query = _translations_joined(Milestone, "milestone").where(Milestone.country_id == ref.id)
+    for translation in session.exec(query.order_by(Milestone.id, *order)).all():
+        yield text_translation_record(translation, ref.iso3)
+
+
+def text_translation_records(
+    session: Session, countries: Sequence[CountryRef], *, with_project: bool = False
+) -> Iterator[dict]:
+    """text_translations.csv: after the project's own timeline's when ``with_project`` (the
+    unfiltered file), each country's translations."""
+    if with_project:
+        query = _translations_joined(Milestone, "milestone").where(Milestone.country_id.is_(None))
+        order = (Milestone.id, TextTranslation.field, TextTranslation.locale)
+        for translation in session.exec(query.order_by(*order)).all():
+            yield text_translation_record(translation, None)
+    for ref in countries:
+        yield from country_translation_records(session, ref)
+
+
+def all_text_translation_records(
+    session: Session, countries: Sequence[CountryRef]
+) -> Iterator[dict]:
+    """text_translations.csv without a country filter: the project's timeline's too."""
+    return text_translation_records(session, countries, with_project=True)
+
+
 RECORDS = {
     "countries": country_records,
     "checklist": checklist_records,
@@ -434,4 +513,5 @@ RECORDS = {
     "milestones": milestone_records,
     "monitor_values": monitor_records,
     "coverage_links": coverage_link_records,
+    "text_translations": text_translation_records,
 }

@@ -3,7 +3,8 @@
 URL map:
     GET /exports/                     -> the list of exports with their columns (reader's language)
     GET /<lang>/exports/              -> the same page in ``lang``
-    GET /exports/<name>.csv           -> countries, checklist, instruments, coverage, milestones
+    GET /exports/<name>.csv           -> countries, checklist, instruments, coverage, milestones,
+                                         monitor_values, coverage_links, text_translations
                                          ?country=ZMB (repeatable; 400 for an unknown code)
                                          ?bom=1 adds a UTF-8 byte order mark (for Excel)
     GET /exports/datapackage.json     -> Frictionless Data Package describing every CSV
@@ -69,7 +70,8 @@ def download_name(table: Table, countries: list[loaders.CountryRef], filtered: b
 
 
 EXPORT_NAMES = (
-    "countries, checklist, instruments, coverage, milestones, monitor_values, coverage_links"
+    "countries, checklist, instruments, coverage, milestones, monitor_values, coverage_links, "
+    "text_translations"
 )
 
 
@@ -83,6 +85,8 @@ def export_csv(name: str):
     records = datasets.RECORDS[name]
     if name == "milestones" and not filtered:
         records = datasets.all_milestone_records  # with the project's own timeline
+    if name == "text_translations" and not filtered:
+        records = datasets.all_text_translation_records  # the project timeline's too
     header = table.header
 
     def generate():

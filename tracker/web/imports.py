@@ -221,6 +221,9 @@ class UploadForm(FlaskForm):
             SelectChoice(
                 "coverage_links", _("coverage_links.csv: the evidence of each coverage link")
             ),
+            SelectChoice(
+                "text_translations", _("text_translations.csv: translations of the records' texts")
+            ),
         ],
     )
     # Any code is accepted here; ``tracker.web.auth`` then answers 403 for another editor's country.

@@ -520,6 +520,7 @@ def instrument_update(instrument_id: int):
         "back_url": back,
         "submit": _("Save instrument"),
         "parts": workspace.instrument_parts(dbs, inst, current_lang()),
+        "translations_link": _translations_link("instrument", inst.id),
     }
 
     return _edit(
@@ -793,6 +794,7 @@ def evidence(coverage_id: int):
         "heading": _("Evidence for %(code)s", code=provision.code),
         "back_url": back,
         "submit": _("Save the evidence"),
+        "translations_link": _translations_link("coverage", cov.id),
     }
 
     def children(obj: Coverage) -> None:
@@ -855,7 +857,12 @@ def milestone_update(milestone_id: int):
     ms = _owned(Milestone, milestone_id)
     back = _workspace_url(ms.country_id)
     form = MilestoneForm(obj=ms)
-    args = {"heading": _("Edit milestone"), "back_url": back, "submit": _("Save milestone")}
+    args = {
+        "heading": _("Edit milestone"),
+        "back_url": back,
+        "submit": _("Save milestone"),
+        "translations_link": _translations_link("milestone", ms.id),
+    }
     return _edit(ms, form, args, back, _("Milestone saved."))
 
 
@@ -902,12 +909,24 @@ def project_milestone_create():
 # --- translations of records' texts ---------------------------------------------------------------
 
 TRANSLATED_MODELS = {"instrument": Instrument, "coverage": Coverage, "milestone": Milestone}
+# The link from the page where staff edit a record's texts to the page of their translations.
+TRANSLATIONS_LINK_LABELS = {
+    "instrument": _l("Translations of the summary"),
+    "coverage": _l("Translations of the evidence"),
+    "milestone": _l("Translations of the title and notes"),
+}
 TEXT_LABELS = {
     ("instrument", "summary"): _l("Summary"),
     ("coverage", "evidence"): _l("Evidence"),
     ("milestone", "title"): _l("Title"),
     ("milestone", "notes"): _l("Notes"),
 }
+
+
+def _translations_link(kind: str, record_id: int) -> tuple[str, str]:
+    """(address, words) of the translations page of a record's texts, for its edit page."""
+    url = url_for("manage.record_translations", kind=kind, record_id=record_id)
+    return url, str(TRANSLATIONS_LINK_LABELS[kind])
 
 
 def _translated_record(kind: str, record_id: int):

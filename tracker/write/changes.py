@@ -34,6 +34,7 @@ from tracker.models import (
     InstrumentTitle,
     Milestone,
     Provision,
+    TextTranslation,
     User,
     utcnow,
 )
@@ -224,13 +225,27 @@ def set_sources(obj: Instrument | Coverage, wanted: list[tuple[Any, str, str | N
         obj.sources.remove(row)
 
 
+# The records whose texts carry translations, by the ``entity`` a translation names
+# (``tracker.fields.TRANSLATABLE``).
+TRANSLATED_MODELS = {"instrument": Instrument, "coverage": Coverage, "milestone": Milestone}
+
+
 def entity_name(obj: SQLModel) -> str:
     return type(obj).__tablename__
 
 
-def country_of(obj: SQLModel) -> int | None:
+def country_of(obj: SQLModel, session: Session | None = None) -> int | None:
+    """The country a record belongs to, for its change records: a translation belongs to the
+    country of the record whose text it translates (read through ``session``)."""
     if isinstance(obj, Country):
         return obj.id
+    if isinstance(obj, TextTranslation):
+        model = TRANSLATED_MODELS.get(obj.entity)
+        if model is None or session is None:
+            return None
+        with session.no_autoflush:
+            parent = session.get(model, obj.entity_id)
+        return parent.country_id if parent is not None else None
     return getattr(obj, "country_id", None)
 
 
@@ -250,7 +265,7 @@ def _record(
         action=action,
         entity=entity_name(obj),
         entity_id=obj.id,
-        country_id=country_of(obj),
+        country_id=country_of(obj, session),
         summary=summary[:500],
         before=before,
         after=after,

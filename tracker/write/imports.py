@@ -1,7 +1,8 @@
 """The CSV import's logic: plan a file against the database, then apply the plan.
 
 ``plan_import`` decides, row by row and without writing, what importing a file in the format of
-``coverage.csv``, ``instruments.csv`` or ``milestones.csv`` (``tracker.formats.tables``) for one
+``coverage.csv``, ``instruments.csv``, ``milestones.csv``, ``coverage_links.csv`` or
+``text_translations.csv`` (``tracker.formats.tables``) for one
 country would do: create, change, leave unchanged or refuse (with the line, column and reason). A
 row is *unchanged* when it would export the same cells as the record in the database, so
 exporting then importing a file changes nothing. A row with an ``id`` (or, for coverage, a
@@ -34,7 +35,13 @@ from tracker.codes import (
     SourceKind,
     TranslationStatus,
 )
-from tracker.fields import EVIDENCE_FIELDS, INSTRUMENT, evidence_problems, instrument_date_problems
+from tracker.fields import (
+    EVIDENCE_FIELDS,
+    INSTRUMENT,
+    TRANSLATABLE,
+    evidence_problems,
+    instrument_date_problems,
+)
 from tracker.formats import csvio
 from tracker.formats.tables import COVERAGE, COVERAGE_LINKS, INSTRUMENTS, MILESTONES, Table
 from tracker.i18n import _
@@ -48,11 +55,12 @@ from tracker.models import (
     InstrumentRelation,
     InstrumentTitle,
     Milestone,
+    TextTranslation,
 )
 from tracker.read import loaders
 from tracker.read import rows as datasets
 from tracker.read.texts import english_title, is_english
-from tracker.write import changes
+from tracker.write import changes, translations
 
 CREATE, CHANGE, UNCHANGED, REFUSED = "create", "change", "unchanged", "refused"
 
@@ -114,6 +122,7 @@ def plan_import(
         "instruments": _plan_instruments,
         "milestones": _plan_milestones,
         "coverage_links": _plan_coverage_links,
+        "text_translations": _plan_text_translations,
     }[table.name]
     known = set(session.exec(select(Country.iso3)).all())
     rows: list[RowPlan] = []
@@ -637,6 +646,162 @@ def _update_links(cov: Coverage, planned: list):
 
     def apply(session: Session, actor: changes.Actor) -> None:
         _update(session, cov, actor, edit, version)
+
+    return apply
+
+
+# translations of records' texts
+
+
+def _plan_text_translations(session: Session, country: Country, rows) -> None:
+    """One row per translated text and language: created where the record has no translation in
+    that language, changed where the text differs (if its version is still the exported one),
+    unchanged otherwise. A judgement is named by its provision, other records by their id. An
+    import never deletes a translation (the text is required)."""
+    checklist, items = datasets.current_coverage(session, country.id)
+    version = checklist.code if checklist and items else None
+    by_code = {item.provision.code: item for item in items}
+    judgement_of = dict(
+        session.exec(
+            select(Coverage.provision_id, Coverage.id).where(Coverage.country_id == country.id)
+        ).all()
+    )
+    own = {
+        "instrument": set(
+            session.exec(select(Instrument.id).where(Instrument.country_id == country.id)).all()
+        ),
+        "milestone": set(
+            session.exec(select(Milestone.id).where(Milestone.country_id == country.id)).all()
+        ),
+        "coverage": set(judgement_of.values()),
+    }
+    stored = {
+        (t.entity, t.entity_id, t.field, t.locale): t
+        for t in session.exec(
+            select(TextTranslation).where(
+                sa.or_(
+                    *(
+                        sa.and_(TextTranslation.entity == entity, TextTranslation.entity_id.in_(ids))
+                        for entity, ids in own.items()
+                    )
+                )
+            )
+        ).all()
+    }
+    _duplicates(
+        rows,
+        lambda v: (
+            (v.get("record"), v.get("record_id"), v.get("provision_code"), v.get("field"),
+             v.get("locale"))
+            if v.get("record") else None
+        ),
+    )
+    for row, plan in rows:
+        values = row.values
+        record = values.get("record")
+        plan.label = " · ".join(
+            str(part)
+            for part in (
+                values.get("record_id") or values.get("provision_code"),
+                values.get("field"),
+                values.get("locale"),
+            )
+            if part
+        )
+        if plan.action != REFUSED and not values.get("country_iso3"):
+            plan.refuse(
+                "country_iso3",
+                _(
+                    "This row is on the project's own timeline (no country): administrators "
+                    "edit it in the workspace, it is not imported."
+                ),
+            )
+        if plan.action == REFUSED:
+            continue
+        entity_id = _translated_record_id(plan, values, country, own, version, by_code, judgement_of)
+        if entity_id is None:
+            continue
+        key = (record, entity_id, values["field"], values["locale"])
+        found = stored.get(key)
+        if found is None:
+            plan.action = CREATE
+            plan.apply = _translation_saver(None, key, values["text"], None)
+        elif found.text != values["text"]:
+            plan.changed = ["text"]
+            if _check_version(plan, found.version, values):
+                plan.action = CHANGE
+                plan.apply = _translation_saver(found, key, values["text"], values["version"])
+
+
+def _translated_record_id(plan, values, country, own, version, by_code, judgement_of):
+    """The id of the record a translation row names, or None after refusing the row."""
+    record, field = values["record"], values["field"]
+    if field not in TRANSLATABLE[record]:
+        plan.refuse(
+            "field",
+            _(
+                "This record has no text “%(field)s” to translate; its texts are: %(fields)s.",
+                field=field,
+                fields=", ".join(TRANSLATABLE[record]),
+            ),
+        )
+        return None
+    if record == "coverage":
+        if values.get("record_id") is not None:
+            plan.refuse(
+                "record_id",
+                _(
+                    "A judgement is named by its checklist version and provision code: leave "
+                    "record_id empty."
+                ),
+            )
+            return None
+        item = _checklist_item(plan, values, version, by_code)
+        if item is None:
+            return None
+        found = judgement_of.get(item.provision.id)
+        if found is None:
+            plan.refuse(
+                "provision_code",
+                _(
+                    "%(code)s has no judgement yet: record it first (in the workspace or with "
+                    "coverage.csv), then import the translations of its evidence.",
+                    code=item.provision.code,
+                ),
+            )
+        return found
+    if values.get("checklist_version") or values.get("provision_code"):
+        plan.refuse(
+            "provision_code",
+            _(
+                "Only a judgement is named by a checklist version and provision code: leave "
+                "them empty for an instrument or a milestone."
+            ),
+        )
+        return None
+    record_id = values.get("record_id")
+    if record_id is None:
+        plan.refuse("record_id", _("Give the id of the instrument or milestone (record_id)."))
+        return None
+    if record_id not in own[record]:
+        message = (
+            _("%(id)s is not an instrument of %(country)s.", id=record_id, country=country.iso3)
+            if record == "instrument"
+            else _(
+                "No milestone with id %(id)s in %(country)s.", id=record_id, country=country.iso3
+            )
+        )
+        plan.refuse("record_id", message)
+        return None
+    return record_id
+
+
+def _translation_saver(found, key, text: str, version: int | None):
+    def apply(session: Session, actor: changes.Actor) -> None:
+        if not translations.save_translation(
+            session, found, key, text, actor, expected_version=version
+        ):
+            raise NothingToChange(f"text_translation {key}")
 
     return apply
 
