@@ -155,7 +155,8 @@ LAYOUT = """() => {
 OPEN_ALL = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
 PUBLIC_LAYOUT_PAGES = ["/", "/countries/ZMB", "/checklist", "/checklist/EPR-01",
                        "/compare?c=ZMB&c=RWA&c=PRY"]
-STAFF_LAYOUT_PAGES = ["/manage/countries/ZMB", "/manage/history"]
+STAFF_LAYOUT_PAGES = ["/manage/countries/ZMB", "/manage/countries/ZMB?show=not-assessed",
+                      "/manage/history"]
 
 
 @pytest.fixture
@@ -251,14 +252,16 @@ def test_country_page_opens_one_category_at_a_time_without_javascript(browser, l
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_staff_pages_have_no_axe_violations(browser, live_server, staff_login, lang):
-    """WCAG 2.1 A and AA on the staff side too: sign-in, workspace, an instrument's form, history."""
+    """WCAG 2.1 A and AA on the staff side too: sign-in, workspace (whole and filtered), an
+    instrument's form, history, and the review page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     pg = context.new_page()
     pg.goto(f"{live_server}/{lang}/login")
     found = {"login": violations(pg)}
     staff_login(pg, live_server)
-    for path in ("/manage/", "/manage/countries/ZMB", "/manage/countries/ZMB/instruments/new",
-                 "/manage/instruments/1/edit", "/manage/history"):
+    for path in ("/manage/", "/manage/countries/ZMB", "/manage/countries/ZMB?show=not-assessed",
+                 "/manage/countries/ZMB?show=changed", "/manage/countries/ZMB/instruments/new",
+                 "/manage/instruments/1/edit", "/manage/history", "/manage/countries/ZMB/review"):
         assert pg.goto(f"{live_server}/{lang}{path}").ok, path
         found[path] = violations(pg)
     context.close()
@@ -276,3 +279,67 @@ def test_the_badge_renders_in_a_browser(browser, live_server):
     context.close()
     assert size[0] > 200 and size[1] == 20
     assert size[2] <= 390  # it never widens the phone's page
+
+
+def test_workspace_script_shows_the_reason_only_where_it_applies_and_adds_links_in_the_page(
+    browser, live_server, staff_login, session
+):
+    """The workspace's script (issue 13): the "Why it does not apply" box shows only for a
+    provision that does not apply; "Add another link" adds an empty group without a round trip;
+    both groups are saved by one save, which comes back to the category it was made in."""
+    from sqlmodel import select
+
+    from tracker.models import Country, Coverage, Provision
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    staff_login(pg, live_server)
+    pg.goto(live_server + "/en/manage/countries/ZMB?show=not-assessed")
+    zmb = session.exec(select(Country).where(Country.iso3 == "ZMB")).one()
+    judged = {c.provision_id for c in session.exec(select(Coverage).where(Coverage.country_id == zmb.id))}
+    row = next(p for p in session.exec(select(Provision).order_by(Provision.id)) if p.id not in judged)
+    pid, code = row.id, row.code
+    reason = pg.locator(f"#p{pid}-not_applicable_reason")
+    assert not reason.is_visible()  # the provision applies: no reason asked
+    pg.select_option(f"#p{pid}-applicable", "no")
+    assert reason.is_visible()
+    reason.fill("No such trade in the country.")
+    pg.select_option(f"#p{pid}-applicable", "yes")
+    assert not reason.is_visible()
+
+    pg.locator(f"#p-{code}-new > summary").click()
+    pg.evaluate("window.stillTheSamePage = true")
+    pg.locator(f"button[name=add_link][value='{code}']").click()
+    assert pg.evaluate("window.stillTheSamePage") is True
+    assert pg.locator(f"#p-{code}-new fieldset.new-link").count() == 2
+    first, second = (pg.locator(f"#p{pid}-new-{n}-instrument") for n in (0, 1))
+    options = first.locator("option").all_inner_texts()
+    assert len(options) >= 3 and options[0] == "Not set"
+    first.select_option(label=options[1])
+    pg.select_option(f"#p{pid}-new-0-extent", "full")
+    second.select_option(label=options[2])
+    pg.select_option(f"#p{pid}-new-1-extent", "partial")
+    pg.fill(f"#p{pid}-new-1-articles", "s. 12")
+    section = pg.locator(f"#p-{code}").locator("xpath=ancestor::section[1]")
+    category = section.get_attribute("id")
+    section.locator("button[name=section]").click()
+    pg.wait_for_url("**#cat-*")
+    assert pg.url == f"{live_server}/en/manage/countries/ZMB?show=not-assessed#{category}"
+    assert "Checklist saved (1 provisions changed)." in pg.locator("[role=status]").first.inner_text()
+    context.close()
+
+    session.rollback()
+    cov = session.exec(select(Coverage).where(Coverage.provision_id == pid,
+                                              Coverage.country_id == zmb.id)).one()  # fmt: skip
+    assert sorted(link.extent.value for link in cov.links) == ["full", "partial"]
+    assert cov.applicable and cov.not_applicable_reason is None
+
+
+def test_workspace_without_a_script_shows_every_reason_box(browser, live_server, staff_login):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    pg = context.new_page()
+    staff_login(pg, live_server)
+    pg.goto(live_server + "/en/manage/countries/ZMB")
+    boxes = pg.locator(".na-reason textarea")
+    assert boxes.count() == 39 and boxes.first.is_visible()
+    context.close()

@@ -407,12 +407,12 @@ def test_checklist_links_are_added_and_removed_per_row(
     (p1, p2, _p3), act = checklist_world
     other = make_instrument(staff.rwa, title="Rwandan law")
     page = client.get("/en/manage/countries/ZMB").text
-    assert f'name="p{p1.id}-new-instrument"' in page and f'name="p{p1.id}-i{act.id}-extent"' not in page
+    assert f'name="p{p1.id}-new-0-instrument"' in page and f'name="p{p1.id}-i{act.id}-extent"' not in page
     assert f'value="{other.id}"' not in page  # only this country's instruments are offered
 
     data = _checklist_data(client)
-    data.update({f"p{p1.id}-new-instrument": str(act.id), f"p{p1.id}-new-extent": "full",
-                 f"p{p1.id}-new-articles": "Art. 3"})
+    data.update({f"p{p1.id}-new-0-instrument": str(act.id), f"p{p1.id}-new-0-extent": "full",
+                 f"p{p1.id}-new-0-articles": "Art. 3"})
     assert client.post("/en/manage/countries/ZMB", data=data).status_code == 303
     session.rollback()
     cov = session.exec(select(Coverage)).one()
@@ -422,7 +422,7 @@ def test_checklist_links_are_added_and_removed_per_row(
     page = client.get("/en/manage/countries/ZMB").text
     assert f'name="p{p1.id}-i{act.id}-remove"' in page
     # Its only instrument is linked: the row offers nothing more to add.
-    assert f'id="p{p1.id}-new-instrument"' not in page
+    assert f'id="p{p1.id}-new-0-instrument"' not in page
 
     data = _checklist_data(client)
     data[f"p{p1.id}-i{act.id}-remove"] = "y"
@@ -435,14 +435,14 @@ def test_checklist_links_are_added_and_removed_per_row(
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"new-instrument": "OTHER", "new-extent": "full"}, "new-instrument", "Choose one of"),
-        ({"new-instrument": "ACT"}, "new-extent", "This field is required."),
-        ({"new-extent": "partial"}, "new-instrument", "This field is required."),
-        ({"new-instrument": "ACT", "new-extent": "most"}, "new-extent", "Choose one of"),
-        ({"new-instrument": "ACT", "new-extent": "full", "new-articles": "x" * 501},
-         "new-articles", "at most 500"),
-        ({"new-instrument": "ACT", "new-extent": "full", "new-articles": "Art.\x00 1"},
-         "new-articles", "control characters"),
+        ({"new-0-instrument": "OTHER", "new-0-extent": "full"}, "new-0-instrument", "Choose one of"),
+        ({"new-0-instrument": "ACT"}, "new-0-extent", "This field is required."),
+        ({"new-0-extent": "partial"}, "new-0-instrument", "This field is required."),
+        ({"new-0-instrument": "ACT", "new-0-extent": "most"}, "new-0-extent", "Choose one of"),
+        ({"new-0-instrument": "ACT", "new-0-extent": "full", "new-0-articles": "x" * 501},
+         "new-0-articles", "at most 500"),
+        ({"new-0-instrument": "ACT", "new-0-extent": "full", "new-0-articles": "Art.\x00 1"},
+         "new-0-articles", "control characters"),
     ],
 )
 def test_new_link_validation(client, checklist_world, session, make_instrument, staff,
@@ -456,7 +456,7 @@ def test_new_link_validation(client, checklist_world, session, make_instrument, 
     response = client.post("/en/manage/countries/ZMB", data=data)
     assert response.status_code == 422
     assert f'href="#p{p1.id}-{field}"' in response.text and message in response.text
-    if "new-articles" in change and "x" in change["new-articles"]:
+    if "new-0-articles" in change and "x" in change["new-0-articles"]:
         assert "x" * 501 in response.text  # what was typed is kept
     assert session.exec(select(Coverage)).first() is None
 

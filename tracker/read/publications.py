@@ -156,8 +156,14 @@ class Diff:
         return list(out.items())
 
     def provision_codes(self) -> list[str]:
-        """The provisions whose judgement or links changed, by code (for per-provision comments)."""
-        return sorted({c.title.split(" ", 1)[0] for c in self.changes if c.table == "coverage"})
+        """The provisions whose judgement or links changed, by code (for per-provision comments
+        and the workspace's "changed since publication" filter)."""
+        found = {
+            c.title.split(" ", 1)[0]
+            for c in self.changes
+            if c.table in ("coverage", "coverage_link")
+        }
+        return sorted(found - {"", "·"})
 
 
 def _tables() -> dict[str, sa.Table]:

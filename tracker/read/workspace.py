@@ -35,6 +35,52 @@ class ProvisionRow:
     title: str
     guidance: str
     coverage: Coverage | None
+    category_code: str = ""
+
+    @property
+    def assessed(self) -> bool:
+        """Somebody has judged this provision for the country (it has a coverage row)."""
+        return self.coverage is not None
+
+
+@dataclass
+class Section:
+    """One category of the checklist form: its rows (as filtered) and how many rows it has."""
+
+    code: str
+    name: str
+    rows: list[ProvisionRow]
+    total: int  # the category's provisions, whatever the filter shows
+
+
+# What the workspace's checklist can show (``?show=``): every provision, those nobody has judged
+# yet, those whose judgement or links differ from the last publication. The first is the default.
+SHOW_ALL, SHOW_NOT_ASSESSED, SHOW_CHANGED = "all", "not-assessed", "changed"
+SHOW = (SHOW_ALL, SHOW_NOT_ASSESSED, SHOW_CHANGED)
+
+
+def shown_rows(
+    rows: list[ProvisionRow], show: str, changed_codes: frozenset[str] | set[str] = frozenset()
+) -> list[ProvisionRow]:
+    """The rows ``show`` selects (``changed_codes``: the provisions changed since publication)."""
+    if show == SHOW_NOT_ASSESSED:
+        return [row for row in rows if not row.assessed]
+    if show == SHOW_CHANGED:
+        return [row for row in rows if row.provision.code in changed_codes]
+    return list(rows)
+
+
+def sections(all_rows: list[ProvisionRow], shown: list[ProvisionRow]) -> list[Section]:
+    """The categories in checklist order with their shown rows (categories left empty omitted)."""
+    out: dict[str, Section] = {}
+    for row in all_rows:
+        section = out.get(row.category_code)
+        if section is None:
+            section = out[row.category_code] = Section(row.category_code, row.category, [], 0)
+        section.total += 1
+    for row in shown:
+        out[row.category_code].rows.append(row)
+    return [s for s in out.values() if s.rows]
 
 
 @dataclass
@@ -121,6 +167,7 @@ def checklist_rows(
                 title=text.title if text else provision.code,
                 guidance=text.guidance if text else "",
                 coverage=coverage.get(provision.id),
+                category_code=category.code,
             )
         )
     return rows

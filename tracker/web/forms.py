@@ -645,8 +645,10 @@ class RelationForm(BaseForm):
 
 
 def instrument_option(inst) -> str:
-    """An instrument as an option: its whole title, year and status ("…, 2011 (In force)")."""
-    title = inst.title if inst.year is None else f"{inst.title}, {inst.year}"
+    """An instrument as an option: its whole title, year and status ("…, 2011 (In force)"); the
+    year is not repeated when the title already says it ("Environmental Management Act, 2011")."""
+    says_year = inst.year is None or re.search(rf"\b{inst.year}\b", inst.title)
+    title = inst.title if says_year else f"{inst.title}, {inst.year}"
     return _("%(title)s (%(status)s)", title=title, status=inst.status.label)
 
 
@@ -709,179 +711,6 @@ class MilestoneForm(BaseForm):
 # --- the whole checklist as one form ------------------------------------------------------------
 
 
-OPTION_LABEL = 40  # characters of an instrument title in the "add a link" list
-
-
-class CoverageLinkForm(SubForm):
-    """One existing link of a checklist row: how far the instrument addresses it, or removal."""
-
-    extent = CodeField(
-        _l("Addresses it"),
-        rule=COVERAGE_LINK["extent"].optional(),
-        none_label=_l("Does not address it"),
-    )
-    articles = StringField(_l("Articles"), validators=checks(COVERAGE_LINK["articles"]))
-    remove = BooleanField(_l("Remove"))
-
-
-class NewLinkForm(SubForm):
-    """The one empty "add a link" group of a checklist row (choices set per row)."""
-
-    instrument = SelectField(_l("Instrument"), choices=[], validate_choice=False)
-    extent = CodeField(_l("Addresses it"), rule=COVERAGE_LINK["extent"].optional())
-    articles = StringField(_l("Articles"), validators=checks(COVERAGE_LINK["articles"]))
-
-    def validate_instrument(self, field) -> None:
-        if field.data and field.data not in option_values(field):
-            raise ValidationError(_("Choose one of the options."))
-        if not field.data and (self.extent.data or self.articles.data):
-            raise ValidationError(REQUIRED)
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        # Not a ``validate_extent``: the field's ``Optional`` stops the chain when it is empty.
-        if self.instrument.data and not self.extent.data:
-            self.extent.errors.append(_("This field is required."))
-            return False
-        return valid
-
-    @property
-    def instrument_id(self) -> int | None:
-        return int(self.instrument.data) if self.instrument.data else None
-
-
-def instrument_labels(instruments) -> dict[int, str]:
-    """Short option labels: titles cut to ``OPTION_LABEL`` characters (the list repeats on every
-    checklist row, so its size counts on slow links); a cut that two titles share stays whole."""
-
-    def cut(title: str) -> str:
-        if len(title) <= OPTION_LABEL:
-            return title
-        return title[: OPTION_LABEL - 1].rstrip() + "…"
-
-    short = {inst.id: cut(inst.title) for inst in instruments}
-    counts: dict[str, int] = {}
-    for label in short.values():
-        counts[label] = counts.get(label, 0) + 1
-    return {
-        inst.id: short[inst.id] if counts[short[inst.id]] == 1 else inst.title
-        for inst in instruments
-    }
-
-
-class CoverageRowForm(SubForm):
-    applicable = SelectField(
-        _l("Applies to this country"),
-        choices=lambda: options([("yes", _("Applies")), ("no", _("Does not apply"))]),
-        validate_choice=False,
-        validators=[AnyOf(["yes", "no"], message=NOT_A_CHOICE)],
-        default="yes",
-    )
-    not_applicable_reason = TextAreaField(
-        _l("Why it does not apply"),
-        validators=checks(COVERAGE["not_applicable_reason"], optional=False),
-    )
-    implementation = CodeField(_l("Implementation"), rule=COVERAGE["implementation"])
-    evidence = TextAreaField(_l("Evidence"), validators=checks(COVERAGE["evidence"]))
-    evidence_lang = LanguageInput(_l("Language of the evidence"), rule=COVERAGE["evidence_lang"])
-    version = HiddenField()
-    new = FormField(NewLinkForm, label=_l("Instrument"))
-
-    def validate_not_applicable_reason(self, field) -> None:
-        if self.applicable.data == "no" and not field.data:
-            raise ValidationError(_("Say why this provision does not apply."))
-
-    def link_fields(self):
-        """The existing links (``i<instrument id>``), not the "add a link" group."""
-        return [f for f in self if isinstance(f, FormField) and f.name != self.new.name]
-
-
-LINK_KEY = re.compile(r"^p(\d+)-i(\d+)-(?:extent|articles|remove)$")
-
-
-def posted_links(formdata) -> dict[int, set[int]]:
-    """Instrument ids named by ``p<provision>-i<instrument>-...`` keys of a POST, by provision."""
-    out: dict[int, set[int]] = {}
-    for key in formdata or ():
-        match = LINK_KEY.match(key)
-        if match:
-            out.setdefault(int(match[1]), set()).add(int(match[2]))
-    return out
-
-
-def checklist_form(provisions, instruments, linked, formdata=None, **kwargs) -> BaseForm:
-    """The checklist of one country as one form: a row per provision, a group per link.
-
-    ``linked`` maps a provision id to the instrument ids it is linked to now. A row holds those
-    links, any other instrument of this country that the POST names (the form's older contract:
-    ``p<provision id>-i<instrument id>-extent``), and one "add a link" group ``p<id>-new-...``
-    offering this country's instruments that the row does not link yet. Field names are
-    ``p<provision id>-...``, so the field count grows with links, not provisions × instruments.
-    """
-    order = {inst.id: n for n, inst in enumerate(instruments)}
-    posted = posted_links(formdata)
-    fields, row_links = {}, {}
-    for prov in provisions:
-        ids = {i for i in linked.get(prov.id, ()) if i in order}
-        ids |= posted.get(prov.id, set()) & order.keys()
-        row_links[prov.id] = ids
-        row_fields = {
-            f"i{iid}": FormField(CoverageLinkForm, label=instruments[order[iid]].title)
-            for iid in sorted(ids, key=order.__getitem__)
-        }
-        fields[f"p{prov.id}"] = FormField(
-            type("CoverageRow", (CoverageRowForm,), row_fields), label=prov.code
-        )
-    form_class = type("ChecklistForm", (BaseForm,), fields)
-    form = form_class(**kwargs) if formdata is None else form_class(formdata=formdata, **kwargs)
-    labels = instrument_labels(instruments)
-    for prov in provisions:
-        form[f"p{prov.id}"].form.new.form.instrument.choices = [
-            SelectChoice("", _("Not set")),
-            *(
-                SelectChoice(str(i.id), labels[i.id])
-                for i in instruments
-                if i.id not in row_links[prov.id]
-            ),
-        ]
-    return form
-
-
-def wanted_coverage(row_form: CoverageRowForm) -> WantedCoverage:
-    """What a validated checklist row asks for: its kept links plus the one it adds, if any."""
-    applicable = row_form.applicable.data != "no"
-    links = {}
-    for link_field in row_form.link_fields():
-        sub = link_field.form
-        if sub.extent.data and not sub.remove.data:
-            links[int(link_field.short_name[1:])] = (Extent(sub.extent.data), sub.articles.data or None)
-    new = row_form.new.form
-    if new.instrument_id is not None:
-        links[new.instrument_id] = (Extent(new.extent.data), new.articles.data or None)
-    return WantedCoverage(
-        applicable=applicable,
-        not_applicable_reason=(row_form.not_applicable_reason.data or None)
-        if not applicable
-        else None,
-        implementation=Implementation(row_form.implementation.data),
-        evidence=row_form.evidence.data or None,
-        links=links,
-        evidence_lang=row_form.evidence_lang.data or None,
-    )
-
-
-def checklist_values(form: BaseForm, provisions) -> dict[int, tuple[WantedCoverage, int]]:
-    """A validated checklist form as plain values: provision id -> (row asked for, its version)."""
-    out = {}
-    for prov in provisions:
-        row_form = form[f"p{prov.id}"].form
-        out[prov.id] = (wanted_coverage(row_form), row_form.version_value())
-    return out
-
-
-# --- the evidence of one judgement ---------------------------------------------------------------
-
-
 class LinkEvidenceForm(SubForm):
     """The quoted legal text of one coverage link (``tracker.fields.COVERAGE_LINK``)."""
 
@@ -917,6 +746,224 @@ class LinkEvidenceForm(SubForm):
         values = {name: self[name].data or None for name in fields.EVIDENCE_FIELDS}
         values["translation_status"] = self.translation_status.code
         return values
+
+
+
+
+# New links a checklist row takes in one save: one empty group is on the page, "Add another link"
+# adds more (in the page with the script, by a round trip without it), up to this many.
+MAX_NEW_LINKS = 10
+
+
+class CoverageLinkForm(SubForm):
+    """One existing link of a checklist row: how far the instrument addresses it, or removal."""
+
+    extent = CodeField(
+        _l("Addresses it"),
+        rule=COVERAGE_LINK["extent"].optional(),
+        none_label=_l("Does not address it"),
+    )
+    articles = StringField(_l("Articles"), validators=checks(COVERAGE_LINK["articles"]))
+    remove = BooleanField(_l("Remove"))
+
+
+class NewLinkForm(LinkEvidenceForm):
+    """One "link an instrument" group of a checklist row (its choices set per row): the
+    instrument, how far it addresses the provision, where, and the quoted legal text."""
+
+    instrument = SelectField(_l("Instrument"), choices=[], validate_choice=False)
+    extent = CodeField(_l("Addresses it"), rule=COVERAGE_LINK["extent"].optional())
+    articles = StringField(_l("Articles"), validators=checks(COVERAGE_LINK["articles"]))
+    # Lighter than on the evidence page: this group repeats on every row of the checklist.
+    excerpt_lang = LanguageInput(_l("Language of the excerpt"), rule=COVERAGE_LINK["excerpt_lang"])
+    article_url = URLField(
+        _l("Link to the exact article or page"), validators=checks(COVERAGE_LINK["article_url"])
+    )
+
+    def validate_instrument(self, field) -> None:
+        if field.data and field.data not in option_values(field):
+            raise ValidationError(_("Choose one of the options."))
+        if not field.data and self.filled():
+            raise ValidationError(REQUIRED)
+
+    def filled(self) -> bool:
+        """Anything typed besides the instrument (an empty group is simply not a link)."""
+        names = ("extent", "articles", *fields.EVIDENCE_FIELDS)
+        return any(self[name].data for name in names)
+
+    def validate(self, extra_validators=None) -> bool:
+        if not self.instrument.data and not self.filled():
+            return True  # an empty group: nothing to check
+        valid = super().validate(extra_validators)
+        # Not a ``validate_extent``: the field's ``Optional`` stops the chain when it is empty.
+        if self.instrument.data and not self.extent.data:
+            self.extent.errors.append(_("This field is required."))
+            return False
+        return valid
+
+    @property
+    def instrument_id(self) -> int | None:
+        return int(self.instrument.data) if self.instrument.data else None
+
+
+def instrument_choices(instruments) -> list[tuple[int, str]]:
+    """``(id, label)`` for the link picker, by title A to Z (a select finds an option by the
+    first letters typed), then year."""
+    ordered = sorted(instruments, key=lambda i: (i.title.casefold(), i.year or 0, i.id))
+    return [(inst.id, instrument_option(inst)) for inst in ordered]
+
+
+class CoverageRowForm(SubForm):
+    applicable = SelectField(
+        _l("Applies to this country"),
+        choices=lambda: options([("yes", _("Applies")), ("no", _("Does not apply"))]),
+        validate_choice=False,
+        validators=[AnyOf(["yes", "no"], message=NOT_A_CHOICE)],
+        default="yes",
+    )
+    not_applicable_reason = TextAreaField(
+        _l("Why it does not apply"),
+        validators=checks(COVERAGE["not_applicable_reason"], optional=False),
+    )
+    implementation = CodeField(_l("Implementation"), rule=COVERAGE["implementation"])
+    evidence = TextAreaField(_l("Evidence"), validators=checks(COVERAGE["evidence"]))
+    evidence_lang = LanguageInput(_l("Language of the evidence"), rule=COVERAGE["evidence_lang"])
+    version = HiddenField()
+    new = FieldList(FormField(NewLinkForm), label=_l("Link another instrument"), min_entries=1)
+
+    def validate_not_applicable_reason(self, field) -> None:
+        if self.applicable.data == "no" and not field.data:
+            raise ValidationError(_("Say why this provision does not apply."))
+
+    def validate_new(self, field) -> None:
+        # The messages go on the groups' fields, which the error summary lists.
+        problem = False
+        if len(field.entries) > MAX_NEW_LINKS:
+            field.entries[-1].form.instrument.errors.append(
+                _("Add at most %(max)d new links to one provision in one save.", max=MAX_NEW_LINKS)
+            )
+            problem = True
+        chosen = [e.form.instrument.data for e in field.entries if e.form.instrument.data]
+        for entry in field.entries:
+            data = entry.form.instrument.data
+            if data and chosen.count(data) > 1:
+                entry.form.instrument.errors.append(
+                    _("This instrument is chosen twice for this provision: keep one.")
+                )
+                problem = True
+        if problem:
+            raise ValidationError("")
+
+    def link_fields(self):
+        """The existing links (``i<instrument id>``), not the "add a link" groups."""
+        return [f for f in self if isinstance(f, FormField)]
+
+    def new_links(self) -> list[NewLinkForm]:
+        return [entry.form for entry in self.new.entries]
+
+
+LINK_KEY = re.compile(r"^p(\d+)-i(\d+)-(?:extent|articles|remove)$")
+
+
+def posted_links(formdata) -> dict[int, set[int]]:
+    """Instrument ids named by ``p<provision>-i<instrument>-...`` keys of a POST, by provision."""
+    out: dict[int, set[int]] = {}
+    for key in formdata or ():
+        match = LINK_KEY.match(key)
+        if match:
+            out.setdefault(int(match[1]), set()).add(int(match[2]))
+    return out
+
+
+def checklist_form(provisions, instruments, linked, formdata=None, **kwargs) -> BaseForm:
+    """The checklist of one country as one form: a row per provision, a group per link.
+
+    ``linked`` maps a provision id to the instrument ids it is linked to now. A row holds those
+    links, any other instrument of this country that the POST names (the form's older contract:
+    ``p<provision id>-i<instrument id>-extent``), and "link an instrument" groups
+    ``p<id>-new-<n>-...`` (one when empty, as many as the POST sends up to ``MAX_NEW_LINKS``)
+    offering this country's instruments that the row does not link yet, by their whole titles,
+    year and status (``form.link_choices``, by provision id). Field names are
+    ``p<provision id>-...``, so the field count grows with links, not provisions × instruments.
+    """
+    order = {inst.id: n for n, inst in enumerate(instruments)}
+    posted = posted_links(formdata)
+    fields, row_links = {}, {}
+    for prov in provisions:
+        ids = {i for i in linked.get(prov.id, ()) if i in order}
+        ids |= posted.get(prov.id, set()) & order.keys()
+        row_links[prov.id] = ids
+        row_fields = {
+            f"i{iid}": FormField(CoverageLinkForm, label=instruments[order[iid]].title)
+            for iid in sorted(ids, key=order.__getitem__)
+        }
+        fields[f"p{prov.id}"] = FormField(
+            type("CoverageRow", (CoverageRowForm,), row_fields), label=prov.code
+        )
+    form_class = type("ChecklistForm", (BaseForm,), fields)
+    form = form_class(**kwargs) if formdata is None else form_class(formdata=formdata, **kwargs)
+    labelled = instrument_choices(instruments)
+    form.link_choices = {
+        prov.id: [
+            SelectChoice("", _("Not set")),
+            *(SelectChoice(str(iid), label) for iid, label in labelled if iid not in row_links[prov.id]),
+        ]
+        for prov in provisions
+    }
+    for prov in provisions:
+        for entry in form[f"p{prov.id}"].form.new.entries:
+            entry.form.instrument.choices = form.link_choices[prov.id]
+    return form
+
+
+def add_link_group(form: BaseForm, provision_id: int) -> bool:
+    """One more empty "link an instrument" group in a row (the no-script "Add another link");
+    False when the row already has as many as one save takes."""
+    groups = form[f"p{provision_id}"].form.new
+    if len(groups.entries) >= MAX_NEW_LINKS:
+        return False
+    entry = groups.append_entry()
+    entry.form.instrument.choices = form.link_choices[provision_id]
+    return True
+
+
+def wanted_coverage(row_form: CoverageRowForm) -> WantedCoverage:
+    """What a validated checklist row asks for: its kept links plus those it adds (with their
+    quoted legal text), if any."""
+    applicable = row_form.applicable.data != "no"
+    links = {}
+    for link_field in row_form.link_fields():
+        sub = link_field.form
+        if sub.extent.data and not sub.remove.data:
+            links[int(link_field.short_name[1:])] = (Extent(sub.extent.data), sub.articles.data or None)
+    evidence = {}
+    for new in row_form.new_links():
+        if new.instrument_id is not None:
+            links[new.instrument_id] = (Extent(new.extent.data), new.articles.data or None)
+            evidence[new.instrument_id] = new.values()
+    return WantedCoverage(
+        applicable=applicable,
+        not_applicable_reason=(row_form.not_applicable_reason.data or None)
+        if not applicable
+        else None,
+        implementation=Implementation(row_form.implementation.data),
+        evidence=row_form.evidence.data or None,
+        links=links,
+        evidence_lang=row_form.evidence_lang.data or None,
+        link_evidence=evidence,
+    )
+
+
+def checklist_values(form: BaseForm, provisions) -> dict[int, tuple[WantedCoverage, int]]:
+    """A validated checklist form as plain values: provision id -> (row asked for, its version)."""
+    out = {}
+    for prov in provisions:
+        row_form = form[f"p{prov.id}"].form
+        out[prov.id] = (wanted_coverage(row_form), row_form.version_value())
+    return out
+
+
+# --- the evidence of one judgement ---------------------------------------------------------------
 
 
 class EvidenceBaseForm(BaseForm):

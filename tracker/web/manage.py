@@ -3,8 +3,9 @@
 URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?next=...``):
 
     GET       /                                        countries one may edit
-    GET/POST  /countries/<ISO3>                        workspace: the whole checklist as one form,
-                                                       instrument and milestone lists
+    GET/POST  /countries/<ISO3>[?show=all|not-assessed|changed]
+                                                       workspace: the checklist as one form by
+                                                       category (filtered), instruments, milestones
     GET/POST  /countries/<ISO3>/instruments/new        new instrument
     GET/POST  /instruments/<id>/edit                   edit instrument (409 on a stale version)
     GET/POST  /instruments/<id>/delete                 confirm, then delete
@@ -87,7 +88,9 @@ from tracker.read import history as history_read
 from tracker.read import loaders, publications, workspace
 from tracker.security import hash_password
 from tracker.web import guards, words
+from tracker.web.errors import abort_with
 from tracker.web.forms import (
+    MAX_NEW_LINKS,
     ConfirmForm,
     CountryFactForm,
     CountryForm,
@@ -106,6 +109,7 @@ from tracker.web.forms import (
     UserCreateForm,
     UserEditForm,
     add_blank_sources,
+    add_link_group,
     checklist_form,
     checklist_values,
     content_language_options,
@@ -116,7 +120,7 @@ from tracker.web.forms import (
     wanted_sources,
 )
 from tracker.web.guards import require_admin, require_country, staff_home
-from tracker.write import accounts, changes, instruments, translations
+from tracker.write import accounts, changes, instruments, review, translations
 from tracker.write.checklist import (
     ChecklistConflict,
     ChecklistFrozen,
@@ -364,27 +368,95 @@ def index():
     return render_template("manage/index.html", countries=countries)
 
 
+def _show() -> str:
+    """The checklist's filter (``?show=``): all, not assessed, or changed since publication."""
+    show = request.args.get("show", workspace.SHOW_ALL)
+    if show not in workspace.SHOW:
+        abort_with(
+            400,
+            _(
+                "The checklist can show all provisions (show=all), those not assessed yet "
+                "(show=not-assessed) or those changed since the last publication (show=changed)."
+            ),
+        )
+    return show
+
+
+def _posted_rows(ws: workspace.Workspace) -> list[workspace.ProvisionRow]:
+    """The rows a POST of the checklist form carries (the form shows only the filter's rows):
+    those whose version field was sent. Rows it does not carry are left as they are."""
+    return [row for row in ws.rows if f"p{row.provision.id}-version" in request.form]
+
+
 @bp.route("/countries/<iso3>", methods=("GET", "POST"), endpoint="workspace")
 def workspace_page(iso3: str):
-    """The workspace: the whole checklist as one form, plus instruments and milestones."""
+    """The workspace: the checklist as one form, by category, filtered by ``?show=``; plus the
+    instruments and milestones.
+
+    Saving keeps the filter and returns to the category whose save button was used
+    (``section``), with the message there. "Add another link" (``add_link``: a provision code)
+    redisplays the form as typed with one more empty link group in that row, saving nothing:
+    the page's script does the same without a round trip.
+    """
     country = _country(iso3)
+    show = _show()
     dbs = db.get_session()
     ws = workspace.country_workspace(dbs, country, current_lang())
     pub = publications.publication_state(dbs, country.id)  # review and publication (issue 12)
-    if request.method == "GET":
-        form = checklist_form(
-            ws.provisions, ws.instruments, ws.linked, data=workspace.checklist_data(ws)
+    changed = frozenset()
+    if show == workspace.SHOW_CHANGED:
+        changed = frozenset(
+            review.working_copy_diff(dbs, country.id, pub.latest, current_lang()).provision_codes()
         )
-        return render_template("manage/workspace.html", ws=ws, form=form, pub=pub)
-    form = checklist_form(ws.provisions, ws.instruments, ws.linked, formdata=request.form)
+
+    def page(form, rows, status=200, **extra):
+        body = render_template(
+            "manage/workspace.html",
+            ws=ws,
+            form=form,
+            pub=pub,
+            show=show,
+            changed=changed,
+            sections=workspace.sections(ws.rows, rows),
+            not_assessed=sum(1 for row in ws.rows if not row.assessed),
+            max_new_links=MAX_NEW_LINKS,
+            **extra,
+        )
+        return body, status
+
+    if request.method == "GET":
+        rows = workspace.shown_rows(ws.rows, show, changed)
+        form = checklist_form(
+            [row.provision for row in rows],
+            ws.instruments,
+            ws.linked,
+            data=workspace.checklist_data(ws),
+        )
+        return page(form, rows)
+    rows = _posted_rows(ws)
+    provisions = [row.provision for row in rows]
+    form = checklist_form(provisions, ws.instruments, ws.linked, formdata=request.form)
+    add_to = request.form.get("add_link", "")
+    if add_to:
+        target = next((p for p in provisions if p.code == add_to), None)
+        if target is None:
+            abort(400)
+        added = add_link_group(form, target.id)
+        return page(form, rows, added_to=target.id if added else None)
+    if not rows:
+        form.form_errors.append(
+            _("The form sent no provision of the checklist. Open the workspace again and save from there.")
+        )
+        return page(form, rows, 422)
     if not form.validate():
-        return render_template("manage/workspace.html", ws=ws, form=form, pub=pub), 422
-    wanted = checklist_values(form, ws.provisions)
+        return page(form, rows, 422)
+    wanted = checklist_values(form, provisions)
     try:
         with write.transaction(dbs):
             saved = save_checklist(dbs, ws, wanted, current_user.actor)
     except ChecklistConflict as exc:
         ws = workspace.country_workspace(dbs, country, current_lang())
+        rows = _posted_rows(ws)
         conflict_names = history_read.names_for(
             dbs,
             [
@@ -407,23 +479,30 @@ def workspace_page(iso3: str):
                 "saved. Your entries are kept below: check the rows listed here, then save again."
             )
         )
-        return (
-            render_template(
-                "manage/workspace.html",
-                ws=ws,
-                form=form,
-                pub=pub,
-                conflicts=exc.conflicts,
-                label=lambda n: words.field_label("coverage", n),
-                say=lambda n, v: words.value_words("coverage", n, v, conflict_names),
-            ),
+        return page(
+            form,
+            rows,
             409,
+            conflicts=exc.conflicts,
+            label=lambda n: words.field_label("coverage", n),
+            say=lambda n, v: words.value_words("coverage", n, v, conflict_names),
         )
     if saved:
         flash(_("Checklist saved (%(n)s provisions changed).", n=saved), "success")
     else:
         flash(_("Nothing was changed."), "success")
-    return redirect(url_for("manage.workspace", iso3=country.iso3), code=303)
+    section = request.form.get("section", "")
+    anchor = "checklist"
+    if section in {row.category_code for row in rows}:
+        flash(section, "section")  # the message shows in that category (manage/workspace.html)
+        anchor = f"cat-{section}"
+    target = url_for(
+        "manage.workspace",
+        iso3=country.iso3,
+        show=None if show == workspace.SHOW_ALL else show,
+        _anchor=anchor,
+    )
+    return redirect(target, code=303)
 
 
 @bp.route("/countries/new", methods=("GET", "POST"))

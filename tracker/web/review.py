@@ -27,7 +27,7 @@ from tracker.models import Country, ReviewComment
 from tracker.read import publications
 from tracker.web import forms, guards
 from tracker.web.guards import require_admin, require_country
-from tracker.write import record, review
+from tracker.write import review
 
 bp = Blueprint("review", __name__, url_prefix="/<lang>/manage")
 bp.before_request(guards.require_login)
@@ -151,12 +151,7 @@ def review_model(country: Country):
     """What the review page shows: the diff of the working copy against the last publication."""
     dbs = db.get_session()
     state = publications.publication_state(dbs, country.id)
-    before = None
-    if state.latest is not None:
-        before = publications.snapshots(dbs, [state.latest.id])[state.latest.id]
-    now = record.dump(dbs, country.id)
-    changed = publications.diff(dbs, before, now, current_lang())
-    return state, changed
+    return state, review.working_copy_diff(dbs, country.id, state.latest, current_lang())
 
 
 @bp.get("/countries/<iso3>/review")

@@ -14,12 +14,13 @@ title or date is refused with ``ChecklistFrozen``, whatever path tries it (``tra
 Changes go into a new draft version instead (``tracker.write.versions``).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from tracker.codes import Extent, Implementation
+from tracker.fields import EVIDENCE_FIELDS
 from tracker.models import Coverage, CoverageLink, Instrument
 from tracker.read.workspace import Workspace
 from tracker.write import changes
@@ -41,6 +42,9 @@ class WantedCoverage:
     evidence: str | None
     links: dict[int, tuple[Extent, str | None]]  # instrument id -> (extent, articles)
     evidence_lang: str | None = None  # BCP 47 tag of the evidence's language
+    # The quoted legal text of links this row adds (``tracker.fields.EVIDENCE_FIELDS`` by
+    # instrument id); a link already stored keeps its own (edited on the judgement's evidence page).
+    link_evidence: dict[int, dict] = field(default_factory=dict)
 
     def snapshot(self) -> dict:
         """The row as ``changes.snapshot`` shows a coverage record (the fields the form edits)."""
@@ -101,7 +105,14 @@ def _apply(wanted: WantedCoverage):
         for iid, (extent, articles) in wanted.links.items():
             link = existing.get(iid)
             if link is None:
-                cov.links.append(CoverageLink(instrument_id=iid, extent=extent, articles=articles))
+                evidence = {
+                    name: value
+                    for name, value in wanted.link_evidence.get(iid, {}).items()
+                    if name in EVIDENCE_FIELDS
+                }
+                cov.links.append(
+                    CoverageLink(instrument_id=iid, extent=extent, articles=articles, **evidence)
+                )
             else:
                 link.extent = extent
                 link.articles = articles

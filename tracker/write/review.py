@@ -29,7 +29,7 @@ from tracker.models import (
     ReviewComment,
     utcnow,
 )
-from tracker.read import figures, loaders, rows
+from tracker.read import figures, loaders, publications, rows
 from tracker.write import changes, record
 from tracker.write.changes import Actor
 
@@ -128,6 +128,19 @@ class Frozen:
     figures: dict
     checklist_id: int | None
     checklist_code: str | None
+
+
+def working_copy_diff(
+    session: Session, country_id: int, latest, locale: str = DEFAULT_LOCALE
+) -> publications.Diff:
+    """What changed in a country's working copy since its publication ``latest`` (a
+    ``publications.PublicationInfo``; None: nothing published yet, so every row is new). Read only:
+    the review page shows it whole, the workspace's "changed since publication" filter its
+    provisions."""
+    before = None
+    if latest is not None:
+        before = publications.snapshots(session, [latest.id])[latest.id]
+    return publications.diff(session, before, record.dump(session, country_id), locale)
 
 
 def freeze(session: Session, country_id: int) -> Frozen:
