@@ -103,12 +103,13 @@ def test_an_editor_records_an_instrument_and_an_admin_publishes_it(browser, live
     # Linked to two provisions in the checklist, saved once.
     for code in EXCERPTS:
         row = pg.locator(f"#p-{code}")
-        new = row.get_by_role("group", name=re.compile("Link")).first
+        row.get_by_text("Link another instrument").click()  # the row's link groups open
+        new = row.get_by_role("group", name="New link").first
         instrument = new.get_by_label("Instrument", exact=True)
         instrument.select_option(option_value(instrument, TITLE))
         new.get_by_label("Addresses it").select_option(label="Partially")
         new.get_by_label("Articles").fill("reg. 4")
-    pg.get_by_role("button", name="Save the checklist").click()
+    pg.get_by_role("button", name="Save the checklist").first.click()  # one for the whole page
     assert "Checklist saved (2 provisions changed)." in flash(pg)
 
     # The quoted legal text of each link, with its language picked from the list.
