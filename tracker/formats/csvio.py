@@ -55,6 +55,18 @@ def escape_text(text: str) -> str:
     return text
 
 
+def text_cell(text: str | None) -> str:
+    """A text value as its cell: empty for None or "", else escaped (``format_cell`` on a str)."""
+    if not text:
+        return ""
+    if text[0] in _ESCAPE_START:
+        return escape_text(text)
+    return text
+
+
+_ESCAPE_START = frozenset((*FORMULA_START, "'"))  # a first character that may need the quote
+
+
 def unescape_text(text: str) -> str:
     """Undo ``escape_text``: drop one leading quote before a formula-looking rest."""
     if text.startswith("'") and looks_like_formula(text.lstrip("'")):
@@ -70,18 +82,21 @@ def _unquote_articles(text: str) -> str:
     return text.replace("%3B", ";").replace("%3b", ";").replace("%25", "%")
 
 
+def link_cell(instrument_id: int, extent: str, articles: str | None) -> str:
+    """One item of ``encode_links`` (the items of a cell are in instrument id order)."""
+    if articles is None:
+        return f"{instrument_id}:{extent}"
+    if "%" in articles or ";" in articles:
+        articles = _quote_articles(articles)
+    return f"{instrument_id}:{extent}:{articles}"
+
+
 def encode_links(links: Iterable[tuple[int, str, str | None]]) -> str:
     """Coverage links as ``id:extent[:articles]`` items joined with ``;``, by instrument id.
 
     No articles (None) writes ``id:extent``; in articles, ``%`` and ``;`` are percent-encoded.
     """
-    items = []
-    for instrument_id, extent, articles in sorted(links, key=lambda link: link[0]):
-        item = f"{instrument_id}:{extent}"
-        if articles is not None:
-            item += ":" + _quote_articles(articles)
-        items.append(item)
-    return ";".join(items)
+    return ";".join(link_cell(*link) for link in sorted(links, key=lambda link: link[0]))
 
 
 ARTICLES = fields.COVERAGE_LINK["articles"]
@@ -205,6 +220,59 @@ def format_row(table: Table, values: Sequence[Any]) -> list[str]:
     return [format_cell(v, c) for v, c in zip(values, table.columns, strict=True)]
 
 
+def _cell_formatter(column: Column):
+    """``format_cell`` for one column, with the common cases of its type decided once: a
+    string column's text, an integer column's int, a boolean column's bool; anything else goes
+    through ``format_cell`` itself, so every value is written exactly as it writes it."""
+
+    def general(value):
+        return format_cell(value, column)
+
+    if column.type == "string":
+
+        def string(value):
+            if value.__class__ is str:
+                return text_cell(value)
+            return "" if value is None else format_cell(value, column)
+
+        return string
+    if column.type == "integer":
+
+        def integer(value):
+            if value.__class__ is int:
+                return str(value)
+            return "" if value is None else format_cell(value, column)
+
+        return integer
+    if column.type == "boolean":
+        cells = {True: "true", False: "false", None: ""}
+
+        def boolean(value):
+            found = cells.get(value) if value.__class__ in (bool, type(None)) else None
+            return found if found is not None else format_cell(value, column)
+
+        return boolean
+    return general
+
+
+def format_batches(
+    table: Table, rows: Iterable[Sequence[Any]], batch: int = BATCH_ROWS
+) -> Iterator[list[tuple[str, ...]]]:
+    """Rows of typed values as cell texts (``format_row``), ``batch`` rows at a time."""
+    formatters = [_cell_formatter(column) for column in table.columns]
+    width = len(formatters)
+    pending: list[tuple[str, ...]] = []
+    for values in rows:
+        if len(values) != width:
+            raise ValueError(f"{table.name}: {len(values)} values for {width} columns")
+        pending.append(tuple(f(v) for f, v in zip(formatters, values)))  # noqa: B905
+        if len(pending) >= batch:
+            yield pending
+            pending = []
+    if pending:
+        yield pending
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 
@@ -241,6 +309,20 @@ def stream(
             yield buffer.take()
             pending = 0
     if pending:
+        yield buffer.take()
+
+
+def stream_cells(
+    table: Table, batches: Iterable[Sequence[Sequence[str]]], *, bom: bool = False
+) -> Iterator[str]:
+    """Yield the CSV text of ``table`` from rows already formatted as cell texts (one chunk per
+    batch of rows, as ``stream`` writes them)."""
+    buffer = _Buffer()
+    buffer.writer.writerow(table.header)
+    yield (BOM if bom else "") + buffer.take()
+    writerows = buffer.writer.writerows
+    for rows in batches:
+        writerows(rows)
         yield buffer.take()
 
 

@@ -8,8 +8,12 @@ Each ``*_records`` function yields one ``dict`` per row, keyed by the column nam
 file's parsed values with the same dicts, so "unchanged" means "would export the same cells".
 
 Rows are read per country and in keyset batches, so memory stays flat whatever the row count
-(the exports stream them; see ``scripts/bench_exports.py``). To change an export: its columns in
-``tracker.formats.tables``, its rows here.
+(the exports stream them; ``make bench`` measures coverage.csv). The exports are written from
+``export_cells``: batches of cell texts, from each export's records through per-column formatters,
+or for coverage.csv (a million rows at 250 countries of 4,000 provisions) from plain driver rows
+(``coverage_cells``), which a test keeps cell for cell equal to ``coverage_records``. To change an
+export: its columns in ``tracker.formats.tables``, its rows here (for coverage.csv, in both
+``coverage_record`` and ``coverage_cells``).
 """
 
 from collections.abc import Iterator, Sequence
@@ -18,9 +22,10 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from tracker import dates
-from tracker.codes import RelationKind
+from tracker import dates, scoring
+from tracker.codes import Extent, InstrumentStatus, RelationKind
 from tracker.fields import INSTRUMENT, INSTRUMENT_DATES, MILESTONE, MILESTONE_DATES
+from tracker.formats import csvio
 from tracker.formats.csvio import BATCH_ROWS
 from tracker.formats.tables import GEM
 from tracker.i18n import DEFAULT_LOCALE, country_name
@@ -28,6 +33,8 @@ from tracker.models import (
     Category,
     ChecklistVersion,
     Coverage,
+    CoverageLink,
+    CoverageSource,
     Instrument,
     InstrumentRelation,
     InstrumentTitle,
@@ -314,6 +321,174 @@ def coverage_records(session: Session, countries: Sequence[CountryRef]) -> Itera
             )
 
 
+# The columns ``coverage_cells`` writes, in its order: coverage.csv's header (a test checks it).
+COVERAGE_CELLS = (
+    "country_iso3",
+    "checklist_version",
+    "provision_code",
+    "applicable",
+    "not_applicable_reason",
+    "implementation",
+    "legal_in_force",
+    "legal_with_drafts",
+    "instruments",
+    "evidence",
+    "is_example",
+    "version",
+    "sources",
+    "evidence_lang",
+)
+_NOT_JUDGED = ("",) * (len(COVERAGE_CELLS) - 3)  # every cell after the provision code is empty
+
+
+def _levels_of_links() -> dict[tuple[str, str], tuple[float, float]]:
+    """Each (extent, instrument status) code pair's score in force and including drafts, as
+    ``tracker.scoring`` scores a single link."""
+    pairs = {}
+    for extent in Extent:
+        for status in InstrumentStatus:
+            link = scoring.LinkInput(extent, status)
+            pairs[(extent.value, status.value)] = (
+                scoring.best_extent((link,), include_drafts=False),
+                scoring.best_extent((link,), include_drafts=True),
+            )
+    return pairs
+
+
+def _plain_rows(connection, query) -> list[tuple]:
+    """A query's rows as the driver returns them (plain tuples, codes as stored, booleans as
+    the driver has them): no result processing, for the exports' largest tables."""
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def coverage_cells(
+    session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
+) -> Iterator[list[tuple[str, ...]]]:
+    """coverage.csv as CSV cell texts, ``batch`` rows at a time: the rows of ``coverage_records``
+    formatted as ``tracker.formats.csvio.format_row`` formats them (a test compares the two on
+    every row), read as plain driver rows with no object per row, for exports of a million rows
+    (2 queries, then 4 per country)."""
+    checklist = loaders.current_checklist(session)
+    if checklist is None:
+        return
+    provisions = loaders.load_provisions(session, checklist.id)
+    connection = session.connection()
+    cov, link, source = Coverage.__table__.c, CoverageLink.__table__.c, CoverageSource.__table__.c
+    instrument = Instrument.__table__.c
+    in_checklist = sa.select(Provision.__table__.c.id).where(
+        Provision.__table__.c.checklist_id == checklist.id
+    )
+    version_cell = csvio.escape_text(checklist.code)
+    # Each provision's code, and the rest of its row when nobody judged it (after the ISO3 cell).
+    codes = [
+        (p.id, code, (version_cell, code, *_NOT_JUDGED))
+        for p in provisions
+        for code in (csvio.escape_text(p.code),)
+    ]
+    scores = _levels_of_links()
+    level = {
+        score: scoring.coverage_level(score)
+        for score in {0.0, *(score for pair in scores.values() for score in pair)}
+    }
+    text, link_cell = csvio.text_cell, csvio.link_cell
+    no_links = ("", 0.0, 0.0)
+    pending: list[tuple[str, ...]] = []
+    for ref in countries:
+        of_country = (cov.country_id == ref.id, cov.provision_id.in_(in_checklist.scalar_subquery()))
+        judged = {
+            row[0]: row
+            for row in _plain_rows(
+                connection,
+                sa.select(
+                    cov.provision_id,
+                    cov.id,
+                    cov.applicable,
+                    cov.not_applicable_reason,
+                    cov.implementation,
+                    cov.evidence,
+                    cov.is_example,
+                    cov.version,
+                    cov.evidence_lang,
+                ).where(*of_country),
+            )
+        }
+        status = dict(
+            _plain_rows(
+                connection,
+                sa.select(instrument.id, instrument.status).where(
+                    instrument.country_id == ref.id
+                ),
+            )
+        )
+        # Per judgement: its instruments cell and its best scores in force and with drafts.
+        links: dict[int, tuple[str, float, float]] = {}
+        for coverage_id, instrument_id, extent, articles in _plain_rows(
+            connection,
+            sa.select(link.coverage_id, link.instrument_id, link.extent, link.articles)
+            .select_from(CoverageLink.__table__.join(Coverage.__table__))
+            .where(*of_country)
+            .order_by(link.coverage_id, link.instrument_id, link.id),
+        ):
+            score, drafts = scores[(extent, status[instrument_id])]
+            item = link_cell(instrument_id, extent, articles or None)
+            found = links.get(coverage_id)
+            if found is None:
+                links[coverage_id] = (item, score, drafts)
+            else:
+                cell, best, best_drafts = found
+                links[coverage_id] = (
+                    cell + ";" + item,
+                    score if score > best else best,
+                    drafts if drafts > best_drafts else best_drafts,
+                )
+        sources: dict[int, list] = {}
+        for coverage_id, kind, url, note in _plain_rows(
+            connection,
+            sa.select(source.coverage_id, source.kind, source.url, source.note)
+            .select_from(CoverageSource.__table__.join(Coverage.__table__))
+            .where(*of_country)
+            .order_by(source.id),
+        ):
+            sources.setdefault(coverage_id, []).append((kind, url, note or None))
+        first = (csvio.escape_text(ref.iso3),)
+        for provision_id, code, not_judged in codes:
+            found = judged.get(provision_id)
+            if found is None:
+                pending.append(first + not_judged)
+            else:
+                _p, cov_id, applicable, reason, implementation, evidence, example, version, lang = (
+                    found
+                )
+                cell, best, best_drafts = links.get(cov_id, no_links)
+                pending.append(
+                    (
+                        first[0],
+                        version_cell,
+                        code,
+                        "true" if applicable else "false",
+                        text(reason),
+                        implementation,
+                        level[best] if applicable else "",
+                        level[best_drafts] if applicable else "",
+                        cell,
+                        text(evidence),
+                        "true" if example else "false",
+                        str(version),
+                        csvio.encode_sources(sources[cov_id]) if cov_id in sources else "",
+                        text(lang),
+                    )
+                )
+            if len(pending) >= batch:
+                yield pending
+                pending = []
+    if pending:
+        yield pending
+
+
 # --- coverage links -------------------------------------------------------------------------------
 
 
@@ -503,6 +678,24 @@ def all_text_translation_records(
 ) -> Iterator[dict]:
     """text_translations.csv without a country filter: the project's timeline's too."""
     return text_translation_records(session, countries, with_project=True)
+
+
+# Exports written from cell texts directly (the rest are formatted from their records).
+CELLS = {"coverage": coverage_cells}
+
+
+def export_cells(
+    table, records, session: Session, countries: Sequence[CountryRef]
+) -> Iterator[list[tuple[str, ...]]]:
+    """Batches of an export's rows as cell texts: from its own cell reader where it has one,
+    else its ``records`` formatted by ``csvio.format_batches``."""
+    cells = CELLS.get(table.name)
+    if cells is not None:
+        return cells(session, countries)
+    header = table.header
+    return csvio.format_batches(
+        table, ([record[c] for c in header] for record in records(session, countries))
+    )
 
 
 RECORDS = {

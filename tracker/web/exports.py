@@ -11,8 +11,8 @@ URL map:
 
 The files are a contract for analysts: column names, codes and formats are defined once in
 ``tracker.formats.tables`` and only ever extended. CSV bodies are streamed in batches from a session of
-their own (STYLE.md, G10.b); everything that can fail (the country filter) is checked before the
-first byte is sent.
+their own (STYLE.md, G10.b), one chunk per batch of cell texts (``tracker.read.rows.export_cells``);
+everything that can fail (the country filter) is checked before the first byte is sent.
 """
 
 from datetime import UTC, datetime
@@ -87,12 +87,11 @@ def export_csv(name: str):
         records = datasets.all_milestone_records  # with the project's own timeline
     if name == "text_translations" and not filtered:
         records = datasets.all_text_translation_records  # the project timeline's too
-    header = table.header
 
     def generate():
         with db.standalone_session() as session:
-            rows = ([record[c] for c in header] for record in records(session, countries))
-            yield from csvio.stream(table, rows, bom=bom)
+            batches = datasets.export_cells(table, records, session, countries)
+            yield from csvio.stream_cells(table, batches, bom=bom)
 
     filename = download_name(table, countries, filtered)
     return Response(
