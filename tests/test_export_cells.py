@@ -42,7 +42,8 @@ def test_the_coverage_cells_follow_the_files_header():
 @pytest.mark.parametrize("name", sorted(TABLES))
 def test_every_export_of_the_demo_data_writes_the_cells_of_its_records(demo_data, name):
     slow = slow_cells(demo_data, name)
-    assert slow or name == "monitor_values", name  # the demo has no published Monitor values
+    # The demo data has no published Monitor values and no translations of records' texts.
+    assert slow or name in ("monitor_values", "text_translations"), name
     assert fast_cells(demo_data, name) == slow
 
 
