@@ -149,7 +149,11 @@ class Country(SQLModel, table=True):
 
 
 class ChecklistVersion(SQLModel, table=True):
-    """A version of the model-law checklist (e.g. ``2025.1``); exactly one may be current."""
+    """A version of the model-law checklist (e.g. ``2025.1``); exactly one may be current.
+
+    Once a publication uses a version, its content is frozen (``tracker.write.frozen``); changes
+    go into a draft version, which an administrator makes current (``tracker.write.versions``).
+    """
 
     __tablename__ = "checklist_version"
     __table_args__ = (
@@ -161,6 +165,7 @@ class ChecklistVersion(SQLModel, table=True):
             postgresql_where=sa.text("is_current"),
         ),
         *precision_checks("published_on"),
+        sa.CheckConstraint("NOT (is_draft AND is_current)", name="draft_not_current"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -171,6 +176,14 @@ class ChecklistVersion(SQLModel, table=True):
     is_current: bool = False
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
+    # A draft is being prepared (a copy of the current version, edited) and is not yet in use;
+    # a version neither draft nor current has been superseded (issue 12).
+    is_draft: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+    @property
+    def state(self) -> str:
+        """``draft``, ``current`` or ``superseded``."""
+        return "draft" if self.is_draft else "current" if self.is_current else "superseded"
 
 
 class Category(SQLModel, table=True):

@@ -126,16 +126,24 @@ def _texts(session: Session, model, key, ids, locale: str) -> dict:
 
 
 def checklist_rows(
-    session: Session, country_id: int | None, locale: str, *, include_retired: bool = False
+    session: Session,
+    country_id: int | None,
+    locale: str,
+    *,
+    include_retired: bool = False,
+    checklist_id: int | None = None,
 ) -> list[ProvisionRow]:
-    """The current checklist's provisions in order, with the country's coverage (if any)."""
-    checklist = current_checklist(session)
-    if checklist is None:
-        return []
+    """The current checklist's provisions in order (or those of version ``checklist_id``), with
+    the country's coverage (if any)."""
+    if checklist_id is None:
+        checklist = current_checklist(session)
+        if checklist is None:
+            return []
+        checklist_id = checklist.id
     query = (
         select(Provision, Category)
         .join(Category, Category.id == Provision.category_id)
-        .where(Provision.checklist_id == checklist.id)
+        .where(Provision.checklist_id == checklist_id)
         .order_by(Category.position, Provision.position, Provision.id)
     )
     if not include_retired:
@@ -228,13 +236,18 @@ def checklist_data(workspace: Workspace) -> dict:
     return {f"p{row.provision.id}": row_values(row.coverage) for row in workspace.rows}
 
 
-def categories(session: Session, locale: str) -> list[tuple[Category, str]]:
-    """The current checklist's categories with their names in ``locale`` (English fallback)."""
-    checklist = current_checklist(session)
-    if checklist is None:
-        return []
+def categories(
+    session: Session, locale: str, checklist_id: int | None = None
+) -> list[tuple[Category, str]]:
+    """The current checklist's categories (or version ``checklist_id``'s) with their names in
+    ``locale`` (English fallback)."""
+    if checklist_id is None:
+        checklist = current_checklist(session)
+        if checklist is None:
+            return []
+        checklist_id = checklist.id
     cats = session.exec(
-        select(Category).where(Category.checklist_id == checklist.id).order_by(Category.position)
+        select(Category).where(Category.checklist_id == checklist_id).order_by(Category.position)
     ).all()
     names = _texts(session, CategoryName, "category_id", [c.id for c in cats], locale)
     return [(c, names[c.id].name if c.id in names else c.code) for c in cats]

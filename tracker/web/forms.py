@@ -1173,6 +1173,26 @@ class ProvisionEditForm(BaseForm):
     validate_category = ProvisionForm.validate_category
 
 
+class DraftVersionForm(BaseForm):
+    """A new draft checklist version: its code and title (issue 12)."""
+
+    code = StringField(
+        _l("Code of the new version"),
+        description=_l("Digits, letters, dots and hyphens, for example 2026.1."),
+        validators=[required(_l("Enter a code.")), max_length(20)],
+    )
+    title = StringField(
+        _l("Title"), validators=[required(_l("Enter a title.")), max_length(200)]
+    )
+
+    def validate_code(self, field) -> None:
+        if not VERSION_CODE.match(field.data or ""):
+            raise ValidationError(_("Use letters, digits, dots and hyphens only."))
+
+
+VERSION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,19}$")
+
+
 class ProvisionTextForm(BaseForm):
     title = StringField(
         _l("Title"), validators=checks(PROVISION_TEXT["title"], _l("Enter a title."))

@@ -31,8 +31,11 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     GET/POST  /users/<id>/edit                         admin: role, country, active
     GET/POST  /users/<id>/password                     admin: set a new password
     GET/POST  /countries/new                           admin: add a country
-    GET       /checklist                               admin: the current checklist
-    GET/POST  /checklist/new                           admin: add a provision
+    GET       /checklist                               admin: the current checklist, the versions
+    GET       /checklist/versions/<code>               admin: one checklist version (a draft...)
+    GET/POST  /checklist/versions/new                  admin: a draft copy of the current version
+    GET/POST  /checklist/versions/<code>/make-current  admin: confirm, then make a draft current
+    GET/POST  /checklist/new[?version=<code>]          admin: add a provision (to a draft)
     GET/POST  /checklist/provisions/<id>/edit          admin: category, level, indicator, sources
     GET/POST  /checklist/provisions/<id>/texts/<loc>   admin: title and guidance in one language
     POST      /checklist/provisions/<id>/move          admin: up or down within its category
@@ -56,6 +59,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal as format_number
 from flask_login import current_user
 from sqlmodel import select
 
@@ -66,6 +70,7 @@ from tracker.i18n import (
     LOCALES,
     _,
     _l,
+    _lp,
     country_name,
     current_lang,
     language_in_readers_language,
@@ -73,6 +78,7 @@ from tracker.i18n import (
 )
 from tracker.models import (
     ChangeRecord,
+    ChecklistVersion,
     Country,
     CountryFact,
     Coverage,
@@ -86,6 +92,7 @@ from tracker.models import (
 )
 from tracker.read import history as history_read
 from tracker.read import loaders, publications, workspace
+from tracker.read import versions as version_read
 from tracker.security import hash_password
 from tracker.web import guards, words
 from tracker.web.errors import abort_with
@@ -94,6 +101,7 @@ from tracker.web.forms import (
     ConfirmForm,
     CountryFactForm,
     CountryForm,
+    DraftVersionForm,
     HistoryFilterForm,
     InstrumentForm,
     InstrumentTitleEditForm,
@@ -120,12 +128,11 @@ from tracker.web.forms import (
     wanted_sources,
 )
 from tracker.web.guards import require_admin, require_country, staff_home
-from tracker.write import accounts, changes, instruments, review, translations
+from tracker.write import accounts, changes, instruments, review, translations, versions
 from tracker.write.checklist import (
     ChecklistConflict,
     ChecklistFrozen,
     ensure_editable,
-    is_frozen,
     save_checklist,
     unlink_instrument,
 )
@@ -149,6 +156,20 @@ ENTITY_LABELS = {
     "monitor_value": _l("Global E-waste Monitor value"),
     "country_fact": _l("E-waste figures"),
     "text_translation": _l("Translation"),
+}
+# The states of a checklist version, and what can change from one version to the next (issue 12).
+VERSION_STATES = {
+    "draft": _lp("checklist version", "Draft"),
+    "current": _lp("checklist version", "Current"),
+    "superseded": _lp("checklist version", "Superseded"),
+}
+ASPECT_LABELS = {
+    "wording": _l("wording"),
+    "level": _l("level"),
+    "category": _l("category"),
+    "indicator": _l("Monitor indicator"),
+    "sources": _l("sources"),
+    "retired": _l("retired or brought back"),
 }
 # Changes no signed-in person made (``tracker.write.changes.SYSTEM_ACTORS``), by stored name.
 SYSTEM_ACTOR_LABELS = {
@@ -403,6 +424,7 @@ def workspace_page(iso3: str):
     dbs = db.get_session()
     ws = workspace.country_workspace(dbs, country, current_lang())
     pub = publications.publication_state(dbs, country.id)  # review and publication (issue 12)
+    since = _since_publication(pub)  # the checklist version changed since the last publication
     changed = frozenset()
     if show == workspace.SHOW_CHANGED:
         changed = frozenset(
@@ -415,6 +437,7 @@ def workspace_page(iso3: str):
             ws=ws,
             form=form,
             pub=pub,
+            since=since,
             show=show,
             changed=changed,
             sections=workspace.sections(ws.rows, rows),
@@ -503,6 +526,19 @@ def workspace_page(iso3: str):
         _anchor=anchor,
     )
     return redirect(target, code=303)
+
+
+def _since_publication(pub) -> "version_read.VersionChanges | None":
+    """The provisions new or changed in the current checklist version since the version of the
+    country's last publication (None when that is the current version, or nothing is published)."""
+    latest = pub.latest if pub is not None else None
+    if latest is None or latest.checklist_id is None:
+        return None
+    dbs = db.get_session()
+    current = loaders.current_checklist(dbs)
+    if current is None or current.id == latest.checklist_id:
+        return None
+    return version_read.compare_versions(dbs, latest.checklist_id, current.id, current_lang())
 
 
 @bp.route("/countries/new", methods=("GET", "POST"))
@@ -1360,25 +1396,194 @@ def user_password(user_id: int):
 
 @bp.get("/checklist")
 def checklist():
-    """Admin: the current checklist with every provision, retired ones included."""
+    """Admin: the current checklist with every provision, retired ones included, and the list
+    of versions."""
     require_admin()
+    return _checklist_page(versions.current(db.get_session()))
+
+
+@bp.get("/checklist/versions/<code>")
+def checklist_version(code: str):
+    """Admin: one checklist version: a draft being prepared, or an earlier one (read only)."""
+    require_admin()
+    return _checklist_page(_named_version(code))
+
+
+def _named_version(code: str) -> ChecklistVersion:
+    found = db.get_session().exec(
+        select(ChecklistVersion).where(ChecklistVersion.code == code)
+    ).first()
+    if found is None:
+        abort(404)
+    return found
+
+
+def _checklist_url(checklist_id: int | None) -> str:
+    """The page of a checklist version: the checklist page for the current one."""
+    found = db.get_session().get(ChecklistVersion, checklist_id) if checklist_id else None
+    if found is None or found.is_current:
+        return url_for("manage.checklist")
+    return url_for("manage.checklist_version", code=found.code)
+
+
+def _checklist_page(version: ChecklistVersion | None):
     dbs = db.get_session()
-    rows = workspace.checklist_rows(dbs, None, current_lang(), include_retired=True)
-    current = loaders.current_checklist(dbs)
-    frozen = current is not None and is_frozen(dbs, current.id)
+    lang = current_lang()
+    listed = version_read.version_list(dbs)
+    row = next((v for v in listed if version is not None and v.id == version.id), None)
+    frozen = row is not None and row.frozen
+    # A version that is neither being prepared nor current is kept as it was: read only.
+    editable = row is not None and not frozen and row.state != "superseded"
+    rows = (
+        workspace.checklist_rows(dbs, None, lang, include_retired=True, checklist_id=version.id)
+        if version is not None
+        else []
+    )
+    current = next((v for v in listed if v.state == "current"), None)
+    draft = next((v for v in listed if v.state == "draft"), None)
+    since = None
+    if row is not None and row.state == "draft" and current is not None:
+        since = version_read.compare_versions(dbs, current.id, row.id, lang)
     return render_template(
         "manage/checklist.html",
         rows=rows,
         move_form=ConfirmForm(),
-        checklist=current,
+        checklist=row,
         frozen=frozen,
-        frozen_message=frozen_message(current.code) if frozen else None,
+        editable=editable,
+        frozen_message=frozen_message(row.code) if frozen else None,
+        versions=listed,
+        draft=draft,
+        since=since,
+        version_states=VERSION_STATES,
+        aspect_labels=ASPECT_LABELS,
     )
 
 
-def _category_choices():
+@bp.route("/checklist/versions/new", methods=("GET", "POST"))
+def version_create():
+    """Admin: a draft version, a copy of the current one, to make changes in."""
+    require_admin()
+    dbs = db.get_session()
+    existing = versions.draft(dbs)
+    if existing is not None:
+        flash(_("A draft version is already being prepared: make your changes there."), "success")
+        return redirect(url_for("manage.checklist_version", code=existing.code), code=303)
+    current = versions.current(dbs)
+    if current is None:
+        abort(404)
+    form = DraftVersionForm(data={"title": current.title})
+    args = {
+        "heading": _("New draft version of the checklist"),
+        "back_url": url_for("manage.checklist"),
+        "submit": _("Create the draft"),
+        "intro": _(
+            "The draft starts as a copy of version %(version)s: its categories, provisions and "
+            "texts. Change it as needed; nothing of it counts anywhere until you make it current.",
+            version=current.code,
+        ),
+    }
+    if not form.is_submitted():
+        return render_template("manage/form.html", form=form, **args)
+    if form.validate():
+        try:
+            with write.transaction(dbs):
+                made = versions.create_draft(dbs, form.code.data, form.title.data,
+                                             current_user.actor)  # fmt: skip
+        except versions.VersionRefused as exc:
+            if exc.reason != "code_taken":
+                raise
+            form.code.errors.append(_("A checklist version with this code exists already."))
+        else:
+            flash(_("Draft version %(version)s created.", version=made.code), "success")
+            return redirect(url_for("manage.checklist_version", code=made.code), code=303)
+    return render_template("manage/form.html", form=form, **args), 422
+
+
+@bp.route("/checklist/versions/<code>/make-current", methods=("GET", "POST"))
+def version_make_current(code: str):
+    """Admin: what the draft changes, are you sure? Then it becomes the current version and
+    every working copy carries its judgements over (409 when the draft changed meanwhile)."""
+    require_admin()
+    dbs = db.get_session()
+    version = _named_version(code)
+    if not version.is_draft:
+        abort(404)
+    back = url_for("manage.checklist_version", code=version.code)
+    current = versions.current(dbs)
+    form = ConfirmForm(data={"version": version.version})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with write.transaction(dbs):
+                carried = versions.make_current(dbs, version, current_user.actor,
+                                                expected_version=form.version_value())  # fmt: skip
+        except changes.StaleVersion as exc:
+            form.version.data = str(exc.record.version)
+            form.form_errors.append(
+                _(
+                    "Someone else changed this record after you opened this page. Check it, then "
+                    "confirm again."
+                )
+            )
+            status = 409
+        else:
+            flash(
+                _(
+                    "Version %(version)s is now current. %(carried)s judgements were carried "
+                    "over to it; publications keep the version they were made with.",
+                    version=version.code,
+                    carried=format_number(carried.judgements),
+                ),
+                "success",
+            )
+            return redirect(url_for("manage.checklist"), code=303)
+    elif form.is_submitted():
+        status = 422
+    since = (
+        version_read.compare_versions(dbs, current.id, version.id, current_lang())
+        if current is not None
+        else None
+    )
+    details = [
+        (
+            _("What happens"),
+            _(
+                "Version %(version)s becomes the checklist every working copy is judged "
+                "against. Each country's judgements (coverage, links, sources, evidence and its "
+                "translations) are carried over by provision code; provisions new in this "
+                "version start as not assessed. Published figures do not change: each "
+                "publication keeps the version it was made with.",
+                version=version.code,
+            ),
+        )
+    ]
+    if since is not None:
+        details += [
+            (_("New provisions"), ", ".join(c.code for c in since.added) or _("None")),
+            (_("Changed provisions"), ", ".join(c.code for c in since.changed) or _("None")),
+            (_("No longer in the checklist"), ", ".join(c.code for c in since.removed)
+             or _("None")),
+        ]  # fmt: skip
+    return (
+        render_template(
+            "manage/confirm.html",
+            form=form,
+            heading=_("Make version %(version)s current?", version=version.code),
+            description=version.title,
+            details=details,
+            back_url=back,
+            button=_("Yes, make it current"),
+            danger=False,
+        ),
+        status,
+    )
+
+
+def _category_choices(checklist_id: int | None = None):
     return options(
-        (c.id, name) for c, name in workspace.categories(db.get_session(), current_lang())
+        (c.id, name)
+        for c, name in workspace.categories(db.get_session(), current_lang(), checklist_id)
     )
 
 
@@ -1386,17 +1591,16 @@ def _category_choices():
 def provision_create():
     require_admin()
     dbs = db.get_session()
-    from tracker.read.loaders import current_checklist
-
-    current = current_checklist(dbs)
+    asked = request.args.get("version")
+    current = _named_version(asked) if asked else versions.current(dbs)
     if current is None:
         abort(404)
     ensure_editable(dbs, current.id)
     form = ProvisionForm()
-    form.category.choices = _category_choices()
+    form.category.choices = _category_choices(current.id)
     args = {
-        "heading": _("Add a provision"),
-        "back_url": url_for("manage.checklist"),
+        "heading": _("Add a provision to version %(version)s", version=current.code),
+        "back_url": _checklist_url(current.id),
         "submit": _("Add provision"),
     }
     if form.is_submitted():
@@ -1425,7 +1629,7 @@ def provision_create():
                 with write.transaction(dbs):
                     changes.create(dbs, provision, current_user.actor)
                 flash(_("Provision added."), "success")
-                return redirect(url_for("manage.checklist"), code=303)
+                return redirect(_checklist_url(current.id), code=303)
         return render_template("manage/form.html", form=form, **args), 422
     return render_template("manage/form.html", form=form, **args)
 
@@ -1451,12 +1655,12 @@ def provision_update(provision_id: int):
             "version": provision.version,
         }
     )
-    form.category.choices = _category_choices()
+    form.category.choices = _category_choices(provision.checklist_id)
     texts = {t.locale: t for t in provision.texts}
     locales = sorted(set(texts) | set(_languages()))
     args = {
         "heading": _("Edit provision %(code)s", code=provision.code),
-        "back_url": url_for("manage.checklist"),
+        "back_url": _checklist_url(provision.checklist_id),
         "submit": _("Save provision"),
         "translations": [(loc, texts.get(loc)) for loc in locales],
         "provision": provision,
@@ -1465,7 +1669,7 @@ def provision_update(provision_id: int):
         provision,
         form,
         args,
-        url_for("manage.checklist"),
+        _checklist_url(provision.checklist_id),
         _("Provision saved."),
         values=lambda: {
             **form.model_values(("level", "gem_indicator", "sources")),
@@ -1550,7 +1754,7 @@ def provision_move(provision_id: int):
         except changes.StaleVersion:
             abort(409)
         flash(_("Order saved."), "success")
-    return redirect(url_for("manage.checklist") + f"#provision-{provision.id}", code=303)
+    return redirect(_checklist_url(provision.checklist_id) + f"#provision-{provision.id}", code=303)
 
 
 @bp.route("/checklist/provisions/<int:provision_id>/retire", methods=("GET", "POST"))
@@ -1558,7 +1762,7 @@ def provision_retire(provision_id: int):
     """Admin: are you sure? Then retire a provision (it leaves the scores) or bring it back
     (409 when the provision changed since the page was shown)."""
     provision = _provision(provision_id)
-    back = url_for("manage.checklist") + f"#provision-{provision.id}"
+    back = _checklist_url(provision.checklist_id) + f"#provision-{provision.id}"
     retiring = not provision.retired
     form = ConfirmForm(data={"version": provision.version})
     status = 200
