@@ -460,3 +460,18 @@ def test_adding_a_provision_no_longer_moves_published_figures(client, sign_in, d
     assert "2025.1" in listed
     page = client.get("/en/manage/countries/ZMB").get_data(as_text=True)
     assert "ENF-09" in page.split("New: not assessed yet")[1].split("</div>")[0]
+
+
+def test_every_figure_names_its_checklist_version(client, demo_data, session):
+    from tracker.models import Country
+
+    for country in session.exec(select(Country)).all():
+        publish(session, country)
+    session.rollback()
+    note = "Figures on checklist version 2025.1."
+    assert note in client.get("/en/").get_data(as_text=True)
+    assert note in client.get("/en/compare?c=RWA&c=ZMB").get_data(as_text=True)
+    assert "Version 2025.1" in client.get("/en/countries/ZMB").get_data(as_text=True)
+    assert "Version 2025.1" in client.get("/en/countries/ZMB/publications").get_data(as_text=True)
+    french = client.get("/fr/").get_data(as_text=True)
+    assert "version 2025.1 de la liste de contrôle" in french

@@ -429,3 +429,50 @@ def publication_state(session: Session, country_id: int) -> PublicationState:
     else:
         state = ReviewState.EDITING
     return PublicationState(state, latest, review_record(session, review), changed)
+
+
+# --- progress over time (the country page) --------------------------------------------------------
+
+# The figures a publication froze (``rows.country_record``) that the chart follows, by chart kind.
+TREND_FIGURES = {"in_force": "legal_in_force", "with_drafts": "legal_with_drafts",
+                 "implementation": "implementation"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProgressOverTime:
+    """A country's publications, oldest first, as points of the progress chart."""
+
+    publications: tuple[PublicationInfo, ...]
+    steps: tuple  # ``tracker.formats.trend.Step``, one per publication
+    version_changes: tuple[tuple[int, str], ...]  # (publication number, new checklist version)
+
+
+def _share(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def progress_over_time(
+    session: Session, country_id: int, as_of: date | None = None
+) -> ProgressOverTime:
+    """The figures of each of a country's publications (those made by the end of ``as_of``),
+    read from what each publication froze (1 query)."""
+    from tracker.formats import trend
+
+    query = sa.select(*_INFO_COLUMNS).where(_PUB.country_id == country_id)
+    if as_of is not None:
+        query = query.where(_PUB.published_at < end_of(as_of))
+    found = tuple(
+        _info(r) for r in session.connection().execute(query.order_by(_PUB.number))
+    )
+    steps = tuple(
+        trend.Step(
+            p.number,
+            p.published_on,
+            p.checklist_code,
+            {kind: _share(p.figures.get(key)) for kind, key in TREND_FIGURES.items()},
+        )
+        for p in found
+    )
+    return ProgressOverTime(found, steps, tuple(trend.version_changes(list(steps))))

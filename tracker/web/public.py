@@ -29,11 +29,11 @@ from datetime import date
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from tracker import db
-from tracker.formats import openapi
-from tracker.i18n import _, current_lang, negotiate
+from tracker.formats import openapi, trend
+from tracker.i18n import _, current_lang, negotiate, text_direction
 from tracker.read import compare as comparison
 from tracker.read import pages as reports
-from tracker.read import sources
+from tracker.read import publications, sources
 from tracker.web import paging
 from tracker.web.caching import conditional
 from tracker.web.errors import abort_with
@@ -83,7 +83,17 @@ def country(iso3: str):
     report = reports.country_report(db.get_session(), iso3, current_lang())
     if report is None:
         abort(404)
-    return render_template("public/country.html", report=report)
+    over_time = publications.progress_over_time(db.get_session(), report.country.id)
+    return render_template(
+        "public/country.html", report=report, trend=over_time, trend_chart=_trend_chart(over_time)
+    )
+
+
+def _trend_chart(over_time: publications.ProgressOverTime) -> trend.Chart | None:
+    """The progress chart's geometry, time running in the reading direction (two or more)."""
+    if len(over_time.steps) < 2:
+        return None
+    return trend.chart(list(over_time.steps), rtl=text_direction() == "rtl")
 
 
 @bp.get("/<lang>/checklist")
