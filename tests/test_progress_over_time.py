@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
+from tests.synthetic import count_queries
 from tracker import write
 from tracker.formats import trend
 from tracker.models import Publication
 from tracker.read import publications
 from tracker.write import changes, review
-from tests.synthetic import count_queries
 
 
 def _step(number, day, code, in_force, drafts, impl):
