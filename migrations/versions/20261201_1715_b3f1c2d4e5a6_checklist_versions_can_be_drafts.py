@@ -4,8 +4,8 @@ A version used by a publication is frozen; changes go into a draft (``is_draft``
 administrator makes current. Existing versions are not drafts. A draft is never current.
 
 Revision ID: b3f1c2d4e5a6
-Revises: 226d71794611
-Create Date: 2026-12-01 17:00:00
+Revises: 5e1a7c9d2b40
+Create Date: 2026-12-01 17:15:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'b3f1c2d4e5a6'
-down_revision: str | None = '226d71794611'
+down_revision: str | None = '5e1a7c9d2b40'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
