@@ -517,6 +517,7 @@ def test_the_country_form_asks_only_for_the_alpha_3_code(client, sign_in, staff)
     assert 'name="iso3"' in page and 'name="iso2"' not in page
     # Each language is a list in the reader's language: Nyanja among them, by its English name.
     assert '<option value="ny">Nyanja</option>' in page
+    assert page.count(">Main language</label>") == 1 and page.count(">Other language</label>") == 3
     french = client.get("/fr/manage/countries/new").text
     assert '<option value="de">allemand</option>' in french
 

@@ -1089,6 +1089,12 @@ class CountryForm(BaseForm):
                 )
             )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for index, entry in enumerate(self.languages):
+            label = _("Main language") if index == 0 else _("Other language")
+            entry.form.language.label.text = label
+
     @property
     def iso2(self) -> str | None:
         """The alpha-2 code of the entered alpha-3 code (ISO 3166 via pycountry), when CLDR
