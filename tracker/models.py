@@ -61,6 +61,7 @@ class CodeType(sa.types.TypeDecorator):
     def __init__(self, enum: type[Choice], length: int = 32):
         super().__init__(length=length)
         self.enum = enum
+        self._members = {member.value: member for member in enum}  # a dict lookup per row
 
     def process_bind_param(self, value, dialect):
         if value is None:
@@ -70,7 +71,8 @@ class CodeType(sa.types.TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return self.enum(value)
+        member = self._members.get(value)
+        return member if member is not None else self.enum(value)
 
 
 def code_check(column: str, enum: type[Choice], nullable: bool = False) -> sa.CheckConstraint:

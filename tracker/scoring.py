@@ -161,7 +161,7 @@ class Link(Protocol):
     def status(self) -> InstrumentStatus: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProvisionInput:
     code: str
     category: str
@@ -173,7 +173,7 @@ class ProvisionInput:
     assessed: bool = True  # False: nobody has judged it (it then applies and scores 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProvisionScore:
     code: str
     category: str
@@ -308,8 +308,11 @@ def gem_indicators(scores: Iterable[ProvisionScore]) -> dict[GemIndicator, bool]
 def compute(provisions: Iterable[ProvisionInput]) -> Progress:
     """Score every provision, then each category (in first-seen order) and the whole checklist,
     and the monitor indicators."""
-    provisions = list(provisions)
-    scores = [score_provision(p) for p in provisions]
+    return progress_of([score_provision(p) for p in provisions])
+
+
+def progress_of(scores: list[ProvisionScore]) -> Progress:
+    """``compute`` from the provisions' scores (``score_provision``)."""
     by_category: dict[str, list[ProvisionScore]] = {}
     for s in scores:
         by_category.setdefault(s.category, []).append(s)

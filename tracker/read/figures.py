@@ -8,15 +8,17 @@ gives each provision's judgement, links, score and coverage levels; the country 
 The rules themselves are in ``tracker.scoring``; the queries in ``tracker.read.loaders``.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from tracker import dates, scoring
-from tracker.codes import GemIndicator, Implementation, InstrumentStatus
+from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus
 from tracker.dates import PartialDate
 from tracker.models import Country
 from tracker.read import loaders
@@ -87,17 +89,48 @@ def _input(provision: ProvisionRow, cov: sa.Row | None, links: Sequence[LinkRow]
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _not_judged(provision: ProvisionRow) -> CoverageItem:
+    """A provision nobody has judged, the same in every country (scored once per provision)."""
+    return CoverageItem(provision, None, (), scoring.score_provision(_input(provision, None, ())))
+
+
 def coverage_items(
     provisions: Sequence[ProvisionRow], judgements: Judgements, country_id: int
 ) -> tuple[scoring.Progress, list[CoverageItem]]:
     """A country's progress and its coverage items, one per provision in checklist order."""
-    found = [(p, *judgements.of(country_id, p.id)) for p in provisions]
-    progress = scoring.compute(_input(p, cov, links) for p, cov, links in found)
-    items = [
-        CoverageItem(p, cov, tuple(links), score)
-        for (p, cov, links), score in zip(found, progress.provisions, strict=True)
-    ]
-    return progress, items
+    items = []
+    coverage, links = judgements.coverage, judgements.links
+    for p in provisions:
+        cov = coverage.get((country_id, p.id))
+        if cov is None:
+            items.append(_not_judged(p))
+        else:
+            found = tuple(links.get(cov.id, ()))
+            scored = tuple((link.extent, link.status) for link in found)
+            score = _judged_score(p, cov.applicable, cov.implementation, scored)
+            items.append(CoverageItem(p, cov, found, score))
+    return scoring.progress_of([item.score for item in items]), items
+
+
+@functools.lru_cache(maxsize=65536)
+def _judged_score(
+    provision: ProvisionRow,
+    applicable: bool,
+    implementation: Implementation,
+    links: tuple[tuple[Extent, InstrumentStatus], ...],
+) -> ProvisionScore:
+    """A judged provision's score, from what scoring reads of it (``scoring.Link``: each link's
+    extent and instrument status), so judgements alike are scored once."""
+    cov = _Judged(applicable, implementation)
+    return scoring.score_provision(
+        _input(provision, cov, tuple(scoring.LinkInput(e, s) for e, s in links))
+    )
+
+
+class _Judged(NamedTuple):
+    applicable: bool
+    implementation: Implementation
 
 
 @dataclass(frozen=True)
@@ -214,7 +247,7 @@ def country_summaries(
     judgements = Judgements({}, {})
     if checklist is not None:
         provisions = loaders.load_provisions(session, checklist.id)
-        judgements = loaders.load_judgements(session, checklist.id, country_ids)
+        judgements = loaders.load_judgements(session, checklist.id, country_ids, with_texts=False)
     instruments = loaders.instrument_stats(session, country_ids)
     milestones = loaders.milestone_stats(session, country_ids)
     facts = loaders.country_facts(session, country_ids)

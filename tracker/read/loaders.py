@@ -194,6 +194,18 @@ _JUDGEMENT_COLUMNS = (
 )
 
 
+# What the figures rest on (``with_texts=False``): no reason, evidence or its language.
+_FIGURE_COLUMNS = (
+    _COVERAGE.id,
+    _COVERAGE.country_id,
+    _COVERAGE.provision_id,
+    _COVERAGE.applicable,
+    _COVERAGE.implementation,
+    _COVERAGE.is_example,
+    _COVERAGE.version,
+)
+
+
 def load_judgements(
     session: Session,
     checklist_id: int,
@@ -202,10 +214,13 @@ def load_judgements(
     *,
     with_updated_at: bool = True,
     with_sources: bool = False,
+    with_texts: bool = True,
 ) -> Judgements:
     """The coverage rows and links of a checklist, for some or all countries and provisions
     (2 queries, Core selects: the coverage export reads them for every country, without the
-    ``updated_at`` it does not show; 1 more with the judgements' source links)."""
+    ``updated_at`` it does not show; 1 more with the judgements' source links). Without
+    ``with_texts``, only what the figures rest on is read: no not-applicable reason, evidence,
+    articles, excerpts or translations (the overview's and the checklist's figures)."""
     in_checklist = sa.select(_PROVISION.id).where(_PROVISION.checklist_id == checklist_id)
     where = [_COVERAGE.provision_id.in_(in_checklist.scalar_subquery())]
     if country_ids is not None:
@@ -217,9 +232,10 @@ def load_judgements(
         (row.country_id, row.provision_id): row
         for row in connection.execute(
             sa.select(
-                *_JUDGEMENT_COLUMNS, *((_COVERAGE.updated_at,) if with_updated_at else ())
+                *(_JUDGEMENT_COLUMNS if with_texts else _FIGURE_COLUMNS),
+                *((_COVERAGE.updated_at,) if with_updated_at else ()),
             ).where(*where)
-        )
+        ).all()  # one fetch, not one per row
     }
     links: dict[int, list[LinkRow]] = {}
     query = (
@@ -243,7 +259,11 @@ def load_judgements(
         .where(*where)
         .order_by(_LINK.id)
     )
-    for coverage_id, *link in connection.execute(query):
+    if not with_texts:
+        query = query.with_only_columns(
+            _LINK.coverage_id, _LINK.instrument_id, _LINK.extent, sa.null(), _INSTRUMENT.status
+        )
+    for coverage_id, *link in connection.execute(query).all():
         links.setdefault(coverage_id, []).append(LinkRow(*link))
     sources = None
     if with_sources:

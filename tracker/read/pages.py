@@ -732,7 +732,9 @@ def checklist_report(
         return ChecklistReport(None, tuple(refs), (), frozenset(), shown=shown, picked=picked,
                                unknown=unknown)  # fmt: skip
     provisions = loaders.load_provisions(session, checklist.id)
-    judgements = loaders.load_judgements(session, checklist.id)
+    judgements = loaders.load_judgements(
+        session, checklist.id, with_updated_at=False, with_texts=False
+    )
     categories = loaders.category_names(session, checklist.id, locale)
     texts = loaders.provision_texts(session, locale, checklist_id=checklist.id)
     by_code = {c.code: c for c in categories.values()}
