@@ -561,6 +561,19 @@ def _peak_rss(pids: list[int], stop: threading.Event, out: list[float]) -> None:
     out.append(peak)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def timed_download(url: str, pids: list[int]) -> tuple[float, int, float]:
     stop = threading.Event()
     peak: list[float] = []
@@ -593,7 +606,9 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
     try:
         get(app.base + "/exports/checklist.csv")  # warm both workers' imports and catalogs
         get(app.base + "/exports/checklist.csv")
+        cpu = cpu_seconds(app.worker_pids())
         elapsed, size, rss = timed_download(app.base + "/exports/coverage.csv", app.worker_pids())
+        cpu = cpu_seconds(app.worker_pids()) - cpu
         with urllib.request.urlopen(app.base + "/exports/coverage.csv", timeout=600) as r:
             with open(copy, "wb") as f:
                 shutil.copyfileobj(r, f, 1 << 20)
@@ -602,7 +617,8 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
     with open(copy, "rb") as f:
         rows = sum(1 for _ in f) - 1
     results.append(
-        {"who": "tracker coverage.csv", "rows": rows, "s": elapsed, "rss": rss, "bytes": size}
+        {"who": "tracker coverage.csv", "rows": rows, "s": elapsed, "rss": rss, "bytes": size,
+         "cpu": cpu}
     )
     # the same rows as a table in the same file
     subprocess.run(["sqlite3", str(path), "DROP TABLE IF EXISTS bench_coverage_csv"], check=True)
@@ -615,7 +631,8 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
                 stdout=sink,
             )
             stop, peak, watcher = _watch([proc.pid])
-            proc.wait()
+            _pid, _status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = _status
             stop.set()
             watcher.join()
         results.append(
@@ -625,6 +642,7 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
                 "s": time.perf_counter() - t0,
                 "rss": peak[0],
                 "bytes": None,
+                "cpu": usage.ru_utime + usage.ru_stime,
             }
         )
         exe = datasette_bin()
@@ -655,9 +673,11 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
                     break
                 except OSError:
                     time.sleep(0.3)
+            cpu = cpu_seconds([ds.pid])
             elapsed, size, rss = timed_download(
                 f"{base}/{path.stem}/bench_coverage_csv.csv?_stream=on&_size=max", [ds.pid]
             )
+            cpu = cpu_seconds([ds.pid]) - cpu
             results.append(
                 {
                     "who": "Datasette, same table",
@@ -665,6 +685,7 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
                     "s": elapsed,
                     "rss": rss,
                     "bytes": size,
+                    "cpu": cpu,
                 }
             )
         finally:
@@ -682,16 +703,17 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
 def print_csv(label: str, results: list[dict]) -> None:
     tracker, cli, ds = results
     print(f"\n## coverage.csv, {label}\n")
-    print("| who | rows | seconds | rows/s | peak RSS MB |")
-    print("|---|---:|---:|---:|---:|")
+    print("| who | rows | seconds | rows/s | CPU seconds | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['who']} | {r['rows']:,} | {r['s']:.2f} | {r['rows'] / r['s']:,.0f} "
-            f"| {r['rss']:.0f} |"
+            f"| {r['cpu']:.2f} | {r['rss']:.0f} |"
         )
     print(
-        f"\ntracker / sqlite3 CLI: **{cli['s'] / tracker['s']:.2f}**; "
-        f"tracker / Datasette: **{ds['s'] / tracker['s']:.1f}x**"
+        f"\ntracker / sqlite3 CLI: **{cli['s'] / tracker['s']:.2f}** (CPU: "
+        f"{cli['cpu'] / tracker['cpu']:.2f}); tracker / Datasette: **{ds['s'] / tracker['s']:.1f}x** "
+        f"(CPU: {ds['cpu'] / tracker['cpu']:.1f}x)"
     )
 
 
@@ -725,7 +747,7 @@ def main() -> None:
     (OUT / ".gitignore").write_text("*\n")
     print(
         f"# make bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-        f"wrk -t2 -c8 -d{args.seconds}s, gunicorn.conf.py"
+        f"wrk -t2 -c8 -d{args.seconds}s, gunicorn.conf.py, {load_average()}"
     )
     if not args.skip_pages:
         if not args.skip_demo:
@@ -746,6 +768,13 @@ def main() -> None:
         build_synthetic(large, args.large[0], args.large[1], 4, 0)
         print(f"\n(built {n:,} coverage rows in {time.perf_counter() - t0:.0f} s)")
         print_csv(f"{n:,} rows", measure_csv("1m", large, f"sqlite:///{large}"))
+    print(f"\n(finished {datetime.now(UTC):%H:%M} UTC, {load_average()})")
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5 and 15 minutes): a shared machine's figures need it."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f}"
 
 
 def _do_publish(url: str) -> None:  # filled in once publications exist
