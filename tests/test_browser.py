@@ -343,3 +343,16 @@ def test_workspace_without_a_script_shows_every_reason_box(browser, live_server,
     boxes = pg.locator(".na-reason textarea")
     assert boxes.count() == 39 and boxes.first.is_visible()
     context.close()
+
+
+def test_enter_in_a_text_box_saves_and_comes_back_to_that_category(browser, live_server, staff_login):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    staff_login(pg, live_server)
+    pg.goto(live_server + "/en/manage/countries/ZMB")
+    box = pg.locator("#cat-EPR input[type=text]").first
+    box.press("Enter")
+    pg.wait_for_url("**#cat-EPR")
+    assert pg.url == live_server + "/en/manage/countries/ZMB#cat-EPR"
+    assert "Nothing was changed." in pg.locator("#cat-EPR [role=status]").inner_text()
+    context.close()

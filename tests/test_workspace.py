@@ -69,7 +69,8 @@ def test_each_category_is_a_section_with_a_jump_link_and_its_own_save(client, wo
         start = page.index(f'<section class="category-section" id="cat-{code}"')
         section = page[start : page.index("</section>", start)]
         assert shown_codes(section) == provisions
-        assert f'<button type="submit" name="section" value="{code}">Save the checklist</button>' in section
+        assert (f'<button type="submit" name="section" value="{code}">Save the checklist'
+                f'<span class="visually-hidden"> – Category {code}</span></button>') in section
 
 
 def test_the_filter_shows_what_is_not_assessed_yet(client, world, make_coverage):

@@ -1,6 +1,7 @@
 // The workspace's checklist form, progressively enhanced (the form works the same without it):
 // - a "Why it does not apply" box shows only while its row says the provision does not apply;
-// - "Add another link" adds an empty link group in the page instead of a round trip.
+// - "Add another link" adds an empty link group in the page instead of a round trip;
+// - Enter in a text box saves and comes back to the category being worked in.
 (function () {
   "use strict";
 
@@ -56,6 +57,23 @@
     });
   }
 
+  // Enter in a text box presses the form's first button (the one at the top): the save then
+  // comes back to the category being worked in, as that category's own button would.
+  function enter() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.classList.contains("checklist-form") || (event.submitter && event.submitter.name)) { return; }
+      var section = document.activeElement && document.activeElement.closest(".category-section");
+      if (!section) { return; }
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "section";
+      input.value = section.id.replace(/^cat-/, "");
+      form.appendChild(input);
+    });
+  }
+
   reasons();
   links();
+  enter();
 }());
