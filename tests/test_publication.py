@@ -149,6 +149,27 @@ def test_the_review_page_shows_a_readable_diff_against_the_last_publication(
     assert "provision_id" not in page
 
 
+def test_the_review_diff_shows_a_date_at_its_precision_in_one_line(client, session, sign_in, world):
+    """A date and its precision are one fact: "Joined the project on: 1 Dec 2023 → June 2023",
+    never a separate "Joined on precision: day → month" line."""
+    from datetime import date
+
+    staff, _instrument = world
+    with write.transaction(session):
+        changes.update(session, staff.zmb, changes.DEMO_DATA,
+                       {"joined_on": date(2023, 12, 1), "joined_on_precision": "day"},
+                       expected_version=staff.zmb.version)  # fmt: skip
+    publish(session, staff.zmb)
+    with write.transaction(session):
+        changes.update(session, staff.zmb, changes.DEMO_DATA,
+                       {"joined_on": date(2023, 6, 1), "joined_on_precision": "month"},
+                       expected_version=staff.zmb.version)  # fmt: skip
+    sign_in(staff.admin)
+    text = words(client.get("/en/manage/countries/ZMB/review").get_data(as_text=True))
+    assert "Joined the project on Dec 1, 2023 → June 2023" in text, text
+    assert "precision" not in text.lower()
+
+
 def test_the_public_list_detail_and_feeds(client, session, world):
     staff, instrument = world
     publish(session, staff.zmb, "First release")

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from tracker import dates
 from tracker.codes import Choice
 from tracker.models import Country, Provision, Publication, Review, ReviewComment
 from tracker.read import loaders
@@ -290,21 +291,38 @@ class _Context:
         return value
 
 
+PRECISION_SUFFIX = "_precision"
+
+
+def _dated(table, column: str, row: Mapping, context: _Context) -> Any:
+    """A date column shown at the precision stored beside it (``joined_on`` with
+    ``joined_on_precision``): "December 2023", never an invented first of the month."""
+    value = context.display(table, column, row.get(column))
+    precision = row.get(column + PRECISION_SUFFIX)
+    if isinstance(value, date) and precision:
+        try:
+            return dates.PartialDate(value, precision)
+        except ValueError:
+            return value
+    return value
+
+
 def _fields(table, a: Mapping, b: Mapping, context: _Context) -> tuple[FieldChange, ...]:
     out = []
     for column in b:
         if column in NOISE or column.endswith("_id") and column in ("coverage_id", "review_id"):
             continue
-        if a.get(column) == b.get(column):
+        if column.endswith(PRECISION_SUFFIX) and column[: -len(PRECISION_SUFFIX)] in b:
+            continue  # shown with its date
+        precision = column + PRECISION_SUFFIX
+        if a.get(column) == b.get(column) and (
+            precision not in b or a.get(precision) == b.get(precision)
+        ):
             continue
         if not a and b.get(column) in (None, "", False):
             continue
         out.append(
-            FieldChange(
-                column,
-                context.display(table, column, a.get(column)),
-                context.display(table, column, b.get(column)),
-            )
+            FieldChange(column, _dated(table, column, a, context), _dated(table, column, b, context))
         )
     return tuple(out)
 

@@ -25,7 +25,7 @@ from tracker.fields import NOTE_TEXT
 from tracker.i18n import _, _l, current_lang
 from tracker.models import Country, ReviewComment
 from tracker.read import publications
-from tracker.web import forms, guards
+from tracker.web import forms, guards, words
 from tracker.web.guards import require_admin, require_country
 from tracker.write import review
 
@@ -59,23 +59,6 @@ TABLE_LABELS = {
     "instrument_relation": _l("Relation between instruments"),
     "milestone": _l("Milestone"),
 }
-# The staff form whose labels name a table's columns.
-FORMS = {
-    "country": forms.CountryForm,
-    "coverage": forms.CoverageRowForm,
-    "coverage_link": forms.CoverageLinkForm,
-    "instrument": forms.InstrumentForm,
-    "milestone": forms.MilestoneForm,
-}
-EXTRA_LABELS = {
-    "instrument_id": _l("Instrument"),
-    "target_id": _l("Instrument"),
-    "provision_id": _l("Provision"),
-    "locale": _l("Language"),
-    "title": _l("Title"),
-    "kind": _l("Type"),
-    "is_example": _l("Example data"),
-}
 ACTION_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
 
 
@@ -83,25 +66,12 @@ def table_label(name: str) -> str:
     return str(TABLE_LABELS.get(name, name.replace("_", " ").capitalize()))
 
 
-def field_label(table: str, column: str) -> str:
-    """A column's label: its staff form field's label, else a known one, else its name."""
-    form = FORMS.get(table)
-    unbound = getattr(form, column, None) if form is not None else None
-    if unbound is not None and hasattr(unbound, "args"):
-        label = unbound.args[0] if unbound.args else unbound.kwargs.get("label")
-        if label:
-            return str(label)
-    if column in EXTRA_LABELS:
-        return str(EXTRA_LABELS[column])
-    return column.replace("_", " ").capitalize()
-
-
 @bp.app_template_global()
 def diff_labels():
     """The helpers a template needs to show a ``publications.Diff``."""
     return {
         "table": table_label,
-        "field": field_label,
+        "field": words.field_label,
         "action": lambda a: str(ACTION_LABELS[a]),
     }
 

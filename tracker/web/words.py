@@ -48,6 +48,7 @@ LABELS = {
     "title": _l("Title"),
     "code": _l("Code"),
     "kind": _l("Kind"),
+    "locale": _l("Language"),
     "email": _l("Email address"),
     "iso2": _l("ISO 3166 alpha-2 code"),  # derived from the alpha-3 code, on no form
 }
