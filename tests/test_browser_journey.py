@@ -164,15 +164,26 @@ FORM_PAGES = {
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_the_instrument_and_country_forms_have_no_axe_violations(
-    browser, live_server, people, lang  # noqa: F811  (fixtures imported above)
+    browser, live_server, people, session, lang  # noqa: F811  (fixtures imported above)
 ):
+    from tracker.models import Country, Coverage, CoverageLink
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # A judgement of Zambia with a coverage link: its evidence page picks the excerpt's language.
+    judged = session.exec(
+        select(Coverage.id)
+        .join(Country, Country.id == Coverage.country_id)
+        .join(CoverageLink, CoverageLink.coverage_id == Coverage.id)
+        .where(Country.iso3 == "ZMB")
+        .order_by(Coverage.id)
+    ).first()
+    pages = {**FORM_PAGES, "evidence": f"/manage/coverage/{judged}/evidence"}
     found = {}
     for width in (390, 1280):
         context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
         pg = context.new_page()
         sign_in(pg, live_server, people["admin"])
-        for name, path in FORM_PAGES.items():
+        for name, path in pages.items():
             assert pg.goto(f"{live_server}/{lang}{path}").ok, path
             pg.screenshot(path=str(SCREENSHOTS / f"{lang}_form_{name}_{width}.png"), full_page=True)
             overflow = pg.evaluate(
