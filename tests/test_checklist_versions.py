@@ -240,6 +240,13 @@ def test_the_command_line_says_why(runner, session, demo_data, changed_demo_file
 # --- drafts and making them current -----------------------------------------------------------------
 
 
+def _confirmation(html: str) -> dict:
+    """The hidden fields of a confirmation page, as the browser sends them back."""
+    import re
+
+    return dict(re.findall(r'<input[^>]*name="(version|content)"[^>]*value="([^"]*)"', html))
+
+
 def _draft(client, code="T.2", title="Checklist T.2"):
     return client.post("/en/manage/checklist/versions/new", data={"code": code, "title": title})
 
@@ -350,14 +357,22 @@ def test_making_a_draft_current_carries_the_judgements_over(
     assert confirm.status_code == 200
     text = confirm.get_data(as_text=True)
     assert "AAA-09" in text and "Make version T.2 current?" in text
-    session.expire_all()
-    counter = session.get(ChecklistVersion, draft.id).version
-    session.rollback()
+    shown = _confirmation(text)
     stale = client.post("/en/manage/checklist/versions/T.2/make-current",
-                        data={"version": str(counter - 1 if counter > 1 else 99)})  # fmt: skip
+                        data={**shown, "version": "99"})  # fmt: skip
     assert stale.status_code == 409
+    # The draft changes after the page was shown: confirming what it showed is refused.
+    client.post(f"/en/manage/checklist/provisions/{d1.id}/edit",
+                data={"category": str(d1.category_id), "level": "recommended",
+                      "gem_indicator": "", "sources": "", "version": "2"})  # fmt: skip
+    moved = client.post("/en/manage/checklist/versions/T.2/make-current", data=shown)
+    assert moved.status_code == 409
+    assert "The draft changed after you opened this page" in moved.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ChecklistVersion, draft.id).state == "draft"
+    session.rollback()
     done = client.post("/en/manage/checklist/versions/T.2/make-current",
-                       data={"version": str(counter)})  # fmt: skip
+                       data=_confirmation(moved.get_data(as_text=True)))  # fmt: skip
     assert done.status_code == 303
     session.expire_all()
     assert session.get(ChecklistVersion, draft.id).state == "current"
@@ -444,8 +459,9 @@ def test_adding_a_provision_no_longer_moves_published_figures(client, sign_in, d
     session.expire_all()
     draft = session.get(ChecklistVersion, draft.id)
     session.rollback()
+    confirm = client.get("/en/manage/checklist/versions/2026.1/make-current")
     answer = client.post("/en/manage/checklist/versions/2026.1/make-current",
-                         data={"version": str(draft.version)})  # fmt: skip
+                         data=_confirmation(confirm.get_data(as_text=True)))  # fmt: skip
     assert answer.status_code == 303
     session.rollback()
     working = review.freeze(session, zambia.id)

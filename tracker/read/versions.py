@@ -159,3 +159,26 @@ def compare_versions(
         tuple(sorted(removed, key=lambda c: order(c, old))),
         marks,
     )
+
+
+def fingerprint(session: Session, checklist_id: int) -> str:
+    """A text that changes whenever the content of a version changes (1 query): its provisions'
+    count, highest id and version total (a provision's texts change through its version), and
+    its categories' count and highest id. The confirmation of "make current" carries it, so a
+    draft changed after the page was shown is not made current unseen."""
+    category = Category.__table__.c
+    row = session.connection().execute(
+        sa.select(
+            sa.select(sa.func.count()).where(_PROVISION.checklist_id == checklist_id)
+            .scalar_subquery(),
+            sa.select(sa.func.max(_PROVISION.id)).where(_PROVISION.checklist_id == checklist_id)
+            .scalar_subquery(),
+            sa.select(sa.func.sum(_PROVISION.version))
+            .where(_PROVISION.checklist_id == checklist_id).scalar_subquery(),
+            sa.select(sa.func.count()).where(category.checklist_id == checklist_id)
+            .scalar_subquery(),
+            sa.select(sa.func.max(category.id)).where(category.checklist_id == checklist_id)
+            .scalar_subquery(),
+        )  # fmt: skip
+    ).one()
+    return "-".join("0" if v is None else str(v) for v in row)

@@ -1179,6 +1179,13 @@ class ProvisionEditForm(BaseForm):
     validate_category = ProvisionForm.validate_category
 
 
+class MakeCurrentForm(ConfirmForm):
+    """The confirmation of making a draft current: the draft's version and what it held when
+    the page was shown (``tracker.read.versions.fingerprint``)."""
+
+    content = HiddenField()
+
+
 class DraftVersionForm(BaseForm):
     """A new draft checklist version: its code and title (issue 12)."""
 

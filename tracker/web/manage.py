@@ -106,6 +106,7 @@ from tracker.web.forms import (
     InstrumentForm,
     InstrumentTitleEditForm,
     InstrumentTitleForm,
+    MakeCurrentForm,
     MilestoneForm,
     MonitorValueForm,
     PasswordResetForm,
@@ -1511,9 +1512,20 @@ def version_make_current(code: str):
         abort(404)
     back = url_for("manage.checklist_version", code=version.code)
     current = versions.current(dbs)
-    form = ConfirmForm(data={"version": version.version})
+    content = version_read.fingerprint(dbs, version.id)
+    form = MakeCurrentForm(data={"version": version.version, "content": content})
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.content.data != content:
+        # A provision of the draft changed after this page was shown: show what it changes now.
+        form.content.data = content
+        form.form_errors.append(
+            _(
+                "The draft changed after you opened this page. Check what it changes now, then "
+                "confirm again."
+            )
+        )
+        status = 409
+    elif form.validate_on_submit():
         try:
             with write.transaction(dbs):
                 carried = versions.make_current(dbs, version, current_user.actor,
