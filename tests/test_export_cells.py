@@ -95,5 +95,17 @@ def test_coverage_cells_make_the_same_queries_however_many_provisions(session):
     build_dataset(session, 3, 45, instruments=6)
     large, large_rows = queries()
     assert (small_rows, large_rows) == (3 * 4, 3 * 45)
-    # 2 for the checklist, then 4 per country (judgements, statuses, links, sources)
-    assert small == large == 2 + 4 * 3
+    # 2 for the checklist, then 4 for the three countries together (judgements, statuses, links,
+    # sources): 135 rows are one group of about ``GROUP_ROWS``
+    assert small == large == 2 + 4
+
+
+def test_coverage_cells_read_a_large_checklist_a_few_countries_at_a_time(session, monkeypatch):
+    build_dataset(session, 5, 4, instruments=2)
+    countries, _ = loaders.resolve_countries(session, [])
+    whole = [row for batch in datasets.coverage_cells(session, countries) for row in batch]
+    monkeypatch.setattr(datasets, "GROUP_ROWS", 8)  # two countries of 4 provisions at a time
+    with count_queries(session.get_bind()) as statements:
+        grouped = [row for batch in datasets.coverage_cells(session, countries) for row in batch]
+    assert grouped == whole and len(whole) == 20
+    assert len(statements) == 2 + 4 * 3  # groups of 2, 2 and 1 countries
