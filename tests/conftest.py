@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlmodel import Session, SQLModel
+from synthetic import publish_all  # noqa: E402  (tests/ is on the path)
 
 from tracker import create_app
 from tracker.codes import (
@@ -481,6 +482,19 @@ def make_user(session):
     return make
 
 
+@pytest.fixture
+def publish(session):
+    """Publish working copies, as an administrator would: the public pages, every export and the
+    API serve each country's latest publication, never the working copy (issue 12). A test that
+    changes data and expects to see it in public publishes first: ``publish()`` publishes every
+    country, ``publish(country, ...)`` only those."""
+
+    def publish(*countries, message: str = "Published by the test") -> list:
+        return publish_all(session, *countries, message=message)
+
+    return publish
+
+
 __all__ = ["Implementation", "PASSWORD"]
 
 
@@ -537,8 +551,15 @@ def sign_in(client, session):
 
 
 @pytest.fixture
-def scored_country(session, make_checklist, make_country, make_instrument, make_coverage,
-                   make_milestone):
+def scored_country(session, scored_record):
+    """``scored_record``, published: what the public pages, exports and API serve (issue 12)."""
+    publish_all(session)
+    return scored_record
+
+
+@pytest.fixture
+def scored_record(session, make_checklist, make_country, make_instrument, make_coverage,
+                  make_milestone):
     """Kenya on a four-provision checklist, judged so that every figure is easy to work out by
     hand from the method (tracker/scoring.py's docstring), never by the code under test:
 

@@ -200,6 +200,10 @@ def build_dataset(
             for n in range(users)
         ],
     )
+    session.commit()
+    # The public pages serve publications (issue 12); published before the staff's changes
+    # below, so the history's first page shows those whatever the number of countries.
+    publish_all(session)
     now = datetime.now(UTC)
     insert_many(
         ChangeRecord,
@@ -226,6 +230,19 @@ def build_dataset(
         "instrument": by_country[first][0],
         "code": "P-001",
     }
+
+
+def publish_all(session, *countries, message: str = "Published by the test") -> list:
+    """Publish these countries' working copies (every country by default), as an administrator
+    would: the public side serves publications only (issue 12)."""
+    from sqlmodel import select
+
+    from tracker import write
+    from tracker.write import changes, review
+
+    with write.transaction(session):
+        targets = list(countries) or session.exec(select(Country).order_by(Country.id)).all()
+        return [review.publish(session, c, changes.DEMO_DATA, message) for c in targets]
 
 
 # Publications are final (no DELETE reaches them): their tables are dropped and made again.

@@ -484,9 +484,10 @@ TANZANIA = Expected(
 )
 
 
-def test_a_synthetic_country_shows_the_hand_computed_figures_everywhere(client, session):
+def test_a_synthetic_country_shows_the_hand_computed_figures_everywhere(client, session, publish):
     build_synthetic(session)
     wanted = {"MWI": SYNTHETIC, "MOZ": MOZAMBIQUE, "TZA": TANZANIA}
+    publish()  # the public side serves publications
     page = check_every_format(client, wanted)["MWI"]
     overdue = re.findall(r'<li class="milestone milestone-[a-z_]+ overdue">(.*?)</li>', page, re.S)
     assert [text_of(item) for item in overdue] and all("Validation" in text_of(item)

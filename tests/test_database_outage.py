@@ -126,9 +126,10 @@ def test_an_unreachable_database_is_a_503_everywhere_and_passes(
 
 
 def test_a_read_only_database_serves_reads_and_refuses_writes_cleanly(
-    app, client, staff, sign_in, swap_engine, session, make_milestone
+    app, client, staff, sign_in, swap_engine, session, make_milestone, publish
 ):
     make_milestone(country=staff.zmb)
+    publish()  # the public side serves publications
     before = counts(session)
     swap_engine(read_only_engine(app.extensions["engine"]))
 

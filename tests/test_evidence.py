@@ -26,7 +26,7 @@ IMPORT, CONFIRM = "/en/manage/import", "/en/manage/import/confirm"
 
 
 @pytest.fixture
-def world(session, make_country, make_checklist, make_instrument, make_coverage):
+def world(session, make_country, make_checklist, make_instrument, make_coverage, publish):
     country = make_country(iso3="PRY", iso2="PY", languages="es gn")
     checklist = make_checklist()
     provision = sorted(checklist_provisions(session, checklist), key=lambda p: p.position)[0]
@@ -49,6 +49,7 @@ def world(session, make_country, make_checklist, make_instrument, make_coverage)
         )
     )
     session.commit()
+    publish()  # the public side serves publications
     return country, provision, law, cov
 
 
@@ -179,7 +180,9 @@ def test_exporting_then_importing_coverage_links_changes_nothing(editor):
     assert "0 to create, 0 to change, 1 unchanged, 0 refused" in html
 
 
-def test_an_imported_translation_status_reaches_the_page_with_history(editor, session, world):
+def test_an_imported_translation_status_reaches_the_page_with_history(
+    editor, session, world, publish
+):
     data = editor.get("/exports/coverage_links.csv?country=PRY").data
     changed = edit(
         data, translation_status="official", excerpt="Artículo 5. " + EXCERPT, version="1"
@@ -187,6 +190,8 @@ def test_an_imported_translation_status_reaches_the_page_with_history(editor, se
     response = preview(editor, "coverage_links", changed)
     assert "0 to create, 1 to change" in response.get_data(as_text=True)
     assert confirm(editor, response).status_code == 303
+    session.rollback()  # end the read transaction: see the app's commits
+    publish(world[0])  # the public side serves publications
     html = editor.get("/en/countries/PRY").get_data(as_text=True)
     assert "Official translation" in card(html) and "Artículo 5. " + EXCERPT in card(html)
     session.rollback()
@@ -265,7 +270,7 @@ def test_a_file_exported_before_sources_existed_still_imports(editor):
 # --- the forms -----------------------------------------------------------------------------------
 
 
-def test_the_instrument_form_keeps_sources_with_their_kind(editor, session, world):
+def test_the_instrument_form_keeps_sources_with_their_kind(editor, session, world, publish):
     law = world[2]
     url = f"/en/manage/instruments/{law.id}/edit"
     html = editor.get(url).get_data(as_text=True)
@@ -307,11 +312,14 @@ def test_the_instrument_form_keeps_sources_with_their_kind(editor, session, worl
         (SourceKind.OFFICIAL, "https://www.bacn.gov.py/ley"),
         (SourceKind.INTERGOVERNMENTAL, "https://www.itu.int/py"),
     ]
+    publish(world[0])  # the public side serves publications
     html = editor.get(f"/en/instruments/{law.id}").get_data(as_text=True)
     assert 'ITU workshop page</a> <span class="tag source-kind source-intergovernmental">' in html
 
 
-def test_the_evidence_page_edits_the_quote_and_the_judgements_sources(editor, session, world):
+def test_the_evidence_page_edits_the_quote_and_the_judgements_sources(
+    editor, session, world, publish
+):
     _country, provision, law, cov = world
     workspace = editor.get("/en/manage/countries/PRY").get_data(as_text=True)
     assert 'href="/en/manage/countries/PRY/evidence"' in workspace
@@ -339,6 +347,8 @@ def test_the_evidence_page_edits_the_quote_and_the_judgements_sources(editor, se
     stale = editor.post(url, data={**form, "version": "0"})
     assert stale.status_code == 409
     assert editor.post(url, data=form).status_code == 303
+    session.rollback()  # end the read transaction: see the app's commits
+    publish(world[0])  # the public side serves publications
     page = editor.get("/en/countries/PRY").get_data(as_text=True)
     assert "Official translation" in card(page)
     row = rows(editor.get("/exports/coverage_links.csv"))[0]

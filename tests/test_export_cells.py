@@ -47,19 +47,19 @@ def test_every_export_of_the_demo_data_writes_the_cells_of_its_records(demo_data
     assert fast_cells(demo_data, name) == slow
 
 
-def test_coverage_cells_with_awkward_values(session, scored_country, make_coverage,
+def test_coverage_cells_with_awkward_values(session, scored_record, make_coverage,
                                             make_instrument):
     """Formula-like texts, articles with ';' and '%', a repealed instrument beside one in force,
     a judgement not applicable, source links with and without a note, a judgement with no link,
     a provision nobody judged."""
-    kenya = scored_country.country
+    kenya = scored_record.country
     provisions = {
         p.code: p
         for p in session.exec(select(Provision).where(Provision.checklist_id
-                                                       == scored_country.checklist.id))
+                                                       == scored_record.checklist.id))
     }
     # A fifth provision, left unjudged, and awkward texts on the judged ones.
-    extra = Provision(checklist_id=scored_country.checklist.id,
+    extra = Provision(checklist_id=scored_record.checklist.id,
                       category_id=provisions["AAA-01"].category_id, code="=AAA-05",
                       level=provisions["AAA-01"].level, position=5)
     session.add(extra)

@@ -131,12 +131,13 @@ def test_countries_rows_of_the_demo_data(client, demo_data):
     assert zambia["gem_national_legislation"] in ("true", "false")
 
 
-def test_countries_counts(client, make_country, make_instrument, make_milestone):
+def test_countries_counts(client, make_country, make_instrument, make_milestone, publish):
     country = make_country(iso3="ZZA", iso2="ZA")
     make_instrument(country)
     make_instrument(country)
     make_milestone(country, status=MilestoneStatus.DONE)
     make_milestone(country)
+    publish()  # the public side serves publications
     [row] = rows(client.get("/exports/countries.csv"))
     assert (row["instruments"], row["milestones_done"], row["milestones_total"]) == ("2", "1", "2")
     # no checklist loaded: figures are empty, never 0
@@ -179,7 +180,7 @@ def test_coverage_has_a_row_per_country_and_provision(client, demo_data):
 
 
 def test_coverage_links_and_derived_extents(
-    client, session, make_country, make_checklist, make_instrument, make_coverage
+    client, session, make_country, make_checklist, make_instrument, make_coverage, publish
 ):
     country = make_country(iso3="ZZB", iso2="ZB")
     checklist = make_checklist(n=2)
@@ -193,6 +194,7 @@ def test_coverage_links_and_derived_extents(
         evidence="=looks like a formula",
     )
     make_coverage(country, provisions[1], applicable=False, not_applicable_reason="Landlocked")
+    publish()  # the public side serves publications
     body = client.get("/exports/coverage.csv").data
     assert (
         body
@@ -210,7 +212,7 @@ def checklist_provisions(session, checklist):
 
 
 def test_formula_injection_is_neutralised_but_numbers_are_not(
-    client, make_country, make_instrument, make_milestone
+    client, make_country, make_instrument, make_milestone, publish
 ):
     country = make_country(iso3="ZZC", iso2="ZC")
     instrument = make_instrument(
@@ -224,6 +226,7 @@ def test_formula_injection_is_neutralised_but_numbers_are_not(
         year=2024,
     )
     make_milestone(country, title="-0.5", place="12", notes='=HYPERLINK("http://x")')
+    publish()  # the public side serves publications
     body = client.get("/exports/instruments.csv").data
     # each escaped text cell starts with a single quote; csv quotes the cell holding a CR
     assert (
@@ -265,13 +268,14 @@ def test_bom_on_request(client, demo_data):
     assert client.get("/exports/milestones.csv?bom=0").data.startswith(HEADERS["milestones"])
 
 
-def test_dates_are_iso_8601(client, make_country, make_milestone):
+def test_dates_are_iso_8601(client, make_country, make_milestone, publish):
     make_milestone(make_country(), planned_on=date(2024, 2, 3), actual_on=date(2024, 12, 31))
+    publish()  # the public side serves publications
     [row] = rows(client.get("/exports/milestones.csv"))
     assert (row["planned_on"], row["actual_on"]) == ("2024-02-03", "2024-12-31")
 
 
-def test_large_exports_stream_in_batches(app, client, session, make_country, make_milestone):
+def test_large_exports_stream_in_batches(app, client, session, make_country, make_milestone, publish):
     from tracker.formats.csvio import BATCH_ROWS
     from tracker.models import Milestone, MilestoneKind
 
@@ -281,6 +285,7 @@ def test_large_exports_stream_in_batches(app, client, session, make_country, mak
         for i in range(BATCH_ROWS * 2 + 3)
     )
     session.commit()
+    publish()  # the public side serves publications
     chunks = list(client.get("/exports/milestones.csv").response)
     assert len(chunks) == 1 + 3  # the header, two full batches and the rest
     assert [chunk.count(b"\r\n") for chunk in chunks] == [1, BATCH_ROWS, BATCH_ROWS, 3]
@@ -368,11 +373,12 @@ def test_the_datapackage_validation_catches_a_broken_foreign_key(client, demo_da
     assert "foreign-key" in {e.type for task in report.tasks for e in task.errors}
 
 
-def test_a_cancelled_milestone_leaves_the_total_everywhere(client, make_country, make_milestone):
+def test_a_cancelled_milestone_leaves_the_total_everywhere(client, make_country, make_milestone, publish):
     """One milestone done and one cancelled: "1 of 1" on the pages, in the CSV and the API."""
     country = make_country(iso3="ZMB", iso2="ZM")
     make_milestone(country, title="Inception", status=MilestoneStatus.DONE)
     make_milestone(country, title="Dropped workshop", status=MilestoneStatus.CANCELLED)
+    publish()  # the public side serves publications
     row = rows(client.get("/exports/countries.csv"))[0]
     assert (row["milestones_done"], row["milestones_total"]) == ("1", "1")
     for url in ("/api/v1/countries/ZMB", "/api/v1/countries"):

@@ -10,10 +10,12 @@ EVIL = "evil.example"
 
 
 @pytest.fixture
-def pages(make_checklist, make_country, make_instrument):
+def pages(make_checklist, make_country, make_instrument, publish):
     make_checklist(n=2)
     zmb = make_country(iso3="ZMB", iso2="ZM")
-    return {"instrument": make_instrument(country=zmb).id}
+    found = {"instrument": make_instrument(country=zmb).id}
+    publish()  # the public side serves publications
+    return found
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_round_trip_with_a_bom_and_tricky_text(editor, session, people, make_mil
     assert export(editor, "milestones") == before
 
 
-def test_dry_run_writes_nothing_and_confirm_writes_with_history(editor, session, people):
+def test_dry_run_writes_nothing_and_confirm_writes_with_history(editor, session, people, publish):
     data = export(editor, "milestones")
     edited = replace_cell(data, 2, "title", "Renamed milestone")
     edited = (
@@ -158,13 +158,14 @@ def test_dry_run_writes_nothing_and_confirm_writes_with_history(editor, session,
         ("update", "milestone", "editor.zmb@example.org"),
         ("create", "milestone", "editor.zmb@example.org"),
     }
-    # the export now shows the change, and importing that export changes nothing more
+    # once published, the export shows the change, and importing that export changes nothing more
+    publish(people["countries"]["ZMB"])
     again = export(editor, "milestones")
     assert b"Renamed milestone" in again
     assert "0 to create, 0 to change" in preview(editor, "milestones", again).get_data(as_text=True)
 
 
-def test_coverage_import_creates_and_changes_judgements(editor, session, people):
+def test_coverage_import_creates_and_changes_judgements(editor, session, people, publish):
     zmb = people["countries"]["ZMB"]
     data = export(editor, "coverage")
     lines = data.decode().split("\r\n")
@@ -181,6 +182,8 @@ def test_coverage_import_creates_and_changes_judgements(editor, session, people)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "1 to create, 1 to change" in response.get_data(as_text=True)
     assert confirm(editor, response).status_code == 303
+    session.rollback()  # end the read transaction: see the app's commits
+    publish(zmb)  # the export serves the publication
     after = export(editor, "coverage").decode().split("\r\n")
     assert (
         f"operational,full,full,{instrument.id}:full:s. 1%3B s. 2,,false,1," in after[unjudged - 1]
@@ -191,7 +194,9 @@ def test_coverage_import_creates_and_changes_judgements(editor, session, people)
     assert session.exec(select(Coverage).where(Coverage.is_example == False)).all()  # noqa: E712
 
 
-def test_instrument_import_creates_with_relations_and_english_title(editor, session, people):
+def test_instrument_import_creates_with_relations_and_english_title(
+    editor, session, people, publish
+):
     zmb = people["countries"]["ZMB"]
     parent = session.exec(select(Instrument).where(Instrument.country_id == zmb.id)).first()
     data = export(editor, "instruments")
@@ -212,7 +217,9 @@ def test_instrument_import_creates_with_relations_and_english_title(editor, sess
         select(InstrumentRelation).where(InstrumentRelation.instrument_id == created.id)
     ).one()
     assert relation.target_id == parent.id
+    publish(zmb)  # the export serves the publication
     again = export(editor, "instruments")
+    assert b"Directives sur les DEEE" in again
     assert "0 to create, 0 to change" in preview(editor, "instruments", again).get_data(
         as_text=True
     )
@@ -656,12 +663,13 @@ OLD_MILESTONE_COLUMNS = ("source_kind", "nature", "title_lang", "notes_lang")
 
 
 def test_an_old_milestone_file_imports_new_rows_as_project_steps_and_keeps_stored_values(
-    editor, session, people, make_milestone
+    editor, session, people, make_milestone, publish
 ):
     zmb = people["countries"]["ZMB"]
     context = make_milestone(
         zmb, title="Plant opening", nature=MilestoneNature.CONTEXT, title_lang="fr", notes="x"
     )
+    publish(zmb)  # the export serves the publication
     old = drop_columns(export(editor, "milestones"), OLD_MILESTONE_COLUMNS)
     assert b"nature" not in old.split(b"\r\n")[0]
     old = replace_cell(old, _line_of(old, "Plant opening"), "notes", "Opened in 2017")

@@ -134,9 +134,10 @@ def test_the_range_message_is_translated(client, sign_in, staff):
 
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
 def test_an_implausible_date_is_refused_by_the_import(
-    client, sign_in, staff, session, make_milestone, value
+    client, sign_in, staff, session, make_milestone, value, publish
 ):
     make_milestone(country=staff.zmb)
+    publish()  # the export serves the publication: the new row is line 3
     sign_in(staff.editor_zmb)
     data = client.get("/exports/milestones.csv?country=ZMB").data
     data += f",ZMB,launch,New launch,{value},,Lusaka,planned,https://example.org/x,,,,project,en,\r\n".encode()

@@ -67,9 +67,12 @@ def test_a_text_whose_language_is_not_recorded_is_shown_without_a_marker():
 # --- pages ----------------------------------------------------------------------------------------
 
 
-def test_a_spanish_summary_is_marked_for_english_and_french_readers(client, make_instrument):
+def test_a_spanish_summary_is_marked_for_english_and_french_readers(
+    client, make_instrument, publish
+):
     inst = make_instrument(title="Ley de RAEE", title_lang="es", summary=SUMMARY_ES,
                            summary_lang="es")  # fmt: skip
+    publish()  # the public side serves publications
     english = summary_html(client, "en", inst.id)
     assert f'<p class="pre-line" lang="es" dir="auto">{SUMMARY_ES}</p>' in english
     assert '<small class="lang-marker">(in Spanish)</small>' in english
@@ -80,7 +83,9 @@ def test_a_spanish_summary_is_marked_for_english_and_french_readers(client, make
     assert SUMMARY_ES in spanish and "lang-marker" not in spanish
 
 
-def test_a_translation_is_shown_to_readers_of_its_language_only(client, session, make_instrument):
+def test_a_translation_is_shown_to_readers_of_its_language_only(
+    client, session, make_instrument, publish
+):
     inst = make_instrument(summary=SUMMARY_ES, summary_lang="es")
     session.add(
         TextTranslation(
@@ -88,6 +93,7 @@ def test_a_translation_is_shown_to_readers_of_its_language_only(client, session,
         )
     )
     session.commit()
+    publish()  # the public side serves publications, translations with them
     french = summary_html(client, "fr", inst.id)
     assert f'<p class="pre-line" lang="fr" dir="auto">{SUMMARY_FR}</p>' in french
     assert SUMMARY_ES not in french and "lang-marker" not in french
@@ -96,7 +102,7 @@ def test_a_translation_is_shown_to_readers_of_its_language_only(client, session,
 
 
 def test_milestone_titles_and_evidence_follow_the_same_rule_on_the_country_page(
-    client, session, make_country, make_milestone, make_checklist, make_coverage
+    client, session, make_country, make_milestone, make_checklist, make_coverage, publish
 ):
     country = make_country(iso3="PRY", iso2="PY", languages="es gn")
     make_checklist()
@@ -111,6 +117,7 @@ def test_milestone_titles_and_evidence_follow_the_same_rule_on_the_country_page(
         )  # fmt: skip
     )
     session.commit()
+    publish()  # the public side serves publications
     html = client.get("/en/countries/PRY").get_data(as_text=True)
     assert '<p class="ms-title" lang="en" dir="auto">Consultation workshop</p>' in html
     assert '<p class="muted small" lang="es" dir="auto">Dos días.</p>' in html
@@ -124,7 +131,7 @@ def test_milestone_titles_and_evidence_follow_the_same_rule_on_the_country_page(
 
 
 def test_staff_set_a_milestones_languages_and_add_a_translation_with_history(
-    client, sign_in, staff, session
+    client, sign_in, staff, session, publish
 ):
     sign_in(staff.editor_zmb)
     data = {
@@ -156,6 +163,8 @@ def test_staff_set_a_milestones_languages_and_add_a_translation_with_history(
         "en",
         "Validation workshop",
     )
+    assert "Validation workshop" not in client.get("/en/countries/ZMB").text  # a draft yet
+    publish(staff.zmb)  # the public side serves publications
     html = client.get("/en/countries/ZMB").get_data(as_text=True)
     assert '<p class="ms-title" lang="en" dir="auto">Validation workshop</p>' in html
     assert "(in French)" in html  # the notes, not translated
@@ -213,7 +222,7 @@ def test_deleting_a_record_deletes_its_translations(client, sign_in, staff, sess
 
 
 def test_the_api_gives_the_original_its_language_and_the_translation(
-    client, session, make_instrument
+    client, session, make_instrument, publish
 ):
     inst = make_instrument(summary=SUMMARY_ES, summary_lang="es")
     session.add(
@@ -222,6 +231,7 @@ def test_the_api_gives_the_original_its_language_and_the_translation(
         )
     )
     session.commit()
+    publish()  # the public side serves publications
     iso3 = client.get("/api/v1/countries").get_json()["countries"][0]["iso3"]
     [french] = client.get(f"/api/v1/countries/{iso3}?lang=fr").get_json()["instruments"]
     assert (french["summary"], french["summary_lang"], french["summary_translated"]) == (

@@ -47,7 +47,7 @@ def _instrument(session) -> Instrument:
 # --- instruments --------------------------------------------------------------------------------
 
 
-def test_an_instrument_records_whether_it_is_specific_to_e_waste(client, editor, session):
+def test_an_instrument_records_whether_it_is_specific_to_e_waste(client, editor, session, publish):
     assert client.post(NEW_INSTRUMENT, data=VALID).status_code == 303
     inst = _instrument(session)
     assert inst.ewaste_specific is False  # an unticked box: a general instrument
@@ -59,6 +59,7 @@ def test_an_instrument_records_whether_it_is_specific_to_e_waste(client, editor,
     )
     assert response.status_code == 303
     assert _instrument(session).ewaste_specific is True
+    publish(editor.zmb)  # the public side serves publications
     public = client.get(f"/en/instruments/{inst.id}").text
     assert "<dt>Scope</dt><dd>Specific to e-waste</dd>" in public
     record = session.exec(

@@ -91,7 +91,7 @@ def monitor_rows(html: str) -> dict[str, tuple[str, str, str]]:
 
 
 def test_country_page_shows_derived_and_published_side_by_side(
-    client, session, scored_country
+    client, session, scored_country, publish
 ):
     kenya = scored_country.country
     # Kenya's only instrument in force is "E-waste Act", a regulation not marked specific to
@@ -104,6 +104,7 @@ def test_country_page_shows_derived_and_published_side_by_side(
             ),
             changes.COMMAND_LINE,
         )
+    publish()  # the public side serves publications
     html = client.get("/en/countries/KEN").text
     rows = monitor_rows(html)
     assert rows["National e-waste legislation"] == (
@@ -121,7 +122,7 @@ def test_country_page_shows_derived_and_published_side_by_side(
 
 
 def test_monitor_values_csv_sets_each_edition_beside_the_derived_value(
-    client, session, scored_country
+    client, session, scored_country, publish
 ):
     kenya = scored_country.country
     with write.transaction(session):
@@ -138,6 +139,7 @@ def test_monitor_values_csv_sets_each_edition_beside_the_derived_value(
                 ),
                 changes.COMMAND_LINE,
             )
+    publish()  # the public side serves publications
     # Kenya's derived values are all "no" (see scored_country): EPR 2024 "yes" disagrees, EPR 2020
     # and national legislation 2024 ("no") agree. Rows by edition, then the Monitor's order.
     assert client.get("/exports/monitor_values.csv").data == (
@@ -158,7 +160,7 @@ def test_monitor_values_csv_sets_each_edition_beside_the_derived_value(
 
 
 def test_an_e_waste_law_in_force_makes_national_legislation_yes_everywhere(
-    client, session, scored_country, make_instrument
+    client, session, scored_country, make_instrument, publish
 ):
     make_instrument(
         scored_country.country,
@@ -167,6 +169,7 @@ def test_an_e_waste_law_in_force_makes_national_legislation_yes_everywhere(
         status=InstrumentStatus.IN_FORCE,
         ewaste_specific=True,
     )
+    publish()  # the public side serves publications
     rows = monitor_rows(client.get("/en/countries/KEN").text)
     assert rows["National e-waste legislation"][0] == "✓ Yes"
     [row] = csv_rows(client.get("/exports/countries.csv"))
@@ -182,7 +185,9 @@ def test_an_e_waste_law_in_force_makes_national_legislation_yes_everywhere(
     }
 
 
-def test_a_policy_specific_to_e_waste_is_not_legislation(client, scored_country, make_instrument):
+def test_a_policy_specific_to_e_waste_is_not_legislation(
+    client, scored_country, make_instrument, publish
+):
     make_instrument(
         scored_country.country,
         title="National E-waste Policy",
@@ -190,6 +195,7 @@ def test_a_policy_specific_to_e_waste_is_not_legislation(client, scored_country,
         status=InstrumentStatus.IN_FORCE,
         ewaste_specific=True,
     )
+    publish()  # the public side serves publications
     [row] = csv_rows(client.get("/exports/countries.csv"))
     assert row["gem_national_legislation"] == "false"
 
@@ -227,7 +233,7 @@ def test_demo_figures_come_from_their_sources_and_the_rest_is_not_recorded(clien
     assert client.get("/api/v1/countries/PRY").json["ewaste"] is None
 
 
-def test_figures_are_shown_in_the_readers_language(client, session, make_country):
+def test_figures_are_shown_in_the_readers_language(client, session, make_country, publish):
     country = make_country(iso3="FRA", iso2="FR")
     with write.transaction(session):
         changes.create(
@@ -237,6 +243,7 @@ def test_figures_are_shown_in_the_readers_language(client, session, make_country
             ),
             changes.COMMAND_LINE,
         )
+    publish()  # the public side serves publications
     # French groups with a narrow no-break space and uses a decimal comma (CLDR).
     assert "1\u202f234\u202f567,5\xa0kg" in client.get("/fr/countries/FRA").text
 
@@ -254,7 +261,7 @@ def test_demo_rows_are_dated_when_their_files_were_checked(client, demo_data):
     assert "<dt>Last update</dt><dd>December 1, 2026</dd>" in client.get("/en/countries/ZMB").text
 
 
-def test_last_update_follows_a_deletion(client, session, make_country, make_milestone):
+def test_last_update_follows_a_deletion(client, session, make_country, make_milestone, publish):
     country = make_country(iso3="ZZB", iso2="ZB")
     old = datetime(2020, 5, 17, tzinfo=UTC)
     milestone = make_milestone(country)
@@ -262,13 +269,25 @@ def test_last_update_follows_a_deletion(client, session, make_country, make_mile
         row.created_at = row.updated_at = old
         session.add(row)
     session.commit()
+    publish()
     [row] = csv_rows(client.get("/exports/countries.csv"))
     assert (row["last_update"], row["is_example"]) == ("2020-05-17", "false")
     with write.transaction(session):
         changes.delete(session, session.get(Milestone, milestone.id), changes.COMMAND_LINE,
                        expected_version=1)
+    deleted_on = datetime.now(UTC).date().isoformat()
+    # The deletion is a change to the working copy: the public record has not changed yet.
     [row] = csv_rows(client.get("/exports/countries.csv"))
-    assert row["last_update"] == datetime.now(UTC).date().isoformat()
+    assert row["last_update"] == "2020-05-17"
+    # Published, the record's last change is the deletion: the page, the CSV and the API say so.
+    publish(country)
+    [row] = csv_rows(client.get("/exports/countries.csv"))
+    assert (row["last_update"], row["milestones_total"]) == (deleted_on, "0")
+    assert client.get("/api/v1/countries/ZZB").json["last_update"] == deleted_on
+    # A later publication that changes nothing keeps the date of that deletion.
+    publish(country)
+    [row] = csv_rows(client.get("/exports/countries.csv"))
+    assert row["last_update"] == deleted_on
 
 
 # --- the administrator's forms ---------------------------------------------------------------------
@@ -352,7 +371,7 @@ def test_validation_messages_are_translated(client, admin):
     assert response.status_code == 422 and "Elija sí o no." in response.text
 
 
-def test_an_admin_records_e_waste_figures(client, session, admin):
+def test_an_admin_records_e_waste_figures(client, session, admin, publish):
     data = {"year": "2022", "generated_kg": "23000000", "source_url": SOURCE}
     assert client.post(NEW_FACTS, data=data).status_code == 303
     for bad, message in (
@@ -370,9 +389,13 @@ def test_an_admin_records_e_waste_figures(client, session, admin):
     assert (fact.year, fact.generated_kg, fact.collected_kg) == (2022, 23000000.0, None)
     edit = f"/en/manage/facts/{fact.id}/edit"
     assert client.post(edit, data={**data, "collected_kg": "150000.5", "version": "1"}).status_code == 303
+    session.rollback()  # end the read transaction: see the app's commits
+    publish(admin.zmb)  # the public side serves publications
     html = client.get("/en/countries/ZMB").text
     assert "23,000,000 kg" in html and "150,000.5 kg" in html
     assert client.post(f"/en/manage/facts/{fact.id}/delete", data={"version": "2"}).status_code == 303
+    session.rollback()
+    publish(admin.zmb)
     assert "E-waste generated and collected: not recorded." in client.get("/en/countries/ZMB").text
 
 

@@ -3,10 +3,10 @@
 import gzip
 
 from sqlmodel import Session, select
-from synthetic import count_queries
+from synthetic import count_queries, publish_all
 
 from tracker import create_app, write
-from tracker.models import Instrument
+from tracker.models import Country, Instrument
 from tracker.write import changes
 
 ACTOR = changes.Actor(email="editor@example.org")
@@ -18,10 +18,16 @@ def selects(statements) -> list[str]:
     return [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
 
 
-def rename(engine, title: str, new: str) -> None:
+def rename(engine, title: str, new: str, publish: bool = True) -> None:
+    """Rename an instrument in its country's working copy, then (by default) publish the
+    country: the public pages serve publications, so only then does the page change."""
     with Session(engine) as s, write.transaction(s):
         inst = s.exec(select(Instrument).where(Instrument.title == title)).one()
         changes.update(s, inst, ACTOR, {"title": new}, expected_version=inst.version)
+        country_id = inst.country_id
+    if publish:
+        with Session(engine) as s:
+            publish_all(s, s.get(Country, country_id), message="Renames an instrument")
 
 
 def test_a_repeat_visit_is_served_from_memory_after_one_read(app, client, engine, demo_data):
@@ -43,7 +49,10 @@ def test_a_repeat_visit_is_served_from_memory_after_one_read(app, client, engine
 def test_a_change_is_served_at_the_next_request(client, engine, demo_data):
     assert REGS in client.get(URL).get_data(as_text=True)
     client.get(URL)
-    rename(engine, REGS, "E-Waste Regulations (renamed)")
+    rename(engine, REGS, "E-Waste Regulations (draft)", publish=False)
+    page = client.get(URL).get_data(as_text=True)  # a draft: the publication stands
+    assert REGS in page and "E-Waste Regulations (draft)" not in page
+    rename(engine, "E-Waste Regulations (draft)", "E-Waste Regulations (renamed)")
     page = client.get(URL).get_data(as_text=True)
     assert "E-Waste Regulations (renamed)" in page and REGS not in page
 
@@ -55,7 +64,7 @@ def test_a_change_on_another_instance_is_served_at_the_next_request(app, engine,
         reader = other.test_client()
         reader.get(URL)
         assert REGS in reader.get(URL).get_data(as_text=True)  # now kept in `other`
-        rename(engine, REGS, "Renamed on the first instance")
+        rename(engine, REGS, "Renamed on the first instance")  # and published there
         assert "Renamed on the first instance" in reader.get(URL).get_data(as_text=True)
     finally:
         other.extensions["engine"].dispose()

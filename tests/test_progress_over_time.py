@@ -62,10 +62,10 @@ def test_publications_on_one_day_are_spread_evenly():
 
 
 @pytest.fixture
-def history(session, scored_country):
+def history(session, scored_record):  # unpublished: the numbers below are the first
     """Kenya with two earlier publications, built by hand on checklist version T.0, then a real
-    one of its record on T.1 (60 %, 70 %, 40 %, see ``scored_country``)."""
-    kenya = scored_country.country
+    one of its record on T.1 (60 %, 70 %, 40 %, see ``scored_record``)."""
+    kenya = scored_record.country
     for number, day, figures in (
         (1, datetime(2025, 1, 31, 12, tzinfo=UTC),
          {"legal_in_force": 0.2, "legal_with_drafts": 0.25, "implementation": 0.1}),
@@ -139,17 +139,17 @@ def test_the_chart_in_arabic_runs_right_to_left_with_arabic_numbers(client, hist
     assert format_percent(0.6, locale="ar") in part
 
 
-def test_one_publication_is_a_sentence_not_a_chart(client, session, scored_country):
+def test_one_publication_is_a_sentence_not_a_chart(client, session, scored_record):
     with write.transaction(session):
-        review.publish(session, scored_country.country, changes.DEMO_DATA, "First")
+        review.publish(session, scored_record.country, changes.DEMO_DATA, "First")
     part = _section(client.get("/en/countries/KEN").get_data(as_text=True))
     assert "One publication so far, on " in part and "checklist version T.1" in part
     assert "<svg" not in part and "<table" not in part
 
 
 def test_the_page_costs_the_same_queries_however_many_publications(client, session, engine,
-                                                                   scored_country):  # fmt: skip
-    kenya = scored_country.country
+                                                                   scored_record):  # fmt: skip
+    kenya = scored_record.country
 
     def queries() -> int:
         """The page's queries right after a publication (which no cached answer survives)."""

@@ -144,12 +144,13 @@ def test_country_page_shows_checklist_instruments_and_milestones(client, demo_da
     assert "Example data" in html
 
 
-def test_country_page_marks_overdue_milestones(client, session, make_country, make_milestone):
+def test_country_page_marks_overdue_milestones(client, session, make_country, make_milestone, publish):
     country = make_country(iso3="ZMB", iso2="ZM")
     make_milestone(country, title="Validation workshop", planned_on=date(2001, 1, 1))
     make_milestone(
         country, title="Launch", planned_on=date(2001, 1, 1), status=MilestoneStatus.DONE
     )
+    publish()  # the public side serves publications
     html = html_of(client.get("/en/countries/ZMB"))
     assert html.count("Overdue") == 1
     assert re.search(r"Overdue</span>.*?</p>\s*<p class=\"ms-title\" dir=\"auto\">Validation", html)
@@ -433,7 +434,7 @@ def test_the_synthetic_pages_render_every_country_and_provision(client, session)
 
 
 def test_methodology_says_milestones_done_counts_project_steps_only(
-    client, make_country, make_milestone
+    client, make_country, make_milestone, publish
 ):
     html = html_of(client.get("/en/methodology"))
     assert 'id="milestones-heading">Project milestones and context events</h2>' in html
@@ -447,6 +448,7 @@ def test_methodology_says_milestones_done_counts_project_steps_only(
     make_milestone(
         country, title="Plant opening", status=MilestoneStatus.DONE, nature=MilestoneNature.CONTEXT
     )
+    publish()  # the public side serves publications
     page = html_of(client.get("/en/countries/ZMB"))
     assert "<dt>Milestones done</dt><dd>1 of 1</dd>" in page
     assert "Plant opening" in page and "Context event" in page

@@ -114,9 +114,9 @@ def test_a_publication_is_final_whatever_path_tries_to_change_it(session, world)
 def test_the_snapshot_holds_every_record_table_with_every_column(session, world):
     staff, instrument = world
     made = publish(session, staff.zmb)
-    names = {t.name for t in record.record_tables()}
+    names = {t.name for t in record.snapshot_tables()}
     assert {"country", "instrument", "instrument_title", "instrument_relation", "coverage",
-            "coverage_link", "milestone"} <= names  # fmt: skip
+            "coverage_link", "milestone", "text_translation"} <= names  # fmt: skip
     assert not names & record.PRIVATE
     tables = made.snapshot["tables"]
     assert set(tables) == names
@@ -243,3 +243,75 @@ def test_the_workspace_says_what_changed_since_the_last_publication(
 def review_state(client) -> str:
     page = client.get("/en/manage/countries/ZMB").get_data(as_text=True)
     return page.split('State:</', 1)[0] and page.split("State:", 1)[1].split('class="tag">', 1)[1].split("<", 1)[0]
+
+
+# --- the public side serves publications (issue 12, step 2) ------------------------------------
+
+
+def test_draft_edits_are_invisible_on_pages_exports_and_api_until_published(
+    client, session, world, publish
+):
+    staff, instrument = world
+    zambia = staff.zmb
+    publish(zambia)
+    with write.transaction(session):
+        changes.update(session, instrument, changes.DEMO_DATA,
+                       {"title": "Draft title nobody reviewed"},
+                       expected_version=instrument.version)  # fmt: skip
+    urls = ["/en/", "/en/countries/ZMB", f"/en/instruments/{instrument.id}",
+            "/exports/instruments.csv", "/api/v1/countries/ZMB"]  # fmt: skip
+    for url in urls:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        text = answer.get_data(as_text=True)
+        assert "Draft title nobody reviewed" not in text, url
+    assert "Environmental Management Act" in client.get("/en/countries/ZMB").get_data(as_text=True)
+    publish(zambia, message="Renames the Act")
+    for url in urls[1:]:
+        assert "Draft title nobody reviewed" in client.get(url).get_data(as_text=True), url
+
+
+def test_a_country_with_no_publication_says_so_and_shows_no_figures(client, world, publish):
+    staff, instrument = world
+    publish(staff.zmb)  # Rwanda stays unpublished
+    overview = client.get("/en/").get_data(as_text=True)
+    assert "Not published yet" in overview and "/en/countries/RWA" in overview
+    page = client.get("/en/countries/RWA")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Nothing has been published for this country yet." in text
+    assert "Legal coverage in force" not in text
+    assert [r["iso3"] for r in csv_rows(client.get("/exports/countries.csv"))] == ["ZMB"]
+    assert [c["iso3"] for c in client.get("/api/v1/countries").get_json()["countries"]] == ["ZMB"]
+    api = client.get("/api/v1/countries/RWA")
+    assert api.status_code == 404 and "no publication yet" in api.get_data(as_text=True)
+    assert client.get("/en/countries/XYZ").status_code == 404
+
+
+def csv_rows(answer) -> list[dict]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_demo_has_two_dated_example_publications_per_country_and_one_pending_review(
+    client, demo_data, session
+):
+    from tracker.models import Country, Review
+
+    found = session.exec(select(Publication).order_by(Publication.id)).all()
+    by_country: dict[int, list] = {}
+    for pub in found:
+        by_country.setdefault(pub.country_id, []).append(pub)
+    assert len(by_country) == len(session.exec(select(Country)).all()) == 3
+    for pubs in by_country.values():
+        assert [p.number for p in pubs] == [1, 2]
+        assert all(p.is_example and p.message.startswith("Example data") for p in pubs)
+        assert pubs[0].published_at.date().isoformat() == "2025-01-31"
+        assert pubs[1].published_at > pubs[0].published_at
+    [pending] = session.exec(select(Review)).all()
+    assert pending.state == ReviewState.SUBMITTED
+    assert session.get(Country, pending.country_id).iso3 == "PRY"
+    listing = client.get("/en/countries/PRY/publications").get_data(as_text=True)
+    assert "Example data" in listing and "January 31, 2025" in listing

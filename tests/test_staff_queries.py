@@ -48,4 +48,6 @@ def test_staff_pages_make_a_constant_number_of_queries(
     # Comparing with the last publication reads the working copy, a query per record table.
     changed = small.pop("workspace, changed since publication")
     assert changed <= small["workspace"] + 20, changed
-    assert max(small.values()) <= 15, small
+    # 16: the workspace reads its changes since publication from a snapshot of the working copy,
+    # whose tables include the translations of its texts (issue 12).
+    assert max(small.values()) <= 16, small

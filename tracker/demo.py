@@ -50,6 +50,7 @@ from tracker.models import (
     Milestone,
     Provision,
     ProvisionText,
+    Publication,
 )
 from tracker.write import changes
 
@@ -129,6 +130,9 @@ def load(
             data = read_yaml(project)
             with _checked_on(session, data):
                 load_milestones(session, None, data.get("milestones"), stats, actor)
+        made = publish_examples(session, actor)
+        if made:
+            stats.created["publications"] = made
     return stats
 
 
@@ -510,3 +514,52 @@ def _sync_links(cov: Coverage, wanted: dict) -> None:
             _assign(current[inst_id], values)
         else:
             cov.links.append(CoverageLink(instrument_id=inst_id, **values))
+
+
+# --- example publications (issue 12) ---------------------------------------------------------------
+
+# The demo's first publication of each country: its record as the demo data says it stood then.
+EXAMPLE_FIRST_PUBLICATION = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
+# The country left with a change pending review, and the change: an English title the second
+# publication does not have yet.
+EXAMPLE_PENDING = ("PRY", "National Plan for Integrated Hazardous Waste Management")
+
+
+def publish_examples(session: Session, actor: changes.Actor = changes.DEMO_DATA) -> int:
+    """Two example publications for each country that has none: the record as it stood at the
+    end of January 2025, then the record as loaded; in one country the second leaves out one
+    translated title, which is submitted for review. Returns how many were made."""
+    from tracker.write import record, review
+
+    made = 0
+    countries = session.exec(select(Country).order_by(Country.iso3)).all()
+    published = set(session.exec(select(Publication.country_id)).all())
+    for country in countries:
+        if country.id in published:
+            continue
+        now = review.freeze(session, country.id)
+        first = record.known_on(now.snapshot, EXAMPLE_FIRST_PUBLICATION.date())
+        review.publish(
+            session, country, actor,
+            "Example data: the record as it stood at the end of January 2025.",
+            at=EXAMPLE_FIRST_PUBLICATION, is_example=True, frozen=review.freeze_snapshot(session, first),
+        )  # fmt: skip
+        second, pending = now, None
+        if country.iso3 == EXAMPLE_PENDING[0]:
+            pending = session.exec(
+                select(InstrumentTitle)
+                .join(Instrument, Instrument.id == InstrumentTitle.instrument_id)
+                .where(Instrument.country_id == country.id, InstrumentTitle.locale == "en",
+                       InstrumentTitle.title == EXAMPLE_PENDING[1])
+            ).first()  # fmt: skip
+            if pending is not None:
+                second = review.freeze_snapshot(
+                    session, record.without(now.snapshot, "instrument_title", pending.id)
+                )
+        review.publish(session, country, actor, "Example data: the record as loaded.",
+                       is_example=True, frozen=second)  # fmt: skip
+        made += 2
+        if pending is not None:
+            review.submit(session, country, actor,
+                          f"Example data: adds the English title “{pending.title}”.")  # fmt: skip
+    return made

@@ -9,7 +9,7 @@ The rules themselves are in ``tracker.scoring``; the queries in ``tracker.read.l
 """
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
@@ -238,9 +238,14 @@ def summarize(
 
 
 def country_summaries(
-    session: Session, locale: str, country_ids: Sequence[int] | None = None
+    session: Session,
+    locale: str,
+    country_ids: Sequence[int] | None = None,
+    deletions: Mapping[int, datetime | None] | None = None,
 ) -> list[CountrySummary]:
-    """Summaries of every country (or of those ids), in ISO3 order (10 queries)."""
+    """Summaries of every country (or of those ids), in ISO3 order (10 queries). ``deletions``
+    gives the date of each country's last deletion instead of history (a publication being
+    frozen counts only the deletions the public saw, ``tracker.write.review.last_deletion``)."""
     countries = loaders.load_countries(session, locale, country_ids)
     checklist = loaders.current_checklist(session)
     provisions: list[ProvisionRow] = []
@@ -252,7 +257,8 @@ def country_summaries(
     milestones = loaders.milestone_stats(session, country_ids)
     facts = loaders.country_facts(session, country_ids)
     published = loaders.monitor_values(session, country_ids)
-    deletions = loaders.last_deletions(session, country_ids)
+    if deletions is None:
+        deletions = loaders.last_deletions(session, country_ids)
     out = []
     for ref, country in countries:
         progress, items = coverage_items(provisions, judgements, country.id)

@@ -254,6 +254,10 @@ class _Context:
             return f"{a.get('title', '')} → {b.get('title', '')}"
         if table == "country":
             return str(row.get("iso3", ""))
+        if table == "text_translation":  # a text of another row: that row, the field, the locale
+            of = self.row(str(row.get("entity")), row.get("entity_id")) or {}
+            parent = self.title(str(row.get("entity")), of) if of else ""
+            return f"{parent} · {row.get('field', '')} ({row.get('locale', '')})"
         for name in ("title", "name", "label", "code"):
             if row.get(name):
                 return str(row[name])

@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
         manage,
         public,
         publications,
+        published,
         review,
         sharing,
     )
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
     auth.init_app(app)
+    published.init_app(app)
     # Before CSRFProtect's own hook: it parses the form, after which its raw bytes are gone.
     app.before_request(_refuse_invalid_utf8)
     # Every POST needs a CSRF token, including hand-written forms ({{ csrf_token() }}).

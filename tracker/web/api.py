@@ -30,6 +30,7 @@ from tracker.formats.tables import DATA_LICENCE, ISO3
 from tracker.i18n import DEFAULT_LOCALE, _
 from tracker.read import api as answers
 from tracker.read import loaders
+from tracker.web import published
 from tracker.web.errors import abort_with
 from tracker.web.urls import api_servers, link
 
@@ -59,17 +60,20 @@ def requested_lang() -> str:
 
 @bp.get("/countries")
 def countries():
-    return answers.country_list(db.get_session(), requested_lang()).model_dump(mode="json")
+    return answers.country_list(published.session(), requested_lang()).model_dump(mode="json")
 
 
 @bp.get("/countries/<iso3>")
 def country(iso3: str):
     lang = requested_lang()
-    session = db.get_session()
+    session = published.session()
     refs = []
     if re.fullmatch(ISO3, iso3):
         refs, _unknown = loaders.resolve_countries(session, [iso3], lang)
     if not refs:
+        if re.fullmatch(ISO3, iso3) and loaders.resolve_countries(db.get_session(), [iso3])[0]:
+            abort_with(404, _("%(code)s has no publication yet: nothing about it is public.",
+                              code=iso3))  # fmt: skip
         abort_with(404, _("No country with the code “%(code)s”.", code=iso3))
     return answers.country_detail(session, refs[0], lang).model_dump(mode="json")
 
@@ -77,7 +81,7 @@ def country(iso3: str):
 @bp.get("/checklist")
 def checklist_view():
     lang = requested_lang()
-    return answers.checklist(db.get_session(), lang).model_dump(mode="json")
+    return answers.checklist(published.session(), lang).model_dump(mode="json")
 
 
 @bp.get("/project")

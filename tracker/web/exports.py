@@ -25,6 +25,7 @@ from tracker.formats.tables import TABLES, Table
 from tracker.i18n import _
 from tracker.read import loaders
 from tracker.read import rows as datasets
+from tracker.web import published
 from tracker.web.errors import abort_with
 from tracker.web.urls import external_url
 
@@ -88,8 +89,10 @@ def export_csv(name: str):
     if name == "text_translations" and not filtered:
         records = datasets.all_text_translation_records  # the project timeline's too
 
+    replica = published.replica()
+
     def generate():
-        with db.standalone_session() as session:
+        with replica.session() as session:  # the publications in force (issue 12)
             batches = datasets.export_cells(table, records, session, countries)
             yield from csvio.stream_cells(table, batches, bom=bom)
 

@@ -32,9 +32,9 @@ from tracker import db
 from tracker.formats import openapi, trend
 from tracker.i18n import _, current_lang, negotiate, text_direction
 from tracker.read import compare as comparison
+from tracker.read import loaders, publications, sources
 from tracker.read import pages as reports
-from tracker.read import publications, sources
-from tracker.web import paging
+from tracker.web import paging, published
 from tracker.web.caching import conditional
 from tracker.web.errors import abort_with
 from tracker.web.urls import api_servers, external_url, link
@@ -69,9 +69,14 @@ def index():
     number = paging.page_number()
     with paging.pages_in_range():
         report = reports.overview_report(
-            db.get_session(), current_lang(), page=number, sort=sort, descending=descending
+            published.session(), current_lang(), page=number, sort=sort, descending=descending
         )
-    return render_template("public/index.html", report=report, sorts=reports.OVERVIEW_SORTS)
+    return render_template(
+        "public/index.html",
+        report=report,
+        sorts=reports.OVERVIEW_SORTS,
+        unpublished=published.unpublished(current_lang()),
+    )
 
 
 @bp.get("/<lang>/countries/<iso3>")
@@ -80,9 +85,9 @@ def country(iso3: str):
     """One country: figures, checklist, instruments and milestones."""
     if iso3 != iso3.upper():
         return redirect(url_for("public.country", iso3=iso3.upper()), code=301)
-    report = reports.country_report(db.get_session(), iso3, current_lang())
+    report = reports.country_report(published.session(), iso3, current_lang())
     if report is None:
-        abort(404)
+        return not_published(iso3)
     over_time = publications.progress_over_time(db.get_session(), report.country.id)
     return render_template(
         "public/country.html", report=report, trend=over_time, trend_chart=_trend_chart(over_time)
@@ -96,6 +101,15 @@ def _trend_chart(over_time: publications.ProgressOverTime) -> trend.Chart | None
     return trend.chart(list(over_time.steps), rtl=text_direction() == "rtl")
 
 
+def not_published(iso3: str):
+    """A country of the tracker with no publication yet says so (and shows no figures); 404
+    for a code that names no country at all."""
+    refs, _unknown = loaders.resolve_countries(db.get_session(), [iso3], current_lang())
+    if not refs:
+        abort(404)
+    return render_template("publications/unpublished.html", country=refs[0])
+
+
 @bp.get("/<lang>/checklist")
 @conditional
 def checklist():
@@ -104,7 +118,7 @@ def checklist():
     number = paging.page_number()
     with paging.pages_in_range():
         report = reports.checklist_report(
-            db.get_session(), current_lang(), page=number, picked=codes
+            published.session(), current_lang(), page=number, picked=codes
         )
     if report.unknown:
         abort_with(
@@ -146,7 +160,7 @@ def provision(code: str):
         return redirect(url_for("public.provision", code=code.upper()), code=301)
     number = paging.page_number()
     with paging.pages_in_range():
-        report = reports.provision_report(db.get_session(), code, current_lang(), page=number)
+        report = reports.provision_report(published.session(), code, current_lang(), page=number)
     if report is None:
         abort(404)
     return render_template("public/provision.html", report=report)
@@ -156,7 +170,7 @@ def provision(code: str):
 @conditional
 def instrument(instrument_id: int):
     """One instrument, its relations and the provisions it covers."""
-    report = reports.instrument_report(db.get_session(), instrument_id, current_lang())
+    report = reports.instrument_report(published.session(), instrument_id, current_lang())
     if report is None:
         abort(404)
     return render_template("public/instrument.html", report=report)
@@ -230,7 +244,7 @@ def compare():
     if problem is None and list(codes) != asked:  # lower case or blanks: one address per choice
         return redirect(url_for("public.compare", c=list(codes)), code=301)
     report = comparison.compare_report(
-        db.get_session(), () if problem else codes, current_lang()
+        published.session(), () if problem else codes, current_lang()
     )
     if problem is None and report.unknown:
         problem = comparison.CodesProblem("unknown", report.unknown)

@@ -58,6 +58,7 @@ TABLE_LABELS = {
     "instrument_title": _l("Translated title"),
     "instrument_relation": _l("Relation between instruments"),
     "milestone": _l("Milestone"),
+    "text_translation": _l("Translations"),
 }
 ACTION_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
 

@@ -18,10 +18,10 @@ from babel import dates as babel_dates
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import format_date, format_number, format_percent
 
-from tracker import db
 from tracker.formats.card import social_card
 from tracker.i18n import DEFAULT_LOCALE, _, current_lang, is_language
 from tracker.read.sharing import badge_layout, country_figures
+from tracker.web import published
 from tracker.web.caching import conditional
 from tracker.web.urls import link
 
@@ -113,7 +113,7 @@ def badge(iso3: str):
     """The country's three figures as a small SVG image, with a title for screen readers."""
     if iso3 != iso3.upper():
         return redirect(url_for("sharing.badge", iso3=iso3.upper(), **request.args), code=301)
-    summary = country_figures(db.get_session(), iso3, current_lang())
+    summary = country_figures(published.session(), iso3, current_lang())
     if summary is None:
         abort(404)
     f = summary.figures
@@ -156,7 +156,7 @@ def card(iso3: str):
     """The country's social card (1200 x 630 PNG), in English: the image link previews show."""
     if iso3 != iso3.upper():
         return redirect(url_for("sharing.card", iso3=iso3.upper()), code=301)
-    summary = country_figures(db.get_session(), iso3, DEFAULT_LOCALE)
+    summary = country_figures(published.session(), iso3, DEFAULT_LOCALE)
     if summary is None:
         abort(404)
     f = summary.figures

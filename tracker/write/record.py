@@ -39,6 +39,9 @@ PRIVATE = frozenset(
     }
 )
 ROOT = "country"
+# Rows attached to a row of another table by its table name and id (``entity``, ``entity_id``),
+# not by a foreign key: the translations of a record's texts go with the record.
+ATTACHED = "text_translation"
 # Snapshot layout version (the rows are keyed by table name, then column name).
 FORMAT = 1
 
@@ -59,10 +62,16 @@ def record_tables() -> list[sa.Table]:
     return [t for t in metadata.sorted_tables if t.name in included]
 
 
+def snapshot_tables() -> list[sa.Table]:
+    """What a snapshot holds: the record tables, then the rows attached to their rows by
+    (table name, id) rather than by a foreign key (``ATTACHED``: the texts' translations)."""
+    return [*record_tables(), SQLModel.metadata.tables[ATTACHED]]
+
+
 def shared_tables() -> list[sa.Table]:
     """The tables the public pages read that belong to no country: the checklist versions with
     their categories, provisions and texts, and any other table outside every record."""
-    record = {t.name for t in record_tables()}
+    record = {t.name for t in snapshot_tables()}
     return [
         t
         for t in SQLModel.metadata.sorted_tables
@@ -70,8 +79,24 @@ def shared_tables() -> list[sa.Table]:
     ]
 
 
-def _conditions(country_id: int) -> dict[str, sa.ColumnElement]:
-    """For each record table, the WHERE clause selecting one country's rows (subqueries)."""
+def _attached(where: dict[str, sa.ColumnElement]) -> sa.ColumnElement:
+    """The ``ATTACHED`` rows of the rows ``where`` selects, table by table."""
+    attached = SQLModel.metadata.tables[ATTACHED]
+    parts = [
+        sa.and_(
+            attached.c.entity == table.name,
+            attached.c.entity_id.in_(
+                sa.select(table.c.id).where(where[table.name]).scalar_subquery()
+            ),
+        )
+        for table in record_tables()
+        if table.name in where and "id" in table.c
+    ]
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def conditions(country_id: int) -> dict[str, sa.ColumnElement]:
+    """For each snapshot table, the WHERE clause selecting one country's rows (subqueries)."""
     where: dict[str, sa.ColumnElement] = {}
     for table in record_tables():
         if table.name == ROOT:
@@ -84,6 +109,27 @@ def _conditions(country_id: int) -> dict[str, sa.ColumnElement]:
                 parent_ids = sa.select(fk.column).where(where[parent.name])
                 parts.append(fk.parent.in_(parent_ids.scalar_subquery()))
         where[table.name] = sa.or_(*parts)
+    where[ATTACHED] = _attached(where)
+    return where
+
+
+def unowned_conditions() -> dict[str, sa.ColumnElement]:
+    """For each snapshot table, the rows that belong to no country, which the public reads as
+    they are (the project's own timeline: milestones with no country, and their translations):
+    rows whose optional reference to a country is empty, and the rows that belong to those."""
+    where: dict[str, sa.ColumnElement] = {}
+    for table in record_tables():
+        parts = []
+        for fk in table.foreign_keys:
+            parent = fk.column.table
+            if parent.name == ROOT and fk.parent.nullable:
+                parts.append(fk.parent.is_(None))
+            elif parent.name in where:
+                parent_ids = sa.select(fk.column).where(where[parent.name])
+                parts.append(fk.parent.in_(parent_ids.scalar_subquery()))
+        if parts:
+            where[table.name] = sa.or_(*parts)
+    where[ATTACHED] = _attached(where)
     return where
 
 
@@ -107,8 +153,9 @@ def dump(session: Session, country_id: int) -> dict:
     """Every row of one country's record, all columns, as JSON-safe data (1 query per table)."""
     tables: dict[str, list[dict]] = {}
     connection = session.connection()
-    for table in record_tables():
-        where = _conditions(country_id)[table.name]
+    where_of = conditions(country_id)
+    for table in snapshot_tables():
+        where = where_of[table.name]
         order = [table.c[c.name] for c in table.primary_key.columns]
         rows = connection.execute(sa.select(table).where(where).order_by(*order)).mappings()
         tables[table.name] = [{k: encode(v) for k, v in row.items()} for row in rows]
@@ -146,3 +193,47 @@ def rows_of(snapshot: dict, table: sa.Table) -> Iterable[dict]:
     """The decoded rows of ``table`` in a snapshot (none when it was not a record table then)."""
     for row in snapshot.get("tables", {}).get(table.name, []):
         yield decode(table, row)
+
+
+def known_on(snapshot: dict, day: date) -> dict:
+    """The snapshot as it would have been on ``day``: rows of record tables with dates are kept
+    when every date they carry is on or before ``day`` (an undated one, or one with only a later
+    ``year``, is left out), and rows that belong to a row left out go with it. The country row
+    and tables without dates stay as they are. Used for the demo's earlier publications."""
+    out: dict[str, list[dict]] = {}
+    kept: dict[str, set] = {}
+    for table in record_tables():
+        dated = [c.name for c in table.c if _kind(c) is date]
+        rows = []
+        for row in snapshot.get("tables", {}).get(table.name, []):
+            orphan = any(
+                fk.column.table.name in kept
+                and row.get(fk.parent.name) is not None
+                and row[fk.parent.name] not in kept[fk.column.table.name]
+                for fk in table.foreign_keys
+            )
+            if orphan:
+                continue
+            if table.name != ROOT and dated:
+                days = [date.fromisoformat(row[c]) for c in dated if row.get(c)]
+                year = row.get("year")
+                if days:
+                    if max(days) > day:
+                        continue
+                elif not (isinstance(year, int) and year <= day.year):
+                    continue
+            rows.append(row)
+        out[table.name] = rows
+        kept[table.name] = {r.get("id") for r in rows}
+    out[ATTACHED] = [
+        row for row in snapshot.get("tables", {}).get(ATTACHED, [])
+        if row.get("entity_id") in kept.get(row.get("entity"), set())
+    ]  # fmt: skip
+    return {**snapshot, "tables": out}
+
+
+def without(snapshot: dict, table: str, row_id: int) -> dict:
+    """The snapshot without one row (and nothing else)."""
+    tables = dict(snapshot.get("tables", {}))
+    tables[table] = [r for r in tables.get(table, []) if r.get("id") != row_id]
+    return {**snapshot, "tables": tables}

@@ -14,14 +14,16 @@ write layer); it only reads the main one.
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.pool import SingletonThreadPool
 from sqlmodel import Session, SQLModel
 
-from tracker.models import Publication
+from tracker.codes import ChangeAction
+from tracker.models import ChangeRecord, Publication
 from tracker.write import record
 
 
@@ -29,17 +31,25 @@ def shared_stamp(session: Session) -> str:
     """A string that changes whenever a shared table changes (1 query): counts, highest ids,
     version sums and latest ``updated_at`` of the checklist tables and any other shared table."""
     columns = []
-    for table in record.shared_tables():
-        columns.append(sa.select(sa.func.count()).select_from(table).scalar_subquery())
+    unowned = record.unowned_conditions()
+    parts = [(t, None) for t in record.shared_tables()]
+    parts += [(t, unowned[t.name]) for t in record.snapshot_tables() if t.name in unowned]
+    for table, where in parts:
+
+        def of(expression, where=where, table=table):
+            query = sa.select(expression).select_from(table)
+            return (query if where is None else query.where(where)).scalar_subquery()
+
+        columns.append(of(sa.func.count()))
         if "id" in table.c:
-            columns.append(sa.select(sa.func.max(table.c.id)).scalar_subquery())
+            columns.append(of(sa.func.max(table.c.id)))
         for name, func in (("version", sa.func.sum), ("updated_at", sa.func.max)):
             if name in table.c:
-                columns.append(sa.select(func(table.c[name])).scalar_subquery())
+                columns.append(of(func(table.c[name])))
         texts = [c for c in table.c if isinstance(c.type, sa.String | sa.Text)]
         if texts:  # translations have no version: their total length stands in
             total = sum((sa.func.coalesce(sa.func.length(c), 0) for c in texts), sa.literal(0))
-            columns.append(sa.select(sa.func.sum(total)).scalar_subquery())
+            columns.append(of(sa.func.sum(total)))
     if not columns:
         return ""
     row = session.connection().execute(sa.select(*columns)).one()
@@ -48,11 +58,17 @@ def shared_stamp(session: Session) -> str:
 
 @dataclass(frozen=True)
 class Replica:
-    """The publications ``publication_ids`` (and the shared tables) in a private database."""
+    """The publications in force (``by_country``: country id -> publication id) and the shared
+    tables, in a private database."""
 
-    publication_ids: tuple[int, ...]
+    by_country: tuple[tuple[int, int], ...]  # sorted (country id, publication id) pairs
     image: bytes  # the serialized SQLite database
     engine: sa.Engine
+    stamp: str = ""  # the shared tables' stamp it was built with
+
+    @property
+    def publication_ids(self) -> tuple[int, ...]:
+        return tuple(sorted(pid for _c, pid in self.by_country))
 
     def session(self) -> Session:
         """A read-only session on the replica (each thread gets its own copy of the image)."""
@@ -70,32 +86,105 @@ def _engine(image: bytes) -> sa.Engine:
     return engine
 
 
-def build(session: Session, publication_ids: Sequence[int]) -> Replica:
-    """A replica of the given publications (1 query for the snapshots, 1 per shared table)."""
-    ids = tuple(sorted(publication_ids))
+def _pairs(in_force: Mapping[int, int] | Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """(country id, publication id) pairs; a bare list of publication ids (no country known)
+    pairs each id with itself, which only a full build uses."""
+    if isinstance(in_force, Mapping):
+        return tuple(sorted(in_force.items()))
+    return tuple(sorted((pid, pid) for pid in in_force))
+
+
+def _snapshots(session: Session, ids: Sequence[int]) -> list[dict]:
+    """The frozen rows of these publications (1 query; none without ids)."""
+    if not ids:
+        return []
+    pub = Publication.__table__.c
+    query = sa.select(pub.snapshot).where(pub.id.in_(list(ids))).order_by(pub.id)
+    return [snap for (snap,) in session.connection().execute(query)]
+
+
+def build(session: Session, in_force: Mapping[int, int] | Sequence[int]) -> Replica:
+    """A replica of the given publications, by country (1 query for the snapshots, 1 per
+    shared table)."""
+    pairs = _pairs(in_force)
+    snapshots = _snapshots(session, [pid for _c, pid in pairs])
+    return from_snapshots(session, snapshots, pairs)
+
+
+def from_snapshots(
+    session: Session, snapshots: Sequence[dict], by_country: tuple[tuple[int, int], ...] = (),
+    stamp: str = "",
+) -> Replica:
+    """A replica of snapshots given as data (1 query per shared table)."""
     connection = session.connection()
-    snapshots = [
-        snap
-        for (snap,) in connection.execute(
-            sa.select(Publication.__table__.c.snapshot).where(Publication.__table__.c.id.in_(ids))
-        )
-    ] if ids else []  # fmt: skip
     raw = sqlite3.connect(":memory:")
     try:
         target = sa.create_engine("sqlite://", creator=lambda: raw, poolclass=sa.pool.StaticPool)
-        wanted = [*record.shared_tables(), *record.record_tables()]
-        SQLModel.metadata.create_all(target, tables=wanted)
+        # Every table exists, the private ones empty: a read query that also looks at history
+        # (a country's last deletion) works, and finds nothing a publication did not freeze.
+        SQLModel.metadata.create_all(target)
         with target.begin() as out:
             for table in record.shared_tables():
                 rows = [dict(r) for r in connection.execute(sa.select(table)).mappings()]
                 _insert(out, table, rows)
-            for table in record.record_tables():
-                rows = [row for snap in snapshots for row in record.rows_of(snap, table)]
-                _insert(out, table, rows)
+            # Rows that belong to no country (the project's own timeline) are read as they are.
+            unowned = record.unowned_conditions()
+            for table in record.snapshot_tables():
+                if table.name in unowned:
+                    query = sa.select(table).where(unowned[table.name])
+                    _insert(out, table, [dict(r) for r in connection.execute(query).mappings()])
+            _load_snapshots(out, snapshots)
         image = raw.serialize()
     finally:
         raw.close()
-    return Replica(ids, image, _engine(image))
+    return Replica(by_country, image, _engine(image), stamp)
+
+
+def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Replica:
+    """``base`` brought to the publications ``in_force``, rewriting only the countries whose
+    publication differs (1 query for their snapshots; the shared tables are those of ``base``,
+    which the caller checked have not changed)."""
+    pairs = _pairs(in_force)
+    old, new = dict(base.by_country), dict(pairs)
+    changed = sorted(c for c in old.keys() | new.keys() if old.get(c) != new.get(c))
+    snapshots = _snapshots(session, [new[c] for c in changed if c in new])
+    raw = sqlite3.connect(":memory:")
+    try:
+        raw.deserialize(base.image)
+        target = sa.create_engine("sqlite://", creator=lambda: raw, poolclass=sa.pool.StaticPool)
+        with target.begin() as out:
+            for country_id in changed:
+                where = record.conditions(country_id)
+                for table in reversed(record.snapshot_tables()):  # children before their parents
+                    out.execute(table.delete().where(where[table.name]))
+            history = ChangeRecord.__table__
+            out.execute(history.delete().where(history.c.country_id.in_(changed)))
+            _load_snapshots(out, snapshots)
+        image = raw.serialize()
+    finally:
+        raw.close()
+    return Replica(pairs, image, _engine(image), base.stamp)
+
+
+def _load_snapshots(out: sa.Connection, snapshots: Sequence[dict]) -> None:
+    """Insert the snapshots' rows, and for each one that lost a row before it was published, a
+    bare deletion in history (no person, no values) at that date: the read layer then finds the
+    record's "last update" as it finds a live record's."""
+    for table in record.snapshot_tables():
+        rows = [row for snap in snapshots for row in record.rows_of(snap, table)]
+        _insert(out, table, rows)
+    deletions = [
+        {"at": _aware(datetime.fromisoformat(snap["deleted_at"])), "actor": "", "entity": "record",
+         "action": ChangeAction.DELETE, "entity_id": snap["country_id"],
+         "country_id": snap["country_id"], "summary": ""}
+        for snap in snapshots if snap.get("deleted_at")
+    ]  # fmt: skip
+    if deletions:
+        out.execute(ChangeRecord.__table__.insert(), deletions)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
@@ -108,25 +197,45 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> Non
 
 
 class ReplicaCache:
-    """The most recently used replicas, by (publication ids, shared stamp); thread-safe."""
+    """The most recently used replicas, keyed by the publications in force and the stamp of the
+    shared tables, both read from the database: an instance that serves a replica built before
+    another instance published builds (or updates) its own at its next request. Thread-safe."""
 
     def __init__(self, size: int = 8):
         self.size = size
         self._entries: OrderedDict[tuple, Replica] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, publication_ids: Sequence[int]) -> Replica:
-        """The replica of these publications, built on first use (then 0 queries but the
-        stamp's one)."""
-        key = (tuple(sorted(publication_ids)), shared_stamp(session))
+    def get(self, session: Session, in_force: Mapping[int, int] | Sequence[int]) -> Replica:
+        """The replica of these publications (country id -> publication id): found (the
+        stamp's query only), updated from the latest replica with the same shared tables when
+        only some countries' publications differ (+1 query), or built (+1 and 1 per shared
+        table)."""
+        pairs = _pairs(in_force)
+        stamp = shared_stamp(session)
+        key = (pairs, stamp)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 return found
-        replica = build(session, publication_ids)
+            base = next(
+                (r for (p, st), r in reversed(self._entries.items()) if st == stamp), None
+            )
+        if base is not None and isinstance(in_force, Mapping) and _few(base.by_country, pairs):
+            replica = update(session, base, dict(pairs))
+        else:
+            replica = build(session, in_force)
+            replica = Replica(replica.by_country, replica.image, replica.engine, stamp)
         with self._lock:
             self._entries[key] = replica
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return replica
+
+
+def _few(old: tuple[tuple[int, int], ...], new: tuple[tuple[int, int], ...]) -> bool:
+    """Whether updating is worth it: at most half of the countries change publication (or one)."""
+    before, after = dict(old), dict(new)
+    changed = sum(1 for c in before.keys() | after.keys() if before.get(c) != after.get(c))
+    return changed <= max(len(after) // 2, 1)

@@ -14,7 +14,7 @@ the caller's ``tracker.write.transaction`` commits.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -30,7 +30,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.read import figures, loaders, publications, rows
-from tracker.write import changes, record
+from tracker.write import changes, record, replica
 from tracker.write.changes import Actor
 
 
@@ -143,16 +143,66 @@ def working_copy_diff(
     return publications.diff(session, before, record.dump(session, country_id), locale)
 
 
+def last_deletion(session: Session, country_id: int) -> datetime | None:
+    """When the country's record as it would be published now last lost a row (2 queries).
+
+    A deleted row leaves no ``updated_at`` behind, only its change record, so a publication
+    carries the date itself (``snapshot["deleted_at"]``) for its "last update". What counts is
+    a deletion of a row the public could see, that is one the previous publication held (and,
+    carried over, what that publication counted); before a first publication, every deletion
+    recorded for the country, as on the working copy. A row added and deleted again between two
+    publications never was public: its deletion changes nothing published."""
+    previous = session.connection().execute(
+        sa.select(Publication.__table__.c.snapshot)
+        .where(Publication.__table__.c.country_id == country_id)
+        .order_by(Publication.__table__.c.number.desc())
+        .limit(1)
+    ).scalar()
+    query = sa.select(ChangeRecord.entity, ChangeRecord.entity_id, ChangeRecord.at).where(
+        ChangeRecord.action == ChangeAction.DELETE, ChangeRecord.country_id == country_id
+    )
+    found = session.connection().execute(query).all()
+    if previous is None:
+        dates = [at for _e, _i, at in found]
+    else:
+        held = {(name, row.get("id")) for name, table in previous.get("tables", {}).items()
+                for row in table}  # fmt: skip
+        dates = [at for entity, entity_id, at in found if (entity, entity_id) in held]
+        if previous.get("deleted_at"):
+            dates.append(datetime.fromisoformat(previous["deleted_at"]))
+    dates = [d if d.tzinfo else d.replace(tzinfo=UTC) for d in dates]
+    return max(dates, default=None)
+
+
 def freeze(session: Session, country_id: int) -> Frozen:
     """The working copy as a publication would freeze it (read only)."""
     checklist = loaders.current_checklist(session)
-    [summary] = figures.country_summaries(session, DEFAULT_LOCALE, [country_id])
+    snapshot = record.dump(session, country_id)
+    deleted_at = last_deletion(session, country_id)
+    if deleted_at is not None:
+        snapshot["deleted_at"] = record.encode(deleted_at)
+    # The figures of the working copy, computed where it lives (the replica of a snapshot gives
+    # the same, tests/test_publication.py checks it), with the deletions the public saw.
+    [summary] = figures.country_summaries(
+        session, DEFAULT_LOCALE, [country_id], deletions={country_id: deleted_at}
+    )
     values = {k: record.encode(v) for k, v in rows.country_record(summary).items()}
     return Frozen(
-        record.dump(session, country_id),
-        values,
-        checklist.id if checklist else None,
-        checklist.code if checklist else None,
+        snapshot, values, checklist.id if checklist else None, checklist.code if checklist else None
+    )
+
+
+def freeze_snapshot(session: Session, snapshot: dict) -> Frozen:
+    """A snapshot given as data with the figures it gives, computed by the read layer on a
+    replica of it, exactly as the public pages compute them (the demo's earlier states go
+    through here too)."""
+    checklist = loaders.current_checklist(session)
+    country_id = snapshot["country_id"]
+    with replica.from_snapshots(session, [snapshot]).session() as frozen:
+        [summary] = figures.country_summaries(frozen, DEFAULT_LOCALE, [country_id])
+    values = {k: record.encode(v) for k, v in rows.country_record(summary).items()}
+    return Frozen(
+        snapshot, values, checklist.id if checklist else None, checklist.code if checklist else None
     )
 
 

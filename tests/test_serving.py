@@ -1,0 +1,267 @@
+"""The public side serves each country's latest publication, never the working copy (issue 12):
+every public surface, the replica it reads, and what a deletion means for "last update"."""
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from tracker import create_app, write
+from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus
+from tracker.models import Coverage, Instrument, Milestone, MonitorValue, Provision
+from tracker.write import changes, record, replica
+
+SOURCE = "https://dev.globalewaste.org/map"
+
+
+@pytest.fixture
+def world(session, staff, make_checklist, make_instrument, make_milestone, make_coverage, publish):
+    """Zambia and Rwanda, each with an act in force covering the first provision, published."""
+    make_checklist(n=2)
+    provision = session.exec(select(Provision).order_by(Provision.position)).first()
+    made = {}
+    for country, title in ((staff.zmb, "Environmental Management Act"), (staff.rwa, "Law 2024")):
+        act = make_instrument(country, title=title, status=InstrumentStatus.IN_FORCE)
+        make_coverage(country, provision, links=[(act, Extent.PARTIAL, "s. 1")],
+                      applicable=True, implementation=Implementation.INITIATED)  # fmt: skip
+        make_milestone(country, title=f"Validation workshop of {country.iso3}")
+        made[country.iso3] = act
+    publish()
+    return staff, made
+
+
+def draft_edit(session, zmb, act) -> None:
+    """A working-copy change to everything the public sees of Zambia: the act's title, its
+    judgement (partial becomes full, so the figures move), its milestone, a Monitor value."""
+    with write.transaction(session):
+        act = session.get(Instrument, act.id)
+        changes.update(session, act, changes.DEMO_DATA, {"title": "Draft title nobody reviewed"},
+                       expected_version=act.version)  # fmt: skip
+        cov = session.exec(select(Coverage).where(Coverage.country_id == zmb.id)).one()
+        cov.links[0].extent = Extent.FULL  # saved with the judgement below
+        changes.update(session, cov, changes.DEMO_DATA,
+                       {"implementation": Implementation.OPERATIONAL, "evidence": "Draft evidence"},
+                       expected_version=cov.version)  # fmt: skip
+        ms = session.exec(select(Milestone).where(Milestone.country_id == zmb.id)).one()
+        changes.update(session, ms, changes.DEMO_DATA, {"title": "Draft milestone"},
+                       expected_version=ms.version)  # fmt: skip
+        changes.create(session, MonitorValue(country_id=zmb.id, edition=2024,
+                                             indicator=GemIndicator.EPR, value=True,
+                                             source_url=SOURCE), changes.DEMO_DATA)  # fmt: skip
+
+
+def surfaces(act_id: int, provision: str) -> dict[str, bool]:
+    """Each public surface, and whether Zambia's draft edit changes it once published."""
+    return {
+        "/en/": True,  # figures and last update
+        "/en/countries/ZMB": True,
+        f"/en/instruments/{act_id}": True,
+        "/en/checklist": True,  # each provision's coverage across countries
+        f"/en/checklist/{provision}": True,
+        "/en/compare?c=RWA&c=ZMB": True,
+        "/en/feed.atom": True,  # a new entry
+        "/en/countries/ZMB/feed.atom": True,
+        "/en/countries/ZMB/publications": True,
+        "/badges/ZMB.svg": True,  # the implementation figure
+        "/cards/ZMB.png": True,
+        "/api/v1/countries": True,
+        "/api/v1/countries/ZMB": True,
+        "/api/v1/checklist": False,  # the checklist alone
+        "/exports/countries.csv": True,
+        "/exports/instruments.csv": True,
+        "/exports/coverage.csv": True,
+        "/exports/coverage_links.csv": True,
+        "/exports/milestones.csv": True,
+        "/exports/monitor_values.csv": True,
+        "/exports/checklist.csv": False,
+        "/exports/datapackage.json": False,  # describes the files (their rows are above)
+    }
+
+
+def bodies(client, urls) -> dict[str, bytes]:
+    out = {}
+    for url in urls:
+        answer = client.get(url, headers={"Cookie": "lang=en"})
+        assert answer.status_code == 200, (url, answer.status_code)
+        out[url] = answer.get_data()
+    return out
+
+
+def test_a_draft_edit_is_invisible_on_every_public_surface_until_published(
+    client, session, world, publish
+):
+    staff, acts = world
+    code = session.exec(select(Provision.code).order_by(Provision.position)).first()
+    urls = surfaces(acts["ZMB"].id, code)
+    before = bodies(client, urls)
+    draft_edit(session, staff.zmb, acts["ZMB"])
+    during = bodies(client, urls)
+    for url in urls:  # byte for byte what the publication says, whatever the working copy
+        if url != "/exports/datapackage.json":  # it says when it was made
+            assert during[url] == before[url], url
+        assert b"Draft" not in during[url], url
+    publish(staff.zmb, message="Renames the act")
+    after = bodies(client, urls)
+    for url, changes_it in urls.items():
+        if url != "/exports/datapackage.json":
+            assert (after[url] != before[url]) is changes_it, url
+    for url in ("/en/countries/ZMB", f"/en/instruments/{acts['ZMB'].id}", "/api/v1/countries/ZMB",
+                "/exports/instruments.csv", "/exports/coverage_links.csv"):  # fmt: skip
+        assert b"Draft title nobody reviewed" in after[url], url
+    assert b"Draft milestone" in after["/exports/milestones.csv"]
+    assert b"Draft evidence" in after["/exports/coverage.csv"]
+    assert b"KEN" not in after["/exports/monitor_values.csv"]
+    assert b"ZMB,2024,epr,true" in after["/exports/monitor_values.csv"]
+    assert b"Renames the act" in after["/en/feed.atom"]
+
+
+def csv_rows(answer) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_a_row_added_and_deleted_between_publications_does_not_move_the_last_update(
+    client, session, world, make_milestone, publish
+):
+    staff, _acts = world
+    [zambia] = [r for r in csv_rows(client.get("/exports/countries.csv")) if r["iso3"] == "ZMB"]
+    published_on = zambia["last_update"]
+    # Set everything of Zambia's record back to 2020, then publish: the last update is 2020.
+    old = datetime(2020, 5, 17, tzinfo=UTC)
+    with write.transaction(session):
+        for table in record.record_tables():
+            if "updated_at" in table.c:
+                where = record.conditions(staff.zmb.id)[table.name]
+                session.execute(table.update().where(where).values(updated_at=old))
+    publish(staff.zmb)
+    [zambia] = [r for r in csv_rows(client.get("/exports/countries.csv")) if r["iso3"] == "ZMB"]
+    assert zambia["last_update"] == "2020-05-17" and published_on != "2020-05-17"
+    # A milestone added and deleted again before the next publication was never public.
+    extra = make_milestone(staff.zmb, title="Never published")
+    with write.transaction(session):
+        changes.delete(session, session.get(Milestone, extra.id), changes.DEMO_DATA,
+                       expected_version=extra.version)  # fmt: skip
+    publish(staff.zmb)
+    [zambia] = [r for r in csv_rows(client.get("/exports/countries.csv")) if r["iso3"] == "ZMB"]
+    assert zambia["last_update"] == "2020-05-17"
+
+
+def test_publishing_one_country_updates_only_its_rows_in_the_replica(
+    app, client, session, world, publish
+):
+    """The first request after a publication rewrites that country's rows in the replica it
+    already has (one query for the new snapshot) instead of building every country again."""
+    staff, acts = world
+    client.get("/en/")  # builds the replica of the two publications
+    cache = app.extensions["tracker.replicas"]
+    [built] = list(cache._entries.values())
+    draft_edit(session, staff.zmb, acts["ZMB"])
+    publish(staff.zmb)
+    calls = []
+    real = replica.build
+    replica.build = lambda *a, **k: calls.append("build") or real(*a, **k)
+    try:
+        html = client.get("/en/countries/ZMB").get_data(as_text=True)
+    finally:
+        replica.build = real
+    assert calls == []  # updated, not built
+    assert "Draft title nobody reviewed" in html
+    assert "Law 2024" in client.get("/en/countries/RWA").get_data(as_text=True)
+    newest = list(cache._entries.values())[-1]
+    assert dict(newest.by_country)[staff.rwa.id] == dict(built.by_country)[staff.rwa.id]
+    assert dict(newest.by_country)[staff.zmb.id] != dict(built.by_country)[staff.zmb.id]
+    # The updated replica holds what a replica built from scratch holds, table by table.
+    fresh = replica.build(session, dict(newest.by_country))
+    with newest.session() as a, fresh.session() as b:
+        for table in record.snapshot_tables():
+            rows_a = sorted(map(tuple, a.connection().execute(sa.select(table)).all()), key=repr)
+            rows_b = sorted(map(tuple, b.connection().execute(sa.select(table)).all()), key=repr)
+            assert rows_a == rows_b, table.name
+    session.rollback()
+
+
+def test_another_instance_serves_a_publication_made_elsewhere_at_its_next_request(
+    app, app_config, session, world, publish
+):
+    """Two apps on one database stand for two instances: the replica is keyed on the
+    publications in force, read from the database at each request, never on memory alone."""
+    staff, acts = world
+    other = create_app(dict(app_config))
+    try:
+        reader = other.test_client()
+        assert "Environmental Management Act" in reader.get("/en/countries/ZMB").text
+        draft_edit(session, staff.zmb, acts["ZMB"])
+        assert "Draft title" not in reader.get("/en/countries/ZMB").text
+        publish(staff.zmb)  # on "this" instance
+        assert "Draft title nobody reviewed" in reader.get("/en/countries/ZMB").text
+        assert "Draft title nobody reviewed" in reader.get("/api/v1/countries/ZMB").text
+    finally:
+        other.extensions["engine"].dispose()
+
+
+def test_frozen_figures_are_those_the_public_pages_show(client, session, world, publish):
+    """A publication's figures are computed on the working copy; the pages compute them on the
+    replica: the same numbers (countries.csv writes both from one function)."""
+    from tracker.models import Publication
+
+    staff, acts = world
+    draft_edit(session, staff.zmb, acts["ZMB"])
+    made = publish(staff.zmb)[0]
+    [row] = [r for r in csv_rows(client.get("/exports/countries.csv")) if r["iso3"] == "ZMB"]
+    frozen = session.get(Publication, made.id).figures
+    def cell(value) -> str:
+        return {None: "", True: "true", False: "false"}.get(value, str(value)) if not isinstance(
+            value, int | float) or isinstance(value, bool) else str(value)  # fmt: skip
+
+    assert {k: cell(v) for k, v in frozen.items()} == {k: v for k, v in row.items() if k in frozen}
+
+
+def test_the_project_timeline_is_served_as_it_is(client, session, world):
+    """Milestones of no country (the project's own timeline) belong to no publication: an
+    administrator's change shows at once, on the overview and in the export."""
+    with write.transaction(session):
+        changes.create(session, Milestone(kind="launch", title="Project launch", status="done"),
+                       changes.DEMO_DATA)  # fmt: skip
+    assert "Project launch" in client.get("/en/").text
+    assert "Project launch" in client.get("/exports/milestones.csv").text
+
+
+def test_no_publication_no_badge(client, staff, publish):
+    publish(staff.zmb)
+    assert client.get("/badges/RWA.svg").status_code == 404
+    assert client.get("/cards/RWA.png").status_code == 404
+    assert client.get("/badges/ZMB.svg").status_code == 200
+
+
+@pytest.mark.slow
+def test_at_200_countries_one_publication_updates_the_replica_without_building_it_again(
+    app, client, session
+):
+    """Issue 14's budget is the first request after a publication under 100 ms at 200
+    countries: the replica is updated for the one country published (measured on an idle
+    machine: see the commit; bounded here with room for a loaded one), and the page is right."""
+    import time
+
+    from synthetic import build_dataset, publish_all
+
+    from tracker.models import Country
+    from tracker.read import publications
+
+    keys = build_dataset(session, 200, 40, instruments=3)
+    client.get("/en/")  # the replica of 200 publications
+    country = session.exec(select(Country).where(Country.iso3 == keys["iso3"])).one()
+    with write.transaction(session):
+        act = session.get(Instrument, keys["instrument"])
+        changes.update(session, act, changes.DEMO_DATA, {"title": "Renamed act"},
+                       expected_version=act.version)  # fmt: skip
+    publish_all(session, country)
+    cache = app.extensions["tracker.replicas"]
+    in_force = {cid: p.id for cid, p in publications.in_force(session).items()}
+    started = time.perf_counter()
+    cache.get(session, in_force)
+    elapsed = time.perf_counter() - started
+    session.rollback()
+    assert elapsed < 1.0, elapsed
+    assert "Renamed act" in client.get(f"/en/countries/{keys['iso3']}").text
