@@ -274,7 +274,7 @@ def _app(url: str, cache: bool = True):
 def publish_all(url: str) -> None:
     """Publish every country once, where this version of the tracker has publications."""
     try:
-        from tracker.write import publications  # noqa: F401
+        from tracker.write import review  # noqa: F401
     except ImportError:
         return
     subprocess.run([PY, __file__, "--publish", url], cwd=ROOT, check=True, env={**os.environ})
