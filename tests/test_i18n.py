@@ -80,6 +80,20 @@ def test_template_is_up_to_date_with_the_sources(tmp_path):
     )
 
 
+@pytest.mark.parametrize("locale", [None, *TRANSLATED])
+def test_every_catalog_entry_is_well_formed(locale):
+    """An entry that lost its ``msgstr`` line (a merge can drop it) makes Babel only warn while it
+    reads the file; here it is an error, for the template and every catalog."""
+    from babel.messages.pofile import PoFileError
+
+    path = POT if locale is None else ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        try:
+            read_po(fh, locale=locale, abort_invalid=True)
+        except PoFileError as exc:
+            pytest.fail(f"{path.relative_to(ROOT)}: {exc}")
+
+
 @pytest.mark.parametrize("locale", TRANSLATED)
 def test_catalog_is_complete_current_and_valid(locale):
     path = ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po"
