@@ -232,7 +232,10 @@ def switch_language_url(code: str) -> str:
                 # The sign-in page's ``next`` is only carried over when it is a same-site path.
                 and (name != "next" or safe_next(value))
             ]
-            return f"{base}?{urlencode(query)}" if query else base
+            if not query:
+                return base
+            # ``base`` may carry a query already (``as_of``, kept by ``url_defaults``).
+            return f"{base}{'&' if '?' in base else '?'}{urlencode(query)}"
     return url_for("public.index", lang=code)
 
 

@@ -61,15 +61,28 @@ def openapi_document(languages: list[str], servers: list[dict]) -> dict:
         "schema": {"type": "string", "enum": languages, "default": DEFAULT_LANG},
     }
     bad_lang = _json(ErrorResponse, "Unknown language.")
+    as_of = {
+        "name": "as_of",
+        "in": "query",
+        "required": False,
+        "description": (
+            "A day, YYYY-MM-DD: the publications in force at the end of that day (UTC) instead "
+            "of the latest publication of each country. A day still to come gives the record as "
+            "it stands today; anything that is not a day of the calendar is a 400."
+        ),
+        "schema": {"type": "string", "format": "date", "example": "2025-06-30"},
+    }
+    bad_day = _json(ErrorResponse, "Unknown language, or as_of is not a day YYYY-MM-DD.")
 
-    def operation(op_id: str, summary: str, model, extra_params=(), extra_responses=None):
+    def operation(op_id: str, summary: str, model, extra_params=(), extra_responses=None,
+                  after_params=()):
         responses = {"200": _json(model, summary), "400": bad_lang}
         responses.update(extra_responses or {})
         return {
             "get": {
                 "operationId": op_id,
                 "summary": summary,
-                "parameters": [*extra_params, lang],
+                "parameters": [*extra_params, lang, *after_params],
                 "responses": responses,
             }
         }
@@ -102,14 +115,19 @@ def openapi_document(languages: list[str], servers: list[dict]) -> dict:
                 }
             },
             "/api/v1/countries": operation(
-                "listCountries", "Every country with counts and progress.", CountryList
+                "listCountries",
+                "Every country with counts and progress.",
+                CountryList,
+                after_params=(as_of,),
+                extra_responses={"400": bad_day},
             ),
             "/api/v1/countries/{iso3}": operation(
                 "getCountry",
                 "One country with its coverage, instruments, milestones and progress.",
                 CountryDetail,
                 extra_params=(iso3,),
-                extra_responses={"404": _json(ErrorResponse, "No such country.")},
+                after_params=(as_of,),
+                extra_responses={"404": _json(ErrorResponse, "No such country."), "400": bad_day},
             ),
             "/api/v1/checklist": operation(
                 "getChecklist", "The current model-law checklist by category.", Checklist

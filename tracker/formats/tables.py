@@ -10,8 +10,9 @@ To change an export: its columns here, its rows in ``tracker.read.rows``. Pure: 
 touches the database, SQLModel or a request (only ``tracker.codes`` and lazy labels).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from tracker import fields
@@ -956,10 +957,20 @@ DATA_LICENCE = {
 }
 
 
-def datapackage(homepage: str | None, created: str) -> dict:
+def datapackage(
+    homepage: str | None,
+    created: str,
+    publications: Sequence[tuple[str, int, date]] = (),
+    as_of: date | None = None,
+    url: str | None = None,
+) -> dict:
     """The Frictionless Data Package descriptor of every table (English, relative paths).
 
-    Without a ``homepage`` (no host configured to build it from) the key is left out."""
+    Without a ``homepage`` (no host configured to build it from) the key is left out. The files
+    hold each country's latest publication, or those in force at the end of ``as_of`` (UTC):
+    ``publications`` names them (country, number, date), and ``citation`` says how to cite
+    exactly this release: with ``as_of``, the package's own ``url``; without, the same URL with
+    the day it was made, which keeps serving these files however the record changes later."""
     with force_locale("en"):
         resources = [
             {
@@ -997,6 +1008,21 @@ def datapackage(homepage: str | None, created: str) -> dict:
             "created": created,
             "resources": resources,
         }
+        day = as_of or date.fromisoformat(created[:10])
+        if as_of is not None:
+            package["as_of"] = as_of.isoformat()
+        package["publications"] = [
+            {"country": iso3, "number": number, "published_on": on.isoformat()}
+            for iso3, number, on in publications
+        ]
+        cite = url or "/exports/datapackage.json"
+        if as_of is None:
+            cite += ("&" if "?" in cite else "?") + f"as_of={day.isoformat()}"
+        package["citation"] = (
+            f"E-waste regulation tracker, data package as of {day.isoformat()}: the "
+            f"publications in force at the end of that day (UTC), {len(publications)} "
+            f"countries. {cite}. Licence: CC BY 4.0."
+        )
     if homepage is None:
         del package["homepage"]
     return package

@@ -7,7 +7,10 @@ URL map:
                                          monitor_values, coverage_links, text_translations
                                          ?country=ZMB (repeatable; 400 for an unknown code)
                                          ?bom=1 adds a UTF-8 byte order mark (for Excel)
-    GET /exports/datapackage.json     -> Frictionless Data Package describing every CSV
+    GET /exports/datapackage.json     -> Frictionless Data Package describing every CSV, with the
+                                         publications the files hold and how to cite them
+    ?as_of=YYYY-MM-DD on the CSVs and the package: the publications in force at the end of that
+    day (UTC) instead of the latest (400 for anything else than a day of the calendar)
 
 The files are a contract for analysts: column names, codes and formats are defined once in
 ``tracker.formats.tables`` and only ever extended. CSV bodies are streamed in batches from a session of
@@ -27,7 +30,7 @@ from tracker.read import loaders
 from tracker.read import rows as datasets
 from tracker.web import published
 from tracker.web.errors import abort_with
-from tracker.web.urls import external_url
+from tracker.web.urls import external_url, link
 
 bp = Blueprint("exports", __name__)
 
@@ -66,7 +69,11 @@ def download_name(table: Table, countries: list[loaders.CountryRef], filtered: b
     parts = [table.name]
     if filtered and table.name != "checklist":
         parts.extend(c.iso3 for c in countries)
-    parts.append(datetime.now(UTC).date().isoformat())
+    day = published.as_of()
+    if day is not None:  # the record as it stood that day, whenever it is downloaded
+        parts.extend(("as-of", day.day.isoformat()))
+    else:
+        parts.append(datetime.now(UTC).date().isoformat())
     return "-".join(parts) + ".csv"
 
 
@@ -112,7 +119,12 @@ def datapackage_json():
     """The Frictionless Data Package describing every CSV export."""
     # Absolute only on a configured host (SERVER_NAME, TRUSTED_HOSTS), never the Host header's
     # word: a cached copy must not point readers at someone else's site.
+    day = published.as_of()
+    found = sorted(published.in_force().values(), key=lambda p: p.iso3)
     return tables.datapackage(
         homepage=external_url("exports.index", lang="en"),
         created=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        publications=[(p.iso3, p.number, p.published_on) for p in found],
+        as_of=day.day if day is not None else None,
+        url=link("exports.datapackage_json"),
     )

@@ -88,7 +88,9 @@ def country(iso3: str):
     report = reports.country_report(published.session(), iso3, current_lang())
     if report is None:
         return not_published(iso3)
-    over_time = publications.progress_over_time(db.get_session(), report.country.id)
+    over_time = publications.progress_over_time(
+        db.get_session(), report.country.id, published.as_of_day()
+    )
     return render_template(
         "public/country.html", report=report, trend=over_time, trend_chart=_trend_chart(over_time)
     )

@@ -6,16 +6,96 @@ the same read functions that staff pages use on the live record, so a publicatio
 exactly as the live record would have. Replicas are kept per app, keyed by the publications
 they hold, so a warm page costs two queries on the main database (which publications, and a
 stamp of the checklist tables) and none to build.
+
+``?as_of=YYYY-MM-DD`` on the overview, the country page, the CSV exports, the data package and
+the API (``AS_OF_ENDPOINTS``) serves instead the publications in force at the end of that day,
+in UTC; a later day than today serves today's. Links from such a page to those endpoints keep
+the date (``url_defaults``).
 """
 
-from flask import current_app, g
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask import current_app, g, request, url_for
 from sqlmodel import Session
 
 from tracker import db
+from tracker.i18n import _
 from tracker.read import loaders, publications
+from tracker.web.errors import abort_with
 from tracker.write.replica import Replica, ReplicaCache
 
 _EXTENSION = "tracker.replicas"
+# The endpoints that take ``?as_of=``; others ignore it.
+AS_OF_ENDPOINTS = frozenset(
+    {
+        "public.index",
+        "public.country",
+        "exports.export_csv",
+        "exports.datapackage_json",
+        "api.countries",
+        "api.country",
+    }
+)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The day a reader asked for, and the day served: the same, or today for a later day."""
+
+    asked: date
+    day: date
+
+    @property
+    def future(self) -> bool:
+        return self.asked > self.day
+
+
+def parse_as_of(raw: str | None, today: date | None = None) -> AsOf | None:
+    """``?as_of=`` as a day (None when absent or empty); a 400 with a message for anything that
+    is not a date written YYYY-MM-DD, or not a day of the calendar."""
+    if raw is None or raw == "":
+        return None
+    shown = raw if len(raw) <= 20 else raw[:20] + "…"
+    if not _DATE.fullmatch(raw):
+        abort_with(400, _("as_of takes a date written YYYY-MM-DD, for example 2025-06-30: "
+                          "“%(value)s” is not one.", value=shown))  # fmt: skip
+    try:
+        asked = date.fromisoformat(raw)
+    except ValueError:
+        abort_with(400, _("as_of: %(value)s is not a day of the calendar (check the month and "
+                          "the day).", value=raw))  # fmt: skip
+    today = today or datetime.now(UTC).date()
+    return AsOf(asked, min(asked, today))
+
+
+def as_of() -> AsOf | None:
+    """The request's ``?as_of=`` on the endpoints that take it (parsed once)."""
+    if "published_as_of" not in g:
+        raw = request.args.get("as_of") if request.endpoint in AS_OF_ENDPOINTS else None
+        g.published_as_of = parse_as_of(raw)
+    return g.published_as_of
+
+
+def as_of_day() -> date | None:
+    """The day served with ``?as_of=`` (None: the latest publications)."""
+    found = as_of()
+    return found.day if found is not None else None
+
+
+def current_record_url() -> str:
+    """This page without ``as_of``: the current record."""
+    args = {k: v for k, v in request.args.items(multi=False) if k != "as_of"}
+    return url_for(request.endpoint, **{**(request.view_args or {}), **args, "as_of": None})
+
+
+def url_defaults(endpoint: str, values: dict) -> None:
+    """Links from a page served ``as_of`` a day to the endpoints that take it keep the day."""
+    found = g.get("published_as_of") if g else None
+    if found is not None and endpoint in AS_OF_ENDPOINTS and "as_of" not in values:
+        values["as_of"] = found.asked.isoformat()
 
 
 def _cache() -> ReplicaCache:
@@ -26,9 +106,13 @@ def _cache() -> ReplicaCache:
 
 
 def in_force() -> dict[int, publications.PublicationInfo]:
-    """The publications in force now, by country id (1 query, once per request)."""
+    """The publications in force now (or at the end of ``?as_of=``), by country id (1 query,
+    once per request)."""
     if "published_in_force" not in g:
-        g.published_in_force = publications.in_force(db.get_session())
+        day = as_of()
+        g.published_in_force = publications.in_force(
+            db.get_session(), day.day if day is not None else None
+        )
     return g.published_in_force
 
 
@@ -68,5 +152,13 @@ def close(_exc=None) -> None:
         found.close()
 
 
+def _context() -> dict:
+    day = g.get("published_as_of")
+    nothing = day is not None and g.get("published_in_force") == {}
+    return {"as_of": day, "nothing_in_force": nothing, "current_record_url": current_record_url}
+
+
 def init_app(app) -> None:
     app.teardown_appcontext(close)
+    app.url_defaults(url_defaults)
+    app.context_processor(_context)
