@@ -170,6 +170,21 @@ def test_the_review_diff_shows_a_date_at_its_precision_in_one_line(client, sessi
     assert "precision" not in text.lower()
 
 
+def test_the_review_diff_names_languages_in_the_readers_language(client, session, sign_in, world):
+    from tracker.models import InstrumentTitle
+
+    staff, instrument = world
+    publish(session, staff.zmb)
+    with write.transaction(session):
+        changes.create(session, InstrumentTitle(instrument_id=instrument.id, locale="fr",
+                       title="Loi sur la gestion de l'environnement"), changes.DEMO_DATA)  # fmt: skip
+    sign_in(staff.admin)
+    english = words(client.get("/en/manage/countries/ZMB/review").get_data(as_text=True))
+    assert "Language French" in english, english
+    spanish = words(client.get("/es/manage/countries/ZMB/review").get_data(as_text=True))
+    assert "francés" in spanish
+
+
 def test_the_public_list_detail_and_feeds(client, session, world):
     staff, instrument = world
     publish(session, staff.zmb, "First release")

@@ -272,6 +272,8 @@ class _Context:
     def display(self, table: sa.Table | None, column: str, value: Any) -> Any:
         if value is None or value == "":
             return None
+        if isinstance(value, str) and (column == "locale" or column.endswith("_lang")):
+            return Language(value)
         col = table.c.get(column) if table is not None else None
         if col is not None:
             enum = getattr(col.type, "enum", None)
@@ -293,6 +295,19 @@ class _Context:
                 except ValueError:
                     return value
         return value
+
+
+@dataclass(frozen=True)
+class Language:
+    """A stored language tag (``es``), read as its name in the reader's language ("Spanish")."""
+
+    code: str
+
+    @property
+    def label(self) -> str:
+        from tracker.i18n import current_lang, language_name_for
+
+        return language_name_for(self.code, current_lang())
 
 
 PRECISION_SUFFIX = "_precision"
