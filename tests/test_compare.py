@@ -128,6 +128,15 @@ def test_bad_codes_get_a_clear_message_and_the_picker(client, demo_data, query, 
     assert "<script>" not in html
 
 
+def test_a_country_not_yet_published_is_named_as_such(client, demo_data, make_country):
+    make_country(iso3="KEN", iso2="KE")  # in the tracker, never published
+    html = html_of(client.get("/en/compare?c=ZMB&c=KEN"), 404)
+    assert "KEN has no publication yet" in html
+    assert "No country with the code" not in html
+    french = html_of(client.get("/fr/compare?c=ZMB&c=KEN"), 404)
+    assert "KEN n’a encore aucune publication" in french
+
+
 def test_messages_are_translated(client, demo_data):
     html = html_of(client.get("/fr/compare?c=ZMB&c=XYZ"), 404)
     assert "Aucun pays portant le code XYZ ne figure dans l’outil de suivi." in html

@@ -40,7 +40,7 @@ ISO3 = re.compile(r"[A-Za-z]{3}")
 class CodesProblem:
     """What is wrong with the codes a reader asked for (the view turns it into a message)."""
 
-    kind: str  # "malformed", "duplicate", "too_few", "too_many", "unknown"
+    kind: str  # "malformed", "duplicate", "too_few", "too_many", "unknown", "unpublished"
     codes: tuple[str, ...] = ()
 
 

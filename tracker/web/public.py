@@ -249,10 +249,16 @@ def compare():
         published.session(), () if problem else codes, current_lang()
     )
     if problem is None and report.unknown:
-        problem = comparison.CodesProblem("unknown", report.unknown)
+        # A country of the tracker with no publication yet is not "unknown": say why it is missing.
+        waiting = {ref.iso3 for ref in published.unpublished(current_lang())}
+        unknown = tuple(code for code in report.unknown if code not in waiting)
+        if unknown:
+            problem = comparison.CodesProblem("unknown", unknown)
+        else:
+            problem = comparison.CodesProblem("unpublished", report.unknown)
     status = 200
     if problem is not None and problem.kind != "too_few":
-        status = 404 if problem.kind == "unknown" else 400
+        status = 404 if problem.kind in ("unknown", "unpublished") else 400
     return render_template(
         "public/compare.html", report=report, problem=problem, asked=codes
     ), status
