@@ -25,11 +25,30 @@ def axe_script() -> str:
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
 
 
+def read_whole_answer(app):
+    """The app, its answer read and closed before the test server writes it to the socket.
+
+    Werkzeug's development server leaves a file answer (a static file) to the garbage collector
+    when the browser drops the connection mid-write, and the ResourceWarning that follows fails a
+    random test under ``filterwarnings = error``. Production (gunicorn) is not concerned."""
+
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app, demo_data):
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole_answer(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
