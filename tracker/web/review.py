@@ -108,14 +108,12 @@ def submit(iso3: str):
     form = MessageForm()
     if not form.validate():
         return _invalid(country, form)
-    dbs = db.get_session()
-    try:
-        with write.transaction(dbs):
-            review.submit(dbs, country, current_user.actor, form.message.data)
-    except review.ReviewRefused as exc:
-        return _conflict(country, _refused(exc))
-    flash(_("Submitted for review. An administrator will review it."), "success")
-    return _workspace(country)
+    return _take_step(
+        country,
+        lambda dbs: review.submit(dbs, country, current_user.actor, form.message.data),
+        _("Submitted for review. An administrator will review it."),
+        _workspace,
+    )
 
 
 def review_model(country: Country):
@@ -142,17 +140,32 @@ def review_page(iso3: str):
     )
 
 
-def _invalid(country: Country, form):
-    message = " ".join(str(m) for _id, _label, m in form.error_list()) or _("Check the form.")
+def _refused_page(country: Country, message: str, status: int):
     back = url_for("manage.workspace", iso3=country.iso3)
     return render_template("review/refused.html", country=country, message=message,
-                           back=back), 422  # fmt: skip
+                           back=back), status  # fmt: skip
+
+
+def _invalid(country: Country, form):
+    message = " ".join(str(m) for _id, _label, m in form.error_list()) or _("Check the form.")
+    return _refused_page(country, message, 422)
 
 
 def _conflict(country: Country, message: str):
-    back = url_for("manage.workspace", iso3=country.iso3)
-    return render_template("review/refused.html", country=country, message=message,
-                           back=back), 409  # fmt: skip
+    return _refused_page(country, message, 409)
+
+
+def _take_step(country: Country, step, done: str, then):
+    """Run one step of the review in its own transaction: a refused step answers 409 with why,
+    a taken one flashes ``done`` and goes on to ``then(country)``."""
+    dbs = db.get_session()
+    try:
+        with write.transaction(dbs):
+            step(dbs)
+    except review.ReviewRefused as exc:
+        return _conflict(country, _refused(exc))
+    flash(done, "success")
+    return then(country)
 
 
 @bp.post("/countries/<iso3>/publish")
@@ -184,14 +197,12 @@ def give_back(iso3: str):
     form = CommentForm()
     if not form.validate():
         return _invalid(country, form)
-    dbs = db.get_session()
-    try:
-        with write.transaction(dbs):
-            review.give_back(dbs, country, current_user.actor, form.comment.data)
-    except review.ReviewRefused as exc:
-        return _conflict(country, _refused(exc))
-    flash(_("Returned to the editors with your comment."), "success")
-    return _review_page(country)
+    return _take_step(
+        country,
+        lambda dbs: review.give_back(dbs, country, current_user.actor, form.comment.data),
+        _("Returned to the editors with your comment."),
+        _review_page,
+    )
 
 
 @bp.post("/countries/<iso3>/comment")
@@ -202,15 +213,13 @@ def comment(iso3: str):
     form = CommentForm()
     if not form.validate():
         return _invalid(country, form)
-    dbs = db.get_session()
     code = (form.provision.data or "").strip().upper() or None
-    try:
-        with write.transaction(dbs):
-            review.comment(dbs, country, current_user.actor, form.comment.data, code)
-    except review.ReviewRefused as exc:
-        return _conflict(country, _refused(exc))
-    flash(_("Comment saved."), "success")
-    return _review_page(country)
+    return _take_step(
+        country,
+        lambda dbs: review.comment(dbs, country, current_user.actor, form.comment.data, code),
+        _("Comment saved."),
+        _review_page,
+    )
 
 
 @bp.post("/countries/<iso3>/answer")
@@ -229,10 +238,9 @@ def answer(iso3: str):
     open_review = review.open_review(dbs, country.id)
     if entry is None or open_review is None or entry.review_id != open_review.id:
         return _conflict(country, _("That comment is not part of this country's open review."))
-    try:
-        with write.transaction(dbs):
-            review.answer(dbs, entry, current_user.actor, form.comment.data)
-    except review.ReviewRefused as exc:
-        return _conflict(country, _refused(exc))
-    flash(_("Answer saved."), "success")
-    return _workspace(country)
+    return _take_step(
+        country,
+        lambda dbs: review.answer(dbs, entry, current_user.actor, form.comment.data),
+        _("Answer saved."),
+        _workspace,
+    )
