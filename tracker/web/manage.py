@@ -183,6 +183,18 @@ SYSTEM_ACTOR_LABELS = {
 bp.before_request(guards.require_login)
 
 
+def _changed_meanwhile(form, exc: changes.StaleVersion) -> int:
+    """A confirmation form whose record changed since the page was opened: carry the record's
+    current version, say why, and answer 409 (Conflict)."""
+    form.version.data = str(exc.record.version)
+    form.form_errors.append(
+        _(
+            "Someone else changed this record after you opened this page. Check it, then "
+            "confirm again."
+        )
+    )
+    return 409
+
 @bp.context_processor
 def _language_options() -> dict:
     """The languages a text may be written in, for the forms' suggestions (a ``<datalist>``)."""
@@ -348,14 +360,7 @@ def _confirm_delete(
                     before_delete(obj)
                 changes.delete(dbs, obj, current_user.actor, expected_version=loaded)
         except changes.StaleVersion as exc:
-            form.version.data = str(exc.record.version)
-            form.form_errors.append(
-                _(
-                    "Someone else changed this record after you opened this page. Check it, then "
-                    "confirm again."
-                )
-            )
-            status = 409
+            status = _changed_meanwhile(form, exc)
         else:
             flash(_("Deleted. An administrator can restore it from the history."), "success")
             return redirect(done_url, code=303)
@@ -715,14 +720,7 @@ def _confirm_change(inst: Instrument, apply, *, heading, description, details, b
                     dbs, inst, current_user.actor, apply, expected_version=form.version_value()
                 )
         except changes.StaleVersion as exc:
-            form.version.data = str(exc.record.version)
-            form.form_errors.append(
-                _(
-                    "Someone else changed this record after you opened this page. Check it, then "
-                    "confirm again."
-                )
-            )
-            status = 409
+            status = _changed_meanwhile(form, exc)
         else:
             flash(saved, "success")
             return redirect(back, code=303)
@@ -1531,14 +1529,7 @@ def version_make_current(code: str):
                 carried = versions.make_current(dbs, version, current_user.actor,
                                                 expected_version=form.version_value())  # fmt: skip
         except changes.StaleVersion as exc:
-            form.version.data = str(exc.record.version)
-            form.form_errors.append(
-                _(
-                    "Someone else changed this record after you opened this page. Check it, then "
-                    "confirm again."
-                )
-            )
-            status = 409
+            status = _changed_meanwhile(form, exc)
         else:
             flash(
                 _(
@@ -1790,14 +1781,7 @@ def provision_retire(provision_id: int):
                     expected_version=form.version_value(),
                 )
         except changes.StaleVersion as exc:
-            form.version.data = str(exc.record.version)
-            form.form_errors.append(
-                _(
-                    "Someone else changed this record after you opened this page. Check it, then "
-                    "confirm again."
-                )
-            )
-            status = 409
+            status = _changed_meanwhile(form, exc)
         else:
             flash(_("Provision retired.") if retiring else _("Provision brought back."), "success")
             return redirect(back, code=303)
