@@ -67,9 +67,11 @@ def init_app(app: Flask) -> None:
         published,
         review,
         sharing,
+        staff_exports,
     )
 
-    for module in (public, auth, manage, exports, api, imports, sharing, publications, review):
+    for module in (public, auth, manage, exports, api, imports, sharing, publications, review,
+                   staff_exports):  # fmt: skip
         app.register_blueprint(module.bp)
 
     auth.init_app(app)
@@ -118,8 +120,9 @@ SECURITY_HEADERS = {
 
 # Production only: browsers then refuse plain HTTP for the site (and its subdomains) for a year.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
-# Pages for staff only: the workspace and history, the import, the sign-in page.
-PRIVATE_BLUEPRINTS = frozenset({"manage", "imports", "auth", "review"})
+# Pages for staff only: the workspace and history, the import and the working copy's exports, the
+# sign-in page.
+PRIVATE_BLUEPRINTS = frozenset({"manage", "imports", "auth", "review", "staff_exports"})
 NO_STORE = "no-store"
 
 
@@ -131,8 +134,8 @@ def _security_headers(response):
         response.headers.setdefault(name, value)
     if current_app.config.get("TRACKER_ENV") == "production":
         response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-    if is_private_response():
-        response.headers["Cache-Control"] = NO_STORE
+    if is_private_response() and NO_STORE not in response.headers.get("Cache-Control", ""):
+        response.headers["Cache-Control"] = NO_STORE  # a view may say more ("private, no-store")
     return response
 
 

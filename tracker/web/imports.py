@@ -48,7 +48,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker import db, write
 from tracker.formats import csvio
-from tracker.formats.tables import IMPORTABLE
+from tracker.formats.tables import IMPORTABLE, TABLES
 from tracker.i18n import _, _l
 from tracker.models import (
     Country,
@@ -298,6 +298,8 @@ def _country_or_403(session: Session, iso3: str) -> Country:
 def _render(form, status=200, plan=None, show=None, page=1, **context):
     if plan is not None:
         context.update(summarise(plan, show, page), plan=plan, labels=ACTION_LABELS)
+    # The working copy's exports (``tracker.web.staff_exports``), offered beside the upload.
+    context.setdefault("export_names", list(TABLES))
     return render_template("imports/upload.html", form=form, **context), status
 
 
@@ -338,6 +340,8 @@ def upload():
     countries = _countries(session)
     form.country.choices = [SelectChoice(c.iso3, c.iso3) for c in countries]
     if request.method == "GET":
+        if request.args.get("country"):  # from a workspace: that country chosen
+            form.country.data = request.args["country"].strip().upper()
         return _render(form)
     if not form.validate_on_submit():
         return _render(form, 422, error=_("Choose a file format and a country."))
