@@ -3,7 +3,9 @@
 The views only: what a file would do and writing it are ``tracker.write.imports``.
 
 URL map:
-    GET  /<lang>/manage/import           -> the upload form (editors and admins)
+    GET  /<lang>/manage/import           -> the upload form (editors and admins), and the
+                                            working copy's downloads (``staff_exports``);
+                                            ?country=ZMB chooses that country
     POST /<lang>/manage/import           -> dry run: what each row would create, change, leave
                                             unchanged or refuse, and why (line, column, message)
     POST /<lang>/manage/import/confirm   -> the confirmed import: one transaction, through
