@@ -6,6 +6,7 @@ The real-server test below shortens the timeout to 4 s and reads an export slowl
 than that: it must arrive whole.
 """
 
+import gc
 import importlib.util
 import os
 import runpy
@@ -47,6 +48,20 @@ def test_the_config_streams_with_threads():
     assert settings["graceful_timeout"] >= 60
     assert settings["control_socket_disable"] is True
 
+
+
+def test_each_worker_freezes_what_it_loaded_and_collects_less_often():
+    """A cold page allocates a few hundred thousand short-lived objects: with Python's default
+    thresholds they paid for full collections walking the whole process (docs/deploy.md)."""
+    settings = runpy.run_path(str(CONFIG))
+    before = gc.get_threshold()
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= 10_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
 
 def _free_port() -> int:
     with socket.socket() as s:
