@@ -12,6 +12,7 @@ into a private read-only database, so the read layer renders a publication with 
 it renders a live record with.
 """
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
@@ -48,6 +49,13 @@ FORMAT = 1
 
 def record_tables() -> list[sa.Table]:
     """The tables that make up a country's record, parents before children (``country`` first)."""
+    return list(_record_tables(len(SQLModel.metadata.tables)))
+
+
+@functools.lru_cache(maxsize=4)
+def _record_tables(_tables: int) -> tuple[sa.Table, ...]:
+    """``record_tables``, worked out once per set of tables (sorting the metadata's tables costs
+    milliseconds, and the replica asks on every request)."""
     metadata = SQLModel.metadata
     included = {ROOT}
     grew = True
@@ -59,7 +67,7 @@ def record_tables() -> list[sa.Table]:
             if any(fk.column.table.name in included for fk in table.foreign_keys):
                 included.add(table.name)
                 grew = True
-    return [t for t in metadata.sorted_tables if t.name in included]
+    return tuple(t for t in metadata.sorted_tables if t.name in included)
 
 
 def snapshot_tables() -> list[sa.Table]:
@@ -71,12 +79,17 @@ def snapshot_tables() -> list[sa.Table]:
 def shared_tables() -> list[sa.Table]:
     """The tables the public pages read that belong to no country: the checklist versions with
     their categories, provisions and texts, and any other table outside every record."""
+    return list(_shared_tables(len(SQLModel.metadata.tables)))
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_tables(_tables: int) -> tuple[sa.Table, ...]:
     record = {t.name for t in snapshot_tables()}
-    return [
+    return tuple(
         t
         for t in SQLModel.metadata.sorted_tables
         if t.name not in record and t.name not in PRIVATE
-    ]
+    )
 
 
 def _attached(where: dict[str, sa.ColumnElement]) -> sa.ColumnElement:
@@ -95,8 +108,9 @@ def _attached(where: dict[str, sa.ColumnElement]) -> sa.ColumnElement:
     return sa.or_(*parts) if parts else sa.false()
 
 
-def conditions(country_id: int) -> dict[str, sa.ColumnElement]:
-    """For each snapshot table, the WHERE clause selecting one country's rows (subqueries)."""
+def conditions(country_id: int | sa.BindParameter) -> dict[str, sa.ColumnElement]:
+    """For each snapshot table, the WHERE clause selecting one country's rows (subqueries); the
+    country is an id, or a bound parameter for a statement built once."""
     where: dict[str, sa.ColumnElement] = {}
     for table in record_tables():
         if table.name == ROOT:
@@ -173,14 +187,21 @@ def _kind(column: sa.Column) -> type | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _kinds(table: sa.Table) -> dict[str, type | None]:
+    """Each column of the table, and whether it holds timestamps, dates or neither."""
+    return {key: _kind(column) for key, column in table.c.items()}
+
+
 def decode(table: sa.Table, row: dict) -> dict:
     """A dumped row as the values ``table`` takes today: columns the table no longer has are
     dropped; columns added since the dump take their default (left out, so the insert applies it)."""
+    kinds = _kinds(table)
     out = {}
     for name, value in row.items():
-        if name not in table.c:
+        if name not in kinds:
             continue
-        kind = _kind(table.c[name])
+        kind = kinds[name]
         if value is not None and kind is datetime and isinstance(value, str):
             value = datetime.fromisoformat(value)
         elif value is not None and kind is date and isinstance(value, str):
