@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from tracker.i18n import DEFAULT_LOCALE
 from tracker.read import loaders
-from tracker.read.figures import CountrySummary, coverage_items, summarize
+from tracker.read.figures import CountrySummary, country_summaries, coverage_items, summarize
 from tracker.read.loaders import (
     CategoryInfo,
     ChecklistInfo,
@@ -88,6 +88,7 @@ class CompareReport:
     categories: tuple[CompareSection, ...]
     choices: tuple[CountryRef, ...]  # every country, by name, for the picker
     unknown: tuple[str, ...] = ()  # asked-for codes that name no country
+    mixed: bool = False  # the countries were published on different checklist versions
 
     @property
     def has_example(self) -> bool:
@@ -107,7 +108,13 @@ def compare_report(
         return CompareReport(None, (), (), choices, unknown)
     chosen = [by_code[code] for code in codes]
     ids = [country.id for _ref, country in chosen]
-    checklist = loaders.current_checklist(session)
+    checklists = loaders.country_checklists(session, ids)
+    if len({c.id for c in checklists.values() if c is not None}) > 1:
+        # Published on different checklist versions: each country's figures on its own version,
+        # and no provision-by-provision rows (a provision of one version is not one of the other).
+        found = {s.country.id: s for s in country_summaries(session, locale, ids)}
+        return CompareReport(None, tuple(found[i] for i in ids), (), choices, mixed=True)
+    checklist = checklists[ids[0]]
     instruments = loaders.instrument_stats(session, ids)
     milestones = loaders.milestone_stats(session, ids)
     if checklist is None:

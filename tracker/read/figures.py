@@ -237,6 +237,9 @@ def summarize(
     )
 
 
+_NOTHING: tuple[list[ProvisionRow], Judgements] = ([], Judgements({}, {}))
+
+
 def country_summaries(
     session: Session,
     locale: str,
@@ -247,12 +250,18 @@ def country_summaries(
     gives the date of each country's last deletion instead of history (a publication being
     frozen counts only the deletions the public saw, ``tracker.write.review.last_deletion``)."""
     countries = loaders.load_countries(session, locale, country_ids)
-    checklist = loaders.current_checklist(session)
-    provisions: list[ProvisionRow] = []
-    judgements = Judgements({}, {})
-    if checklist is not None:
-        provisions = loaders.load_provisions(session, checklist.id)
-        judgements = loaders.load_judgements(session, checklist.id, country_ids, with_texts=False)
+    checklists = loaders.country_checklists(session, [c.id for _r, c in countries])
+    # Each checklist version the countries are on, with its provisions and judgements (2 queries
+    # per version: 2 in all while every country is on the current version).
+    versions = sorted({c.id for c in checklists.values() if c is not None})
+    by_version: dict[int, tuple[list[ProvisionRow], Judgements]] = {}
+    for version in versions:
+        on_it = [cid for cid, c in checklists.items() if c is not None and c.id == version]
+        judged = country_ids if len(versions) == 1 else on_it
+        by_version[version] = (
+            loaders.load_provisions(session, version),
+            loaders.load_judgements(session, version, judged, with_texts=False),
+        )
     instruments = loaders.instrument_stats(session, country_ids)
     milestones = loaders.milestone_stats(session, country_ids)
     facts = loaders.country_facts(session, country_ids)
@@ -261,6 +270,8 @@ def country_summaries(
         deletions = loaders.last_deletions(session, country_ids)
     out = []
     for ref, country in countries:
+        checklist = checklists[country.id]
+        provisions, judgements = by_version.get(checklist.id if checklist else None, _NOTHING)
         progress, items = coverage_items(provisions, judgements, country.id)
         out.append(
             summarize(

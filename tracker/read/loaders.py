@@ -73,6 +73,7 @@ class ChecklistInfo:
     code: str
     title: str
     published_on: PartialDate | None
+    is_current: bool = True  # False for a version a publication was made with, since superseded
 
 
 def current_checklist(session: Session) -> ChecklistInfo | None:
@@ -81,6 +82,56 @@ def current_checklist(session: Session) -> ChecklistInfo | None:
     if found is None:
         return None
     return ChecklistInfo(found.id, found.code, found.title, dates.of(found, "published_on"))
+
+
+# ``Session.info`` key: on a session that reads publications (``tracker.write.replica``), each
+# country's checklist version id, the one its publication was made with.
+COUNTRY_CHECKLISTS = "tracker.country_checklists"
+
+
+@dataclass(frozen=True)
+class ChecklistVersions:
+    """The current checklist version, and each country's (``checklist_versions``)."""
+
+    current: ChecklistInfo | None
+    by_country: dict[int, ChecklistInfo | None]
+
+    def on_current(self, country_id: int) -> bool:
+        found = self.by_country.get(country_id)
+        return found is not None and self.current is not None and found.id == self.current.id
+
+
+def checklist_versions(session: Session, country_ids: Iterable[int]) -> ChecklistVersions:
+    """Each country's checklist version: on a session reading publications, the one each
+    publication was made with (``COUNTRY_CHECKLISTS``); on the live record, the current one
+    for every country, as working copies always are (1 query)."""
+    wanted = list(country_ids)
+    mapping = session.info.get(COUNTRY_CHECKLISTS) or {}
+    ids = {mapping[c] for c in wanted if mapping.get(c) is not None}
+    version = ChecklistVersion.__table__.c
+    query = sa.select(version.id, version.code, version.title, version.published_on,
+                      version.published_on_precision, version.is_current)  # fmt: skip
+    where = sa.or_(version.is_current, version.id.in_(ids)) if ids else version.is_current
+    infos, current = {}, None
+    for row in session.connection().execute(query.where(where)):
+        info = ChecklistInfo(row.id, row.code, row.title, dates.of(row, "published_on"),
+                             bool(row.is_current))  # fmt: skip
+        infos[row.id] = info
+        if row.is_current:
+            current = info
+    return ChecklistVersions(current, {c: infos.get(mapping.get(c), current) for c in wanted})
+
+
+def country_checklists(
+    session: Session, country_ids: Iterable[int]
+) -> dict[int, ChecklistInfo | None]:
+    """Each country's checklist version, by country id (``checklist_versions``; 1 query)."""
+    return checklist_versions(session, country_ids).by_country
+
+
+def checklist_of(session: Session, country_id: int) -> ChecklistInfo | None:
+    """One country's checklist version (``country_checklists``; 1 query)."""
+    return country_checklists(session, [country_id])[country_id]
 
 
 class ProvisionRow(NamedTuple):

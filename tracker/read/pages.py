@@ -275,6 +275,15 @@ class OverviewReport:
     def shown(self) -> Sequence[CountrySummary]:
         return self.page.items if self.page is not None else self.countries
 
+    @property
+    def mixed(self) -> bool:
+        """Whether a country shown is on another checklist version than the one named."""
+        return any(
+            row.checklist is not None and self.checklist is not None
+            and row.checklist.id != self.checklist.id
+            for row in self.shown
+        )  # fmt: skip
+
 
 def overview_report(
     session: Session,
@@ -293,7 +302,11 @@ def overview_report(
         descending = OVERVIEW_SORTS[sort]
     rows = sort_overview(country_summaries(session, locale), sort, descending)
     shown = paginate(rows, page, page_size)
-    checklist = rows[0].checklist if rows else loaders.current_checklist(session)
+    # The version the overview names: the current one (a country published on an earlier one
+    # names its own in its row).
+    checklist = next((r.checklist for r in rows if r.checklist and r.checklist.is_current), None)
+    if checklist is None:
+        checklist = loaders.current_checklist(session)
     project = project_milestones(session)
     translations = loaders.text_translations(
         session, locale, {"milestone": [m.id for m in project]}
@@ -507,7 +520,7 @@ def country_report(
     country = session.exec(select(Country).where(Country.iso3 == iso3)).first()
     if country is None:
         return None
-    checklist = loaders.current_checklist(session)
+    checklist = loaders.checklist_of(session, country.id)
     instruments = session.exec(
         select(Instrument)
         .where(Instrument.country_id == country.id)
@@ -691,6 +704,8 @@ class ChecklistReport:
     shown: Page[CountryRef] | None = None  # the matrix's columns: a page, or the countries picked
     picked: tuple[str, ...] = ()  # the ISO3 codes the reader picked (``?c=``), in their order
     unknown: tuple[str, ...] = ()  # codes picked that name no country
+    # countries last published on an earlier checklist version (not in the matrix), by name
+    elsewhere: tuple[tuple[CountryRef, ChecklistInfo], ...] = ()
 
     @property
     def has_example(self) -> bool:
@@ -721,8 +736,13 @@ def checklist_report(
     matrix for page ``page`` of the countries by name, or for the countries ``picked`` (ISO3
     codes, in their order; ``unknown`` lists those that name no country). 7 queries;
     ``PageOutOfRange`` past the last page."""
-    checklist = loaders.current_checklist(session)
-    refs = sorted((ref for ref, _c in loaders.load_countries(session, locale)), key=_by_name)
+    everyone = sorted((ref for ref, _c in loaders.load_countries(session, locale)), key=_by_name)
+    versions = loaders.checklist_versions(session, [ref.id for ref in everyone])
+    checklist = versions.current
+    # Countries last published on an earlier version are named, not counted (their provisions
+    # are those of their own version: their page shows them).
+    refs = [ref for ref in everyone if versions.on_current(ref.id)]
+    elsewhere = _elsewhere(everyone, versions)
     by_iso3 = {ref.iso3: ref for ref in refs}
     picked = tuple(picked)
     unknown = tuple(code for code in picked if code not in by_iso3)
@@ -730,7 +750,7 @@ def checklist_report(
     shown = paginate(columns, page, page_size)
     if checklist is None:
         return ChecklistReport(None, tuple(refs), (), frozenset(), shown=shown, picked=picked,
-                               unknown=unknown)  # fmt: skip
+                               unknown=unknown, elsewhere=elsewhere)  # fmt: skip
     provisions = loaders.load_provisions(session, checklist.id)
     judgements = loaders.load_judgements(
         session, checklist.id, with_updated_at=False, with_texts=False
@@ -769,11 +789,23 @@ def checklist_report(
         shown=shown,
         picked=picked,
         unknown=unknown,
+        elsewhere=elsewhere,
     )
 
 
 def _by_name(ref: CountryRef) -> str:
     return ref.name
+
+
+def _elsewhere(
+    refs: Sequence[CountryRef], versions: loaders.ChecklistVersions
+) -> tuple[tuple[CountryRef, ChecklistInfo], ...]:
+    """The countries (by name) on another checklist version than the current one, with it."""
+    return tuple(
+        (ref, versions.by_country[ref.id])
+        for ref in refs
+        if versions.by_country.get(ref.id) is not None and not versions.on_current(ref.id)
+    )
 
 
 # --- one provision (GET /<lang>/checklist/<CODE>) ---------------------------------------------------
@@ -798,6 +830,8 @@ class ProvisionReport:
     has_example: bool
     page: Page[ProvisionCountryRow] | None = None
     counts: LevelCounts = LevelCounts()  # every country, by level in force
+    # countries last published on an earlier checklist version (not counted), by name
+    elsewhere: tuple[tuple[CountryRef, ChecklistInfo], ...] = ()
 
     @property
     def citations(self) -> tuple[register.Citation, ...]:
@@ -816,14 +850,16 @@ def provision_report(
     """One provision of the current checklist: its levels counted across every country, and
     page ``page`` of the countries by name with their coverage, or None (11 queries).
     ``PageOutOfRange`` past the last page."""
-    checklist = loaders.current_checklist(session)
+    everyone = sorted(loaders.load_countries(session, locale), key=lambda rc: rc[0].name)
+    versions = loaders.checklist_versions(session, [ref.id for ref, _c in everyone])
+    checklist = versions.current
     if checklist is None:
         return None
     everything = loaders.load_provisions(session, checklist.id, include_retired=True)
     provision = next((p for p in everything if p.code == code), None)
     if provision is None:
         return None
-    countries = sorted(loaders.load_countries(session, locale), key=lambda rc: rc[0].name)
+    countries = [(ref, c) for ref, c in everyone if versions.on_current(ref.id)]
     judgements = loaders.load_judgements(
         session, checklist.id, provision_ids=[provision.id], with_sources=True
     )
@@ -856,6 +892,7 @@ def provision_report(
         has_example=any(r.row.is_example for r in rows),
         page=Page(tuple(rows), shown.number, shown.size, shown.total),
         counts=counts,
+        elsewhere=_elsewhere([ref for ref, _c in everyone], versions),
     )
 
 
@@ -905,7 +942,7 @@ def instrument_report(
     if found is None:
         return None
     inst, country = found
-    checklist = loaders.current_checklist(session)
+    checklist = loaders.checklist_of(session, country.id)
     relations = session.exec(
         select(InstrumentRelation, Instrument)
         .join(

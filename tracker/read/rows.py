@@ -293,7 +293,7 @@ def current_judgements(
 ) -> tuple[ChecklistInfo | None, list[CoverageItem], loaders.Judgements | None]:
     """``current_coverage`` with the judgements it was built from, their source links included
     (5 queries)."""
-    checklist = loaders.current_checklist(session)
+    checklist = loaders.checklist_of(session, country_id)
     if checklist is None:
         return None, [], None
     provisions = loaders.load_provisions(session, checklist.id)
@@ -306,10 +306,15 @@ def _coverage_id(item: CoverageItem) -> int | None:
 
 
 def coverage_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
-    """coverage.csv: every country's coverage items (2 queries, then 3 per country)."""
-    checklist = loaders.current_checklist(session)
-    if checklist is None:
-        return
+    """coverage.csv: every country's coverage items, each on its checklist version (2 queries,
+    then 3 per country)."""
+    for checklist, run in by_checklist(session, countries):
+        yield from _coverage_records_on(session, checklist, run)
+
+
+def _coverage_records_on(
+    session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef]
+) -> Iterator[dict]:
     provisions = loaders.load_provisions(session, checklist.id)
     for ref in countries:
         judgements = loaders.load_judgements(
@@ -377,10 +382,37 @@ def coverage_cells(
 
     Countries are read in groups of about ``GROUP_ROWS`` rows (as many countries as that many
     rows of the checklist make): 2 queries, then 4 per group, so 200 countries of 40 provisions
-    take 6 queries and 250 of 4,000 take 202, with memory flat."""
-    checklist = loaders.current_checklist(session)
-    if checklist is None:
-        return
+    take 6 queries and 250 of 4,000 take 202, with memory flat. A country is written on its own
+    checklist version (``loaders.country_checklists``): countries on another version than the
+    one before them start a new run (2 more queries)."""
+    for checklist, run in by_checklist(session, countries):
+        yield from _coverage_cells_on(session, checklist, run, batch)
+
+
+def by_checklist(
+    session: Session, countries: Sequence[CountryRef]
+) -> Iterator[tuple[ChecklistInfo, list[CountryRef]]]:
+    """The countries in their order, in runs on the same checklist version (1 query); a
+    country with no checklist is left out."""
+    checklists = loaders.country_checklists(session, [ref.id for ref in countries])
+    run: list[CountryRef] = []
+    current = None
+    for ref in countries:
+        checklist = checklists[ref.id]
+        if checklist is None:
+            continue
+        if run and checklist != current:
+            yield current, run
+            run = []
+        current = checklist
+        run.append(ref)
+    if run:
+        yield current, run
+
+
+def _coverage_cells_on(
+    session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef], batch: int
+) -> Iterator[list[tuple[str, ...]]]:
     provisions = loaders.load_provisions(session, checklist.id)
     connection = session.connection()
     cov, link, source = Coverage.__table__.c, CoverageLink.__table__.c, CoverageSource.__table__.c
@@ -534,10 +566,14 @@ def instrument_original_titles(session: Session, country_id: int) -> dict[int, s
 
 def coverage_link_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
     """coverage_links.csv: every link of every judgement, in checklist order, then by instrument
-    id (2 queries, then 3 per country)."""
-    checklist = loaders.current_checklist(session)
-    if checklist is None:
-        return
+    id, each country on its checklist version (2 queries, then 3 per country)."""
+    for checklist, run in by_checklist(session, countries):
+        yield from _coverage_link_records_on(session, checklist, run)
+
+
+def _coverage_link_records_on(
+    session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef]
+) -> Iterator[dict]:
     provisions = loaders.load_provisions(session, checklist.id)
     for ref in countries:
         judgements = loaders.load_judgements(session, checklist.id, [ref.id], with_updated_at=False)

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel
 
 from tracker.codes import ChangeAction
 from tracker.models import ChangeRecord, Publication
+from tracker.read import loaders
 from tracker.write import record
 
 
@@ -74,14 +75,21 @@ class Replica:
     image: bytes  # the serialized SQLite database
     engine: sa.Engine
     stamp: str = ""  # the shared tables' stamp it was built with
+    # sorted (country id, checklist version id) pairs: the version each publication was made with
+    checklists: tuple[tuple[int, int | None], ...] = ()
 
     @property
     def publication_ids(self) -> tuple[int, ...]:
         return tuple(sorted(pid for _c, pid in self.by_country))
 
     def session(self) -> Session:
-        """A read-only session on the replica (each thread gets its own copy of the image)."""
-        return Session(self.engine, expire_on_commit=False)
+        """A read-only session on the replica (each thread gets its own copy of the image); the
+        read layer finds each country's checklist version in its ``info``
+        (``loaders.COUNTRY_CHECKLISTS``)."""
+        return Session(
+            self.engine, expire_on_commit=False,
+            info={loaders.COUNTRY_CHECKLISTS: dict(self.checklists)},
+        )  # fmt: skip
 
 
 @functools.cache
@@ -142,28 +150,37 @@ def _pairs(in_force: Mapping[int, int] | Sequence[int]) -> tuple[tuple[int, int]
     return tuple(sorted((pid, pid) for pid in in_force))
 
 
-def _snapshots(session: Session, ids: Sequence[int]) -> list[dict]:
-    """The frozen rows of these publications (1 query; none without ids)."""
+def _snapshots(
+    session: Session, ids: Sequence[int]
+) -> tuple[list[dict], dict[int, int | None]]:
+    """The frozen rows of these publications, and the checklist version each was made with by
+    country (1 query; none without ids)."""
     if not ids:
-        return []
+        return [], {}
     pub = Publication.__table__.c
-    query = sa.select(pub.snapshot).where(pub.id.in_(list(ids))).order_by(pub.id)
-    return [snap for (snap,) in session.connection().execute(query)]
+    query = (
+        sa.select(pub.snapshot, pub.country_id, pub.checklist_id)
+        .where(pub.id.in_(list(ids)))
+        .order_by(pub.id)
+    )
+    rows = session.connection().execute(query).all()
+    return [r.snapshot for r in rows], {r.country_id: r.checklist_id for r in rows}
 
 
 def build(session: Session, in_force: Mapping[int, int] | Sequence[int]) -> Replica:
     """A replica of the given publications, by country (1 query for the snapshots, 1 per
     shared table)."""
     pairs = _pairs(in_force)
-    snapshots = _snapshots(session, [pid for _c, pid in pairs])
-    return from_snapshots(session, snapshots, pairs)
+    snapshots, checklists = _snapshots(session, [pid for _c, pid in pairs])
+    return from_snapshots(session, snapshots, pairs, checklists=checklists)
 
 
 def from_snapshots(
     session: Session, snapshots: Sequence[dict], by_country: tuple[tuple[int, int], ...] = (),
-    stamp: str = "",
+    stamp: str = "", checklists: Mapping[int, int | None] | None = None,
 ) -> Replica:
-    """A replica of snapshots given as data (1 query per shared table)."""
+    """A replica of snapshots given as data (1 query per shared table); ``checklists`` gives
+    each country's checklist version (by default, the current one for every country)."""
     connection = session.connection()
     raw = sqlite3.connect(":memory:")
     try:
@@ -185,7 +202,7 @@ def from_snapshots(
         image = raw.serialize()
     finally:
         raw.close()
-    return Replica(by_country, image, _engine(image), stamp)
+    return Replica(by_country, image, _engine(image), stamp, tuple(sorted((checklists or {}).items())))
 
 
 def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Replica:
@@ -195,7 +212,9 @@ def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Repl
     pairs = _pairs(in_force)
     old, new = dict(base.by_country), dict(pairs)
     changed = sorted(c for c in old.keys() | new.keys() if old.get(c) != new.get(c))
-    snapshots = _snapshots(session, [new[c] for c in changed if c in new])
+    snapshots, fresh = _snapshots(session, [new[c] for c in changed if c in new])
+    checklists = {c: v for c, v in base.checklists if c in new and c not in fresh}
+    checklists.update(fresh)
     raw = sqlite3.connect(":memory:")
     try:
         raw.deserialize(base.image)
@@ -210,7 +229,7 @@ def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Repl
         image = raw.serialize()
     finally:
         raw.close()
-    return Replica(pairs, image, _engine(image), base.stamp)
+    return Replica(pairs, image, _engine(image), base.stamp, tuple(sorted(checklists.items())))
 
 
 @functools.lru_cache(maxsize=4)
@@ -282,7 +301,7 @@ class ReplicaCache:
             replica = update(session, base, dict(pairs))
         else:
             replica = build(session, in_force)
-            replica = Replica(replica.by_country, replica.image, replica.engine, stamp)
+            replica = replace(replica, stamp=stamp)
         with self._lock:
             self._entries[key] = replica
             while len(self._entries) > self.size:
