@@ -599,3 +599,87 @@ def test_the_staff_side_reads_every_working_copy_on_the_current_version(
     sign_in(staff.admin)
     page = client.get("/en/manage/countries/ZMB").get_data(as_text=True)
     assert "T.2" in page and "AAA-05" in page
+
+
+def test_the_review_diff_compares_judgements_carried_to_a_new_version_by_code(
+    session, staff, make_checklist, make_instrument, make_coverage
+):
+    """After a new version is made current, the judgements it carried over unchanged are no
+    change for the reviewer; one edited since reads as changed, field by field."""
+    from tracker.codes import Implementation
+    from tracker.models import Coverage
+    from tracker.read import publications
+    from tracker.write import versions
+
+    old = make_checklist(n=2, code="T.1")
+    p1 = session.exec(select(Provision).where(Provision.checklist_id == old.id,
+                                              Provision.code == "AAA-01")).one()  # fmt: skip
+    make_coverage(staff.zmb, p1, [(make_instrument(staff.zmb), "full", "s. 4")],
+                  implementation=Implementation.INITIATED, evidence="Section 4.")  # fmt: skip
+    publish(session, staff.zmb, "On T.1")
+    with write.transaction(session):
+        draft = versions.create_draft(session, "T.2", "Checklist T.2", changes.DEMO_DATA)
+    with write.transaction(session):
+        versions.make_current(session, draft, changes.DEMO_DATA, expected_version=None)
+
+    def diff():
+        latest = publications.in_force(session)[staff.zmb.id]
+        return review.working_copy_diff(session, staff.zmb.id, latest)
+
+    assert [(c.table, c.action) for c in diff().changes] == []
+    carried = session.exec(
+        select(Coverage).join(Provision).where(Provision.checklist_id == draft.id)
+    ).one()
+    with write.transaction(session):
+        changes.update(session, carried, changes.DEMO_DATA,
+                       {"implementation": Implementation.OPERATIONAL},
+                       expected_version=carried.version)  # fmt: skip
+    [change] = diff().changes
+    assert (change.table, change.action, change.title) == ("coverage", "changed", "AAA-01 Provision 1")
+    assert [(f.name, f.before, f.after) for f in change.fields] == [
+        ("implementation", Implementation.INITIATED, Implementation.OPERATIONAL)
+    ]
+
+
+def test_an_admin_discards_a_draft_after_confirming(client, sign_in, staff, session, used):
+    checklist, _provisions = used
+    original = _state(session, checklist.id)
+    session.rollback()
+    sign_in(staff.admin)
+    assert _draft(client).status_code == 303
+    draft = session.exec(select(ChecklistVersion).where(ChecklistVersion.code == "T.2")).one()
+    draft_id, draft_version = draft.id, draft.version
+    session.rollback()
+    page = client.get("/en/manage/checklist/versions/T.2").get_data(as_text=True)
+    assert 'href="/en/manage/checklist/versions/T.2/discard"' in page
+    confirm = client.get("/en/manage/checklist/versions/T.2/discard")
+    assert confirm.status_code == 200
+    assert "Discard draft version T.2?" in confirm.get_data(as_text=True)
+    # Nothing happens without the confirmation's version; a stale one is refused.
+    assert client.post("/en/manage/checklist/versions/T.2/discard",
+                       data={"version": str(draft_version + 5)}).status_code == 409  # fmt: skip
+    assert session.get(ChecklistVersion, draft_id) is not None
+    session.rollback()
+    sign_in(staff.editor_zmb)
+    assert client.post("/en/manage/checklist/versions/T.2/discard",
+                       data={"version": str(draft_version)}).status_code == 403  # fmt: skip
+    sign_in(staff.admin)
+    done = client.post("/en/manage/checklist/versions/T.2/discard",
+                       data={"version": str(draft_version)})  # fmt: skip
+    assert done.status_code == 303 and done.headers["Location"].endswith("/en/manage/checklist")
+    assert "Draft version T.2 discarded." in client.get(done.headers["Location"]).get_data(
+        as_text=True)  # fmt: skip
+    session.expire_all()
+    assert session.get(ChecklistVersion, draft_id) is None
+    assert session.exec(select(Provision).where(Provision.checklist_id == draft_id)).all() == []
+    assert session.exec(select(Category).where(Category.checklist_id == draft_id)).all() == []
+    # Each row that went is in history; the current version did not move.
+    gone = session.exec(select(ChangeRecord.entity).where(ChangeRecord.action == "delete")).all()
+    assert sorted(set(gone)) == ["category", "checklist_version", "provision"]
+    assert gone.count("provision") == 4
+    assert _state(session, checklist.id) == original
+    # A current version is not a draft: there is nothing to discard.
+    session.rollback()
+    assert client.get("/en/manage/checklist/versions/T.1/discard").status_code == 404
+    # A new draft can be made again.
+    assert _draft(client, "T.3").headers["Location"].endswith("/versions/T.3")

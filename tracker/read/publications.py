@@ -188,7 +188,8 @@ def diff(
     )
     old = {name: _rows(before, name) for name in names}
     new = {name: _rows(after, name) for name in names}
-    provisions = _provision_titles(session, locale, old, new)
+    provisions, versions = _provision_titles(session, locale, old, new)
+    _judgements_by_code(old, new, versions)
     context = _Context(old, new, provisions)
     out: list[RowChange] = []
     for name in names:
@@ -209,24 +210,86 @@ def diff(
     return Diff(tuple(out))
 
 
-def _provision_titles(session, locale, old, new) -> dict[int, str]:
+def _provision_titles(
+    session, locale, old, new
+) -> tuple[dict[int, str], dict[int, tuple[str, int]]]:
+    """Each judged provision's code and title, and its (code, checklist version id), by id."""
     ids = {
         row.get("provision_id")
         for side in (old, new)
         for row in side.get("coverage", {}).values()
     } - {None}
     if not ids:
-        return {}
-    query = sa.select(Provision.__table__.c.id, Provision.__table__.c.code).where(
-        Provision.__table__.c.id.in_(ids)
-    )
-    codes = {pid: code for pid, code in session.connection().execute(query)}
+        return {}, {}
+    table = Provision.__table__.c
+    query = sa.select(table.id, table.code, table.checklist_id).where(table.id.in_(ids))
+    versions = {pid: (code, version) for pid, code, version in session.connection().execute(query)}
     texts = loaders.provision_texts(session, locale, provision_ids=ids)
     out = {}
-    for pid, code in codes.items():
+    for pid, (code, _version) in versions.items():
         title = texts.get(pid, (None, None))[0]
         out[pid] = f"{code} {title.text}" if isinstance(title, Localized) else code
-    return out
+    return out, versions
+
+
+# The judgement tables, keyed in a diff by provision code instead of row id (``_judgements_by_code``).
+_JUDGEMENT_CHILDREN = {"coverage_link": ("instrument_id",), "coverage_source": ("url", "kind")}
+
+
+def _judgements_by_code(old: dict, new: dict, versions: Mapping[int, tuple[str, int]]) -> None:
+    """Compare judgements by provision code, each side on its own checklist version (in place).
+
+    A record keeps its judgements on earlier versions (a publication refers to them), and
+    making a version current copies each judgement to the new version's provision of the same
+    code. Each side shows only its judgements on its version (the latest its judgements are on),
+    and a judgement, its links, sources and text translations are keyed by provision code: a
+    judgement carried over unchanged is no change, and one changed since reads as changed."""
+    for side in (old, new):
+        judged = side.get("coverage", {})
+        on = [versions[r["provision_id"]][1] for r in judged.values() if r.get("provision_id") in versions]
+        if not on:
+            continue
+        version = max(on)
+        keys: dict[Any, tuple] = {}
+        rows: dict[Any, dict] = {}
+        for row in judged.values():
+            code, row_version = versions.get(row.get("provision_id"), (None, None))
+            if row_version != version:
+                continue
+            key = ("coverage", code)
+            keys[row.get("id")] = key
+            rows[key] = {**row, "id": key}
+        side["coverage"] = rows
+        for name, columns in _JUDGEMENT_CHILDREN.items():
+            if name not in side:
+                continue
+            kept = {}
+            for row in side[name].values():
+                parent = keys.get(row.get("coverage_id"))
+                if parent is None:
+                    continue
+                key = (name, parent[1], *(str(row.get(c)) for c in columns))
+                kept[key] = {**row, "id": key, "coverage_id": parent}
+            side[name] = kept
+        if "text_translation" in side:
+            kept = {}
+            for key, row in side["text_translation"].items():
+                if row.get("entity") == "coverage":
+                    parent = keys.get(row.get("entity_id"))
+                    if parent is None:
+                        continue
+                    key = ("text_translation", parent[1], row.get("field"), row.get("locale"))
+                    row = {**row, "id": key, "entity_id": parent}
+                kept[key] = row
+            side["text_translation"] = kept
+    # The same provision on both sides: one id, so that its judgement compares equal.
+    by_code = {}
+    for side in (new, old):
+        for row in side.get("coverage", {}).values():
+            by_code.setdefault(row["id"], row.get("provision_id"))
+    for side in (old, new):
+        for key, row in side.get("coverage", {}).items():
+            row["provision_id"] = by_code[key]
 
 
 class _Context:

@@ -35,6 +35,7 @@ URL map (all under ``/<lang>/manage``; anonymous requests go to ``/<lang>/login?
     GET       /checklist/versions/<code>               admin: one checklist version (a draft...)
     GET/POST  /checklist/versions/new                  admin: a draft copy of the current version
     GET/POST  /checklist/versions/<code>/make-current  admin: confirm, then make a draft current
+    GET/POST  /checklist/versions/<code>/discard       admin: confirm, then delete a draft
     GET/POST  /checklist/new[?version=<code>]          admin: add a provision (to a draft)
     GET/POST  /checklist/provisions/<id>/edit          admin: category, level, indicator, sources
     GET/POST  /checklist/provisions/<id>/texts/<loc>   admin: title and guidance in one language
@@ -1497,6 +1498,51 @@ def version_create():
             flash(_("Draft version %(version)s created.", version=made.code), "success")
             return redirect(url_for("manage.checklist_version", code=made.code), code=303)
     return render_template("manage/form.html", form=form, **args), 422
+
+
+@bp.route("/checklist/versions/<code>/discard", methods=("GET", "POST"))
+def version_discard(code: str):
+    """Admin: are you sure? Then the draft version is deleted with its provisions (kept in
+    history); the current version and every publication stay as they are."""
+    require_admin()
+    dbs = db.get_session()
+    version = _named_version(code)
+    if not version.is_draft:
+        abort(404)
+    form = ConfirmForm(data={"version": version.version})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with write.transaction(dbs):
+                versions.discard_draft(dbs, version, current_user.actor,
+                                       expected_version=form.version_value())  # fmt: skip
+        except changes.StaleVersion as exc:
+            status = _changed_meanwhile(form, exc)
+        except versions.VersionRefused:
+            form.form_errors.append(
+                _("This draft cannot be discarded: judgements refer to its provisions.")
+            )
+            status = 409
+        else:
+            flash(_("Draft version %(version)s discarded.", version=code), "success")
+            return redirect(url_for("manage.checklist"), code=303)
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "manage/confirm.html",
+            form=form,
+            heading=_("Discard draft version %(version)s?", version=version.code),
+            description=_(
+                "The draft and every change made in it are deleted. The current version, the "
+                "working copies and every publication stay as they are."
+            ),
+            back_url=url_for("manage.checklist_version", code=version.code),
+            button=_("Yes, discard the draft"),
+            danger=True,
+        ),
+        status,
+    )
 
 
 @bp.route("/checklist/versions/<code>/make-current", methods=("GET", "POST"))

@@ -395,7 +395,8 @@ def delete(
     if expected_version is not None and obj.version != expected_version:
         _refuse(session, obj, expected_version)
     before = snapshot(obj)
-    _claim_version(session, obj, expected_version)
+    if _versioned(obj):
+        _claim_version(session, obj, expected_version)
     _record(session, actor, ChangeAction.DELETE, obj, before, None, _describe(obj))
     session.delete(obj)
     session.flush()

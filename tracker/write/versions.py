@@ -192,4 +192,30 @@ def _carry_over(
     return Carried(carried, fresh * len(countries))
 
 
-__all__ = ["Carried", "VersionRefused", "create_draft", "draft", "make_current"]
+def discard_draft(
+    session: Session, version: ChecklistVersion, actor: Actor, *, expected_version: int | None
+) -> int:
+    """Delete the draft ``version``: its provisions (with their texts), its categories (with
+    their names), then the version, each kept in history. Returns how many provisions went.
+    Refused for a version that is not a draft (``not_draft``) and for one a judgement refers to
+    (``judged``: no working copy is judged against a draft, so this means something is wrong).
+    Raises ``changes.StaleVersion`` when the draft's record changed since ``expected_version``."""
+    if not version.is_draft:
+        raise VersionRefused("not_draft")
+    if expected_version is not None and version.version != expected_version:
+        changes._refuse(session, version, expected_version)
+    provisions = session.exec(
+        select(Provision).where(Provision.checklist_id == version.id).order_by(Provision.id)
+    ).all()
+    ids = [p.id for p in provisions]
+    if ids and session.exec(select(Coverage.id).where(Coverage.provision_id.in_(ids))).first():
+        raise VersionRefused("judged")
+    for provision in provisions:
+        changes.delete(session, provision, actor, expected_version=None)
+    for category in session.exec(select(Category).where(Category.checklist_id == version.id)):
+        changes.delete(session, category, actor, expected_version=None)
+    changes.delete(session, version, actor, expected_version=expected_version)
+    return len(provisions)
+
+
+__all__ = ["Carried", "VersionRefused", "create_draft", "discard_draft", "draft", "make_current"]
