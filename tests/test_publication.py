@@ -310,7 +310,7 @@ def csv_rows(answer) -> list[dict]:
     return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
 
 
-def test_the_demo_has_two_dated_example_publications_per_country_and_one_pending_review(
+def test_the_demo_has_three_dated_example_publications_per_country_and_one_pending_review(
     client, demo_data, session
 ):
     from tracker.models import Country, Review
@@ -321,10 +321,10 @@ def test_the_demo_has_two_dated_example_publications_per_country_and_one_pending
         by_country.setdefault(pub.country_id, []).append(pub)
     assert len(by_country) == len(session.exec(select(Country)).all()) == 3
     for pubs in by_country.values():
-        assert [p.number for p in pubs] == [1, 2]
+        assert [p.number for p in pubs] == [1, 2, 3]
         assert all(p.is_example and p.message.startswith("Example data") for p in pubs)
         assert pubs[0].published_at.date().isoformat() == "2025-01-31"
-        assert pubs[1].published_at > pubs[0].published_at
+        assert pubs[2].published_at > pubs[1].published_at > pubs[0].published_at
     [pending] = session.exec(select(Review)).all()
     assert pending.state == ReviewState.SUBMITTED
     assert session.get(Country, pending.country_id).iso3 == "PRY"

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
+from babel.dates import format_date
 from sqlmodel import Session, SQLModel, select
 
 from tracker import dates, write
@@ -518,33 +519,78 @@ def _sync_links(cov: Coverage, wanted: dict) -> None:
 
 # --- example publications (issue 12) ---------------------------------------------------------------
 
-# The demo's first publication of each country: its record as the demo data says it stood then.
-EXAMPLE_FIRST_PUBLICATION = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
-# The country left with a change pending review, and the change: an English title the second
+# The demo's earlier publications of each country, before the record as loaded: when each was
+# made, and how many of the checklist's categories (in checklist order) its judgements cover. The
+# judgements are example data, so an earlier publication is a partial first assessment; its
+# instruments and milestones are those the sources date on or before that day (``known_on``).
+# The rule is described in tracker/data/SCHEMA.md ("Example publications").
+EXAMPLE_EARLIER = (
+    (datetime(2025, 1, 31, 12, 0, tzinfo=UTC), 3),
+    (datetime(2025, 6, 30, 12, 0, tzinfo=UTC), 6),
+)
+EXAMPLE_FIRST_PUBLICATION = EXAMPLE_EARLIER[0][0]
+# The country left with a change pending review, and the change: an English title the last
 # publication does not have yet.
 EXAMPLE_PENDING = ("PRY", "National Plan for Integrated Hazardous Waste Management")
 
 
+def _categories(session: Session) -> list[tuple[str, list[int]]]:
+    """The current checklist's categories in order: English name, ids of its provisions."""
+    rows = session.exec(
+        select(Category.id, CategoryName.name, Provision.id)
+        .join(ChecklistVersion, ChecklistVersion.id == Category.checklist_id)
+        .join(CategoryName, (CategoryName.category_id == Category.id) & (CategoryName.locale == "en"))
+        .outerjoin(Provision, Provision.category_id == Category.id)
+        .where(ChecklistVersion.is_current)
+        .order_by(Category.position, Category.id, Provision.position)
+    ).all()  # fmt: skip
+    out: dict[int, tuple[str, list[int]]] = {}
+    for category_id, name, provision_id in rows:
+        entry = out.setdefault(category_id, (name, []))
+        if provision_id is not None:
+            entry[1].append(provision_id)
+    return list(out.values())
+
+
+def _earlier_message(categories: list[tuple[str, list[int]]], step: int) -> str:
+    """What an earlier example publication holds, said plainly (publication messages are data,
+    kept in English like the rest of the demo's texts)."""
+    day, count = EXAMPLE_EARLIER[step]
+    when = format_date(day.date(), "d MMMM y", locale="en")
+    if step == 0:
+        names = "; ".join(name for name, _ids in categories[:count])
+        what = (f"Example data: a first assessment, with judgements only in the checklist's "
+                f"first {count} of {len(categories)} categories ({names})")  # fmt: skip
+    else:
+        before = EXAMPLE_EARLIER[step - 1][1]
+        names = "; ".join(name for name, _ids in categories[before:count])
+        what = (f"Example data: the assessment extended to the first {count} of "
+                f"{len(categories)} categories (adds {names})")  # fmt: skip
+    return f"{what}; instruments and milestones as their sources date them by {when}."
+
+
 def publish_examples(session: Session, actor: changes.Actor = changes.DEMO_DATA) -> int:
-    """Two example publications for each country that has none: the record as it stood at the
-    end of January 2025, then the record as loaded; in one country the second leaves out one
-    translated title, which is submitted for review. Returns how many were made."""
+    """Example publications for each country that has none: partial first assessments at the
+    dates of ``EXAMPLE_EARLIER``, then the record as loaded; in one country the last leaves out
+    one translated title, which is submitted for review. Returns how many were made."""
     from tracker.write import record, review
 
     made = 0
     countries = session.exec(select(Country).order_by(Country.iso3)).all()
     published = set(session.exec(select(Publication.country_id)).all())
+    categories = _categories(session)
     for country in countries:
         if country.id in published:
             continue
         now = review.freeze(session, country.id)
-        first = record.known_on(now.snapshot, EXAMPLE_FIRST_PUBLICATION.date())
-        review.publish(
-            session, country, actor,
-            "Example data: the record as it stood at the end of January 2025.",
-            at=EXAMPLE_FIRST_PUBLICATION, is_example=True, frozen=review.freeze_snapshot(session, first),
-        )  # fmt: skip
-        second, pending = now, None
+        for step, (day, count) in enumerate(EXAMPLE_EARLIER):
+            judged = [pid for _name, ids in categories[:count] for pid in ids]
+            earlier = record.known_on(now.snapshot, day.date())
+            earlier = record.dated_by(record.judged_only(earlier, judged), day)
+            review.publish(session, country, actor, _earlier_message(categories, step), at=day,
+                           is_example=True, frozen=review.freeze_snapshot(session, earlier))  # fmt: skip
+            made += 1
+        last, pending = now, None
         if country.iso3 == EXAMPLE_PENDING[0]:
             pending = session.exec(
                 select(InstrumentTitle)
@@ -553,12 +599,13 @@ def publish_examples(session: Session, actor: changes.Actor = changes.DEMO_DATA)
                        InstrumentTitle.title == EXAMPLE_PENDING[1])
             ).first()  # fmt: skip
             if pending is not None:
-                second = review.freeze_snapshot(
+                last = review.freeze_snapshot(
                     session, record.without(now.snapshot, "instrument_title", pending.id)
                 )
-        review.publish(session, country, actor, "Example data: the record as loaded.",
-                       is_example=True, frozen=second)  # fmt: skip
-        made += 2
+        review.publish(session, country, actor,
+                       "Example data: the record as loaded, with every judgement of the demo files.",
+                       is_example=True, frozen=last)  # fmt: skip
+        made += 1
         if pending is not None:
             review.submit(session, country, actor,
                           f"Example data: adds the English title “{pending.title}”.")  # fmt: skip

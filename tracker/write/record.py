@@ -13,8 +13,8 @@ it renders a live record with.
 """
 
 import functools
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from tracker import models as _models  # noqa: F401  (every table is in the metadata)
+from tracker.dates import end_of_period, precision_column
 
 # Tables that are never part of a country's public record nor of what the public pages read:
 # staff accounts and sessions, the sign-in throttle, import receipts, history (it names people),
@@ -216,15 +217,13 @@ def rows_of(snapshot: dict, table: sa.Table) -> Iterable[dict]:
         yield decode(table, row)
 
 
-def known_on(snapshot: dict, day: date) -> dict:
-    """The snapshot as it would have been on ``day``: rows of record tables with dates are kept
-    when every date they carry is on or before ``day`` (an undated one, or one with only a later
-    ``year``, is left out), and rows that belong to a row left out go with it. The country row
-    and tables without dates stay as they are. Used for the demo's earlier publications."""
+def _pruned(snapshot: dict, keep: Callable[[sa.Table, dict], bool]) -> dict:
+    """The snapshot with the rows ``keep`` refuses left out, and with them every row that belongs
+    to a row left out (by a foreign key, or attached by table name and id). The country row
+    stays."""
     out: dict[str, list[dict]] = {}
     kept: dict[str, set] = {}
     for table in record_tables():
-        dated = [c.name for c in table.c if _kind(c) is date]
         rows = []
         for row in snapshot.get("tables", {}).get(table.name, []):
             orphan = any(
@@ -233,16 +232,8 @@ def known_on(snapshot: dict, day: date) -> dict:
                 and row[fk.parent.name] not in kept[fk.column.table.name]
                 for fk in table.foreign_keys
             )
-            if orphan:
+            if orphan or (table.name != ROOT and not keep(table, row)):
                 continue
-            if table.name != ROOT and dated:
-                days = [date.fromisoformat(row[c]) for c in dated if row.get(c)]
-                year = row.get("year")
-                if days:
-                    if max(days) > day:
-                        continue
-                elif not (isinstance(year, int) and year <= day.year):
-                    continue
             rows.append(row)
         out[table.name] = rows
         kept[table.name] = {r.get("id") for r in rows}
@@ -251,6 +242,65 @@ def known_on(snapshot: dict, day: date) -> dict:
         if row.get("entity_id") in kept.get(row.get("entity"), set())
     ]  # fmt: skip
     return {**snapshot, "tables": out}
+
+
+def known_on(snapshot: dict, day: date) -> dict:
+    """The snapshot as it would have been on ``day``: rows of record tables with dates are kept
+    when every date they carry is on or before ``day`` (a month or a year once it has ended; an
+    undated row counts by its ``year``, and one with neither is left out), and rows that belong
+    to a row left out go with it. The country row and tables without dates stay as they are.
+    Used for the demo's earlier publications."""
+
+    def known(table: sa.Table, row: dict) -> bool:
+        dated = [name for name, kind in _kinds(table).items() if kind is date]
+        if not dated:
+            return True
+        days = [
+            end_of_period(date.fromisoformat(row[c]), row.get(precision_column(c)) or "day")
+            for c in dated
+            if row.get(c)
+        ]
+        if days:
+            return max(days) <= day
+        year = row.get("year")
+        return isinstance(year, int) and date(year, 12, 31) <= day
+
+    return _pruned(snapshot, known)
+
+
+def judged_only(snapshot: dict, provision_ids: Iterable[int]) -> dict:
+    """The snapshot with only the coverage judgements of these provisions (with their links,
+    sources and translations); every other row as it is. Used for the demo's partial first
+    assessments."""
+    wanted = set(provision_ids)
+    return _pruned(
+        snapshot, lambda table, row: table.name != "coverage" or row.get("provision_id") in wanted
+    )
+
+
+def dated_by(snapshot: dict, moment: datetime) -> dict:
+    """The snapshot with every timestamp later than ``moment`` (an aware one) brought back to it:
+    a record as it stood then was last changed by then. Used for the demo's earlier
+    publications, whose rows the loader dates at the file's ``checked_on``."""
+
+    def capped(value: str) -> str:
+        found = datetime.fromisoformat(value)
+        naive = found.tzinfo is None
+        if (found.replace(tzinfo=UTC) if naive else found) <= moment:
+            return value
+        return (moment.astimezone(UTC).replace(tzinfo=None) if naive else moment).isoformat()
+
+    tables = {}
+    for table in snapshot_tables():
+        stamps = [name for name, kind in _kinds(table).items() if kind is datetime]
+        tables[table.name] = [
+            {**row, **{c: capped(row[c]) for c in stamps if isinstance(row.get(c), str)}}
+            for row in snapshot.get("tables", {}).get(table.name, [])
+        ]
+    out = {**snapshot, "tables": tables}
+    if isinstance(snapshot.get("deleted_at"), str):  # the last deletion (``review.freeze``)
+        out["deleted_at"] = capped(snapshot["deleted_at"])
+    return out
 
 
 def without(snapshot: dict, table: str, row_id: int) -> dict:
