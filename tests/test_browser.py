@@ -273,7 +273,7 @@ def test_country_page_opens_one_category_at_a_time_without_javascript(browser, l
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_staff_pages_have_no_axe_violations(browser, live_server, staff_login, lang):
     """WCAG 2.1 A and AA on the staff side too: sign-in, workspace (whole and filtered), an
-    instrument's form, history, and the review page."""
+    instrument's form, history, the review page, and the import page with its working-copy downloads."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     pg = context.new_page()
     pg.goto(f"{live_server}/{lang}/login")
@@ -281,7 +281,8 @@ def test_staff_pages_have_no_axe_violations(browser, live_server, staff_login, l
     staff_login(pg, live_server)
     for path in ("/manage/", "/manage/countries/ZMB", "/manage/countries/ZMB?show=not-assessed",
                  "/manage/countries/ZMB?show=changed", "/manage/countries/ZMB/instruments/new",
-                 "/manage/instruments/1/edit", "/manage/history", "/manage/countries/ZMB/review"):
+                 "/manage/instruments/1/edit", "/manage/history", "/manage/countries/ZMB/review",
+                 "/manage/import?country=ZMB"):
         assert pg.goto(f"{live_server}/{lang}{path}").ok, path
         found[path] = violations(pg)
     context.close()

@@ -166,6 +166,14 @@ def test_a_change_not_yet_published_is_in_the_working_copy_only(editor, client, 
     assert staff.split(b"\r\n")[0] == public.split(b"\r\n")[0]
 
 
+def test_a_country_never_published_is_in_the_working_copy(admin, make_milestone, make_country):
+    kenya = make_country(iso3="KEN", iso2="KE")
+    make_milestone(kenya, title="Inception meeting")
+    staff = csv_rows(admin.get(f"{BASE}/milestones.csv?country=KEN").data)
+    assert [(row["country_iso3"], row["title"]) for row in staff] == [("KEN", "Inception meeting")]
+    assert b"Inception meeting" not in admin.get("/exports/milestones.csv").data
+
+
 def test_an_unchanged_working_copy_is_the_publication(editor, client):
     """The demo's Zambia has nothing pending: its working copy and its publication agree."""
     for name in ("coverage", "instruments", "milestones", "coverage_links"):
