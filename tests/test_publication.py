@@ -330,3 +330,41 @@ def test_the_demo_has_three_dated_example_publications_per_country_and_one_pendi
     assert session.get(Country, pending.country_id).iso3 == "PRY"
     listing = client.get("/en/countries/PRY/publications").get_data(as_text=True)
     assert "Example data" in listing and "January 31, 2025" in listing
+
+
+def test_a_reviewer_picks_the_provision_of_a_comment_from_a_list(client, session, sign_in, world):
+    """The comment form lists the provisions by code and title, those changed since the last
+    publication first; a code that names no provision is refused with a message."""
+    staff, _instrument = world
+    first, second = session.exec(select(Provision).order_by(Provision.position)).all()
+    publish(session, staff.zmb)
+    with write.transaction(session):
+        changes.create(session, Coverage(country_id=staff.zmb.id, provision_id=second.id,
+                       implementation=Implementation.OPERATIONAL), changes.DEMO_DATA)  # fmt: skip
+    with write.transaction(session):
+        review.submit(session, staff.zmb, changes.DEMO_DATA, "Please review.")
+    codes = (first.code, second.code)
+    sign_in(staff.admin)
+    page = client.get("/en/manage/countries/ZMB/review").get_data(as_text=True)
+    form = page.split('<select id="comment-provision" name="provision">')[1].split("</select>")[0]
+    changed = form.split('label="Changed since the last publication">')[1].split("</optgroup>")[0]
+    assert re.findall(r'value="([^"]+)"', changed) == [second.code]
+    every = form.split('label="Every provision">')[1].split("</optgroup>")[0]
+    assert re.findall(r'value="([^"]+)"', every) == list(codes)
+    assert f'<option value="{first.code}">{first.code} Provision 1</option>' in every
+    assert '<option value="">The whole record</option>' in form
+
+    refused = client.post("/en/manage/countries/ZMB/comment",
+                          data={"comment": "Which article?", "provision": "NOPE-99"})  # fmt: skip
+    assert refused.status_code == 422
+    assert "No provision of the current checklist has the code NOPE-99" in refused.get_data(
+        as_text=True)  # fmt: skip
+    assert session.exec(
+        select(ReviewComment).where(ReviewComment.kind == CommentKind.COMMENT)
+    ).all() == []
+    session.rollback()  # (reading an expired attribute afterwards would open a read again)
+    assert client.post("/en/manage/countries/ZMB/comment",
+                       data={"comment": "Which article?", "provision": codes[1].lower()}
+                       ).status_code == 303  # fmt: skip
+    [saved] = session.exec(select(ReviewComment).where(ReviewComment.kind == CommentKind.COMMENT))
+    assert saved.provision_code == codes[1]

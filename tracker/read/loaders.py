@@ -174,6 +174,21 @@ def load_provisions(
     return [ProvisionRow(*row) for row in session.connection().execute(query)]
 
 
+def provision_choices(session: Session, locale: str) -> list[tuple[str, str]]:
+    """Every provision of the current checklist, retired ones too, as (code, "code title") in
+    checklist order, the title in ``locale`` by the pages' rule (3 queries; none without a
+    checklist)."""
+    checklist = current_checklist(session)
+    if checklist is None:
+        return []
+    texts = provision_texts(session, locale, checklist_id=checklist.id)
+    out = []
+    for p in load_provisions(session, checklist.id, include_retired=True):
+        title = texts.get(p.id, (None, None))[0]
+        out.append((p.code, f"{p.code} {title.text}" if title is not None else p.code))
+    return out
+
+
 # --- coverage judgements and their links ----------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from tracker import db, write
 from tracker.fields import NOTE_TEXT
 from tracker.i18n import _, _l, current_lang
 from tracker.models import Country, ReviewComment
-from tracker.read import publications
+from tracker.read import loaders, publications
 from tracker.web import forms, guards, words
 from tracker.web.guards import require_admin, require_country
 from tracker.write import review
@@ -134,6 +134,7 @@ def review_page(iso3: str):
         country=country,
         state=state,
         diff=changed,
+        provisions=loaders.provision_choices(db.get_session(), current_lang()),
         publish_form=MessageForm(),
         return_form=CommentForm(),
         comment_form=CommentForm(),
@@ -214,6 +215,13 @@ def comment(iso3: str):
     if not form.validate():
         return _invalid(country, form)
     code = (form.provision.data or "").strip().upper() or None
+    if code is not None and code not in dict(loaders.provision_choices(db.get_session(), "en")):
+        return _refused_page(
+            country,
+            _("No provision of the current checklist has the code %(code)s: choose one from "
+              "the list, or none for a comment on the whole record.", code=code),
+            422,
+        )  # fmt: skip
     return _take_step(
         country,
         lambda dbs: review.comment(dbs, country, current_user.actor, form.comment.data, code),
