@@ -120,14 +120,15 @@ def test_about_page_shows_how_to_cite_with_the_date(client, demo_data):
     text = text_of(html_of(client.get("/en/about")))
     today = format_date(date.today(), "long", locale="en")
     assert f"“About the tracker”, /en/about, consulted on {today}." in text
-    assert f"/exports/datapackage.json, downloaded on {today}. Licence: CC BY 4.0." in text
+    day = date.today().isoformat()
+    assert f"/exports/datapackage.json?as_of={day}, downloaded on {today}. Licence: CC BY 4.0." in text
 
 
 def test_citations_use_the_configured_host_never_the_request_host(app_config, demo_data):
     app = create_app({**app_config, "SERVER_NAME": "tracker.example.org"})
     html = html_of(app.test_client().get("/en/about"))
     assert "http://tracker.example.org/en/about, consulted on" in html
-    assert "http://tracker.example.org/exports/datapackage.json, downloaded on" in html
+    assert "http://tracker.example.org/exports/datapackage.json?as_of=" in html
     forged = html_of(
         create_app(app_config).test_client().get("/en/about", headers={"Host": "evil.example"})
     )
@@ -240,3 +241,17 @@ def test_the_footer_links_to_the_about_page_and_is_not_an_itu_page(client, demo_
     assert "not an official ITU" not in footer  # translated
     english = html_of(client.get("/en/")).split('<footer class="site-footer">')[1]
     assert "not an official publication of ITU" in english
+
+
+def test_the_data_set_citation_is_a_dated_release(client):
+    """The about page cites the data package at today's date (``as_of``), the address that
+    keeps serving the same publications later, in the reader's language."""
+    from datetime import date
+
+    today = date.today().isoformat()
+    for lang in ("en", "fr"):
+        page = client.get(f"/{lang}/about").get_data(as_text=True)
+        assert f"/exports/datapackage.json?as_of={today}" in page, lang
+    assert "keeps serving the same publications" in client.get("/en/about").get_data(as_text=True)
+    assert "continue de servir les mêmes publications" in client.get("/fr/about").get_data(
+        as_text=True)  # fmt: skip

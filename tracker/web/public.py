@@ -203,14 +203,17 @@ def site_info(endpoint: str) -> SiteInfo:
     config = current_app.config
     contact = config.get("TRACKER_CONTACT")
     is_link = bool(contact) and contact.lower().startswith(("http://", "https://"))
+    today = date.today()  # the same day as the page's ETag (tracker.web.caching)
+    # The data package as of today: that address keeps serving the same publications.
+    dated = {"as_of": today.isoformat()}
     return SiteInfo(
         contact_email=contact if contact and not is_link else None,
         contact_url=contact if is_link else None,
         repository_url=config.get("TRACKER_REPOSITORY_URL"),
         page_url=external_url(endpoint) or url_for(endpoint),
-        dataset_url=external_url("exports.datapackage_json")
-        or url_for("exports.datapackage_json"),
-        today=date.today(),  # the same day as the page's ETag (tracker.web.caching)
+        dataset_url=external_url("exports.datapackage_json", **dated)
+        or url_for("exports.datapackage_json", **dated),
+        today=today,
     )
 
 
