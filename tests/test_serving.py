@@ -205,6 +205,65 @@ def test_a_replica_made_after_a_publication_compiles_no_statement_again(
     assert "Second published title" in client.get("/en/countries/ZMB").text
     assert len(replica._COMPILED) == compiled
 
+
+def test_the_first_overview_after_a_publication_computes_only_the_country_published(
+    client, session, world, publish, monkeypatch
+):
+    """Each country's summary and checklist items are kept by publication (and checklist) and
+    language: the overview and the checklist after a publication compute that country alone."""
+    from tracker.read import figures, pages
+
+    staff, acts = world
+    asked = []
+
+    def spy(name, real):
+        def called(session, *args, **kwargs):
+            ids = kwargs.get("country_ids", args[1] if name == "summaries" else args[0])
+            asked.append((name, sorted(ids)))
+            return real(session, *args, **kwargs)
+
+        return called
+
+    monkeypatch.setattr(figures, "country_summaries", spy("summaries", figures.country_summaries))
+    monkeypatch.setattr(pages, "checklist_items", spy("items", pages.checklist_items))
+    both = sorted([staff.zmb.id, staff.rwa.id])
+    client.get("/en/")
+    client.get("/en/checklist")
+    assert asked == [("summaries", both), ("items", both)]
+    draft_edit(session, staff.zmb, acts["ZMB"])
+    publish(staff.zmb)
+    asked.clear()
+    client.get("/en/")
+    client.get("/en/checklist?page=1")
+    client.get("/fr/")  # another language: its own summaries
+    assert asked == [("summaries", [staff.zmb.id]), ("items", [staff.zmb.id]),
+                     ("summaries", both)]  # fmt: skip
+
+
+def test_kept_summaries_follow_a_publication_made_on_another_instance(
+    app_config, session, world, publish
+):
+    """Two apps on one database stand for two instances: after a publication on one, the other
+    serves the overview and the checklist exactly as an instance that kept nothing renders them."""
+    staff, acts = world
+    urls = ("/en/", "/en/checklist", "/fr/")
+    other = create_app(dict(app_config))
+    try:
+        reader = other.test_client()
+        before = {url: reader.get(url).text for url in urls}
+        draft_edit(session, staff.zmb, acts["ZMB"])
+        publish(staff.zmb)  # on "this" instance
+        fresh = create_app(dict(app_config))  # nothing kept yet
+        try:
+            for url in urls:
+                after = reader.get(url).text
+                assert after != before[url], url
+                assert after == fresh.test_client().get(url).text, url
+        finally:
+            fresh.extensions["engine"].dispose()
+    finally:
+        other.extensions["engine"].dispose()
+
 def test_another_instance_serves_a_publication_made_elsewhere_at_its_next_request(
     app, app_config, session, world, publish
 ):

@@ -294,13 +294,17 @@ def overview_report(
     sort: str = "country",
     descending: bool | None = None,
     page_size: int = OVERVIEW_PAGE_SIZE,
+    summaries: Sequence[CountrySummary] | None = None,
 ) -> OverviewReport:
     """Every country with its progress, stage, milestones and last update, in the order asked
     for (by name unless told otherwise), page ``page`` of them, and the project's own timeline
-    (12 queries). ``PageOutOfRange`` past the last page."""
+    (12 queries; 2 given every country's ``summaries``, as ``country_summaries`` makes them).
+    ``PageOutOfRange`` past the last page."""
     if descending is None:
         descending = OVERVIEW_SORTS[sort]
-    rows = sort_overview(country_summaries(session, locale), sort, descending)
+    if summaries is None:
+        summaries = country_summaries(session, locale)
+    rows = sort_overview(summaries, sort, descending)
     shown = paginate(rows, page, page_size)
     # The version the overview names: the current one (a country published on an earlier one
     # names its own in its row).
@@ -731,11 +735,13 @@ def checklist_report(
     page: int = 1,
     picked: Sequence[str] = (),
     page_size: int = CHECKLIST_PAGE_SIZE,
+    items: Mapping[int, Sequence[CoverageItem]] | None = None,
 ) -> ChecklistReport:
     """The current checklist: each provision's coverage counted across every country, and the
     matrix for page ``page`` of the countries by name, or for the countries ``picked`` (ISO3
-    codes, in their order; ``unknown`` lists those that name no country). 7 queries;
-    ``PageOutOfRange`` past the last page."""
+    codes, in their order; ``unknown`` lists those that name no country). 7 queries (6 given
+    every country's ``items``, as ``checklist_items`` makes them); ``PageOutOfRange`` past the
+    last page."""
     everyone = sorted((ref for ref, _c in loaders.load_countries(session, locale)), key=_by_name)
     versions = loaders.checklist_versions(session, [ref.id for ref in everyone])
     checklist = versions.current
@@ -752,13 +758,11 @@ def checklist_report(
         return ChecklistReport(None, tuple(refs), (), frozenset(), shown=shown, picked=picked,
                                unknown=unknown, elsewhere=elsewhere)  # fmt: skip
     provisions = loaders.load_provisions(session, checklist.id)
-    judgements = loaders.load_judgements(
-        session, checklist.id, with_updated_at=False, with_texts=False
-    )
+    if items is None:
+        items = _checklist_items(session, checklist, provisions, [r.id for r in refs], every=True)
     categories = loaders.category_names(session, checklist.id, locale)
     texts = loaders.provision_texts(session, locale, checklist_id=checklist.id)
     by_code = {c.code: c for c in categories.values()}
-    items = {ref.id: coverage_items(provisions, judgements, ref.id)[1] for ref in refs}
     sections: dict[str, list[ChecklistRow]] = {}
     examples = {ref.iso3 for ref in refs if any(item.is_example for item in items[ref.id])}
     for index, provision in enumerate(provisions):
@@ -791,6 +795,35 @@ def checklist_report(
         unknown=unknown,
         elsewhere=elsewhere,
     )
+
+
+def checklist_items(
+    session: Session, country_ids: Sequence[int]
+) -> dict[int, list[CoverageItem]]:
+    """Those countries' coverage items on the current checklist, in checklist order: what the
+    checklist's matrix and counts show of each (3 queries)."""
+    checklist = loaders.current_checklist(session)
+    if checklist is None:
+        return {}
+    provisions = loaders.load_provisions(session, checklist.id)
+    return _checklist_items(session, checklist, provisions, country_ids)
+
+
+def _checklist_items(
+    session: Session,
+    checklist: ChecklistInfo,
+    provisions: Sequence[ProvisionRow],
+    country_ids: Sequence[int],
+    *,
+    every: bool = False,
+) -> dict[int, list[CoverageItem]]:
+    """Those countries' coverage items on ``provisions`` (1 query; ``every``: they are all the
+    countries, read without naming them)."""
+    judgements = loaders.load_judgements(
+        session, checklist.id, None if every else country_ids, with_updated_at=False,
+        with_texts=False,
+    )  # fmt: skip
+    return {cid: coverage_items(provisions, judgements, cid)[1] for cid in country_ids}
 
 
 def _by_name(ref: CountryRef) -> str:

@@ -69,8 +69,9 @@ def index():
     number = paging.page_number()
     with paging.pages_in_range():
         report = reports.overview_report(
-            published.session(), current_lang(), page=number, sort=sort, descending=descending
-        )
+            published.session(), current_lang(), page=number, sort=sort, descending=descending,
+            summaries=published.country_summaries(current_lang()),
+        )  # fmt: skip
     return render_template(
         "public/index.html",
         report=report,
@@ -120,8 +121,9 @@ def checklist():
     number = paging.page_number()
     with paging.pages_in_range():
         report = reports.checklist_report(
-            published.session(), current_lang(), page=number, picked=codes
-        )
+            published.session(), current_lang(), page=number, picked=codes,
+            items=published.checklist_items(),
+        )  # fmt: skip
     if report.unknown:
         abort_with(
             404,

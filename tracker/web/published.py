@@ -14,6 +14,9 @@ the date (``url_defaults``).
 """
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -22,11 +25,12 @@ from sqlmodel import Session
 
 from tracker import db
 from tracker.i18n import _
-from tracker.read import loaders, publications
+from tracker.read import figures, loaders, pages, publications
 from tracker.web.errors import abort_with
 from tracker.write.replica import Replica, ReplicaCache
 
 _EXTENSION = "tracker.replicas"
+_KEPT = "tracker.published_objects"
 # The endpoints that take ``?as_of=``; others ignore it.
 AS_OF_ENDPOINTS = frozenset(
     {
@@ -136,6 +140,78 @@ def session() -> Session:
 def standalone_session() -> Session:
     """A session of its own on the same replica, for a streamed export (STYLE.md G10.b)."""
     return replica().session()
+
+
+class KeptObjects:
+    """Read objects computed from one country's publication, kept by what they were computed
+    from: the publication, the stamp of the shared tables (the checklist) and the rest of the
+    key (the language). A publication never changes, so an object is right for as long as both
+    are those of the replica the public reads, which each request reads from the database: after
+    a publication on any instance, the next request asks for the new publication's objects and
+    computes those alone. The most recently used ``size`` are kept. Thread-safe."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def per_country(
+        self,
+        kind: Hashable,
+        compute: Callable[[list[int]], Iterable[tuple[int, object]]],
+    ) -> dict[int, object]:
+        """Each country's object on the request's replica (country id -> object), computed by
+        ``compute(country ids)`` only for the countries not kept; a country ``compute`` gives
+        nothing for is left out."""
+        found = replica()
+        keys = {cid: (kind, found.stamp, cid, pid) for cid, pid in found.by_country}
+        out: dict[int, object] = {}
+        with self._lock:
+            for cid, key in keys.items():
+                if key in self._entries:
+                    self._entries.move_to_end(key)
+                    out[cid] = self._entries[key]
+        missing = [cid for cid in keys if cid not in out]
+        if missing:
+            made = dict.fromkeys(missing)
+            made.update(compute(missing))
+            with self._lock:
+                for cid, value in made.items():
+                    self._entries[keys[cid]] = value
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+            out.update(made)
+        return {cid: value for cid, value in out.items() if value is not None}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def kept() -> KeptObjects:
+    found = current_app.extensions.get(_KEPT)
+    if found is None:
+        found = current_app.extensions.setdefault(_KEPT, KeptObjects())
+    return found
+
+
+def country_summaries(locale: str) -> list[figures.CountrySummary]:
+    """Every country's summary on the publications in force, in ISO3 order, as
+    ``figures.country_summaries`` makes them: each computed once per publication (and checklist)
+    and language, so the first overview after a publication computes the country published, not
+    all of them (10 queries on the replica then, none when all are kept)."""
+    made = kept().per_country(
+        ("summary", locale),
+        lambda ids: ((s.country.id, s) for s in figures.country_summaries(session(), locale, ids)),
+    )
+    return sorted(made.values(), key=lambda s: s.country.iso3)
+
+
+def checklist_items() -> dict[int, list[figures.CoverageItem]]:
+    """Every country's coverage items on the current checklist (``pages.checklist_items``), each
+    computed once per publication and checklist (3 queries on the replica when some are new)."""
+    return kept().per_country(
+        ("checklist items",), lambda ids: pages.checklist_items(session(), ids).items()
+    )
 
 
 def unpublished(locale: str) -> list[loaders.CountryRef]:
