@@ -264,23 +264,52 @@ def test_kept_summaries_follow_a_publication_made_on_another_instance(
     finally:
         other.extensions["engine"].dispose()
 
-def test_another_instance_serves_a_publication_made_elsewhere_at_its_next_request(
-    app, app_config, session, world, publish
+
+def test_a_repeat_download_is_sent_from_memory_until_a_publication_on_any_instance(
+    app, app_config, client, session, world, publish
 ):
-    """Two apps on one database stand for two instances: the replica is keyed on the
-    publications in force, read from the database at each request, never on memory alone."""
+    """A finished export is kept under the replica it was read from: the same bytes again, with
+    their length; after a publication on another instance, the new file at the next download."""
     staff, acts = world
     other = create_app(dict(app_config))
     try:
         reader = other.test_client()
-        assert "Environmental Management Act" in reader.get("/en/countries/ZMB").text
+        first = reader.get("/exports/coverage.csv")
+        assert "Content-Length" not in first.headers  # streamed
+        body = first.get_data()
+        again = reader.get("/exports/coverage.csv")
+        assert again.headers["Content-Length"] == str(len(body))
+        assert again.get_data() == body
+        assert again.headers["Content-Disposition"] == first.headers["Content-Disposition"]
+        # Options and filters are other files.
+        assert reader.get("/exports/coverage.csv?bom=1").get_data() == b"\xef\xbb\xbf" + body
+        zambia = reader.get("/exports/coverage.csv?country=ZMB").get_data()
+        assert zambia != body and reader.get("/exports/coverage.csv?country=ZMB").get_data() == zambia
         draft_edit(session, staff.zmb, acts["ZMB"])
-        assert "Draft title" not in reader.get("/en/countries/ZMB").text
+        assert reader.get("/exports/coverage.csv").get_data() == body  # a draft is not public
         publish(staff.zmb)  # on "this" instance
-        assert "Draft title nobody reviewed" in reader.get("/en/countries/ZMB").text
-        assert "Draft title nobody reviewed" in reader.get("/api/v1/countries/ZMB").text
+        after = reader.get("/exports/coverage.csv")
+        assert "Content-Length" not in after.headers
+        assert after.get_data() != body
+        assert after.get_data() == client.get("/exports/coverage.csv").get_data()
+        assert b"operational" in after.get_data() and b"operational" not in body
     finally:
         other.extensions["engine"].dispose()
+
+
+def test_an_export_over_the_limit_is_streamed_every_time_and_never_held(app, client, world):
+    from tracker.web.exportcache import ExportCache
+
+    size = len(client.get("/exports/coverage.csv").get_data())
+    kept = app.extensions["tracker.exports"] = ExportCache(max_entry_bytes=size - 1)
+    for _ in range(2):
+        answer = client.get("/exports/coverage.csv")
+        assert "Content-Length" not in answer.headers and len(answer.get_data()) == size
+    assert len(kept) == 0 and kept.size == 0
+    kept = app.extensions["tracker.exports"] = ExportCache(max_entry_bytes=size)
+    client.get("/exports/coverage.csv").get_data()
+    assert len(kept) == 1 and kept.size == size
+    assert client.get("/exports/coverage.csv").headers["Content-Length"] == str(size)
 
 
 def test_frozen_figures_are_those_the_public_pages_show(client, session, world, publish):

@@ -20,21 +20,23 @@ everything that can fail (the country filter) is checked before the first byte i
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
 from tracker import db
 from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
-from tracker.i18n import _
+from tracker.i18n import _, current_lang
 from tracker.read import loaders
 from tracker.read import rows as datasets
 from tracker.web import published
 from tracker.web.errors import abort_with
+from tracker.web.exportcache import ExportCache
 from tracker.web.urls import external_url, link
 
 bp = Blueprint("exports", __name__)
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
+_EXTENSION = "tracker.exports"
 
 
 @bp.get("/exports/")
@@ -97,21 +99,33 @@ def export_csv(name: str):
         records = datasets.all_text_translation_records  # the project timeline's too
 
     replica = published.replica()
+    headers = {
+        "Content-Type": CSV_MIMETYPE,
+        "Content-Disposition": f'attachment; filename="{download_name(table, countries, filtered)}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    # Everything the body depends on: the publications read, the countries, options, language.
+    key = (name, replica.by_country, replica.stamp, filtered, bom, current_lang(),
+           tuple((c.id, c.iso3, c.name) for c in countries))  # fmt: skip
+    kept = _kept()
+    body = kept.get(key)
+    if body is not None:
+        return Response(body, headers=headers)
 
     def generate():
         with replica.session() as session:  # the publications in force (issue 12)
             batches = datasets.export_cells(table, records, session, countries)
-            yield from csvio.stream_cells(table, batches, bom=bom)
+            yield from kept.keep(key, csvio.stream_cells(table, batches, bom=bom))
 
-    filename = download_name(table, countries, filtered)
-    return Response(
-        stream_with_context(generate()),
-        headers={
-            "Content-Type": CSV_MIMETYPE,
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return Response(stream_with_context(generate()), headers=headers)
+
+
+def _kept() -> ExportCache:
+    """This process's finished exports (``tracker.web.exportcache``)."""
+    found = current_app.extensions.get(_EXTENSION)
+    if found is None:
+        found = current_app.extensions.setdefault(_EXTENSION, ExportCache())
+    return found
 
 
 @bp.get("/exports/datapackage.json")
