@@ -15,7 +15,9 @@ URL map:
 The files are a contract for analysts: column names, codes and formats are defined once in
 ``tracker.formats.tables`` and only ever extended. CSV bodies are streamed in batches from a session of
 their own (STYLE.md, G10.b), one chunk per batch of cell texts (``tracker.read.rows.export_cells``);
-everything that can fail (the country filter) is checked before the first byte is sent.
+everything that can fail (the country filter) is checked before the first byte is sent. A finished
+body up to 4 MB is kept under the publications it was read from, and a repeat download is sent from
+memory (``tracker.web.exportcache``).
 """
 
 from datetime import UTC, datetime
