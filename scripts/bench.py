@@ -616,13 +616,23 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
         with urllib.request.urlopen(app.base + "/exports/coverage.csv", timeout=600) as r:
             with open(copy, "wb") as f:
                 shutil.copyfileobj(r, f, 1 << 20)
+        # A repeat download: sent from memory where the finished file is kept (small exports).
+        repeat_cpu = cpu_seconds(app.worker_pids())
+        repeat, _size, repeat_rss = timed_download(
+            app.base + "/exports/coverage.csv", app.worker_pids()
+        )
+        repeat_cpu = cpu_seconds(app.worker_pids()) - repeat_cpu
     finally:
         app.stop()
     with open(copy, "rb") as f:
         rows = sum(1 for _ in f) - 1
     results.append(
-        {"who": "tracker coverage.csv", "rows": rows, "s": elapsed, "rss": rss, "bytes": size,
-         "cpu": cpu}
+        {"who": "tracker coverage.csv, first download", "rows": rows, "s": elapsed, "rss": rss,
+         "bytes": size, "cpu": cpu}
+    )
+    results.append(
+        {"who": "tracker coverage.csv, repeat download", "rows": rows, "s": repeat,
+         "rss": repeat_rss, "bytes": size, "cpu": repeat_cpu}
     )
     # the same rows as a table in the same file
     subprocess.run(["sqlite3", str(path), "DROP TABLE IF EXISTS bench_coverage_csv"], check=True)
@@ -705,7 +715,7 @@ def measure_csv(label: str, path: Path, url: str) -> list[dict]:
 
 
 def print_csv(label: str, results: list[dict]) -> None:
-    tracker, cli, ds = results
+    first, repeat, cli, ds = results
     print(f"\n## coverage.csv, {label}\n")
     print("| who | rows | seconds | rows/s | CPU seconds | peak RSS MB |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -714,11 +724,12 @@ def print_csv(label: str, results: list[dict]) -> None:
             f"| {r['who']} | {r['rows']:,} | {r['s']:.2f} | {r['rows'] / r['s']:,.0f} "
             f"| {r['cpu']:.2f} | {r['rss']:.0f} |"
         )
-    print(
-        f"\ntracker / sqlite3 CLI: **{cli['s'] / tracker['s']:.2f}** (CPU: "
-        f"{cli['cpu'] / tracker['cpu']:.2f}); tracker / Datasette: **{ds['s'] / tracker['s']:.1f}x** "
-        f"(CPU: {ds['cpu'] / tracker['cpu']:.1f}x)"
-    )
+    for name, tracker in (("first", first), ("repeat", repeat)):
+        print(
+            f"\n{name} download: tracker / sqlite3 CLI: **{cli['s'] / tracker['s']:.2f}** (CPU: "
+            f"{cli['cpu'] / max(tracker['cpu'], 0.01):.2f}); tracker / Datasette: "
+            f"**{ds['s'] / tracker['s']:.1f}x** (CPU: {ds['cpu'] / max(tracker['cpu'], 0.01):.1f}x)"
+        )
 
 
 def main() -> None:
