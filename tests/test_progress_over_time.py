@@ -125,6 +125,16 @@ def test_the_country_page_draws_the_chart_and_its_table(client, history):
         ["No. 3", today, "T.1 Version changed", "60%", "70%", "40%"],
     ]
     assert "<details class=\"trend-table\">" in part
+    assert "Checklist version changed" in part  # the legend explains the mark
+
+
+def test_the_legend_names_a_version_change_only_when_there_is_one(client, session, scored_record):
+    for message in ("First", "Second"):
+        with write.transaction(session):
+            review.publish(session, scored_record.country, changes.DEMO_DATA, message)
+    part = _section(client.get("/en/countries/KEN").get_data(as_text=True))
+    assert part.count("<polyline") == 3
+    assert 'class="trend-mark"' not in part and "Checklist version changed" not in part
 
 
 def test_the_chart_in_arabic_runs_right_to_left_with_arabic_numbers(client, history):
