@@ -247,3 +247,60 @@ def test_a_large_dry_run_does_not_hold_the_write_lock(engine, staff, two_editors
     assert results["save"].status_code == 303, results["save"].text
     assert results["preview"].status_code == 200
     assert hold.released_in_time, "the save had to wait for the preview to finish"
+
+
+def test_making_a_draft_current_while_discarding_it_is_one_or_the_other_never_5xx(
+    app, engine, staff, sign_in, session, make_checklist, make_coverage
+):
+    from tracker import write
+    from tracker.models import ChecklistVersion, Coverage, Provision
+    from tracker.read import versions as version_read
+    from tracker.write import changes, versions
+
+    checklist = make_checklist(n=4)
+    for provision in session.exec(select(Provision).where(Provision.checklist_id == checklist.id)):
+        make_coverage(staff.zmb, provision)
+    with write.transaction(session):
+        draft = versions.create_draft(session, "T.2", "Draft", changes.DEMO_DATA)
+    draft_id, loaded = draft.id, str(draft.version)
+    content = version_read.fingerprint(session, draft_id)
+    session.rollback()
+    making, discarding = app.test_client(), app.test_client()
+    sign_in(staff.admin, to=making)
+    sign_in(staff.admin, to=discarding)
+    hold = Hold()
+
+    def make():
+        hold.wait_until_holding()
+        try:
+            return making.post("/en/manage/checklist/versions/T.2/make-current",
+                               data={"version": loaded, "content": content})  # fmt: skip
+        finally:
+            hold.done.set()
+
+    def discard():
+        return discarding.post(
+            "/en/manage/checklist/versions/T.2/discard", data={"version": loaded}
+        )
+
+    # The discard has deleted the draft's provisions and is about to change the draft's own row
+    # when the other admin makes the draft current. Taken in that order the two deadlocked on
+    # PostgreSQL, and one of them answered 503 "the database cannot be reached".
+    def at_the_drafts_row(statement: str) -> bool:
+        return statement.lstrip().upper().startswith("UPDATE CHECKLIST_VERSION")
+
+    with held_before_first_write(engine, "discard", hold, when=at_the_drafts_row):
+        results = run_together(("discard", discard), ("make", make))
+    statuses = {name: answer.status_code for name, answer in results.items()}
+    with Session(engine) as fresh:
+        stored = fresh.get(ChecklistVersion, draft_id)
+        carried = fresh.exec(
+            select(Coverage).join(Provision).where(Provision.checklist_id == draft_id)
+        ).all()
+    if stored is None:
+        # The discard went first; the other admin learns that the draft is gone (404).
+        assert statuses == {"discard": 303, "make": 404}, statuses
+        assert carried == []
+    else:
+        assert statuses == {"discard": 409, "make": 303}, statuses
+        assert stored.is_current and len(carried) == 4

@@ -14,6 +14,7 @@ caller's ``write.transaction`` commits.
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from tracker.models import (
@@ -102,6 +103,27 @@ def create_draft(session: Session, code: str, title: str, actor: Actor) -> Check
     return new
 
 
+def _hold(session: Session, version: ChecklistVersion, expected_version: int | None) -> None:
+    """Lock the draft's row before anything else is read or written, and check its version.
+
+    Making a draft current and discarding it both change the draft's row and rows that refer to
+    it (its provisions, the judgements carried over to them). Taken in different orders, two such
+    steps at once deadlocked on PostgreSQL, and the loser answered 503 "the database cannot be
+    reached". Both take this row first, so the second waits for the first, then finds the draft
+    changed (``StaleVersion``, 409) or gone (``RecordGone``, 404). SQLite writes one at a time:
+    there ``FOR UPDATE`` is left out and the version check alone decides.
+    """
+    table = ChecklistVersion.__table__
+    with session.no_autoflush:
+        stored = session.execute(
+            sa.select(table.c.version).where(table.c.id == version.id).with_for_update()
+        ).scalar()
+    if stored is None:
+        raise changes.RecordGone(ChecklistVersion, version.id)
+    if stored != (version.version if expected_version is None else expected_version):
+        raise changes.StaleVersion(version, expected_version)
+
+
 @dataclass(frozen=True)
 class Carried:
     """What making a version current did to the working copies."""
@@ -119,8 +141,7 @@ def make_current(
     Raises ``changes.StaleVersion`` when the draft changed since ``expected_version``."""
     if not version.is_draft:
         raise VersionRefused("not_draft")
-    if expected_version is not None and version.version != expected_version:
-        changes._refuse(session, version, expected_version)
+    _hold(session, version, expected_version)
     before = current(session)
     if before is not None:
         changes.update(session, before, actor, {"is_current": False}, expected_version=None)
@@ -202,8 +223,7 @@ def discard_draft(
     Raises ``changes.StaleVersion`` when the draft's record changed since ``expected_version``."""
     if not version.is_draft:
         raise VersionRefused("not_draft")
-    if expected_version is not None and version.version != expected_version:
-        changes._refuse(session, version, expected_version)
+    _hold(session, version, expected_version)
     provisions = session.exec(
         select(Provision).where(Provision.checklist_id == version.id).order_by(Provision.id)
     ).all()
