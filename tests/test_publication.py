@@ -85,6 +85,33 @@ def test_an_editor_submits_their_country_and_an_admin_returns_and_publishes(
     assert "Published" in page and "No change since the last publication." in page
 
 
+def test_a_publish_form_sent_twice_publishes_once(client, session, sign_in, world):
+    staff, _instrument = world
+    publish(session, staff.zmb)  # publication 1, which the review page compares with
+    session.rollback()
+    sign_in(staff.admin)
+    page = client.get("/en/manage/countries/ZMB/review").get_data(as_text=True)
+    assert re.search(r'name="after" value="1"', page)
+    form = {"message": "Second release", "after": "1"}
+    first = client.post("/en/manage/countries/ZMB/publish", data=form)
+    assert first.status_code == 303
+    assert first.headers["Location"].endswith("/en/countries/ZMB/publications/2")
+    # The same form again (a double click, or a second reviewer who opened the page before):
+    # refused with a message, no publication 3 of the same working copy.
+    again = client.post("/en/manage/countries/ZMB/publish", data=form)
+    assert again.status_code == 409
+    assert "Someone else published this country" in again.get_data(as_text=True)
+    session.expire_all()
+    numbers = session.exec(select(Publication.number).order_by(Publication.number)).all()
+    assert numbers == [1, 2]
+    # A tampered value is refused; a page opened after publication 2 publishes 3.
+    for bad in ("-1", "x", "1.0", "²", "9" * 12):
+        assert client.post("/en/manage/countries/ZMB/publish",
+                           data={**form, "after": bad}).status_code == 422  # fmt: skip
+    assert client.post("/en/manage/countries/ZMB/publish",
+                       data={**form, "after": "2"}).status_code == 303  # fmt: skip
+
+
 def test_publications_are_numbered_per_country(session, world):
     staff, _ = world
     assert [publish(session, staff.zmb).number for _ in range(2)] == [1, 2]

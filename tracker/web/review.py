@@ -15,7 +15,7 @@ Each POST answers 303 back to the page it came from; an invalid form 422, a step
 apply now (publishing twice at once, returning what nobody submitted) 409, with a message.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 from wtforms import HiddenField, StringField, TextAreaField
@@ -177,10 +177,16 @@ def publish(iso3: str):
     form = MessageForm()
     if not form.validate():
         return _invalid(country, form)
+    # The number of the latest publication the review page showed (0: none), so a form sent
+    # twice or by two reviewers publishes once; a client that sends no such field is not checked.
+    seen = request.form.get("after")
+    if seen is not None and not (seen.isascii() and seen.isdigit() and len(seen) < 10):
+        return _invalid(country, form)
     dbs = db.get_session()
     try:
         with write.transaction(dbs):
-            made = review.publish(dbs, country, current_user.actor, form.message.data)
+            made = review.publish(dbs, country, current_user.actor, form.message.data,
+                                  after=None if seen is None else int(seen))  # fmt: skip
     except review.PublishConflict:
         return _conflict(country, _("Someone else published this country at the same moment. "
                                     "Check the review page, then publish again if needed."))

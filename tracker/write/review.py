@@ -215,12 +215,19 @@ def publish(
     at: datetime | None = None,
     is_example: bool = False,
     frozen: Frozen | None = None,
+    after: int | None = None,
 ) -> Publication:
-    """Freeze the working copy as the country's next publication and close its review."""
-    frozen = frozen or freeze(session, country.id)
+    """Freeze the working copy as the country's next publication and close its review.
+
+    ``after`` is the number of the latest publication the reviewer saw (0: none): when another
+    publication was made since, nothing is written (``PublishConflict``), so a publish form sent
+    twice, or by two reviewers, makes one publication, not two of the same working copy."""
     last = session.exec(
         select(sa.func.max(Publication.number)).where(Publication.country_id == country.id)
     ).one()
+    if after is not None and (last or 0) != after:
+        raise PublishConflict(str(country.iso3))
+    frozen = frozen or freeze(session, country.id)
     publication = Publication(
         country_id=country.id,
         number=(last or 0) + 1,
