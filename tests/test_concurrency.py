@@ -304,3 +304,41 @@ def test_making_a_draft_current_while_discarding_it_is_one_or_the_other_never_5x
     else:
         assert statuses == {"discard": 409, "make": 303}, statuses
         assert stored.is_current and len(carried) == 4
+
+
+def test_submitting_one_country_twice_at_once_opens_one_review(engine, staff, two_editors):
+    from tracker.models import Review, ReviewComment
+
+    late, early = two_editors
+    hold = Hold()
+
+    def submit(client, message, first=False):
+        def job():
+            if first:
+                hold.wait_until_holding()
+            try:
+                return client.post("/en/manage/countries/ZMB/submit", data={"message": message})
+            finally:
+                if first:
+                    hold.done.set()
+
+        return job
+
+    # The late one has found no review in progress and is about to open one when the early one
+    # opens it. Both used to succeed: two reviews in progress, and publishing closed only one.
+    with held_before_first_write(engine, "late", hold):
+        results = run_together(
+            ("late", submit(late, "Late")), ("early", submit(early, "Early", first=True))
+        )
+    # PostgreSQL: the early one wins. SQLite: the held one holds the write lock and wins.
+    statuses = {name: answer.status_code for name, answer in results.items()}
+    assert sorted(statuses.values()) == [303, 409], statuses
+    [refused] = [answer for answer in results.values() if answer.status_code == 409]
+    assert "already waiting for review" in refused.get_data(as_text=True)
+    winner = "Early" if statuses["early"] == 303 else "Late"
+    with Session(engine) as fresh:
+        [opened] = fresh.exec(select(Review)).all()
+        entries = fresh.exec(select(ReviewComment.body)).all()
+        history = fresh.exec(select(ChangeRecord.entity)).all()
+    assert opened.publication_id is None and entries == [winner]
+    assert sorted(history) == ["review", "review_comment"]

@@ -710,7 +710,17 @@ class Review(SQLModel, table=True):
     its exchange) once it is published, as the publication's review record (staff only)."""
 
     __tablename__ = "review"
-    __table_args__ = (code_check("state", ReviewState),)
+    __table_args__ = (
+        code_check("state", ReviewState),
+        # At most one review in progress per country: two submits at the same moment open one.
+        sa.Index(
+            "uq_review_one_open_per_country",
+            "country_id",
+            unique=True,
+            sqlite_where=sa.text("publication_id IS NULL"),
+            postgresql_where=sa.text("publication_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     country_id: int = Field(foreign_key="country.id", index=True)

@@ -84,7 +84,13 @@ def submit(session: Session, country: Country, actor: Actor, message: str) -> Re
     if review is not None and review.state == ReviewState.SUBMITTED:
         raise ReviewRefused("submitted")
     if review is None:
-        review = changes.create(session, Review(country_id=country.id), actor)
+        # Another submit at the same moment may open the country's review first: the unique
+        # index on open reviews refuses the second, which is then told it is waiting already.
+        try:
+            with session.begin_nested():
+                review = changes.create(session, Review(country_id=country.id), actor)
+        except sa.exc.IntegrityError as exc:
+            raise ReviewRefused("submitted") from exc
     else:
         changes.update(session, review, actor, {"state": ReviewState.SUBMITTED},
                        expected_version=None)  # fmt: skip
