@@ -183,6 +183,51 @@ def test_publishing_one_country_updates_only_its_rows_in_the_replica(
 
 
 
+def test_threads_that_need_the_same_replica_at_once_build_it_once(engine, world, monkeypatch):
+    """Four threads of a worker asking at the same moment for a replica nobody has yet: one
+    builds it, the others wait for it (each building its own cost four times the CPU and
+    memory, seconds and hundreds of MB at a million rows)."""
+    import threading
+    import time
+
+    from sqlmodel import Session
+
+    from tracker.read import publications
+
+    real = replica.build
+    calls = []
+
+    def slow_build(*args, **kwargs):
+        calls.append(threading.get_ident())
+        time.sleep(0.3)  # long enough for every thread to arrive while it runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(replica, "build", slow_build)
+    cache = replica.ReplicaCache()
+    with Session(engine) as s:
+        wanted = {cid: p.id for cid, p in publications.in_force(s).items()}
+    got, errors = [], []
+    start = threading.Barrier(4)
+
+    def ask():
+        try:
+            with Session(engine) as s:
+                start.wait()
+                got.append(cache.get(s, wanted))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == [] and len(got) == 4
+    assert len(calls) == 1
+    assert all(r is got[0] for r in got)
+    assert cache._making == {}
+
+
 def test_a_replica_made_after_a_publication_compiles_no_statement_again(
     client, session, world, publish
 ):

@@ -280,6 +280,10 @@ class ReplicaCache:
         self.size = size
         self._entries: OrderedDict[tuple, Replica] = OrderedDict()
         self._lock = threading.Lock()
+        # One lock per replica being made: a thread that needs a replica another thread is
+        # making waits for it instead of making its own (at a million rows a build costs
+        # seconds and hundreds of MB; the threads of a worker would each pay it).
+        self._making: dict[tuple, threading.Lock] = {}
 
     def get(self, session: Session, in_force: Mapping[int, int] | Sequence[int]) -> Replica:
         """The replica of these publications (country id -> publication id): found (the
@@ -290,23 +294,39 @@ class ReplicaCache:
         stamp = shared_stamp(session)
         key = (pairs, stamp)
         with self._lock:
-            found = self._entries.get(key)
+            found = self._found(key)
             if found is not None:
-                self._entries.move_to_end(key)
                 return found
-            base = next(
-                (r for (p, st), r in reversed(self._entries.items()) if st == stamp), None
-            )
-        if base is not None and isinstance(in_force, Mapping) and _few(base.by_country, pairs):
-            replica = update(session, base, dict(pairs))
-        else:
-            replica = build(session, in_force)
-            replica = replace(replica, stamp=stamp)
-        with self._lock:
-            self._entries[key] = replica
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                found = self._found(key)  # made by another thread while this one waited
+                if found is not None:
+                    return found
+                base = next(
+                    (r for (p, st), r in reversed(self._entries.items()) if st == stamp), None
+                )
+            try:
+                if (base is not None and isinstance(in_force, Mapping)
+                        and _few(base.by_country, pairs)):  # fmt: skip
+                    replica = update(session, base, dict(pairs))
+                else:
+                    replica = replace(build(session, in_force), stamp=stamp)
+                with self._lock:
+                    self._entries[key] = replica
+                    while len(self._entries) > self.size:
+                        self._entries.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
         return replica
+
+    def _found(self, key: tuple) -> Replica | None:
+        """The kept replica under ``key`` (the caller holds the lock)."""
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
 
 
 def _few(old: tuple[tuple[int, int], ...], new: tuple[tuple[int, int], ...]) -> bool:
