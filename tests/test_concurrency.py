@@ -342,3 +342,58 @@ def test_submitting_one_country_twice_at_once_opens_one_review(engine, staff, tw
         history = fresh.exec(select(ChangeRecord.entity)).all()
     assert opened.publication_id is None and entries == [winner]
     assert sorted(history) == ["review", "review_comment"]
+
+
+@pytest.mark.parametrize(
+    ("step", "refusal"),
+    [
+        # Read before the other return landed, or after it (then nothing is waiting any more).
+        ("return", ("Someone else changed this record", "Nothing has been submitted")),
+        ("submit", ("already waiting for review",)),
+    ],
+)
+def test_one_review_step_taken_twice_at_once_is_409_never_500(
+    app, engine, session, staff, sign_in, step, refusal
+):
+    from tracker import write
+    from tracker.models import Review, ReviewComment
+    from tracker.write import changes, review
+
+    with write.transaction(session):
+        review.submit(session, staff.zmb, changes.DEMO_DATA, "Please check")
+    if step == "submit":  # a returned working copy, submitted again by two people at once
+        with write.transaction(session):
+            review.give_back(session, staff.zmb, changes.DEMO_DATA, "Which article?")
+    session.rollback()
+    first, second = app.test_client(), app.test_client()
+    sign_in(staff.admin, to=first)
+    sign_in(staff.admin, to=second)
+    hold = Hold()
+
+    def take(client, text, early=False):
+        def job():
+            if early:
+                hold.wait_until_holding()
+            try:
+                return client.post(f"/en/manage/countries/ZMB/{step}",
+                                   data={"message": text, "comment": text})  # fmt: skip
+            finally:
+                if early:
+                    hold.done.set()
+
+        return job
+
+    with held_before_first_write(engine, "late", hold):
+        results = run_together(
+            ("late", take(first, "Late")), ("early", take(second, "Early", early=True))
+        )
+    statuses = sorted(answer.status_code for answer in results.values())
+    assert statuses == [303, 409], statuses
+    [refused] = [answer for answer in results.values() if answer.status_code == 409]
+    assert any(text in refused.get_data(as_text=True) for text in refusal)
+    with Session(engine) as fresh:
+        [kept] = fresh.exec(select(Review)).all()
+        bodies = fresh.exec(select(ReviewComment.body).order_by(ReviewComment.id)).all()
+    # One step landed: one entry for it, and the review in the state it leads to.
+    assert len([b for b in bodies if b in ("Late", "Early")]) == 1
+    assert kept.state == ("returned" if step == "return" else "submitted")

@@ -98,6 +98,10 @@ def _refused(exc: review.ReviewRefused) -> str:
         "submitted": _("This country is already waiting for review."),
         "not_submitted": _("Nothing has been submitted for review in this country."),
         "closed": _("This review is closed: its working copy was published."),
+        "changed": _(
+            "Someone else changed this record after you opened this page. Check it, then "
+            "confirm again."
+        ),
     }.get(exc.reason, _("This step does not apply now."))
 
 
@@ -190,6 +194,8 @@ def publish(iso3: str):
     except review.PublishConflict:
         return _conflict(country, _("Someone else published this country at the same moment. "
                                     "Check the review page, then publish again if needed."))
+    except review.ReviewRefused as exc:
+        return _conflict(country, _refused(exc))
     flash(_("Published as publication %(n)s.", n=made.number), "success")
     return redirect(
         url_for("publications.detail", iso3=country.iso3, number=made.number), code=303

@@ -78,6 +78,16 @@ def _entry(
     return changes.create(session, entry, actor)
 
 
+def _move(session: Session, review: Review, actor: Actor, values: dict, reason: str) -> None:
+    """Change the review's state, refused with ``reason`` when another step changed the review
+    since it was read (two returns, or two submits of a returned copy, at the same moment: the
+    second was a server error)."""
+    try:
+        changes.update(session, review, actor, values, expected_version=None)
+    except (changes.StaleVersion, changes.RecordGone) as exc:
+        raise ReviewRefused(reason) from exc
+
+
 def submit(session: Session, country: Country, actor: Actor, message: str) -> Review:
     """Ask for review of the working copy; a returned review goes back to the reviewer."""
     review = open_review(session, country.id)
@@ -92,8 +102,7 @@ def submit(session: Session, country: Country, actor: Actor, message: str) -> Re
         except sa.exc.IntegrityError as exc:
             raise ReviewRefused("submitted") from exc
     else:
-        changes.update(session, review, actor, {"state": ReviewState.SUBMITTED},
-                       expected_version=None)  # fmt: skip
+        _move(session, review, actor, {"state": ReviewState.SUBMITTED}, "submitted")
     _entry(session, review, actor, CommentKind.SUBMITTED, message)
     return review
 
@@ -113,7 +122,7 @@ def give_back(session: Session, country: Country, actor: Actor, body: str) -> Re
     review = open_review(session, country.id)
     if review is None or review.state != ReviewState.SUBMITTED:
         raise ReviewRefused("not_submitted")
-    changes.update(session, review, actor, {"state": ReviewState.RETURNED}, expected_version=None)
+    _move(session, review, actor, {"state": ReviewState.RETURNED}, "changed")
     _entry(session, review, actor, CommentKind.RETURNED, body)
     return review
 
@@ -271,9 +280,9 @@ def publish(
     )
     review = open_review(session, country.id)
     if review is not None:
-        changes.update(session, review, actor,
-                       {"state": ReviewState.PUBLISHED, "publication_id": publication.id},
-                       expected_version=None)  # fmt: skip
+        _move(session, review, actor,
+              {"state": ReviewState.PUBLISHED, "publication_id": publication.id},
+              "changed")  # fmt: skip
         _entry(session, review, actor, CommentKind.PUBLISHED, message, at=publication.published_at)
     session.flush()
     return publication
