@@ -122,6 +122,12 @@ def test_the_data_package_with_as_of_is_a_citable_release(client, history):
     assert f"/exports/datapackage.json?as_of={today}" in latest["citation"]  # cite the day
     empty = client.get("/exports/datapackage.json?as_of=2024-12-31").get_json()
     assert empty["publications"] == [] and empty["as_of"] == "2024-12-31"
+    # A later day serves today's publications, and the citation names today, never the day
+    # asked (its address would keep moving with every publication).
+    later = client.get("/exports/datapackage.json?as_of=9999-12-31").get_json()
+    assert later["as_of"] == today and later["publications"] == latest["publications"]
+    assert f"/exports/datapackage.json?as_of={today}." in later["citation"]
+    assert "9999" not in later["citation"]
 
 
 def test_pages_say_which_day_they_show_and_link_back_to_the_current_record(client, history):

@@ -142,5 +142,7 @@ def datapackage_json():
         created=datetime.now(UTC).replace(microsecond=0).isoformat(),
         publications=[(p.iso3, p.number, p.published_on) for p in found],
         as_of=day.day if day is not None else None,
-        url=link("exports.datapackage_json"),
+        # The address cited is the day served: a later day than today serves today's, and
+        # citing it as asked (as_of=9999-12-31) would name an address that moves.
+        url=link("exports.datapackage_json", as_of=day.day.isoformat() if day else None),
     )
