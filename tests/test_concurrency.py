@@ -397,3 +397,44 @@ def test_one_review_step_taken_twice_at_once_is_409_never_500(
     # One step landed: one entry for it, and the review in the state it leads to.
     assert len([b for b in bodies if b in ("Late", "Early")]) == 1
     assert kept.state == ("returned" if step == "return" else "submitted")
+
+
+@pytest.mark.parametrize("same_code", [False, True])
+def test_two_drafts_created_at_once_make_one(
+    app, engine, session, staff, sign_in, make_checklist, same_code
+):
+    from tracker.models import ChecklistVersion
+
+    make_checklist(n=2)
+    session.commit()
+    first, second = app.test_client(), app.test_client()
+    sign_in(staff.admin, to=first)
+    sign_in(staff.admin, to=second)
+    hold = Hold()
+
+    def create(client, code, early=False):
+        def job():
+            if early:
+                hold.wait_until_holding()
+            try:
+                return client.post("/en/manage/checklist/versions/new",
+                                   data={"code": code, "title": "Next"})  # fmt: skip
+            finally:
+                if early:
+                    hold.done.set()
+
+        return job
+
+    codes = ("T.2", "T.2") if same_code else ("T.2", "T.3")
+    with held_before_first_write(engine, "late", hold):
+        results = run_together(
+            ("late", create(first, codes[0])), ("early", create(second, codes[1], early=True))
+        )
+    with Session(engine) as fresh:
+        drafts = fresh.exec(select(ChecklistVersion.code).where(ChecklistVersion.is_draft)).all()
+    assert len(drafts) == 1, drafts
+    # The one that came second goes to the draft that exists (or is told its code is taken).
+    answers = sorted((a.status_code, a.headers.get("Location", "")) for a in results.values())
+    assert all(status in (303, 422) for status, _where in answers), answers
+    for status, where in answers:
+        assert status == 422 or where.endswith(f"/en/manage/checklist/versions/{drafts[0]}")

@@ -166,6 +166,14 @@ class ChecklistVersion(SQLModel, table=True):
             sqlite_where=sa.text("is_current"),
             postgresql_where=sa.text("is_current"),
         ),
+        # At most one draft at a time: two admins creating one at the same moment make one.
+        sa.Index(
+            "uq_checklist_version_one_draft",
+            "is_draft",
+            unique=True,
+            sqlite_where=sa.text("is_draft"),
+            postgresql_where=sa.text("is_draft"),
+        ),
         *precision_checks("published_on"),
         sa.CheckConstraint("NOT (is_draft AND is_current)", name="draft_not_current"),
     )

@@ -1491,6 +1491,11 @@ def version_create():
                 made = versions.create_draft(dbs, form.code.data, form.title.data,
                                              current_user.actor)  # fmt: skip
         except versions.VersionRefused as exc:
+            existing = versions.draft(dbs) if exc.reason == "draft_exists" else None
+            if existing is not None:  # another admin made one at the same moment
+                flash(_("A draft version is already being prepared: make your changes there."),
+                      "success")  # fmt: skip
+                return redirect(url_for("manage.checklist_version", code=existing.code), code=303)
             if exc.reason != "code_taken":
                 raise
             form.code.errors.append(_("A checklist version with this code exists already."))

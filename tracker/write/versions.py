@@ -73,9 +73,17 @@ def create_draft(session: Session, code: str, title: str, actor: Actor) -> Check
     taken = session.exec(select(ChecklistVersion.id).where(ChecklistVersion.code == code)).first()
     if taken is not None:
         raise VersionRefused("code_taken")
-    new = changes.create(
-        session, ChecklistVersion(code=code, title=title, is_draft=True, is_current=False), actor
-    )
+    try:
+        with session.begin_nested():
+            new = changes.create(
+                session,
+                ChecklistVersion(code=code, title=title, is_draft=True, is_current=False),
+                actor,
+            )
+    except sa.exc.IntegrityError as exc:
+        # Another admin made a draft (or took the code) at the same moment: the unique indexes
+        # refuse the second one; say which.
+        raise VersionRefused("draft_exists" if draft(session) is not None else "code_taken") from exc
     categories = {}
     for old in session.exec(
         select(Category).where(Category.checklist_id == source.id).order_by(Category.position)
