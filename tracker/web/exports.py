@@ -24,15 +24,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
-from tracker import db
 from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
-from tracker.i18n import _, current_lang
+from tracker.i18n import current_lang
 from tracker.read import loaders
 from tracker.read import rows as datasets
 from tracker.web import published
-from tracker.web.errors import abort_with
 from tracker.web.exportcache import ExportCache
+from tracker.web.filters import selected_countries
 from tracker.web.urls import external_url, link
 
 bp = Blueprint("exports", __name__)
@@ -46,26 +45,6 @@ _EXTENSION = "tracker.exports"
 def index():
     """Every export with its description and columns."""
     return render_template("exports/index.html", tables=list(TABLES.values()))
-
-
-def selected_countries() -> list[loaders.CountryRef]:
-    """The ``?country=`` filter as country references; 400 for any unknown code."""
-    codes = request.args.getlist("country")
-    countries, unknown = loaders.resolve_countries(db.get_session(), codes)
-    if unknown:
-        abort_with(
-            400,
-            _(
-                "Unknown country code: %(codes)s. Use ISO 3166-1 alpha-3 codes of countries in "
-                "the tracker, for example %(example)s.",
-                codes=", ".join(unknown),
-                example=", ".join(
-                    c.iso3 for c in loaders.resolve_countries(db.get_session(), [])[0]
-                )
-                or "ZMB",
-            ),
-        )
-    return countries
 
 
 def download_name(table: Table, countries: list[loaders.CountryRef], filtered: bool) -> str:

@@ -29,11 +29,10 @@ from flask_login import current_user
 from tracker import db
 from tracker.formats import csvio, package
 from tracker.formats.tables import TABLES
-from tracker.i18n import _
 from tracker.read import loaders
 from tracker.read import rows as datasets
 from tracker.web import guards
-from tracker.web.errors import abort_with
+from tracker.web.filters import selected_countries
 
 bp = Blueprint("staff_exports", __name__)
 bp.before_request(guards.require_login)
@@ -56,18 +55,7 @@ def requested_countries() -> tuple[list[loaders.CountryRef], bool]:
         if not own or any(code != own[0].iso3 for code in codes):
             guards.require_country(None)  # 403, with the pages this person may use
         return own, True
-    countries, unknown = loaders.resolve_countries(session, codes)
-    if unknown:
-        abort_with(
-            400,
-            _(
-                "Unknown country code: %(codes)s. Use ISO 3166-1 alpha-3 codes of countries in "
-                "the tracker, for example %(example)s.",
-                codes=", ".join(unknown),
-                example=", ".join(c.iso3 for c in loaders.resolve_countries(session, [])[0])
-                or "ZMB",
-            ),
-        )
+    countries = selected_countries()  # the public exports' filter: 400 for an unknown code
     return countries, bool(codes)
 
 
