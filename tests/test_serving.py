@@ -421,3 +421,104 @@ def test_at_200_countries_one_publication_updates_the_replica_without_building_i
     session.rollback()
     assert elapsed < 1.0, elapsed
     assert "Renamed act" in client.get(f"/en/countries/{keys['iso3']}").text
+
+
+def _country_names(connection) -> list[str]:
+    return [row[0] for row in connection.execute("SELECT iso3 FROM country ORDER BY iso3")]
+
+
+def test_the_threads_of_a_worker_read_one_copy_of_a_replica(engine, world):
+    """Four threads read a replica at once, each through its own connection, and all of them
+    read the one database the replica built (SQLite's memdb VFS): a row changed in it is seen
+    by every thread. Each thread used to load its own copy of the whole image (at a million
+    coverage rows, 175 MB per thread)."""
+    import threading
+
+    from sqlmodel import Session
+
+    from tracker.read import publications
+
+    with Session(engine) as s:
+        made = replica.build(s, {cid: p.id for cid, p in publications.in_force(s).items()})
+    # A change written into the replica's own database after it was built (no reader can
+    # write: they are read-only) is what every thread must see.
+    made.store.keeper.execute("UPDATE country SET iso3 = 'XXX' WHERE iso3 = 'ZMB'")
+    made.store.keeper.commit()
+    seen, errors = [], []
+    start = threading.Barrier(4)
+
+    def read():
+        try:
+            with made.session() as s:
+                start.wait()
+                seen.append(_country_names(s.connection().connection.driver_connection))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == []
+    assert seen == [["RWA", "XXX"]] * 4
+    import sqlite3
+
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        made.store.reader().execute("DELETE FROM country")
+
+
+def test_a_replica_nobody_refers_to_frees_its_database(engine, world):
+    """Once no cache, request or session refers to a replica, its database is freed (opening
+    its name finds nothing); a session keeps its replica alive for as long as it is open."""
+    import gc
+    import sqlite3
+    from contextlib import closing
+
+    from sqlmodel import Session
+
+    from tracker.read import publications
+
+    with Session(engine) as s:
+        made = replica.build(s, {cid: p.id for cid, p in publications.in_force(s).items()})
+    uri = made.store._read_only
+    session = made.session()
+    del made
+    gc.collect()
+    with closing(sqlite3.connect(uri, uri=True)) as probe:  # the session holds the replica
+        assert _country_names(probe) == ["RWA", "ZMB"]
+    assert [c.iso3 for c in session.exec(sa.text("SELECT iso3 FROM country")).all()]
+    session.close()
+    del session
+    gc.collect()
+    with closing(sqlite3.connect(uri, uri=True)) as probe:
+        assert probe.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+def test_the_replica_cache_keeps_to_its_byte_budget(engine, world, session, staff, publish):
+    """Replicas kept together stay within the cache's budget of bytes, dropping the least
+    recently used first and always keeping the one just made."""
+    from sqlmodel import Session
+
+    from tracker.read import publications
+
+    with Session(engine) as s:
+        both = {cid: p.id for cid, p in publications.in_force(s).items()}
+    zambia_only = {staff.zmb.id: both[staff.zmb.id]}
+    rwanda_only = {staff.rwa.id: both[staff.rwa.id]}
+    with Session(engine) as s:
+        one = replica.build(s, zambia_only)
+    budget = int(one.size * 2.5)  # room for two replicas of about this size, not three
+    cache = replica.ReplicaCache(size=8, budget=budget)
+    with Session(engine) as s:
+        first = cache.get(s, zambia_only)
+        second = cache.get(s, rwanda_only)
+        assert list(cache._entries.values()) == [first, second]
+        third = cache.get(s, both)
+    assert first not in cache._entries.values()
+    assert third in cache._entries.values()
+    assert sum(r.size for r in cache._entries.values()) <= budget or len(cache._entries) == 1
+    tiny = replica.ReplicaCache(size=8, budget=1)
+    with Session(engine) as s:
+        kept = tiny.get(s, both)
+    assert list(tiny._entries.values()) == [kept]  # over budget on its own, but kept

@@ -12,15 +12,17 @@ write layer); it only reads the main one.
 """
 
 import functools
+import itertools
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.pool import SingletonThreadPool
 from sqlmodel import Session, SQLModel
 
 from tracker.codes import ChangeAction
@@ -66,30 +68,83 @@ def _stamp_query(_tables: int) -> sa.Select | None:
     return sa.select(*columns) if columns else None
 
 
+class _Store:
+    """One in-memory SQLite database that every connection of this process opening its name
+    shares (SQLite's memdb VFS): the threads of a worker read one copy of a replica, where each
+    used to load its own (four threads and the serialized image made five copies, 1.16 GB per
+    worker at a million coverage rows). The ``keeper`` connection keeps the database alive; it
+    is freed when the keeper and the last reader are closed."""
+
+    _names = itertools.count()
+
+    def __init__(self) -> None:
+        uri = f"file:/tracker-replica-{next(self._names)}?vfs=memdb"
+        self._read_only = uri + "&mode=ro"
+        self.keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        # The readers' pool knows the name only (no reference back to the store), so the store
+        # goes, and closes them, as soon as no replica refers to it.
+        reader = functools.partial(_reader, self._read_only)
+        self.engine = _make_engine(reader, sa.pool.QueuePool, pool_size=4, max_overflow=-1)
+        weakref.finalize(self, _close, self.engine, self.keeper)
+
+    def reader(self) -> sqlite3.Connection:
+        """A read-only connection on the shared database (no copy of it)."""
+        return _reader(self._read_only)
+
+    def size(self) -> int:
+        """Bytes held by the database."""
+        pages = self.keeper.execute("PRAGMA page_count").fetchone()[0]
+        return pages * self.keeper.execute("PRAGMA page_size").fetchone()[0]
+
+
+def _reader(uri: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    connection.execute("PRAGMA query_only = ON")
+    return connection
+
+
+def _close(engine: sa.Engine, keeper: sqlite3.Connection) -> None:
+    engine.dispose()
+    keeper.close()
+
+
 @dataclass(frozen=True)
 class Replica:
     """The publications in force (``by_country``: country id -> publication id) and the shared
     tables, in a private database."""
 
     by_country: tuple[tuple[int, int], ...]  # sorted (country id, publication id) pairs
-    image: bytes  # the serialized SQLite database
+    store: _Store  # the private database
     engine: sa.Engine
     stamp: str = ""  # the shared tables' stamp it was built with
     # sorted (country id, checklist version id) pairs: the version each publication was made with
     checklists: tuple[tuple[int, int | None], ...] = ()
+    size: int = 0  # bytes held by the private database
 
     @property
     def publication_ids(self) -> tuple[int, ...]:
         return tuple(sorted(pid for _c, pid in self.by_country))
 
     def session(self) -> Session:
-        """A read-only session on the replica (each thread gets its own copy of the image); the
-        read layer finds each country's checklist version in its ``info``
-        (``loaders.COUNTRY_CHECKLISTS``)."""
+        """A read-only session on the replica; the read layer finds each country's checklist
+        version in its ``info`` (``loaders.COUNTRY_CHECKLISTS``), which also keeps the replica
+        alive while the session is (its database goes when the replica does)."""
         return Session(
             self.engine, expire_on_commit=False,
-            info={loaders.COUNTRY_CHECKLISTS: dict(self.checklists)},
+            info={loaders.COUNTRY_CHECKLISTS: dict(self.checklists), _REPLICA: self},
         )  # fmt: skip
+
+
+_REPLICA = "tracker.replica"
+
+
+def _replica(
+    by_country: tuple[tuple[int, int], ...], store: _Store, stamp: str,
+    checklists: tuple[tuple[int, int | None], ...],
+) -> Replica:
+    """A replica on ``store``, whose database (and pooled readers) close when no replica refers
+    to it any more: no cache, request or session."""
+    return Replica(by_country, store, store.engine, stamp, checklists, store.size())
 
 
 @functools.cache
@@ -107,7 +162,7 @@ def _home() -> sa.Engine:
 _COMPILED: sa.util.LRUCache = sa.util.LRUCache(2000)
 
 
-def _make_engine(creator, pool_class) -> sa.Engine:
+def _make_engine(creator, pool_class, **pool_options) -> sa.Engine:
     """An engine on connections made by ``creator``, with the shared dialect and statement
     cache, and the dialect's own set-up of each connection (its SQL functions)."""
     home = _home()
@@ -120,21 +175,9 @@ def _make_engine(creator, pool_class) -> sa.Engine:
         return connection
 
     return sa.engine.Engine(
-        pool_class(connect), home.dialect, home.url,
+        pool_class(connect, **pool_options), home.dialect, home.url,
         execution_options={"compiled_cache": _COMPILED},
     )  # fmt: skip
-
-
-def _engine(image: bytes) -> sa.Engine:
-    """A read-only engine on the image: each thread's connection gets its own copy."""
-
-    def load():
-        connection = sqlite3.connect(":memory:")
-        connection.deserialize(image)
-        connection.execute("PRAGMA query_only = ON")
-        return connection
-
-    return _make_engine(load, SingletonThreadPool)
 
 
 def _writer(raw: sqlite3.Connection) -> sa.Engine:
@@ -182,9 +225,9 @@ def from_snapshots(
     """A replica of snapshots given as data (1 query per shared table); ``checklists`` gives
     each country's checklist version (by default, the current one for every country)."""
     connection = session.connection()
-    raw = sqlite3.connect(":memory:")
+    store = _Store()
     try:
-        target = _writer(raw)
+        target = _writer(store.keeper)
         # Every table exists, the private ones empty: a read query that also looks at history
         # (a country's last deletion) works, and finds nothing a publication did not freeze.
         SQLModel.metadata.create_all(target)
@@ -199,10 +242,10 @@ def from_snapshots(
                     query = sa.select(table).where(unowned[table.name])
                     _insert(out, table, [dict(r) for r in connection.execute(query).mappings()])
             _load_snapshots(out, snapshots)
-        image = raw.serialize()
-    finally:
-        raw.close()
-    return Replica(by_country, image, _engine(image), stamp, tuple(sorted((checklists or {}).items())))
+    except BaseException:
+        store.keeper.close()
+        raise
+    return _replica(by_country, store, stamp, tuple(sorted((checklists or {}).items())))
 
 
 def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Replica:
@@ -215,10 +258,11 @@ def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Repl
     snapshots, fresh = _snapshots(session, [new[c] for c in changed if c in new])
     checklists = {c: v for c, v in base.checklists if c in new and c not in fresh}
     checklists.update(fresh)
-    raw = sqlite3.connect(":memory:")
+    store = _Store()
     try:
-        raw.deserialize(base.image)
-        target = _writer(raw)
+        with closing(base.store.reader()) as source:
+            source.backup(store.keeper)
+        target = _writer(store.keeper)
         with target.begin() as out:
             for country_id in changed:
                 for delete in _deletes(len(SQLModel.metadata.tables)):
@@ -226,10 +270,10 @@ def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Repl
             history = ChangeRecord.__table__
             out.execute(history.delete().where(history.c.country_id.in_(changed)))
             _load_snapshots(out, snapshots)
-        image = raw.serialize()
-    finally:
-        raw.close()
-    return Replica(pairs, image, _engine(image), base.stamp, tuple(sorted(checklists.items())))
+    except BaseException:
+        store.keeper.close()
+        raise
+    return _replica(pairs, store, base.stamp, tuple(sorted(checklists.items())))
 
 
 @functools.lru_cache(maxsize=4)
@@ -276,8 +320,11 @@ class ReplicaCache:
     shared tables, both read from the database: an instance that serves a replica built before
     another instance published builds (or updates) its own at its next request. Thread-safe."""
 
-    def __init__(self, size: int = 8):
+    def __init__(self, size: int = 8, budget: int = 768 * 2**20):
         self.size = size
+        # Bytes the kept replicas may hold together (the most recent is always kept): at a
+        # million coverage rows a replica holds about 175 MB, and eight would hold 1.4 GB.
+        self.budget = budget
         self._entries: OrderedDict[tuple, Replica] = OrderedDict()
         self._lock = threading.Lock()
         # One lock per replica being made: a thread that needs a replica another thread is
@@ -314,7 +361,10 @@ class ReplicaCache:
                     replica = replace(build(session, in_force), stamp=stamp)
                 with self._lock:
                     self._entries[key] = replica
-                    while len(self._entries) > self.size:
+                    while len(self._entries) > 1 and (
+                        len(self._entries) > self.size
+                        or sum(r.size for r in self._entries.values()) > self.budget
+                    ):
                         self._entries.popitem(last=False)
             finally:
                 with self._lock:
