@@ -156,3 +156,62 @@ def test_a_conditional_request_after_a_change_renders_once_then_304s_from_memory
         again = client.get(URL, headers={"If-None-Match": new_tag})
     assert again.status_code == 304 and again.data == b""
     assert selects(statements) == []
+
+
+def test_a_kept_page_takes_no_connection_from_the_pool(app, client, engine, demo_data):
+    """The data version is read on the serving thread's own connection: serving a kept page
+    checks nothing out of the app's pool (a checkout and its reset cost five times the read)."""
+    import sqlalchemy as sa
+
+    client.get(URL)
+    client.get(URL)  # kept now
+    checkouts = []
+    app_engine = app.extensions["engine"]
+    listener = lambda *args: checkouts.append(1)  # noqa: E731
+    sa.event.listen(app_engine, "checkout", listener)
+    try:
+        for _ in range(3):
+            assert client.get(URL).status_code == 200
+    finally:
+        sa.event.remove(app_engine, "checkout", listener)
+    assert checkouts == []
+
+
+def test_disposing_of_the_engine_closes_the_version_connections(app, client, demo_data):
+    """Disposing of the app's engine closes the connections the page cache reads the version
+    on (a PostgreSQL database with an open connection cannot be dropped), and the next request
+    opens a new one and is served as before."""
+    client.get(URL)
+    kept = client.get(URL)
+    versions = app.wsgi_app._versions
+    assert len(versions._open) == 1
+    [(_engine, conn)] = versions._open
+    app.extensions["engine"].dispose()
+    assert versions._open == []
+    import pytest
+
+    with pytest.raises(_engine.dialect.loaded_dbapi.Error):
+        conn.cursor().execute("SELECT 1")  # closed
+    again = client.get(URL)
+    assert again.status_code == 200 and again.data == kept.data
+    assert len(versions._open) == 1
+
+
+def test_a_broken_version_connection_is_replaced_at_once(app, client, engine, demo_data):
+    """A version connection that fails (the server closed it, a restart) is replaced within the
+    same request: the page is still served from memory, and a change made meanwhile is seen."""
+    client.get(URL)
+    client.get(URL)
+    versions = app.wsgi_app._versions
+    [(_engine, conn)] = versions._open
+    conn.close()  # as if the server had dropped it
+    reads = []
+    real = app.wsgi_app.wsgi_app
+    app.wsgi_app.wsgi_app = lambda *a: reads.append(1) or real(*a)
+    try:
+        assert REGS in client.get(URL).get_data(as_text=True)
+        assert reads == []  # served from memory: the version was read on a new connection
+        rename(engine, REGS, "Renamed while the connection was replaced")
+        assert "Renamed while the connection was replaced" in client.get(URL).get_data(as_text=True)
+    finally:
+        app.wsgi_app.wsgi_app = real

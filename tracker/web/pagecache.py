@@ -20,6 +20,7 @@ compressed body), the language cookie sent (whether the answer sets it again), t
 """
 
 import threading
+import weakref
 from collections import OrderedDict
 from datetime import date
 
@@ -51,31 +52,13 @@ class PageCache:
         self._entries: OrderedDict[tuple, tuple[str, list, bytes]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._versions = VersionReader()
 
     # --- the version ---------------------------------------------------------------------------
 
     def _version(self) -> int | None:
-        """The data version, read with plain SQL on a driver connection from the app's pool
-        (returned at once: the pool rolls it back, so no transaction stays open, and disposing
-        of the engine closes it like any other)."""
         engine = self.flask_app.extensions.get("engine")
-        if engine is None:
-            return None
-        errors = (engine.dialect.loaded_dbapi.Error, sa.exc.SQLAlchemyError, OSError)
-        try:
-            conn = engine.raw_connection()
-            try:
-                cursor = conn.cursor()
-                try:
-                    cursor.execute(VERSION_SQL)
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
-            finally:
-                conn.close()
-        except errors:
-            return None  # the app itself answers (a 503 when the database is down)
-        return row[0] if row else None
+        return None if engine is None else self._versions.read(engine)
 
     # --- the cache -----------------------------------------------------------------------------
 
@@ -193,6 +176,117 @@ class PageCache:
         entry = (captured["status"], list(headers), body)
         self._put(self._key(environ, version), entry)
         return self._serve(environ, start_response, entry)
+
+
+class VersionReader:
+    """Reads the data version with plain SQL on each serving thread's own driver connection, in
+    autocommit mode: no transaction stays open, so every read sees the latest commit of any
+    instance.
+
+    Checking a connection out of the app's pool and resetting it on return cost five times the
+    read itself on SQLite (50 us against 10 us, measured in process), a third of what serving a
+    kept page costs; on PostgreSQL the pool's ping also doubled the round trips. A connection
+    that fails (closed by the server, a restart) is replaced at once; when a new one fails too,
+    the app answers the request itself (a 503 when the database is down). Each serving thread
+    holds one connection
+    (gunicorn's threads live as long as their worker); disposing of the engine closes them all,
+    as it closes the pool's. An in-memory SQLite database, which a second connection would not
+    see, is read through the pool."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[tuple[sa.Engine, object]] = []  # every thread's (engine, connection)
+        self._watched: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+    def read(self, engine: sa.Engine) -> int | None:
+        kept = self._local.__dict__
+        if kept.get("engine") is engine:  # the common case: this thread's connection
+            try:
+                return _query(kept["conn"])
+            except kept["errors"]:
+                pass  # closed or broken: a new one below
+        errors = (engine.dialect.loaded_dbapi.Error, sa.exc.SQLAlchemyError, OSError)
+        if _in_memory(engine.url):
+            return _pooled_version(engine, errors)
+        self._drop()
+        try:
+            self._connect(engine, errors)
+            return _query(kept["conn"])
+        except errors:
+            self._drop()
+            return None
+
+    def _connect(self, engine: sa.Engine, errors: tuple) -> None:
+        args, options = engine.dialect.create_connect_args(engine.url)
+        if engine.url.get_backend_name() == "sqlite":
+            options = {**options, "check_same_thread": False}  # disposing closes it elsewhere
+        conn = engine.dialect.connect(*args, **options)
+        try:
+            engine.dialect.set_isolation_level(conn, "AUTOCOMMIT")
+        except BaseException:
+            conn.close()
+            raise
+        with self._lock:
+            self._open.append((engine, conn))
+            if engine not in self._watched:
+                self._watched.add(engine)
+                sa.event.listen(engine, "engine_disposed", self.close)
+        self._local.conn, self._local.engine, self._local.errors = conn, engine, errors
+
+    def _drop(self) -> None:
+        """Close this thread's connection, if it has one."""
+        kept = self._local.__dict__
+        conn = kept.pop("conn", None)
+        kept.pop("engine", None)
+        if conn is not None:
+            with self._lock:
+                self._open = [(e, c) for e, c in self._open if c is not conn]
+            _close_quietly(conn)
+
+    def close(self, engine: sa.Engine | None = None) -> None:
+        """Close every thread's connection (to ``engine``, or to any); each thread opens a new
+        one at its next read."""
+        with self._lock:
+            closing = [c for e, c in self._open if engine is None or e is engine]
+            self._open = [(e, c) for e, c in self._open if not (engine is None or e is engine)]
+        for conn in closing:
+            _close_quietly(conn)
+
+
+def _query(conn) -> int | None:
+    cursor = conn.cursor()
+    try:
+        cursor.execute(VERSION_SQL)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return row[0] if row else None
+
+
+def _pooled_version(engine: sa.Engine, errors: tuple) -> int | None:
+    """The data version read through a connection of the engine's pool."""
+    try:
+        conn = engine.raw_connection()
+        try:
+            return _query(conn)
+        finally:
+            conn.close()
+    except errors:
+        return None
+
+
+def _close_quietly(conn) -> None:
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - a broken connection may fail to close: it is gone anyway
+        pass
+
+
+def _in_memory(url: sa.URL) -> bool:
+    return url.get_backend_name() == "sqlite" and (
+        url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    )
 
 
 def _no_write(data: bytes) -> None:
