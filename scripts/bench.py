@@ -6,7 +6,7 @@ Builds two data sets in ``build/bench/`` (the demo data, and a synthetic one: 20
 production gunicorn configuration (``gunicorn.conf.py``) on loopback, and prints side by side:
 
 - each public page warm (req/s, p50, p99 with wrk) next to the same gunicorn serving the very same
-  bytes (``scripts/bench_reference.py``), A B A B, and the ratio;
+  bytes (``scripts/bench_reference.py``), in rounds taken in turns, and the median ratio;
 - each page cold: the first request after a change written through the write layer;
 - a 304 (If-None-Match) next to an empty-body answer;
 - bytes per page, and queries per page (in process) on both data sets;
@@ -399,17 +399,34 @@ def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
     return {"rps": rps, "p50": p50, "p99": p99, "bad": int(bad.group(1)) if bad else 0}
 
 
+ROUNDS = 4
+
+
 def ab(app_url: str, ref_url: str, seconds: int, headers: dict | None = None) -> dict:
-    """A B A B: the tracker and the reference twice each, interleaved; the mean of each side."""
+    """Rounds of the tracker and the reference, back to back, in turns (A B, B A, A B, B A: a
+    drift of the machine's load weighs on both sides alike); each round gives a ratio, and the
+    median ratio is the result (a shared machine's bursts spoil one round, not the figure).
+    req/s and latencies are the medians of each side."""
     runs = {"app": [], "ref": []}
+    ratios = []
     wrk(app_url, 1, headers)  # warm up: every worker and thread has served the page once
     wrk(ref_url, 1)
-    for _ in range(2):
-        runs["app"].append(wrk(app_url, seconds, headers))
-        runs["ref"].append(wrk(ref_url, seconds))
-    app = {k: statistics.mean(r[k] for r in runs["app"]) for k in ("rps", "p50", "p99", "bad")}
-    ref = {k: statistics.mean(r[k] for r in runs["ref"]) for k in ("rps", "p50", "p99")}
-    return {"app": app, "ref": ref, "ratio": app["rps"] / ref["rps"]}
+    for turn in range(ROUNDS):
+        if turn % 2:
+            ref = wrk(ref_url, seconds)
+            app = wrk(app_url, seconds, headers)
+        else:
+            app = wrk(app_url, seconds, headers)
+            ref = wrk(ref_url, seconds)
+        runs["app"].append(app)
+        runs["ref"].append(ref)
+        ratios.append(app["rps"] / ref["rps"])
+    app = {k: statistics.median(r[k] for r in runs["app"]) for k in ("rps", "p50", "p99", "bad")}
+    ref = {k: statistics.median(r[k] for r in runs["ref"]) for k in ("rps", "p50", "p99")}
+    return {
+        "app": app, "ref": ref, "ratio": statistics.median(ratios),
+        "spread": (min(ratios), max(ratios)),
+    }  # fmt: skip
 
 
 # --- measurements ------------------------------------------------------------------------------
@@ -525,16 +542,17 @@ def print_pages(label: str, results: list[dict]) -> None:
     print(f"\n## Public pages, {label}\n")
     print(
         "| page | bytes | queries to render | req/s | p50 ms | p99 ms | same bytes req/s | ratio "
-        "| cold ms |"
+        "| ratios, lowest and highest round | cold ms |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in results:
         w = r["warm"]
         cold = f"{r['cold_ms']:.0f}" if r["cold_ms"] is not None else "–"
         print(
             f"| {r['page']} | {r['bytes']:,} | {r['queries'] if r['queries'] is not None else '–'} "
             f"| {w['app']['rps']:,.0f} | {w['app']['p50']:.1f} | {w['app']['p99']:.1f} "
-            f"| {w['ref']['rps']:,.0f} | **{w['ratio']:.3f}** | {cold} |"
+            f"| {w['ref']['rps']:,.0f} | **{w['ratio']:.3f}** "
+            f"| {w['spread'][0]:.2f}–{w['spread'][1]:.2f} | {cold} |"
         )
 
 
@@ -738,6 +756,10 @@ def print_csv(label: str, results: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "4")))
+    parser.add_argument(
+        "--rounds", type=int, default=ROUNDS,
+        help="rounds of tracker and reference per page; the median ratio is given",
+    )  # fmt: skip
     parser.add_argument("--countries", type=int, default=200)
     parser.add_argument(
         "--large",
@@ -753,6 +775,8 @@ def main() -> None:
     parser.add_argument("--change", nargs=2, metavar=("URL", "ISO3"), help=argparse.SUPPRESS)
     parser.add_argument("--publish", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global ROUNDS
+    ROUNDS = args.rounds
     if args.change:
         _do_change(*args.change)
         return
@@ -765,7 +789,7 @@ def main() -> None:
     (OUT / ".gitignore").write_text("*\n")
     print(
         f"# make bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-        f"wrk -t2 -c8 -d{args.seconds}s, gunicorn.conf.py, {load_average()}"
+        f"wrk -t2 -c8 -d{args.seconds}s x {ROUNDS} rounds, gunicorn.conf.py, {load_average()}"
     )
     if not args.skip_pages:
         if not args.skip_demo:
