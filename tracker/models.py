@@ -638,6 +638,23 @@ class ImportReceipt(SQLModel, table=True):
     changed: int = 0
 
 
+class FormReceipt(SQLModel, table=True):
+    """A staff form that was applied, keyed by the one-time key its page carried
+    (``tracker.write.transaction(once=...)``).
+
+    The key is unique and inserted in the transaction that applies the form, so the database
+    itself lets a form be applied once: a double click, a resent request or the same form sent
+    to two instances at the same moment saves one comment, one instrument, one edit. Receipts
+    older than ``tracker.write.RECEIPT_DAYS`` are deleted as new ones arrive.
+    """
+
+    __tablename__ = "form_receipt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class StaffSession(SQLModel, table=True):
     """A signed-in browser: the server side of a staff session (``tracker.write.sessions``).
 

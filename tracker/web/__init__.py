@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
         api,
         auth,
         exports,
+        forms,
         imports,
         manage,
         public,
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     for module in (public, auth, manage, exports, api, imports, sharing, publications, review,
                    staff_exports):  # fmt: skip
         app.register_blueprint(module.bp)
+    app.jinja_env.globals["once_field"] = forms.once_field  # a staff form is applied once
 
     auth.init_app(app)
     published.init_app(app)

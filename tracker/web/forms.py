@@ -11,13 +11,17 @@ validators, so the forms accept exactly what the CSV import and the database acc
 """
 
 import functools
+import hashlib
 import math
 import re
+import secrets
 
 import pycountry
 from babel import Locale, localedata
 from babel.languages import get_official_languages
+from flask import request
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -71,6 +75,7 @@ from tracker.fields import (
 )
 from tracker.i18n import LOCALES, _, _l, current_lang, language_name_for
 from tracker.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from tracker import write
 from tracker.write.checklist import WantedCoverage
 
 REQUIRED = _l("This field is required.")
@@ -384,6 +389,36 @@ def content_language_options() -> list[tuple[str, str]]:
 
 
 # --- the base form ------------------------------------------------------------------------------
+
+
+# --- forms applied once -------------------------------------------------------------------------
+# Every staff form's page carries a one-time key (``once_field``, in ``m.hidden_fields`` and the
+# review forms). The view passes ``sent_once_key()`` to ``write.transaction(once=...)``, which
+# applies a form once: the same form sent again (a double click, a resent request) writes nothing.
+
+
+def once_field() -> Markup:
+    """The hidden input with a new one-time key."""
+    return Markup('<input type="hidden" name="once" value="%s">') % secrets.token_urlsafe(24)
+
+
+def sent_once_key() -> str | None:
+    """What identifies this sending of a form: its one-time key with the path and the values
+    sent (the CSRF token aside, which changes with every page). A form sent again unchanged has
+    the same key; one changed after the browser's Back button is a new form, applied as such.
+    None when the form carries no key (nothing is checked then)."""
+    once = request.form.get("once", "")
+    if not write.ONCE_KEY.fullmatch(once):
+        return None
+    sent = sorted((k, v) for k, v in request.form.items(multi=True) if k != "csrf_token")
+    digest = hashlib.sha256(request.path.encode())
+    for key, value in sent:
+        digest.update(b"\0" + key.encode() + b"\1" + value.encode())
+    return digest.hexdigest()
+
+
+def already_applied_message() -> str:
+    return _("This form was sent twice: it was saved once, and nothing more was changed.")
 
 
 class BaseForm(FlaskForm):

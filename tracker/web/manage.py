@@ -98,6 +98,8 @@ from tracker.security import hash_password
 from tracker.web import guards, words
 from tracker.web.errors import abort_with
 from tracker.web.forms import (
+    already_applied_message,
+    sent_once_key,
     MAX_NEW_LINKS,
     ConfirmForm,
     CountryFactForm,
@@ -319,8 +321,11 @@ def _edit(
             children(record)
 
     try:
-        with write.transaction(dbs):
+        with write.transaction(dbs, once=sent_once_key()):
             changed = changes.update(dbs, obj, current_user.actor, apply, expected_version=loaded)
+    except write.AlreadyApplied:
+        flash(already_applied_message(), "success")
+        return redirect(done_url, code=303)
     except changes.StaleVersion as exc:
         original = changes.state_at_version(dbs, exc.record, loaded) if loaded else None
         conflict = _conflict_rows(
@@ -482,8 +487,10 @@ def workspace_page(iso3: str):
         return page(form, rows, 422)
     wanted = checklist_values(form, provisions)
     try:
-        with write.transaction(dbs):
+        with write.transaction(dbs, once=sent_once_key()):
             saved = save_checklist(dbs, ws, wanted, current_user.actor)
+    except write.AlreadyApplied:
+        saved = None
     except ChecklistConflict as exc:
         ws = workspace.country_workspace(dbs, country, current_lang())
         rows = _posted_rows(ws)
@@ -517,7 +524,9 @@ def workspace_page(iso3: str):
             label=lambda n: words.field_label("coverage", n),
             say=lambda n, v: words.value_words("coverage", n, v, conflict_names),
         )
-    if saved:
+    if saved is None:
+        flash(already_applied_message(), "success")
+    elif saved:
         flash(_("Checklist saved (%(n)s provisions changed).", n=saved), "success")
     else:
         flash(_("Nothing was changed."), "success")
@@ -594,8 +603,11 @@ def _create(country: Country | None, model, form, args: dict, saved: str, childr
             if children is not None:
                 children(record)
             dbs = db.get_session()
-            with write.transaction(dbs):
-                changes.create(dbs, record, current_user.actor)
+            try:
+                with write.transaction(dbs, once=sent_once_key()):
+                    changes.create(dbs, record, current_user.actor)
+            except write.AlreadyApplied:
+                saved = already_applied_message()
             flash(saved, "success")
             return redirect(args["back_url"], code=303)
         return render_template("manage/form.html", form=form, **args), 422
@@ -1680,9 +1692,13 @@ def provision_create():
                 provision.texts.append(
                     ProvisionText(locale="en", title=form.title.data, guidance=form.guidance.data)
                 )
-                with write.transaction(dbs):
-                    changes.create(dbs, provision, current_user.actor)
-                flash(_("Provision added."), "success")
+                try:
+                    with write.transaction(dbs, once=sent_once_key()):
+                        changes.create(dbs, provision, current_user.actor)
+                except write.AlreadyApplied:
+                    flash(already_applied_message(), "success")
+                else:
+                    flash(_("Provision added."), "success")
                 return redirect(_checklist_url(current.id), code=303)
         return render_template("manage/form.html", form=form, **args), 422
     return render_template("manage/form.html", form=form, **args)

@@ -165,8 +165,10 @@ def _take_step(country: Country, step, done: str, then):
     a taken one flashes ``done`` and goes on to ``then(country)``."""
     dbs = db.get_session()
     try:
-        with write.transaction(dbs):
+        with write.transaction(dbs, once=forms.sent_once_key()):
             step(dbs)
+    except write.AlreadyApplied:
+        done = forms.already_applied_message()
     except review.ReviewRefused as exc:
         return _conflict(country, _refused(exc))
     flash(done, "success")
@@ -188,9 +190,12 @@ def publish(iso3: str):
         return _invalid(country, form)
     dbs = db.get_session()
     try:
-        with write.transaction(dbs):
+        with write.transaction(dbs, once=forms.sent_once_key()):
             made = review.publish(dbs, country, current_user.actor, form.message.data,
                                   after=None if seen is None else int(seen))  # fmt: skip
+    except write.AlreadyApplied:
+        flash(forms.already_applied_message(), "success")
+        return _review_page(country)
     except review.PublishConflict:
         return _conflict(country, _("Someone else published this country at the same moment. "
                                     "Check the review page, then publish again if needed."))

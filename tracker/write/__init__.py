@@ -23,14 +23,16 @@ anything inside raises, so a refused or failed write leaves nothing half done::
         ...  # rolled back already: ``exc.record`` is the stored record now
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlmodel import Session
 
-from tracker.models import DataVersion, utcnow
+from tracker.models import DataVersion, FormReceipt, utcnow
 
 _OPEN = "tracker.write.transaction"
 _PUBLIC_WRITE = "tracker.write.public_write"
@@ -38,7 +40,8 @@ _PUBLIC_WRITE = "tracker.write.public_write"
 # Tables no public page, export or API answer shows: writing them does not change the data version
 # (a sign-in must not invalidate every cached page).
 PRIVATE_TABLES = frozenset(
-    {"user_account", "login_attempt", "staff_session", "import_receipt", "data_version"}
+    {"user_account", "login_attempt", "staff_session", "import_receipt", "form_receipt",
+     "data_version"}
 )
 
 
@@ -47,9 +50,23 @@ def is_open(session: Session) -> bool:
     return bool(session.info.get(_OPEN))
 
 
+# A form's one-time key (``tracker.web.forms.new_once_key``): URL-safe base64 of 24 random bytes.
+ONCE_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+RECEIPT_DAYS = 7  # a form kept open in a tab for longer than this is no longer recognised
+
+
+class AlreadyApplied(Exception):
+    """The form with this one-time key was applied before: nothing was written again."""
+
+
 @contextmanager
-def transaction(session: Session) -> Iterator[Session]:
+def transaction(session: Session, once: str | None = None) -> Iterator[Session]:
     """Commit ``session``'s work when the block ends; roll it back if the block raises.
+
+    ``once``: the one-time key of the form being applied. Its receipt is written first, in the
+    same transaction, so a form sent twice (a double click, a resent request, two instances at
+    the same moment) is applied once: the second raises ``AlreadyApplied`` before the block
+    runs, and writes nothing. A key that is not one (missing, malformed) is not checked.
 
     Blocks do not nest: a write function that opened its own would commit its caller's work
     early, so a nested ``transaction`` is a programming error.
@@ -58,6 +75,8 @@ def transaction(session: Session) -> Iterator[Session]:
         raise RuntimeError("write.transaction() is already open for this session")
     session.info[_OPEN] = True
     try:
+        if once is not None and ONCE_KEY.fullmatch(once):
+            _receipt(session, once)
         yield session
         session.commit()
     except BaseException:
@@ -65,6 +84,19 @@ def transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.info.pop(_OPEN, None)
+
+
+def _receipt(session: Session, key: str) -> None:
+    """Write the form's receipt, or raise ``AlreadyApplied`` when it has one (on PostgreSQL a
+    concurrent transaction holding the same key makes this one wait for its outcome)."""
+    try:
+        with session.begin_nested():
+            session.add(FormReceipt(key=key))
+    except sa.exc.IntegrityError as exc:
+        raise AlreadyApplied(key) from exc
+    session.execute(
+        sa.delete(FormReceipt).where(FormReceipt.at < utcnow() - timedelta(days=RECEIPT_DAYS))
+    )
 
 
 # The data version (``tracker.models.DataVersion``): every commit that wrote to a public table adds
