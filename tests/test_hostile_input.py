@@ -47,3 +47,14 @@ def test_odd_query_strings_are_ignored(client, demo_data, path):
 @pytest.mark.parametrize("path", ["/en/?sort=zzz", "/en/?page=-1"])
 def test_a_sort_or_page_that_is_not_one_is_a_400(client, demo_data, path):
     assert client.get(path).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path", ["/en/countries/ZMB/publications/%D9%A1", "/en/instruments/%EF%BC%91",
+             "/en/countries/ZMB/publications/%E0%A5%A7"],
+)  # fmt: skip
+def test_a_number_in_a_url_is_written_with_the_digits_0_to_9(client, demo_data, path):
+    """Arabic-Indic, full-width or Devanagari digits do not make a second address of a page
+    (werkzeug's integer converter takes any Unicode digit): the page is at its one address."""
+    assert client.get(path).status_code == 404
+    assert client.get("/en/countries/ZMB/publications/1").status_code == 200

@@ -17,8 +17,12 @@ class RowIdConverter(IntegerConverter):
     """``<int:...>`` limited to what an INTEGER primary key can hold (1 to 2**31 - 1).
 
     A larger number in a URL is simply not a page (404), instead of an overflow error in the
-    database driver (SQLite raises OverflowError, PostgreSQL "integer out of range").
+    database driver (SQLite raises OverflowError, PostgreSQL "integer out of range"). Only the
+    digits 0 to 9 make a number: werkzeug's pattern also takes other scripts' digits, which made
+    ``/publications/١`` a second address of ``/publications/1``.
     """
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
