@@ -1,0 +1,157 @@
+"""Every export's bytes as served equal what its records give written row by row.
+
+The exports are written by fast paths (``tracker.read.rows.export_text``: coverage.csv from plain
+driver rows, the rest through per-column formatters). The reference here is the plain one: each
+record's values through ``csvio.format_row`` and ``csv.writer``, one row at a time
+(``csvio.stream``), on the publications served. Compared byte for byte (header, quoting, escaping,
+line ends, the BOM), on the demo data and on a set made of awkward values.
+"""
+
+import pytest
+from sqlmodel import select
+
+from tracker import db
+from tracker.codes import GemIndicator, Implementation, InstrumentStatus, SourceKind
+from tracker.formats import csvio
+from tracker.formats.tables import TABLES
+from tracker.models import CoverageSource, MonitorValue, Provision, TextTranslation
+from tracker.read import loaders
+from tracker.read import rows as datasets
+from tracker.web import published
+
+
+def reference(app, name: str, codes: list[str], bom: bool = False) -> bytes:
+    """The export as its records give it, row by row, from the replica the public side reads."""
+    table = TABLES[name]
+    records = datasets.RECORDS[name]
+    if not codes and name == "milestones":
+        records = datasets.all_milestone_records
+    if not codes and name == "text_translations":
+        records = datasets.all_text_translation_records
+    with app.test_request_context(f"/exports/{name}.csv"):
+        countries, unknown = loaders.resolve_countries(db.get_session(), codes)
+        assert not unknown
+        with published.replica().session() as session:
+            rows = ([record[c] for c in table.header] for record in records(session, countries))
+            return "".join(csvio.stream(table, rows, bom=bom)).encode("utf-8")
+
+
+def served(client, name: str, query: str = "") -> bytes:
+    response = client.get(f"/exports/{name}.csv{query}")
+    assert response.status_code == 200
+    return response.data
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_export_of_the_demo_data_is_its_records_written_row_by_row(app, client, demo_data,
+                                                                         name):
+    expected = reference(app, name, [])
+    assert expected.count(b"\r\n") > 1 or name in ("monitor_values", "text_translations")
+    assert served(client, name) == expected
+    assert served(client, name, "?country=ZMB&country=PRY&bom=1") == reference(
+        app, name, ["ZMB", "PRY"], bom=True
+    )
+
+
+EVIDENCE = 'Section 4, "the duty", applies\nfrom 2025;\r\nsee s. 5 – Замбия, زامبيا, 赞比亚 ✓'
+AWKWARD_TEXTS = [
+    "=SUM(A1)", "+1", "-x", "@x", "\tx", "\rx", "'=x", "''+x", "'plain", "'", "a,b", 'say "hi"',
+    "two\nlines", "ends with a comma,", " spaced ", "Ñandutí ñe'ẽ", "العربية", "中文，逗号",
+]  # fmt: skip
+
+
+@pytest.fixture
+def awkward(session, scored_record, make_country, make_instrument, make_coverage,
+            make_milestone, publish):
+    """Kenya's scored record plus a second country whose every text is awkward: formula-like
+    starts, commas, quotes, line breaks, non-Latin scripts, links inserted out of instrument
+    order, articles with ';' and '%', source links with and without a note, provisions nobody
+    judged. Returns the second country and the judgement worked out by hand (see below)."""
+    checklist = scored_record.checklist
+    first = session.exec(select(Provision).where(Provision.checklist_id == checklist.id,
+                                                 Provision.code == "AAA-01")).one()  # fmt: skip
+    for i, text in enumerate(AWKWARD_TEXTS, start=5):
+        session.add(Provision(checklist_id=checklist.id, category_id=first.category_id,
+                              code=f"{text[:3]}{i:02d}", level=first.level, position=i))  # fmt: skip
+    hand = Provision(checklist_id=checklist.id, category_id=first.category_id, code="=H-1",
+                     level=first.level, position=99)  # fmt: skip
+    session.add(hand)
+    session.commit()
+    provisions = session.exec(select(Provision).where(Provision.checklist_id == checklist.id)
+                              .order_by(Provision.position)).all()  # fmt: skip
+    other = make_country(iso3="ZZA", iso2="ZA")
+    earlier = make_instrument(other, title="Закон об отходах", title_lang="ru",
+                              status=InstrumentStatus.IN_FORCE)  # fmt: skip
+    later = make_instrument(other, title="=Regulations, 2024", number='"No." 7',
+                            status=InstrumentStatus.ADOPTED, summary=EVIDENCE)  # fmt: skip
+    repealed = make_instrument(other, title="@old", status=InstrumentStatus.REPEALED)
+    for i, provision in enumerate(provisions):
+        if i % 4 == 3 or provision.id == hand.id:
+            continue  # not judged (the hand-worked one comes last)
+        text = AWKWARD_TEXTS[i % len(AWKWARD_TEXTS)]
+        if i % 5 == 1:
+            make_coverage(other, provision, applicable=False, not_applicable_reason=text,
+                          evidence=EVIDENCE, evidence_lang="ru")  # fmt: skip
+            continue
+        # ``later`` was made after ``earlier``: linking it first puts the higher id first
+        links = [(later, "full", f"s. {i}; 50% of s. {i + 1}"), (earlier, "partial", text)]
+        if i % 3 == 0:
+            links.append((repealed, "full"))
+        cov = make_coverage(other, provision, links=links[: 1 + i % 3],
+                            evidence=text if i % 2 else EVIDENCE, evidence_lang=text[:5],
+                            implementation=list(Implementation)[i % 4], is_example=i % 2 == 0)  # fmt: skip
+        if i % 2 == 0:
+            session.add(CoverageSource(coverage_id=cov.id, url="https://example.org/a?b=1,2",
+                                       kind=SourceKind.OFFICIAL, note=text))  # fmt: skip
+            session.add(CoverageSource(coverage_id=cov.id, url="https://example.org/b",
+                                       kind=SourceKind.OFFICIAL))  # fmt: skip
+        session.add(TextTranslation(entity="coverage", entity_id=cov.id, field="evidence",
+                                    locale="fr", text=text + ', "fr"\n'))  # fmt: skip
+    cov = make_coverage(other, hand, links=[(later, "full", "s. 1; 50% of s. 2"),
+                                            (earlier, "partial")],
+                        evidence=EVIDENCE, evidence_lang="ru",
+                        implementation=Implementation.INITIATED)  # fmt: skip
+    session.add(CoverageSource(coverage_id=cov.id, url="https://example.org/a?b=1,2",
+                               kind=SourceKind.OFFICIAL, note='p. 3, "x"'))  # fmt: skip
+    session.add(CoverageSource(coverage_id=cov.id, url="https://example.org/b",
+                               kind=SourceKind.OFFICIAL))  # fmt: skip
+    make_milestone(other, title=EVIDENCE, place="=A1", notes="a,b\r\nc")
+    session.add(TextTranslation(entity="instrument", entity_id=later.id, field="summary",
+                                locale="en", text="+" + EVIDENCE))  # fmt: skip
+    for indicator in (GemIndicator.EPR, GemIndicator.NATIONAL_LEGISLATION):
+        session.add(MonitorValue(country_id=other.id, edition=2024, indicator=indicator,
+                                 value=True, source_url="https://example.org/gem?a=1,2",
+                                 note="=" + EVIDENCE))  # fmt: skip
+    session.commit()
+    publish()
+    return other, (earlier.id, later.id)
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_export_of_awkward_values_is_its_records_written_row_by_row(app, client, awkward,
+                                                                          name, monkeypatch):
+    expected = reference(app, name, [])
+    assert expected.count(b"\r\n") > 2
+    assert served(client, name) == expected
+    assert served(client, name, "?country=ZZA&bom=1") == reference(app, name, ["ZZA"], bom=True)
+    # in groups of one country, in batches of 7 rows: the same bytes
+    monkeypatch.setattr(datasets, "GROUP_ROWS", 1)
+    monkeypatch.setattr(datasets, "BATCH_ROWS", 7)
+    assert served(client, name, "?country=KEN&country=ZZA") == reference(app, name, ["KEN", "ZZA"])
+
+
+def test_an_awkward_coverage_row_as_worked_out_by_hand(client, awkward):
+    """Links in instrument id order, articles percent-encoded; in force only the earlier act
+    counts (partly), with drafts the adopted regulation too (fully); the code escaped; the
+    evidence and the sources quoted, their quotes doubled, their line breaks kept."""
+    _other, (earlier, later) = awkward
+    body = served(client, "coverage", "?country=ZZA").decode("utf-8")
+    evidence = '"' + EVIDENCE.replace('"', '""') + '"'
+    sources = '"official https://example.org/a?b=1,2 p. 3, ""x""\nofficial https://example.org/b"'
+    row = (f"\r\nZZA,T.1,'=H-1,true,,initiated,partial,full,"
+           f"{earlier}:partial;{later}:full:s. 1%3B 50%25 of s. 2,{evidence},false,1,{sources},ru"
+           "\r\n")  # fmt: skip
+    assert row in body  # the last of category AAA, before BBB-02
+    assert body.index(row) < body.index("\r\nZZA,T.1,BBB-02,")
+    # nobody judged every fourth provision: every cell after its code is empty
+    assert "\r\nZZA,T.1,BBB-04,,,,,,,,,,,\r\n" in body
