@@ -1,5 +1,7 @@
 """Pure CSV writing and reading: formula escaping, cell formats, link encoding, file validation."""
 
+import csv
+import io
 from datetime import date
 
 import pytest
@@ -173,3 +175,58 @@ def test_a_row_with_the_wrong_number_of_cells_is_reported():
     [row] = csvio.read(_file(MILESTONES.header, "1,ZMB"), MILESTONES)
     assert row.errors[0].column is None
     assert "2 cells" in row.errors[0].message
+
+
+# --- CSV text without the writer where it gives the same bytes ------------------------------------
+
+AWKWARD_CHARACTERS = 'a,"\r\n\t =+-@\'; %Zé中ع\x00\\'
+
+
+def _writer_text(rows) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def test_plain_rows_are_what_csv_writer_writes_or_left_to_it():
+    import random
+
+    randomly = random.Random(14)
+    rows = [("",), ("x",), ("", ""), (",",), ('"',), ("a", "b,c"), ("a\nb", "c"), ("a\r", "")]
+    for _ in range(5000):
+        width = randomly.randint(1, 6)
+        rows.append(tuple(
+            "".join(randomly.choice(AWKWARD_CHARACTERS) for _ in range(randomly.randint(0, 4)))
+            for _ in range(width)
+        ))  # fmt: skip
+    plain = 0
+    for row in rows:
+        line = csvio.plain_row(row)
+        if line is not None:
+            plain += 1
+            assert line == _writer_text([row]), row
+            assert not any(c in cell for cell in row for c in ',"\r\n')
+        else:  # left to csv.writer: some cell needs quotes, or it is a row of one empty cell
+            assert any(c in cell for cell in row for c in ',"\r\n') or row == ("",), row
+    assert 100 < plain < len(rows) - 100  # both ways were taken
+
+
+def test_rows_written_as_text_or_by_the_writer_make_one_file():
+    rows = [("a", "b,c", None, 3), ("=x", "", "é", 0), ("", "")]
+    text = csvio.TextRows()
+    text.writerow(rows[0])
+    text.add(csvio.row_text(rows[1]))
+    text.writerows(rows[2:])
+    assert text.take() == _writer_text(rows) == 'a,"b,c",,3\r\n=x,,é,0\r\n,\r\n'
+    assert text.take() == ""
+    assert csvio.LINE_END == "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("cell", "field"),
+    [("", ""), ("a", "a"), ("a,b", '"a,b"'), ('say "hi"', '"say ""hi"""'), ("a\nb", '"a\nb"'),
+     ("a\rb", '"a\rb"'), (" a ", " a "), ("中文", "中文")],
+)  # fmt: skip
+def test_a_field_is_the_cell_as_the_writer_writes_it_among_others(cell, field):
+    assert csvio.field_text(cell) == field
+    assert ",".join((field, field)) + "\r\n" == _writer_text([(cell, cell)])

@@ -59,12 +59,12 @@ def text_cell(text: str | None) -> str:
     """A text value as its cell: empty for None or "", else escaped (``format_cell`` on a str)."""
     if not text:
         return ""
-    if text[0] in _ESCAPE_START:
+    if text[0] in ESCAPE_START:
         return escape_text(text)
     return text
 
 
-_ESCAPE_START = frozenset((*FORMULA_START, "'"))  # a first character that may need the quote
+ESCAPE_START = frozenset((*FORMULA_START, "'"))  # a first character that may need the quote
 
 
 def unescape_text(text: str) -> str:
@@ -317,13 +317,81 @@ def stream_cells(
 ) -> Iterator[str]:
     """Yield the CSV text of ``table`` from rows already formatted as cell texts (one chunk per
     batch of rows, as ``stream`` writes them)."""
-    buffer = _Buffer()
-    buffer.writer.writerow(table.header)
-    yield (BOM if bom else "") + buffer.take()
-    writerows = buffer.writer.writerows
+    yield header_text(table, bom=bom)
+    yield from cells_text(batches)
+
+
+def cells_text(batches: Iterable[Sequence[Sequence[str]]]) -> Iterator[str]:
+    """The CSV text of rows of cell texts, one chunk per batch (no header)."""
+    text = TextRows()
+    writerows = text.writerows
     for rows in batches:
         writerows(rows)
-        yield buffer.take()
+        yield text.take()
+
+
+def header_text(table: Table, *, bom: bool = False) -> str:
+    """The header row of ``table``, after the byte order mark when ``bom``."""
+    return (BOM if bom else "") + row_text(table.header)
+
+
+class _Sink:
+    __slots__ = ("write",)
+
+    def __init__(self, write) -> None:
+        self.write = write
+
+
+class TextRows:
+    """CSV text collected row by row: ``writerow`` and ``writerows`` write cells as
+    ``csv.writer`` does (``None`` as an empty cell, a number as ``str`` writes it), ``add``
+    appends a row written already (``row_text``, or pieces of it: ``field_text``); ``take``
+    returns the text collected since the last ``take``."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self.add = self._parts.append
+        writer = csv.writer(_Sink(self.add))
+        self.writerow = writer.writerow
+        self.writerows = writer.writerows
+
+    def take(self) -> str:
+        text = "".join(self._parts)
+        self._parts.clear()
+        return text
+
+
+def row_text(cells: Sequence[Any]) -> str:
+    """One row as CSV text, with its line end."""
+    text = TextRows()
+    text.writerow(cells)
+    return text.take()
+
+
+_CUT = len(row_text(("", "")))  # what follows a last cell: the delimiter of an empty one, the end
+
+
+def field_text(cell: str) -> str:
+    """One cell as ``csv.writer`` writes it in a row of several: a row is its cells'
+    ``field_text`` joined with commas, then ``LINE_END``. (A row of a single empty cell is
+    written ``""``, so the cell is written beside an empty one, then cut.)"""
+    return row_text((cell, ""))[:-_CUT]
+
+
+LINE_END = row_text(("", ""))[1:]  # csv.writer's line terminator: CRLF
+# What makes csv.writer quote a cell (csv.QUOTE_MINIMAL) besides the delimiter: the quote
+# character or a line break. A cell without any of them is written as it is.
+_QUOTE_OR_BREAK = re.compile('["\r\n]')
+
+
+def plain_row(cells: Sequence[str]) -> str | None:
+    """The CSV text of a row of cell texts when none of them needs quotes (they are then
+    written as they are, joined with commas: there are exactly ``len(cells) - 1`` commas and
+    no quote or line break), else None: write it with ``csv.writer`` (``TextRows.writerow``)."""
+    line = ",".join(cells)
+    if line and line.count(",") == len(cells) - 1 and not _QUOTE_OR_BREAK.search(line):
+        return line + LINE_END
+    return None  # (a row of one empty cell is written "" too)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -8,16 +8,18 @@ Each ``*_records`` function yields one ``dict`` per row, keyed by the column nam
 file's parsed values with the same dicts, so "unchanged" means "would export the same cells".
 
 Rows are read per country and in keyset batches, so memory stays flat whatever the row count
-(the exports stream them; ``make bench`` measures coverage.csv). The exports are written from
-``export_cells``: batches of cell texts, from each export's records through per-column formatters,
-or for coverage.csv (a million rows at 250 countries of 4,000 provisions) from plain driver rows
-(``coverage_cells``), which a test keeps cell for cell equal to ``coverage_records``. To change an
-export: its columns in ``tracker.formats.tables``, its rows here (for coverage.csv, in both
-``coverage_record`` and ``coverage_cells``).
+(the exports stream them; ``make bench`` measures coverage.csv). The exports are written by
+``export_text``: from each export's records through per-column formatters, or for coverage.csv (a
+million rows at 250 countries of 4,000 provisions) as CSV text from plain driver rows
+(``coverage_text``), which a test keeps byte for byte equal to ``coverage_records`` written row by
+row. To change an export: its columns in ``tracker.formats.tables``, its rows here (for
+coverage.csv, in both ``coverage_record`` and ``coverage_text``).
 """
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
@@ -326,7 +328,7 @@ def _coverage_records_on(
             )
 
 
-# The columns ``coverage_cells`` writes, in its order: coverage.csv's header (a test checks it).
+# The columns ``coverage_text`` writes, in its order: coverage.csv's header (a test checks it).
 COVERAGE_CELLS = (
     "country_iso3",
     "checklist_version",
@@ -373,20 +375,26 @@ def _plain_rows(connection, query) -> list[tuple]:
 GROUP_ROWS = 20_000  # coverage.csv reads about this many rows at a time (a group of countries)
 
 
-def coverage_cells(
-    session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
-) -> Iterator[list[tuple[str, ...]]]:
-    """coverage.csv as CSV cell texts, ``batch`` rows at a time: the rows of ``coverage_records``
-    formatted as ``tracker.formats.csvio.format_row`` formats them (a test compares the two on
-    every row), read as plain driver rows with no object per row, for exports of a million rows.
+def coverage_text(
+    session: Session, countries: Sequence[CountryRef], batch: int | None = None
+) -> Iterator[str]:
+    """coverage.csv's rows as CSV text (no header), in chunks of about ``batch`` rows (whole
+    countries): the rows of ``coverage_records`` as ``format_row`` and ``csv.writer`` write them
+    (a test compares the bytes on awkward values), read as plain driver rows with no object per
+    row, for exports of a million rows.
+
+    A row nobody judged is the country's cell and the provision's cells written once; a judged
+    row is written from its driver row, its instruments cell and levels computed once per
+    judgement from the scoring rules of a single link (``_levels_of_links``).
 
     Countries are read in groups of about ``GROUP_ROWS`` rows (as many countries as that many
     rows of the checklist make): 2 queries, then 4 per group, so 200 countries of 40 provisions
     take 6 queries and 250 of 4,000 take 202, with memory flat. A country is written on its own
     checklist version (``loaders.country_checklists``): countries on another version than the
     one before them start a new run (2 more queries)."""
+    batch = BATCH_ROWS if batch is None else batch
     for checklist, run in by_checklist(session, countries):
-        yield from _coverage_cells_on(session, checklist, run, batch)
+        yield from _coverage_text_on(session, checklist, run, batch)
 
 
 def by_checklist(
@@ -410,20 +418,22 @@ def by_checklist(
         yield current, run
 
 
-def _coverage_cells_on(
+def _coverage_text_on(
     session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef], batch: int
-) -> Iterator[list[tuple[str, ...]]]:
+) -> Iterator[str]:
     provisions = loaders.load_provisions(session, checklist.id)
     connection = session.connection()
     cov, link, source = Coverage.__table__.c, CoverageLink.__table__.c, CoverageSource.__table__.c
     instrument = Instrument.__table__.c
-    in_checklist = sa.select(Provision.__table__.c.id).where(
-        Provision.__table__.c.checklist_id == checklist.id
-    )
+    # Judgements, links and sources of the checklist's provisions (read by their ids' range: a
+    # row of another checklist's provision in it is never looked up).
+    ids_of = [p.id for p in provisions] or [0]
+    in_checklist = cov.provision_id.between(min(ids_of), max(ids_of))
     version_cell = csvio.escape_text(checklist.code)
-    # Each provision's code, and the rest of its row when nobody judged it (after the ISO3 cell).
+    # Each provision's id, code cell, and the text of its row after the country's cell when
+    # nobody judged it.
     codes = [
-        (p.id, code, (version_cell, code, *_NOT_JUDGED))
+        (p.id, code, csvio.row_text(("", version_cell, code, *_NOT_JUDGED)))
         for p in provisions
         for code in (csvio.escape_text(p.code),)
     ]
@@ -432,30 +442,39 @@ def _coverage_cells_on(
         score: scoring.coverage_level(score)
         for score in {0.0, *(score for pair in scores.values() for score in pair)}
     }
-    text, link_cell = csvio.text_cell, csvio.link_cell
+    escape, escaped_start = csvio.escape_text, csvio.ESCAPE_START
+    link_cell, plain_row = csvio.link_cell, csvio.plain_row
     no_links = ("", 0.0, 0.0)
-    pending: list[tuple[str, ...]] = []
+    out = csvio.TextRows()
+    add, writerow = out.add, out.writerow
+    pending = 0
     size = max(1, GROUP_ROWS // max(1, len(provisions)))
     for start in range(0, len(countries), size):
         group = countries[start : start + size]
         ids = [ref.id for ref in group]
-        of_group = (cov.country_id.in_(ids), cov.provision_id.in_(in_checklist.scalar_subquery()))
-        judged = {
-            (row[0], row[1]): row
-            for row in _plain_rows(
-                connection,
-                sa.select(
-                    cov.country_id,
-                    cov.provision_id,
-                    cov.id,
-                    cov.applicable,
-                    cov.not_applicable_reason,
-                    cov.implementation,
-                    cov.evidence,
-                    cov.is_example,
-                    cov.version,
-                    cov.evidence_lang,
-                ).where(*of_group),
+        of_group = (cov.country_id.in_(ids), in_checklist)
+        # Each country's judgements by provision id (the rows come in country order).
+        judged: dict[int, dict[int, tuple]] = {
+            country_id: {row[1]: row for row in rows}
+            for country_id, rows in groupby(
+                _plain_rows(
+                    connection,
+                    sa.select(
+                        cov.country_id,
+                        cov.provision_id,
+                        cov.id,
+                        cov.applicable,
+                        cov.not_applicable_reason,
+                        cov.implementation,
+                        cov.evidence,
+                        cov.is_example,
+                        cov.version,
+                        cov.evidence_lang,
+                    )
+                    .where(*of_group)
+                    .order_by(cov.country_id),
+                ),
+                itemgetter(0),
             )
         }
         status = dict(
@@ -494,40 +513,54 @@ def _coverage_cells_on(
             .order_by(source.id),
         ):
             sources.setdefault(coverage_id, []).append((kind, url, note or None))
+        sources_cell = {key: csvio.encode_sources(found) for key, found in sources.items()}
+        no_judgement: dict[int, tuple] = {}
         for ref in group:
-            first = (csvio.escape_text(ref.iso3),)
-            country_id = ref.id
+            iso3 = escape(ref.iso3)
+            first = csvio.field_text(iso3)
+            get = judged.get(ref.id, no_judgement).get
             for provision_id, code, not_judged in codes:
-                found = judged.get((country_id, provision_id))
+                found = get(provision_id)
                 if found is None:
-                    pending.append(first + not_judged)
+                    add(first + not_judged)
+                    continue
+                (_c, _p, cov_id, applicable, reason, implementation, evidence, example,
+                 version, lang) = found  # fmt: skip
+                # text cells as ``csvio.text_cell`` makes them
+                if reason and reason[0] in escaped_start:
+                    reason = escape(reason)
+                if evidence and evidence[0] in escaped_start:
+                    evidence = escape(evidence)
+                if lang and lang[0] in escaped_start:
+                    lang = escape(lang)
+                cell, best, best_drafts = links.get(cov_id, no_links)
+                cells = (
+                    iso3,
+                    version_cell,
+                    code,
+                    "true" if applicable else "false",
+                    reason or "",
+                    implementation,
+                    level[best] if applicable else "",
+                    level[best_drafts] if applicable else "",
+                    cell,
+                    evidence or "",
+                    "true" if example else "false",
+                    str(version),
+                    sources_cell.get(cov_id, ""),
+                    lang or "",
+                )
+                line = plain_row(cells)
+                if line is None:
+                    writerow(cells)
                 else:
-                    (_c, _p, cov_id, applicable, reason, implementation, evidence, example,
-                     version, lang) = found  # fmt: skip
-                    cell, best, best_drafts = links.get(cov_id, no_links)
-                    pending.append(
-                        (
-                            first[0],
-                            version_cell,
-                            code,
-                            "true" if applicable else "false",
-                            text(reason),
-                            implementation,
-                            level[best] if applicable else "",
-                            level[best_drafts] if applicable else "",
-                            cell,
-                            text(evidence),
-                            "true" if example else "false",
-                            str(version),
-                            csvio.encode_sources(sources[cov_id]) if cov_id in sources else "",
-                            text(lang),
-                        )
-                    )
-                if len(pending) >= batch:
-                    yield pending
-                    pending = []
+                    add(line)
+            pending += len(codes)
+            if pending >= batch:
+                yield out.take()
+                pending = 0
     if pending:
-        yield pending
+        yield out.take()
 
 
 # --- coverage links -------------------------------------------------------------------------------
@@ -725,21 +758,25 @@ def all_text_translation_records(
     return text_translation_records(session, countries, with_project=True)
 
 
-# Exports written from cell texts directly (the rest are formatted from their records).
-CELLS = {"coverage": coverage_cells}
+# Exports written as CSV text directly (the rest are formatted from their records).
+TEXTS = {"coverage": coverage_text}
 
 
-def export_cells(
-    table, records, session: Session, countries: Sequence[CountryRef]
-) -> Iterator[list[tuple[str, ...]]]:
-    """Batches of an export's rows as cell texts: from its own cell reader where it has one,
-    else its ``records`` formatted by ``csvio.format_batches``."""
-    cells = CELLS.get(table.name)
-    if cells is not None:
-        return cells(session, countries)
+def export_text(
+    table, records, session: Session, countries: Sequence[CountryRef], *, bom: bool = False
+) -> Iterator[str]:
+    """An export's CSV text in chunks, its header first: from its own text writer where it has
+    one, else its ``records`` formatted by ``csvio.format_batches``, a batch of rows a chunk."""
+    yield csvio.header_text(table, bom=bom)
+    written = TEXTS.get(table.name)
+    if written is not None:
+        yield from written(session, countries)
+        return
     header = table.header
-    return csvio.format_batches(
-        table, ([record[c] for c in header] for record in records(session, countries))
+    yield from csvio.cells_text(
+        csvio.format_batches(
+            table, ([record[c] for c in header] for record in records(session, countries))
+        )
     )
 
 

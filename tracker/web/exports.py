@@ -14,7 +14,7 @@ URL map:
 
 The files are a contract for analysts: column names, codes and formats are defined once in
 ``tracker.formats.tables`` and only ever extended. CSV bodies are streamed in batches from a session of
-their own (STYLE.md, G10.b), one chunk per batch of cell texts (``tracker.read.rows.export_cells``);
+their own (STYLE.md, G10.b), in chunks of CSV text (``tracker.read.rows.export_text``);
 everything that can fail (the country filter) is checked before the first byte is sent. A finished
 body up to 4 MB is kept under the publications it was read from, and a repeat download is sent from
 memory (``tracker.web.exportcache``).
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
-from tracker.formats import csvio, tables
+from tracker.formats import tables
 from tracker.formats.tables import TABLES, Table
 from tracker.i18n import current_lang
 from tracker.read import loaders
@@ -95,8 +95,8 @@ def export_csv(name: str):
 
     def generate():
         with replica.session() as session:  # the publications in force (issue 12)
-            batches = datasets.export_cells(table, records, session, countries)
-            yield from kept.keep(key, csvio.stream_cells(table, batches, bom=bom))
+            text = datasets.export_text(table, records, session, countries, bom=bom)
+            yield from kept.keep(key, text)
 
     return Response(stream_with_context(generate()), headers=headers)
 

@@ -111,11 +111,12 @@ def _cache() -> ReplicaCache:
 
 def in_force() -> dict[int, publications.PublicationInfo]:
     """The publications in force now (or at the end of ``?as_of=``), by country id (1 query,
-    once per request)."""
+    once per request), without their figures (``publications.in_force``): what is served is
+    read from the replica."""
     if "published_in_force" not in g:
         day = as_of()
         g.published_in_force = publications.in_force(
-            db.get_session(), day.day if day is not None else None
+            db.get_session(), day.day if day is not None else None, with_figures=False
         )
     return g.published_in_force
 

@@ -27,7 +27,7 @@ from flask import Blueprint, Response, request, stream_with_context
 from flask_login import current_user
 
 from tracker import db
-from tracker.formats import csvio, package
+from tracker.formats import package
 from tracker.formats.tables import TABLES
 from tracker.read import loaders
 from tracker.read import rows as datasets
@@ -99,9 +99,7 @@ def export_csv(name: str):
 
     def generate():
         with db.standalone_session() as session:  # the live record: the working copy
-            yield from csvio.stream_cells(
-                table, datasets.export_cells(table, records, session, countries), bom=bom
-            )
+            yield from datasets.export_text(table, records, session, countries, bom=bom)
 
     filename = download_name(table.name, countries, filtered, ".csv", table.name == "checklist")
     return Response(stream_with_context(generate()), headers=_headers(CSV_MIMETYPE, filename))
@@ -128,8 +126,8 @@ def datapackage_zip():
             _one_state(session)
             members = [("datapackage.json", [descriptor])]
             members += [
-                (t.filename, csvio.stream_cells(t, datasets.export_cells(
-                    t, records_of(t.name, filtered), session, countries)))
+                (t.filename, datasets.export_text(t, records_of(t.name, filtered), session,
+                                                  countries))
                 for t in TABLES.values()
             ]  # fmt: skip
             yield from package.stream_zip(members)
