@@ -754,6 +754,7 @@ def print_csv(label: str, results: list[dict]) -> None:
 
 
 def main() -> None:
+    global ROUNDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "4")))
     parser.add_argument(
@@ -775,7 +776,6 @@ def main() -> None:
     parser.add_argument("--change", nargs=2, metavar=("URL", "ISO3"), help=argparse.SUPPRESS)
     parser.add_argument("--publish", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    global ROUNDS
     ROUNDS = args.rounds
     if args.change:
         _do_change(*args.change)
