@@ -353,3 +353,14 @@ def test_the_graph_sees_function_level_imports():
     """``tracker.web`` registers the blueprints inside ``init_app``: those imports count too."""
     targets = {target for target, _line, _names in imports_of("tracker.web")}
     assert {"tracker.web.manage", "tracker.web.imports", "tracker.web.auth"} <= targets
+
+
+def test_every_script_compiles():
+    """The scripts (benchmarks, the production proof) run outside the suite: a mistake that
+    only the compiler sees (a ``global`` after the name's first use) would surface on the
+    next person's run, not here."""
+    root = Path(__file__).resolve().parent.parent
+    scripts = sorted((root / "scripts").glob("*.py"))
+    assert scripts
+    for path in scripts:
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
