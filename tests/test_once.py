@@ -168,3 +168,19 @@ def test_receipts_older_than_a_week_are_deleted_as_new_ones_arrive(engine):
         with write.transaction(s, once="n" * 40):
             ran.append(1)
     assert ran == []
+
+
+def test_a_receipt_is_no_public_data(engine, staff):
+    """Writing a receipt moves neither the data version (every kept page would be rendered
+    again) nor the stamp of the tables the public replicas are built from (every replica would
+    be built again after any staff form)."""
+    from tracker.models import DataVersion
+    from tracker.write import replica
+
+    with Session(engine) as s:
+        before = (s.get(DataVersion, 1).value, replica.shared_stamp(s))
+    with Session(engine) as s, write.transaction(s, once="r" * 40):
+        pass
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(FormReceipt)).one() == 1
+        assert (s.get(DataVersion, 1).value, replica.shared_stamp(s)) == before

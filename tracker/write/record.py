@@ -25,7 +25,8 @@ from tracker import models as _models  # noqa: F401  (every table is in the meta
 from tracker.dates import end_of_period, precision_column
 
 # Tables that are never part of a country's public record nor of what the public pages read:
-# staff accounts and sessions, the sign-in throttle, import receipts, history (it names people),
+# staff accounts and sessions, the sign-in throttle, import and form receipts, history (it names
+# people),
 # the publications themselves and their review records, the public data's change counter.
 PRIVATE = frozenset(
     {
@@ -33,6 +34,7 @@ PRIVATE = frozenset(
         "staff_session",
         "login_attempt",
         "import_receipt",
+        "form_receipt",
         "change_record",
         "publication",
         "review",
