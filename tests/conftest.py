@@ -1,9 +1,10 @@
 """Shared fixtures: an app with a fresh database per test, clients, and factory fixtures.
 
 Every test gets a database of its own, copied from one built once per run: an empty one for the
-migration tests, the created schema for ``app``, and the schema with the demo data when the test
-asks for ``demo_data`` (directly or through another fixture). Copying is what makes the suite fast:
-building the schema and loading the demo for each test cost most of its time.
+migration tests, the created schema for ``app``, the schema with the demo data when the test
+asks for ``demo_data`` (directly or through another fixture), and a larger data set of
+``DATA_SETS`` when it asks for that one (``countries_200``). Copying is what makes the suite fast:
+building the schema and loading the demo (or 200 countries) for each test cost most of its time.
 
 The suite runs on SQLite by default (the template files are copied to each test's tmp_path). When
 ``DATABASE_URL`` names a PostgreSQL server (``scripts/test-postgres``), the templates are databases
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlmodel import Session, SQLModel
-from synthetic import publish_all  # noqa: E402  (tests/ is on the path)
+from synthetic import build_dataset, publish_all  # noqa: E402  (tests/ is on the path)
 
 from tracker import create_app
 from tracker.codes import (
@@ -162,14 +163,27 @@ def load_demo(session: Session) -> None:
     demo.load(session)
 
 
-def _fill(url: str, kind: str) -> None:
+# Larger data sets, each a template of its own (on the schema), asked for by a fixture of the same
+# name: what the builder returns (plain values, such as keys to look for) is that fixture's value.
+DATA_SETS = {
+    "countries_200": lambda session: build_dataset(session, 200, 40, instruments=6),
+}
+
+
+def _fill(url: str, kind: str):
     engine = make_engine(url)
     try:
-        if kind in (SCHEMA, DEMO):
+        if kind != EMPTY:
             SQLModel.metadata.create_all(engine)
         if kind == DEMO:
             with Session(engine, expire_on_commit=False) as session:
                 load_demo(session)
+        if kind in DATA_SETS:
+            with Session(engine, expire_on_commit=False) as session:
+                value = DATA_SETS[kind](session)
+                session.commit()
+                return value
+        return None
     finally:
         engine.dispose()
 
@@ -180,11 +194,12 @@ class SqliteDatabases:
     def __init__(self, directory: Path):
         self.directory = directory
         self.templates: dict[str, Path] = {}
+        self.values: dict[str, object] = {}
 
     def _template(self, kind: str) -> Path:
         if kind not in self.templates:
             path = self.directory / f"{kind}.db"
-            _fill(f"sqlite:///{path}", kind)
+            self.values[kind] = _fill(f"sqlite:///{path}", kind)
             # The last connection closed checkpoints the WAL: the file alone is the database.
             assert not path.with_name(path.name + "-wal").exists()
             self.templates[kind] = path
@@ -212,6 +227,7 @@ class PostgresDatabases:
         self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
         self.counter = itertools.count(1)
         self.templates: dict[str, str] = {}
+        self.values: dict[str, object] = {}
         with self.admin.connect() as conn:
             version = conn.exec_driver_sql("SHOW server_version_num").scalar_one()
             can_create = conn.exec_driver_sql(
@@ -251,7 +267,7 @@ class PostgresDatabases:
             self._drop(name)
             self._create(name)
             self.templates[kind] = name
-            _fill(self._url(name), kind)
+            self.values[kind] = _fill(self._url(name), kind)
         return self.templates[kind]
 
     def new(self, kind: str, tmp_path: Path) -> str:
@@ -281,6 +297,10 @@ def databases(tmp_path_factory):
 
 def _kind_for(request) -> str:
     names = request.fixturenames
+    data_sets = [name for name in DATA_SETS if name in names]
+    if data_sets:
+        assert len(data_sets) == 1 and "demo_data" not in names, "one data set per test"
+        return data_sets[0]
     if "demo_data" in names:
         return DEMO
     if "app" in names:
@@ -290,7 +310,8 @@ def _kind_for(request) -> str:
 
 @pytest.fixture
 def database_url(request, databases, tmp_path) -> str:
-    """A fresh database for this test: empty, with the schema (``app``) or with the demo data."""
+    """A fresh database for this test: empty, with the schema (``app``), with the demo data, or
+    with one of the ``DATA_SETS``."""
     url = databases.new(_kind_for(request), tmp_path)
     yield url
     databases.release(url)
@@ -368,6 +389,14 @@ def session(engine):
 def demo_data(app, session):
     """The demo data, already in this test's database (copied from the ``demo`` template)."""
     return session
+
+
+@pytest.fixture
+def countries_200(app, databases, database_url) -> dict:
+    """200 countries judging 40 provisions with 6 instruments each, published
+    (``synthetic.build_dataset``), already in this test's database (copied from its template);
+    the value is ``build_dataset``'s: the first country's ISO3, its first instrument, a provision."""
+    return dict(databases.values["countries_200"])
 
 
 # --- factories ----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ data set's size, not from the code.
 import re
 
 import pytest
-from synthetic import build_dataset
 
 from tracker.read.paging import Page, PageOutOfRange, paginate
 
@@ -64,9 +63,8 @@ def test_page_numbers_leave_out_the_far_ones():
 # --- 200 countries ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def countries_200(session):
-    return build_dataset(session, 200, 40, instruments=6)
+# ``countries_200`` (tests/conftest.py): ``build_dataset(session, 200, 40, instruments=6)``, copied
+# into each test's database from a template built once per run.
 
 
 @pytest.mark.slow
