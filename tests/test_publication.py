@@ -10,7 +10,14 @@ from sqlmodel import select
 
 from tracker import write
 from tracker.codes import CommentKind, Implementation, ReviewState
-from tracker.models import Coverage, Provision, Publication, PublicationIsFinal, ReviewComment
+from tracker.models import (
+    Coverage,
+    Instrument,
+    Provision,
+    Publication,
+    PublicationIsFinal,
+    ReviewComment,
+)
 from tracker.write import changes, record, review
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -85,9 +92,18 @@ def test_an_editor_submits_their_country_and_an_admin_returns_and_publishes(
     assert "Published" in page and "No change since the last publication." in page
 
 
+def rename(session, instrument_id: int, title: str) -> None:
+    """A change to the working copy (so that there is something new to publish)."""
+    with write.transaction(session):
+        act = session.get(Instrument, instrument_id)
+        changes.update(session, act, changes.DEMO_DATA, {"title": title},
+                       expected_version=act.version)  # fmt: skip
+
+
 def test_a_publish_form_sent_twice_publishes_once(client, session, sign_in, world):
-    staff, _instrument = world
+    staff, instrument = world
     publish(session, staff.zmb)  # publication 1, which the review page compares with
+    rename(session, instrument.id, "Environmental Management Act, 2011")
     session.rollback()
     sign_in(staff.admin)
     page = client.get("/en/manage/countries/ZMB/review").get_data(as_text=True)
@@ -108,8 +124,45 @@ def test_a_publish_form_sent_twice_publishes_once(client, session, sign_in, worl
     for bad in ("-1", "x", "1.0", "²", "9" * 12):
         assert client.post("/en/manage/countries/ZMB/publish",
                            data={**form, "after": bad}).status_code == 422  # fmt: skip
+    rename(session, instrument.id, "Environmental Management Act, No. 12 of 2011")
+    session.rollback()
     assert client.post("/en/manage/countries/ZMB/publish",
                        data={**form, "after": "2"}).status_code == 303  # fmt: skip
+
+
+def test_publishing_what_the_latest_publication_already_says_is_refused(
+    client, session, sign_in, world, make_checklist
+):
+    """A publication that would repeat the latest one (the same record, checklist version and
+    figures) is refused with a message, and nothing is written; a change to the record, or a
+    new current checklist version, is something new to publish."""
+    from tracker.write import versions
+
+    staff, instrument = world
+    publish(session, staff.zmb)
+    session.rollback()
+    sign_in(staff.admin)
+    form = {"message": "Nothing new", "after": "1"}
+    same = client.post("/en/manage/countries/ZMB/publish", data=form)
+    assert same.status_code == 409
+    assert ("Nothing has changed since publication 1: the record, its checklist version and its "
+            "figures are the same, so there is nothing new to publish.") in same.text
+    session.expire_all()
+    assert session.exec(select(Publication.number)).all() == [1]
+    # A change to the working copy: publication 2.
+    rename(session, instrument.id, "Environmental Management Act, 2011")
+    session.rollback()
+    assert client.post("/en/manage/countries/ZMB/publish", data=form).status_code == 303
+    # A new checklist version made current (the record itself unchanged): publication 3.
+    with write.transaction(session):
+        draft = versions.create_draft(session, "T.2", "Second version", changes.DEMO_DATA)
+    with write.transaction(session):
+        versions.make_current(session, draft, changes.DEMO_DATA, expected_version=draft.version)
+    session.rollback()
+    moved = client.post("/en/manage/countries/ZMB/publish", data={**form, "after": "2"})
+    assert moved.status_code == 303
+    session.expire_all()
+    assert session.exec(select(Publication.number).order_by(Publication.number)).all() == [1, 2, 3]
 
 
 def test_publications_are_numbered_per_country(session, world):

@@ -192,10 +192,15 @@ def publish(iso3: str):
     try:
         with write.transaction(dbs, once=forms.sent_once_key()):
             made = review.publish(dbs, country, current_user.actor, form.message.data,
-                                  after=None if seen is None else int(seen))  # fmt: skip
+                                  after=None if seen is None else int(seen),
+                                  unchanged=False)  # fmt: skip
     except write.AlreadyApplied:
         flash(forms.already_applied_message(), "success")
         return _review_page(country)
+    except review.NothingToPublish as exc:
+        return _conflict(country, _(
+            "Nothing has changed since publication %(n)s: the record, its checklist version and "
+            "its figures are the same, so there is nothing new to publish.", n=exc.number))
     except review.PublishConflict:
         return _conflict(country, _("Someone else published this country at the same moment. "
                                     "Check the review page, then publish again if needed."))

@@ -46,6 +46,15 @@ class PublishConflict(Exception):
     """Someone else published this country at the same moment; nothing was written."""
 
 
+class NothingToPublish(Exception):
+    """The working copy would be frozen exactly as the latest publication (``number``): the same
+    record, checklist version and figures; nothing was written."""
+
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.number = number
+
+
 def open_review(session: Session, country_id: int) -> Review | None:
     """The country's review in progress (submitted or returned), if any (1 query)."""
     return session.exec(
@@ -231,18 +240,30 @@ def publish(
     is_example: bool = False,
     frozen: Frozen | None = None,
     after: int | None = None,
+    unchanged: bool = True,
 ) -> Publication:
     """Freeze the working copy as the country's next publication and close its review.
 
     ``after`` is the number of the latest publication the reviewer saw (0: none): when another
     publication was made since, nothing is written (``PublishConflict``), so a publish form sent
-    twice, or by two reviewers, makes one publication, not two of the same working copy."""
+    twice, or by two reviewers, makes one publication, not two of the same working copy.
+    ``unchanged=False`` refuses (``NothingToPublish``) a publication that would repeat the
+    latest one: the same record, checklist version and figures (a new checklist version or a
+    change of method that moves the figures is something new to publish)."""
     last = session.exec(
         select(sa.func.max(Publication.number)).where(Publication.country_id == country.id)
     ).one()
     if after is not None and (last or 0) != after:
         raise PublishConflict(str(country.iso3))
     frozen = frozen or freeze(session, country.id)
+    if not unchanged and last:
+        latest = session.exec(
+            select(Publication.snapshot, Publication.figures, Publication.checklist_id).where(
+                Publication.country_id == country.id, Publication.number == last
+            )
+        ).one()
+        if tuple(latest) == (frozen.snapshot, frozen.figures, frozen.checklist_id):
+            raise NothingToPublish(last)
     publication = Publication(
         country_id=country.id,
         number=(last or 0) + 1,
