@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -194,36 +194,45 @@ def _pairs(in_force: Mapping[int, int] | Sequence[int]) -> tuple[tuple[int, int]
 
 
 def _snapshots(
-    session: Session, ids: Sequence[int]
-) -> tuple[list[dict], dict[int, int | None]]:
-    """The frozen rows of these publications, and the checklist version each was made with by
-    country (1 query; none without ids)."""
+    session: Session, ids: Sequence[int], checklists: dict[int, int | None]
+) -> Iterator[dict]:
+    """The frozen rows of these publications, one at a time as the database sends them (1
+    query; none without ids), noting in ``checklists`` the checklist version each was made with
+    by country. Streamed: at a million coverage rows, decoding every snapshot before writing any
+    held 600 MB of Python objects at once, which the process kept afterwards."""
     if not ids:
-        return [], {}
+        return
     pub = Publication.__table__.c
     query = (
         sa.select(pub.snapshot, pub.country_id, pub.checklist_id)
         .where(pub.id.in_(list(ids)))
         .order_by(pub.id)
     )
-    rows = session.connection().execute(query).all()
-    return [r.snapshot for r in rows], {r.country_id: r.checklist_id for r in rows}
+    # yield_per: a server-side cursor on PostgreSQL; SQLite steps its statement as rows are read.
+    for row in session.connection().execute(query.execution_options(yield_per=_BATCH)):
+        checklists[row.country_id] = row.checklist_id
+        yield row.snapshot
+
+
+_BATCH = 16  # snapshots decoded and written together
 
 
 def build(session: Session, in_force: Mapping[int, int] | Sequence[int]) -> Replica:
     """A replica of the given publications, by country (1 query for the snapshots, 1 per
     shared table)."""
     pairs = _pairs(in_force)
-    snapshots, checklists = _snapshots(session, [pid for _c, pid in pairs])
+    checklists: dict[int, int | None] = {}
+    snapshots = _snapshots(session, [pid for _c, pid in pairs], checklists)
     return from_snapshots(session, snapshots, pairs, checklists=checklists)
 
 
 def from_snapshots(
-    session: Session, snapshots: Sequence[dict], by_country: tuple[tuple[int, int], ...] = (),
+    session: Session, snapshots: Iterable[dict], by_country: tuple[tuple[int, int], ...] = (),
     stamp: str = "", checklists: Mapping[int, int | None] | None = None,
 ) -> Replica:
     """A replica of snapshots given as data (1 query per shared table); ``checklists`` gives
-    each country's checklist version (by default, the current one for every country)."""
+    each country's checklist version (by default, the current one for every country), read
+    once every snapshot is written (``build`` fills it as they arrive)."""
     connection = session.connection()
     store = _Store()
     try:
@@ -255,9 +264,8 @@ def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Repl
     pairs = _pairs(in_force)
     old, new = dict(base.by_country), dict(pairs)
     changed = sorted(c for c in old.keys() | new.keys() if old.get(c) != new.get(c))
-    snapshots, fresh = _snapshots(session, [new[c] for c in changed if c in new])
-    checklists = {c: v for c, v in base.checklists if c in new and c not in fresh}
-    checklists.update(fresh)
+    fresh: dict[int, int | None] = {}
+    snapshots = _snapshots(session, [new[c] for c in changed if c in new], fresh)
     store = _Store()
     try:
         with closing(base.store.reader()) as source:
@@ -273,6 +281,8 @@ def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Repl
     except BaseException:
         store.keeper.close()
         raise
+    checklists = {c: v for c, v in base.checklists if c in new and c not in fresh}
+    checklists.update(fresh)
     return _replica(pairs, store, base.stamp, tuple(sorted(checklists.items())))
 
 
@@ -285,21 +295,25 @@ def _deletes(_tables: int) -> tuple[sa.Delete, ...]:
                  for table in reversed(record.snapshot_tables()))  # fmt: skip
 
 
-def _load_snapshots(out: sa.Connection, snapshots: Sequence[dict]) -> None:
-    """Insert the snapshots' rows, and for each one that lost a row before it was published, a
-    bare deletion in history (no person, no values) at that date: the read layer then finds the
-    record's "last update" as it finds a live record's."""
-    for table in record.snapshot_tables():
-        rows = [row for snap in snapshots for row in record.rows_of(snap, table)]
-        _insert(out, table, rows)
-    deletions = [
-        {"at": _aware(datetime.fromisoformat(snap["deleted_at"])), "actor": "", "entity": "record",
-         "action": ChangeAction.DELETE, "entity_id": snap["country_id"],
-         "country_id": snap["country_id"], "summary": ""}
-        for snap in snapshots if snap.get("deleted_at")
-    ]  # fmt: skip
-    if deletions:
-        out.execute(ChangeRecord.__table__.insert(), deletions)
+def _load_snapshots(out: sa.Connection, snapshots: Iterable[dict]) -> None:
+    """Insert the snapshots' rows, a few snapshots at a time, and for each one that lost a row
+    before it was published, a bare deletion in history (no person, no values) at that date:
+    the read layer then finds the record's "last update" as it finds a live record's."""
+    rest = iter(snapshots)
+    batch = list(itertools.islice(rest, _BATCH))
+    while batch:
+        for table in record.snapshot_tables():
+            rows = [row for snap in batch for row in record.rows_of(snap, table)]
+            _insert(out, table, rows)
+        deletions = [
+            {"at": _aware(datetime.fromisoformat(snap["deleted_at"])), "actor": "",
+             "entity": "record", "action": ChangeAction.DELETE, "entity_id": snap["country_id"],
+             "country_id": snap["country_id"], "summary": ""}
+            for snap in batch if snap.get("deleted_at")
+        ]  # fmt: skip
+        if deletions:
+            out.execute(ChangeRecord.__table__.insert(), deletions)
+        batch = list(itertools.islice(rest, _BATCH))
 
 
 def _aware(moment: datetime) -> datetime:
