@@ -48,7 +48,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker import dates, fields
+from tracker import dates, fields, write
 from tracker.codes import (
     Extent,
     Implementation,
@@ -75,7 +75,6 @@ from tracker.fields import (
 )
 from tracker.i18n import LOCALES, _, _l, current_lang, language_name_for
 from tracker.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from tracker import write
 from tracker.write.checklist import WantedCoverage
 
 REQUIRED = _l("This field is required.")

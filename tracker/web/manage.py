@@ -98,8 +98,6 @@ from tracker.security import hash_password
 from tracker.web import guards, words
 from tracker.web.errors import abort_with
 from tracker.web.forms import (
-    already_applied_message,
-    sent_once_key,
     MAX_NEW_LINKS,
     ConfirmForm,
     CountryFactForm,
@@ -122,6 +120,7 @@ from tracker.web.forms import (
     UserEditForm,
     add_blank_sources,
     add_link_group,
+    already_applied_message,
     checklist_form,
     checklist_values,
     content_language_options,
@@ -129,6 +128,7 @@ from tracker.web.forms import (
     instrument_option,
     is_language_tag,
     options,
+    sent_once_key,
     wanted_sources,
 )
 from tracker.web.guards import require_admin, require_country, staff_home
