@@ -84,11 +84,17 @@ def _unquote_articles(text: str) -> str:
 
 def link_cell(instrument_id: int, extent: str, articles: str | None) -> str:
     """One item of ``encode_links`` (the items of a cell are in instrument id order)."""
+    return f"{instrument_id}:{extent}{articles_suffix(articles)}"
+
+
+def articles_suffix(articles: str | None) -> str:
+    """What follows ``id:extent`` in an item of ``encode_links``: nothing when there are no
+    articles (None), else ``:`` and the articles, their ``%`` and ``;`` percent-encoded."""
     if articles is None:
-        return f"{instrument_id}:{extent}"
+        return ""
     if "%" in articles or ";" in articles:
         articles = _quote_articles(articles)
-    return f"{instrument_id}:{extent}:{articles}"
+    return ":" + articles
 
 
 def encode_links(links: Iterable[tuple[int, str, str | None]]) -> str:

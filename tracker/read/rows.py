@@ -372,6 +372,18 @@ def _plain_rows(connection, query) -> list[tuple]:
         result.close()
 
 
+class _Made(dict):
+    """``make(key)`` by key, each made once."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+
 GROUP_ROWS = 20_000  # coverage.csv reads about this many rows at a time (a group of countries)
 
 
@@ -442,8 +454,11 @@ def _coverage_text_on(
         score: scoring.coverage_level(score)
         for score in {0.0, *(score for pair in scores.values() for score in pair)}
     }
+    by_status: dict[str, dict[str, tuple[float, float]]] = {}
+    for (extent, status), pair in scores.items():
+        by_status.setdefault(status, {})[extent] = pair
     escape, escaped_start = csvio.escape_text, csvio.ESCAPE_START
-    link_cell, plain_row = csvio.link_cell, csvio.plain_row
+    plain_row = csvio.plain_row
     no_links = ("", 0.0, 0.0)
     out = csvio.TextRows()
     add, writerow = out.add, out.writerow
@@ -477,14 +492,19 @@ def _coverage_text_on(
                 itemgetter(0),
             )
         }
-        status = dict(
-            _plain_rows(
+        # Each instrument's scores by extent (its status decides them).
+        scored = {
+            instrument_id: by_status[status]
+            for instrument_id, status in _plain_rows(
                 connection,
                 sa.select(instrument.id, instrument.status).where(instrument.country_id.in_(ids)),
             )
-        )
-        # Per judgement: its instruments cell and its best scores in force and with drafts.
+        }
+        # Per judgement: its instruments cell (``csvio.link_cell`` items, each articles text
+        # encoded once) and its best scores in force and with drafts.
+        suffix = _Made(lambda articles: csvio.articles_suffix(articles or None))
         links: dict[int, tuple[str, float, float]] = {}
+        last = None
         for coverage_id, instrument_id, extent, articles in _plain_rows(
             connection,
             sa.select(link.coverage_id, link.instrument_id, link.extent, link.articles)
@@ -492,13 +512,13 @@ def _coverage_text_on(
             .where(*of_group)
             .order_by(link.coverage_id, link.instrument_id, link.id),
         ):
-            score, drafts = scores[(extent, status[instrument_id])]
-            item = link_cell(instrument_id, extent, articles or None)
-            found = links.get(coverage_id)
-            if found is None:
+            score, drafts = scored[instrument_id][extent]
+            item = f"{instrument_id}:{extent}{suffix[articles]}"
+            if coverage_id != last:  # the first link of its judgement
                 links[coverage_id] = (item, score, drafts)
+                last = coverage_id
             else:
-                cell, best, best_drafts = found
+                cell, best, best_drafts = links[coverage_id]
                 links[coverage_id] = (
                     cell + ";" + item,
                     score if score > best else best,
