@@ -4,7 +4,9 @@ Locale selection: pages live under ``/<lang>/``. The URL prefix wins; ``/`` and 
 prefix fall back to the language cookie set by the switcher, then ``Accept-Language``, then English.
 """
 
+import functools
 import logging
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -169,13 +171,19 @@ def country_name(iso2: str, lang: str | None = None) -> str:
     code = (iso2 or "").upper()
     lang = lang or current_lang()
     for candidate in (lang, *CLDR_FALLBACKS.get(lang, ()), DEFAULT_LOCALE):
-        try:
-            name = Locale.parse(candidate).territories.get(code)
-        except (UnknownLocaleError, ValueError):
-            name = None
+        name = _territories(candidate).get(code)
         if name:
             return name
     return code
+
+
+@functools.lru_cache(maxsize=64)
+def _territories(lang: str) -> Mapping[str, str]:
+    """CLDR's country names in ``lang`` (none for a language it does not know), parsed once."""
+    try:
+        return Locale.parse(lang).territories
+    except (UnknownLocaleError, ValueError):
+        return {}
 
 
 def _remember_language(response):

@@ -406,11 +406,16 @@ def resolve_countries(
 ) -> tuple[list[CountryRef], list[str]]:
     """The countries named by ISO3 ``codes`` (all countries when empty) in ISO3 order, and the
     codes that name no country (1 query)."""
-    query = select(Country).order_by(Country.iso3)
+    country = Country.__table__.c
+    query = sa.select(country.id, country.iso3, country.iso2).order_by(country.iso3)
     wanted = sorted({code.strip().upper() for code in codes if code.strip()})
     if wanted:
-        query = query.where(Country.iso3.in_(wanted))
-    found = [country_ref(c, locale) for c in session.exec(query).all()]
+        query = query.where(country.iso3.in_(wanted))
+    lang = language_of(locale)
+    found = [
+        CountryRef(country_id, iso3, iso2, country_name(iso2, lang))
+        for country_id, iso3, iso2 in session.connection().execute(query)
+    ]
     known = {c.iso3 for c in found}
     return found, [code for code in wanted if code not in known]
 
