@@ -19,8 +19,10 @@ and every database live under pytest's temporary directory.
 import itertools
 import os
 import shutil
+import sqlite3
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 import pytest
@@ -195,6 +197,8 @@ class SqliteDatabases:
         self.directory = directory
         self.templates: dict[str, Path] = {}
         self.values: dict[str, object] = {}
+        self.copied: dict[str, tuple] = {}
+        self.built: dict[tuple, tuple] = {}
 
     def _template(self, kind: str) -> Path:
         if kind not in self.templates:
@@ -209,6 +213,7 @@ class SqliteDatabases:
         target = tmp_path / "test.db"
         if kind != EMPTY:
             shutil.copyfile(self._template(kind), target)
+            self.copied[str(target)] = (kind, _stat(target))
         return f"sqlite:///{target}"
 
     def release(self, url: str) -> None:
@@ -216,6 +221,49 @@ class SqliteDatabases:
 
     def close(self) -> None:
         pass
+
+    # Fixtures built once (``built_once``): a file per fixture and template, and its value.
+
+    def untouched(self, url: str, engine) -> str | None:
+        """The template this test's database was copied from, if nothing has written to it since
+        (and no connection is open on it, so that its file can be read or replaced)."""
+        path = sa.make_url(url).database
+        if path not in self.copied or engine.pool.checkedout():
+            return None
+        engine.dispose()  # the last connection closed checkpoints the WAL: the file is the database
+        kind, stat = self.copied[path]
+        if Path(path + "-wal").exists() or _stat(Path(path)) != stat:
+            return None
+        return kind
+
+    def save(self, key: tuple, url: str, value) -> None:
+        path = self.directory / f"built-{len(self.built)}.db"
+        source = sqlite3.connect(sa.make_url(url).database)
+        target = sqlite3.connect(path)
+        try:
+            source.backup(target)  # what is committed, whoever has the file open
+        finally:
+            target.close()
+            source.close()
+        self.built[key] = (path, value)
+
+    def restore(self, key: tuple, url: str):
+        """Put the saved file in place of this test's database (a new file: a connection still
+        open elsewhere keeps the old one); the saved value, or None if there is none."""
+        if key not in self.built:
+            return None
+        path, value = self.built[key]
+        target = Path(sa.make_url(url).database)
+        shutil.copyfile(path, target.with_name("restoring.db"))
+        os.replace(target.with_name("restoring.db"), target)
+        for side in ("-wal", "-shm"):
+            Path(str(target) + side).unlink(missing_ok=True)
+        return value
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
 
 
 class PostgresDatabases:
@@ -397,6 +445,65 @@ def countries_200(app, databases, database_url) -> dict:
     (``synthetic.build_dataset``), already in this test's database (copied from its template);
     the value is ``build_dataset``'s: the first country's ISO3, its first instrument, a provision."""
     return dict(databases.values["countries_200"])
+
+
+def _portable(value):
+    """``value`` with each database row replaced by its class and primary key."""
+    if isinstance(value, SQLModel) and sa.inspect(value, raiseerr=False) is not None:
+        return ("row", (type(value), sa.inspect(value).identity))
+    if isinstance(value, SimpleNamespace):
+        return ("namespace", {k: _portable(v) for k, v in vars(value).items()})
+    if isinstance(value, dict):
+        return ("dict", {k: _portable(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_portable(v) for v in value])
+    return ("plain", value)
+
+
+def _rebuilt(session, portable):
+    """The value ``_portable`` made portable, its rows loaded by ``session``."""
+    tag, content = portable
+    if tag == "row":
+        model, identity = content
+        return session.get(model, identity)
+    if tag == "namespace":
+        return SimpleNamespace(**{k: _rebuilt(session, v) for k, v in content.items()})
+    if tag == "dict":
+        return {k: _rebuilt(session, v) for k, v in content.items()}
+    if tag in ("list", "tuple"):
+        items = [_rebuilt(session, v) for v in content]
+        return items if tag == "list" else tuple(items)
+    return content
+
+
+@pytest.fixture
+def built_once(request, databases, database_url, engine, session):
+    """``built_once(build)``: ``build()``'s value, with what it wrote, built once per run.
+
+    The first test that asks builds it in its own database, and a copy of that database (what is
+    committed) is kept with the value. Each later test whose database is still the untouched copy
+    of the same template gets a copy of the kept file instead, and the value with its rows loaded
+    again by ``session``: the same data, the same keys, without building it again. ``build`` must
+    commit what it writes and return rows, plain values, or namespaces, dicts, lists and tuples
+    of them. When anything wrote to the database before (another fixture), or on PostgreSQL, it
+    is simply built. Its key is where ``build`` is written (the fixture that calls it)."""
+
+    def get(build):
+        code = build.__code__
+        if not isinstance(databases, SqliteDatabases):
+            return build()
+        kind = databases.untouched(database_url, engine)
+        key = (code.co_filename, code.co_firstlineno, kind)
+        if kind is not None:
+            portable = databases.restore(key, database_url)
+            if portable is not None:
+                return _rebuilt(session, portable)
+        value = build()
+        if kind is not None and not (session.new or session.dirty or session.deleted):
+            databases.save(key, database_url, _portable(value))
+        return value
+
+    return get
 
 
 # --- factories ----------------------------------------------------------------------------------

@@ -30,7 +30,14 @@ def publish_at(session, country, at: datetime, message: str):
 
 
 @pytest.fixture
-def history(session, staff, make_checklist, make_instrument, make_coverage):
+def history(request, built_once):
+    """``staff`` with the publications above (built once per run, copied into each test's
+    database: see ``built_once``)."""
+    return built_once(lambda: _history(*map(request.getfixturevalue, (
+        "session", "staff", "make_checklist", "make_instrument", "make_coverage"))))
+
+
+def _history(session, staff, make_checklist, make_instrument, make_coverage):
     make_checklist(n=2)
     first = session.exec(select(Provision).order_by(Provision.position)).first()
     act = make_instrument(staff.zmb, title="Act A", status=InstrumentStatus.IN_FORCE)

@@ -75,7 +75,14 @@ MATRIX = [
 
 
 @pytest.fixture
-def world(session, staff, make_checklist, make_instrument, make_milestone):
+def world(request, built_once):
+    """``staff``, a checklist, an instrument, a milestone and a deleted one (built once per run,
+    copied into each test's database: see ``built_once``)."""
+    return built_once(lambda: _world(*map(request.getfixturevalue, (
+        "session", "staff", "make_checklist", "make_instrument", "make_milestone"))))
+
+
+def _world(session, staff, make_checklist, make_instrument, make_milestone):
     make_checklist(n=2)
     instrument = make_instrument(staff.zmb)
     milestone = make_milestone(staff.zmb)
