@@ -20,7 +20,7 @@ import itertools
 import os
 import shutil
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -486,14 +486,16 @@ def built_once(request, databases, database_url, engine, session):
     again by ``session``: the same data, the same keys, without building it again. ``build`` must
     commit what it writes and return rows, plain values, or namespaces, dicts, lists and tuples
     of them. When anything wrote to the database before (another fixture), or on PostgreSQL, it
-    is simply built. Its key is where ``build`` is written (the fixture that calls it)."""
+    is simply built. Its key is where ``build`` is written (the fixture that calls it) and the
+    day."""
 
     def get(build):
         code = build.__code__
         if not isinstance(databases, SqliteDatabases):
             return build()
         kind = databases.untouched(database_url, engine)
-        key = (code.co_filename, code.co_firstlineno, kind)
+        # Built again on a new day (UTC): what it dates (a publication, a change) is then today's.
+        key = (code.co_filename, code.co_firstlineno, kind, datetime.now(UTC).date())
         if kind is not None:
             portable = databases.restore(key, database_url)
             if portable is not None:
@@ -717,15 +719,29 @@ def sign_in(client, session):
 
 
 @pytest.fixture
-def scored_country(session, scored_record):
-    """``scored_record``, published: what the public pages, exports and API serve (issue 12)."""
-    publish_all(session)
-    return scored_record
+def scored_country(request, built_once):
+    """``scored_record``, published: what the public pages, exports and API serve (issue 12).
+    Built once per run, like ``scored_record`` (``built_once``)."""
+
+    def build():
+        record = request.getfixturevalue("scored_record")
+        publish_all(request.getfixturevalue("session"))
+        return record
+
+    return built_once(build)
 
 
 @pytest.fixture
-def scored_record(session, make_checklist, make_country, make_instrument, make_coverage,
-                  make_milestone):
+def scored_record(request, built_once):
+    """Kenya on a four-provision checklist, built once per run and copied into each test's
+    database (``built_once``); see ``_scored_record``."""
+    return built_once(lambda: _scored_record(*map(request.getfixturevalue, (
+        "session", "make_checklist", "make_country", "make_instrument", "make_coverage",
+        "make_milestone"))))
+
+
+def _scored_record(session, make_checklist, make_country, make_instrument, make_coverage,
+                   make_milestone):
     """Kenya on a four-provision checklist, judged so that every figure is easy to work out by
     hand from the method (tracker/scoring.py's docstring), never by the code under test:
 
