@@ -20,6 +20,7 @@ import itertools
 import os
 import shutil
 import sqlite3
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -302,12 +303,17 @@ class PostgresDatabases:
     def _drop(self, name: str) -> None:
         # A plain DROP also stops an autovacuum worker on the database (FORCE may not, without
         # pg_signal_backend); FORCE then ends connections a test left open (a live server's).
-        try:
-            with self.admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        except sa.exc.OperationalError:
-            with self.admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # On a loaded machine the worker may take longer to go than the DROP waits (5 s): the
+        # plain DROP is tried again before FORCE (a CI run at load 17 failed there once).
+        for attempt in range(3):
+            try:
+                with self.admin.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                return
+            except sa.exc.OperationalError:
+                time.sleep(0.5 * (attempt + 1))
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _template(self, kind: str) -> str:
         if kind not in self.templates:
