@@ -23,25 +23,14 @@ from sqlmodel import Session, SQLModel
 
 from tracker import models as _models  # noqa: F401  (every table is in the metadata)
 from tracker.dates import end_of_period, precision_column
+from tracker.write import PRIVATE_TABLES
 
-# Tables that are never part of a country's public record nor of what the public pages read:
-# staff accounts and sessions, the sign-in throttle, import and form receipts, history (it names
-# people),
-# the publications themselves and their review records, the public data's change counter.
-PRIVATE = frozenset(
-    {
-        "user_account",
-        "staff_session",
-        "login_attempt",
-        "import_receipt",
-        "form_receipt",
-        "change_record",
-        "publication",
-        "review",
-        "review_comment",
-        "data_version",
-    }
-)
+# Tables that are never part of a country's public record nor of what the public pages read: those
+# whose writes do not move the data version (accounts, sessions, the sign-in throttle, import and
+# form receipts, the counter itself: ``tracker.write.PRIVATE_TABLES``), and history (it names
+# people), the publications themselves and their review records. One list extends the other, so
+# a new private table is added once (form receipts were once left out of this one).
+PRIVATE = PRIVATE_TABLES | {"change_record", "publication", "review", "review_comment"}
 ROOT = "country"
 # Rows attached to a row of another table by its table name and id (``entity``, ``entity_id``),
 # not by a foreign key: the translations of a record's texts go with the record.
