@@ -1,5 +1,6 @@
 """Large synthetic data sets for the query-count tests, built with bulk inserts."""
 
+import threading
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
@@ -263,3 +264,26 @@ def wipe(session) -> None:
     session.commit()
 
 
+
+
+JOIN_SECONDS = 30.0
+
+
+def run_together(*jobs):
+    """Run ``(name, function)`` jobs in threads at once; their results by name."""
+    results, errors = {}, []
+
+    def wrap(name, job):
+        try:
+            results[name] = job()
+        except BaseException as exc:  # pragma: no cover (reported below)
+            errors.append((name, exc))
+
+    threads = [threading.Thread(target=wrap, args=job, name=job[0]) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(JOIN_SECONDS)
+    assert not any(t.is_alive() for t in threads), "a request did not finish"
+    assert not errors, errors
+    return results

@@ -14,12 +14,12 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
+from synthetic import run_together
 
 from tracker.formats.tables import MILESTONES
 from tracker.models import ChangeAction, ChangeRecord, Milestone
 
 PAUSE_SECONDS = 2.0
-JOIN_SECONDS = 30.0
 
 
 class Hold:
@@ -56,26 +56,6 @@ def held_before_first_write(engine, thread_name: str, hold: Hold, when=is_write)
         yield
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
-
-
-def run_together(*jobs):
-    """Run ``(name, function)`` jobs in threads at once; their results by name."""
-    results, errors = {}, []
-
-    def wrap(name, job):
-        try:
-            results[name] = job()
-        except BaseException as exc:  # pragma: no cover (reported below)
-            errors.append((name, exc))
-
-    threads = [threading.Thread(target=wrap, args=job, name=job[0]) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_SECONDS)
-    assert not any(t.is_alive() for t in threads), "a request did not finish"
-    assert not errors, errors
-    return results
 
 
 @pytest.fixture

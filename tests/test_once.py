@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, func, select
+from synthetic import run_together
 
 from tracker import create_app, write
 from tracker.codes import CommentKind
@@ -133,24 +134,19 @@ def test_the_same_form_sent_to_two_instances_at_the_same_moment_is_saved_once(
         sign_in(editor.editor_zmb, to=c)
     key = once_key(clients[0].get(NEW_INSTRUMENT).text)
     start = threading.Barrier(2)
-    answers, errors = [], []
 
     def send(c):
-        try:
+        def job():
             start.wait()
-            answers.append(c.post(NEW_INSTRUMENT, data=instrument("Sent at once", key)).status_code)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+            return c.post(NEW_INSTRUMENT, data=instrument("Sent at once", key)).status_code
 
-    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+        return job
+
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        answers = run_together(*((n, send(c)) for n, c in enumerate(clients)))
     finally:
         other.extensions["engine"].dispose()
-    assert errors == [] and answers == [303, 303]
+    assert list(answers.values()) == [303, 303]
     assert count(session, Instrument, Instrument.title == "Sent at once") == 1
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
+from synthetic import run_together
 
 from tracker import create_app, write
 from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus
@@ -206,23 +207,15 @@ def test_threads_that_need_the_same_replica_at_once_build_it_once(engine, world,
     cache = replica.ReplicaCache()
     with Session(engine) as s:
         wanted = {cid: p.id for cid, p in publications.in_force(s).items()}
-    got, errors = [], []
     start = threading.Barrier(4)
 
     def ask():
-        try:
-            with Session(engine) as s:
-                start.wait()
-                got.append(cache.get(s, wanted))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        with Session(engine) as s:
+            start.wait()
+            return cache.get(s, wanted)
 
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert errors == [] and len(got) == 4
+    got = list(run_together(*((n, ask) for n in range(4))).values())
+    assert len(got) == 4
     assert len(calls) == 1
     assert all(r is got[0] for r in got)
     assert cache._making == {}
@@ -444,23 +437,14 @@ def test_the_threads_of_a_worker_read_one_copy_of_a_replica(engine, world):
     # write: they are read-only) is what every thread must see.
     made.store.keeper.execute("UPDATE country SET iso3 = 'XXX' WHERE iso3 = 'ZMB'")
     made.store.keeper.commit()
-    seen, errors = [], []
     start = threading.Barrier(4)
 
     def read():
-        try:
-            with made.session() as s:
-                start.wait()
-                seen.append(_country_names(s.connection().connection.driver_connection))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        with made.session() as s:
+            start.wait()
+            return _country_names(s.connection().connection.driver_connection)
 
-    threads = [threading.Thread(target=read) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert errors == []
+    seen = list(run_together(*((n, read) for n in range(4))).values())
     assert seen == [["RWA", "XXX"]] * 4
     import sqlite3
 
