@@ -7,17 +7,35 @@ record's values through ``csvio.format_row`` and ``csv.writer``, one row at a ti
 line ends, the BOM), on the demo data and on a set made of awkward values.
 """
 
+from datetime import date
+
 import pytest
 from sqlmodel import select
 
 from tracker import db
-from tracker.codes import GemIndicator, Implementation, InstrumentStatus, SourceKind
+from tracker.codes import (
+    DatePrecision,
+    GemIndicator,
+    Implementation,
+    InstrumentStatus,
+    MilestoneStatus,
+    RelationKind,
+    SourceKind,
+)
 from tracker.formats import csvio
 from tracker.formats.tables import TABLES
-from tracker.models import CoverageSource, MonitorValue, Provision, TextTranslation
+from tracker.models import (
+    CoverageSource,
+    InstrumentRelation,
+    InstrumentSource,
+    InstrumentTitle,
+    MonitorValue,
+    Provision,
+    TextTranslation,
+)
 from tracker.read import loaders
 from tracker.read import rows as datasets
-from tracker.web import published
+from tracker.web import published, staff_exports
 
 
 def reference(app, name: str, codes: list[str], bom: bool = False) -> bytes:
@@ -84,7 +102,20 @@ def awkward(session, scored_record, make_country, make_instrument, make_coverage
                               status=InstrumentStatus.IN_FORCE)  # fmt: skip
     later = make_instrument(other, title="=Regulations, 2024", number='"No." 7',
                             status=InstrumentStatus.ADOPTED, summary=EVIDENCE)  # fmt: skip
-    repealed = make_instrument(other, title="@old", status=InstrumentStatus.REPEALED)
+    repealed = make_instrument(other, title="@old", status=InstrumentStatus.REPEALED,
+                               adopted_on=date(1999, 1, 1), adopted_on_precision=DatePrecision.YEAR,
+                               repealed_on=date(2021, 6, 1),
+                               repealed_on_precision=DatePrecision.MONTH, ewaste_specific=True,
+                               summary_lang="fr", dates_note="-2 days")  # fmt: skip
+    session.add(InstrumentTitle(instrument_id=earlier.id, locale="en", title="Waste Act, 2020"))
+    session.add(InstrumentTitle(instrument_id=earlier.id, locale="fr", title="Loi"))
+    for kind, target in ((RelationKind.AMENDS, earlier), (RelationKind.MADE_UNDER, repealed),
+                         (RelationKind.AMENDS, repealed)):  # fmt: skip
+        session.add(InstrumentRelation(instrument_id=later.id, target_id=target.id, kind=kind))
+    session.add(InstrumentSource(instrument_id=later.id, url="https://example.org/g?a=1,2",
+                                 kind=SourceKind.OFFICIAL, note='Gazette, "No. 7"'))  # fmt: skip
+    session.add(InstrumentSource(instrument_id=later.id, url="https://example.org/h",
+                                 kind=SourceKind.SECONDARY))  # fmt: skip
     for i, provision in enumerate(provisions):
         if i % 4 == 3 or provision.id == hand.id:
             continue  # not judged (the hand-worked one comes last)
@@ -116,6 +147,11 @@ def awkward(session, scored_record, make_country, make_instrument, make_coverage
     session.add(CoverageSource(coverage_id=cov.id, url="https://example.org/b",
                                kind=SourceKind.OFFICIAL))  # fmt: skip
     make_milestone(other, title=EVIDENCE, place="=A1", notes="a,b\r\nc")
+    make_milestone(other, title="Validation", planned_on=date(2025, 3, 1),
+                   planned_on_precision=DatePrecision.MONTH, actual_on=date(2026, 1, 1),
+                   actual_on_precision=DatePrecision.YEAR, status=MilestoneStatus.DONE,
+                   source_kind=SourceKind.OFFICIAL, source_url="https://example.org/m",
+                   title_lang="en", notes_lang="fr", notes="'+x")  # fmt: skip
     session.add(TextTranslation(entity="instrument", entity_id=later.id, field="summary",
                                 locale="en", text="+" + EVIDENCE))  # fmt: skip
     for indicator in (GemIndicator.EPR, GemIndicator.NATIONAL_LEGISLATION):
@@ -155,3 +191,19 @@ def test_an_awkward_coverage_row_as_worked_out_by_hand(client, awkward):
     assert body.index(row) < body.index("\r\nZZA,T.1,BBB-02,")
     # nobody judged every fourth provision: every cell after its code is empty
     assert "\r\nZZA,T.1,BBB-04,,,,,,,,,,,\r\n" in body
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_export_of_the_working_copy_is_its_records_written_row_by_row(app, awkward, name):
+    """The staff's exports read the working copy on the configured database (PostgreSQL's
+    driver gives dates, booleans and codes otherwise than SQLite's): the same bytes."""
+    table = TABLES[name]
+    with app.test_request_context(f"/exports/{name}.csv"):
+        session = db.get_session()
+        countries, _unknown = loaders.resolve_countries(session, [])
+        for records in {staff_exports.records_of(name, f) for f in (False, True)}:
+            rows = ([record[c] for c in table.header] for record in records(session, countries))
+            expected = "".join(csvio.stream(table, rows))
+            assert "".join(datasets.export_text(table, records, session, countries)) == expected
+    if name in ("instruments", "milestones"):
+        assert expected.count("\r\n") > 4

@@ -353,18 +353,22 @@ def instrument_sources(
     session: Session,
     instrument_ids: Iterable[int] | None = None,
     country_id: int | None = None,
+    country_ids: Sequence[int] | None = None,
 ) -> dict[int, tuple[SourceRow, ...]]:
-    """The source links of some instruments (by id, or all of a country's), in order (1 query)."""
+    """The source links of some instruments (by id, or all of a country's or some countries'),
+    in order (1 query)."""
     source = InstrumentSource.__table__.c
     query = sa.select(source.instrument_id, source.url, source.kind, source.note).order_by(
         source.id
     )
     if country_id is not None:
+        country_ids = [country_id]
+    if country_ids is not None:
         query = query.select_from(
             InstrumentSource.__table__.join(
                 Instrument.__table__, _INSTRUMENT.id == source.instrument_id
             )
-        ).where(_INSTRUMENT.country_id == country_id)
+        ).where(_INSTRUMENT.country_id.in_(country_ids))
     if instrument_ids is not None:
         query = query.where(source.instrument_id.in_(list(instrument_ids)))
     out: dict[int, list[SourceRow]] = {}

@@ -16,7 +16,7 @@ row. To change an export: its columns in ``tracker.formats.tables``, its rows he
 coverage.csv, in both ``coverage_record`` and ``coverage_text``).
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -27,7 +27,7 @@ from sqlmodel import Session, SQLModel, select
 from tracker import dates, scoring
 from tracker.codes import Extent, InstrumentStatus, RelationKind
 from tracker.fields import INSTRUMENT, INSTRUMENT_DATES, MILESTONE, MILESTONE_DATES
-from tracker.formats import csvio
+from tracker.formats import csvio, tables
 from tracker.formats.csvio import BATCH_ROWS
 from tracker.formats.tables import GEM
 from tracker.i18n import DEFAULT_LOCALE, country_name
@@ -39,6 +39,7 @@ from tracker.models import (
     CoverageSource,
     Instrument,
     InstrumentRelation,
+    InstrumentSource,
     InstrumentTitle,
     Milestone,
     Provision,
@@ -48,7 +49,7 @@ from tracker.models import (
 from tracker.read import figures, loaders
 from tracker.read.figures import CountrySummary, CoverageItem
 from tracker.read.loaders import ChecklistInfo, CountryRef
-from tracker.read.texts import english_title
+from tracker.read.texts import english_title, is_english
 
 DATE_FIELDS = frozenset(INSTRUMENT_DATES + MILESTONE_DATES)
 
@@ -189,57 +190,94 @@ def instrument_record(
 
 
 def instrument_extras(
-    session: Session, ids: Sequence[int]
+    session: Session, ids: Sequence[int] = (), *, country_ids: Sequence[int] | None = None
 ) -> tuple[dict[int, str], dict[int, dict[RelationKind, list[int]]]]:
-    """English titles and relations of the given instruments (2 queries)."""
-    titles = dict(
-        session.exec(
-            select(InstrumentTitle.instrument_id, InstrumentTitle.title).where(
-                InstrumentTitle.instrument_id.in_(ids), InstrumentTitle.locale == "en"
-            )
-        ).all()
-    )
+    """English titles and relations of the given instruments, or of every instrument of
+    ``country_ids`` (2 queries)."""
+    title, relation = InstrumentTitle.__table__.c, InstrumentRelation.__table__.c
+    titles_query = sa.select(title.instrument_id, title.title).where(title.locale == "en")
+    relations_query = sa.select(relation.instrument_id, relation.target_id, relation.kind)
+    if country_ids is None:
+        titles_query = titles_query.where(title.instrument_id.in_(ids))
+        relations_query = relations_query.where(relation.instrument_id.in_(ids))
+    else:
+        titles_query = titles_query.join(Instrument.__table__).where(
+            Instrument.__table__.c.country_id.in_(country_ids)
+        )
+        relations_query = relations_query.join(
+            Instrument.__table__, Instrument.__table__.c.id == relation.instrument_id
+        ).where(Instrument.__table__.c.country_id.in_(country_ids))
+    connection = session.connection()
+    titles = dict(connection.execute(titles_query).all())
     relations: dict[int, dict[RelationKind, list[int]]] = {}
-    for source, target, kind in session.exec(
-        select(
-            InstrumentRelation.instrument_id, InstrumentRelation.target_id, InstrumentRelation.kind
-        ).where(InstrumentRelation.instrument_id.in_(ids))
-    ).all():
+    for source, target, kind in connection.execute(relations_query).all():
         relations.setdefault(source, {}).setdefault(kind, []).append(target)
     return titles, relations
 
 
-def country_chunks(
-    session: Session, model: type[SQLModel], country_id: int, batch: int
-) -> Iterator[list]:
-    """One country's rows of ``model`` in id order, ``batch`` at a time (keyset paging).
-
-    Each chunk is dropped from the session once the caller has used it, so memory stays flat.
-    """
-    last_id = 0
-    while True:
-        chunk = session.exec(
-            select(model)
-            .where(model.country_id == country_id, model.id > last_id)
-            .order_by(model.id)
-            .limit(batch)
-        ).all()
-        if not chunk:
-            return
-        last_id = chunk[-1].id
-        yield chunk
-        session.expunge_all()
+GROUP_ROWS = 20_000  # the exports read about this many rows at a time (a group of countries)
 
 
-def instrument_records(
-    session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
-) -> Iterator[dict]:
+def country_groups(
+    session: Session, model: type[SQLModel], countries: Sequence[CountryRef], rows: int = GROUP_ROWS
+) -> Iterator[list[CountryRef]]:
+    """The countries in their order, in groups holding about ``rows`` rows of ``model`` (1
+    query: each country's count). A country with more rows than that is a group of its own."""
+    if not countries:
+        return iter(())
+    table = model.__table__.c
+    query = (
+        sa.select(table.country_id, sa.func.count())
+        .where(table.country_id.in_([ref.id for ref in countries]))
+        .group_by(table.country_id)
+    )
+    return groups_of(countries, dict(session.connection().execute(query).all()), rows)
+
+
+def groups_of(
+    countries: Sequence[CountryRef], counts: dict[int, int], rows: int = GROUP_ROWS
+) -> Iterator[list[CountryRef]]:
+    """The countries in their order, in groups of at most ``rows`` of ``counts`` (by country id)
+    each, or of one country holding more."""
+    group: list[CountryRef] = []
+    size = 0
     for ref in countries:
-        for chunk in country_chunks(session, Instrument, ref.id, batch):
-            ids = [i.id for i in chunk]
-            titles, relations = instrument_extras(session, ids)
-            sources = loaders.instrument_sources(session, ids)
-            for instrument in chunk:
+        count = counts.get(ref.id, 0)
+        if group and size + count > rows:
+            yield group
+            group, size = [], 0
+        group.append(ref)
+        size += count
+    if group:
+        yield group
+
+
+def rows_by_country(session: Session, model: type[SQLModel], group: Sequence[CountryRef]):
+    """Every row of ``model`` in the group's countries, in id order, by country id (1 query):
+    Core rows with the model's columns as attributes (the records read them as they would read
+    the model's objects)."""
+    table = model.__table__
+    found: dict[int, list] = {}
+    query = (
+        sa.select(table)
+        .where(table.c.country_id.in_([ref.id for ref in group]))
+        .order_by(table.c.id)
+    )
+    for row in session.connection().execute(query):
+        found.setdefault(row.country_id, []).append(row)
+    return found
+
+
+def instrument_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
+    """instruments.csv: each country's instruments in id order, read in groups of countries
+    (``country_groups``: 1 query, then 5 a group; one group for 200 countries of 20)."""
+    for group in country_groups(session, Instrument, countries):
+        ids = [ref.id for ref in group]
+        found = rows_by_country(session, Instrument, group)
+        titles, relations = instrument_extras(session, country_ids=ids)
+        sources = loaders.instrument_sources(session, country_ids=ids)
+        for ref in group:
+            for instrument in found.get(ref.id, ()):
                 yield instrument_record(
                     instrument,
                     ref.iso3,
@@ -247,6 +285,197 @@ def instrument_records(
                     relations.get(instrument.id, {}),
                     sources.get(instrument.id, ()),
                 )
+
+
+# --- exports written as text from plain rows --------------------------------------------------
+
+
+def _integer_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _boolean_text(value) -> str:
+    return "" if value is None else ("true" if value else "false")  # 0/1 as SQLite has them
+
+
+def date_text(value, precision: str) -> str:
+    """A stored date (ISO text as SQLite keeps it, or a ``date``) and its precision code as its
+    cell: ``PartialDate.iso`` (2024, 2024-10 or 2024-10-23), empty when there is no date."""
+    if value is None:
+        return ""
+    text = value if value.__class__ is str else value.isoformat()
+    if precision == "year":
+        return text[:4]
+    if precision == "month":
+        return text[:7]
+    return text
+
+
+_KIND_TEXT = {"integer": _integer_text, "boolean": _boolean_text, "string": csvio.text_cell}
+
+
+def _cell_makers(table, model: type[SQLModel], special: dict) -> tuple[list, list]:
+    """For ``table``'s columns in order: the stored columns of ``model`` to read (its id and
+    country id first) and one function per cell, from the plain row read to the cell's text
+    (``special`` gives those of the columns that are not stored as they are written)."""
+    stored = model.__table__.c
+    read = [stored.id, stored.country_id]
+    index = {}
+
+    def at(column) -> int:
+        if column.name not in index:
+            index[column.name] = len(read)
+            read.append(column)
+        return index[column.name]
+
+    index.update(id=0, country_id=1)
+    makers = []
+    for column in table.columns:
+        if column.name in special:
+            makers.append(special[column.name](at))
+        elif column.type == "date":
+            i, j = at(stored[column.name]), at(stored[f"{column.name}_precision"])
+            makers.append(lambda row, i=i, j=j: date_text(row[i], row[j]))
+        else:
+            i, text = at(stored[column.name]), _KIND_TEXT[column.type]
+            makers.append(lambda row, i=i, text=text: text(row[i]))
+    return read, makers
+
+
+def _rows_text(rows: Iterable[Sequence], makers: Sequence, batch: int) -> Iterator[str]:
+    """CSV text of plain rows through ``makers``, ``batch`` rows a chunk."""
+    out = csvio.TextRows()
+    add, writerow = out.add, out.writerow
+    plain_row = csvio.plain_row
+    pending = 0
+    for row in rows:
+        cells = [make(row) for make in makers]
+        line = plain_row(cells)
+        if line is None:
+            writerow(cells)
+        else:
+            add(line)
+        pending += 1
+        if pending >= batch:
+            yield out.take()
+            pending = 0
+    if pending:
+        yield out.take()
+
+
+def _iso3_cells(countries: Sequence[CountryRef]) -> dict:
+    cells: dict = {ref.id: csvio.text_cell(ref.iso3) for ref in countries}
+    cells[None] = ""  # the project's own timeline
+    return cells
+
+
+def _by_country(session: Session, read: list, group: Sequence[CountryRef]) -> dict[int, list]:
+    """The plain rows of ``read`` (id and country id first) of the group's countries, in id
+    order, by country id (1 query)."""
+    found: dict[int, list] = {}
+    for row in _plain_rows(
+        session.connection(),
+        sa.select(*read).where(read[1].in_([ref.id for ref in group])).order_by(read[0]),
+    ):
+        found.setdefault(row[1], []).append(row)
+    return found
+
+
+def instrument_text(
+    session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
+) -> Iterator[str]:
+    """instruments.csv's rows as CSV text (no header), as ``instrument_records`` written row by
+    row gives them (a test compares the bytes): plain rows read in groups of countries (1
+    query, then 5 a group)."""
+    iso3 = _iso3_cells(countries)
+    extra: dict = {}  # the group's English titles, relations and sources
+
+    def title_en(at):
+        title, lang = at(Instrument.__table__.c.title), at(Instrument.__table__.c.title_lang)
+        english = _Made(is_english)
+
+        def cell(row):
+            found = extra["titles"].get(row[0])
+            if found is None and english[row[lang]]:
+                found = row[title]
+            return csvio.text_cell(found)
+
+        return cell
+
+    def relation(kind):
+        def make(at):
+            def cell(row):
+                found = extra["relations"].get(row[0])
+                targets = found.get(kind) if found else None
+                return ";".join(str(i) for i in sorted(targets)) if targets else ""
+
+            return cell
+
+        return make
+
+    special = {
+        "country_iso3": lambda at: lambda row: iso3[row[1]],
+        "title_en": title_en,
+        "sources": lambda at: lambda row: extra["sources"].get(row[0], ""),
+        **{kind.value: relation(kind) for kind in RelationKind},
+    }
+    read, makers = _cell_makers(tables.INSTRUMENTS, Instrument, special)
+    connection = session.connection()
+    source = InstrumentSource.__table__.c
+    for group in country_groups(session, Instrument, countries):
+        ids = [ref.id for ref in group]
+        titles, relations = instrument_extras(session, country_ids=ids)
+        extra["titles"] = titles
+        extra["relations"] = {
+            key: {kind.value: targets for kind, targets in found.items()}
+            for key, found in relations.items()
+        }
+        sources: dict[int, list] = {}
+        for instrument_id, kind, url, note in _plain_rows(
+            connection,
+            sa.select(source.instrument_id, source.kind, source.url, source.note)
+            .join(Instrument.__table__, Instrument.__table__.c.id == source.instrument_id)
+            .where(Instrument.__table__.c.country_id.in_(ids))
+            .order_by(source.id),
+        ):
+            sources.setdefault(instrument_id, []).append((kind, url, note or None))
+        extra["sources"] = {key: csvio.encode_sources(found) for key, found in sources.items()}
+        found = _by_country(session, read, group)
+        yield from _rows_text(
+            (row for ref in group for row in found.get(ref.id, ())), makers, batch
+        )
+
+
+def milestone_text(
+    session: Session,
+    countries: Sequence[CountryRef],
+    batch: int = BATCH_ROWS,
+    *,
+    with_project: bool = False,
+) -> Iterator[str]:
+    """milestones.csv's rows as CSV text (no header), as ``milestone_records`` written row by
+    row gives them: the project's own timeline first when ``with_project``, then plain rows
+    read in groups of countries (1 query, then 1 a group)."""
+    iso3 = _iso3_cells(countries)
+    read, makers = _cell_makers(
+        tables.MILESTONES, Milestone, {"country_iso3": lambda at: lambda row: iso3[row[1]]}
+    )
+    if with_project:
+        project = _plain_rows(
+            session.connection(),
+            sa.select(*read).where(read[1].is_(None)).order_by(read[0]),
+        )
+        yield from _rows_text(project, makers, batch)
+    for group in country_groups(session, Milestone, countries):
+        found = _by_country(session, read, group)
+        yield from _rows_text(
+            (row for ref in group for row in found.get(ref.id, ())), makers, batch
+        )
+
+
+def all_milestone_text(session: Session, countries: Sequence[CountryRef]) -> Iterator[str]:
+    """milestones.csv without a country filter: the project's timeline, then every country's."""
+    return milestone_text(session, countries, with_project=True)
 
 
 # --- coverage -----------------------------------------------------------------------------------
@@ -382,9 +611,6 @@ class _Made(dict):
     def __missing__(self, key):
         value = self[key] = self.make(key)
         return value
-
-
-GROUP_ROWS = 20_000  # coverage.csv reads about this many rows at a time (a group of countries)
 
 
 def coverage_text(
@@ -638,6 +864,114 @@ def _coverage_link_records_on(
                 )
 
 
+def coverage_link_text(
+    session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
+) -> Iterator[str]:
+    """coverage_links.csv's rows as CSV text (no header), as ``coverage_link_records`` written
+    row by row gives them (a test compares the bytes): plain rows read in groups of countries
+    as coverage.csv reads them (2 queries, then 2 a group)."""
+    for checklist, run in by_checklist(session, countries):
+        yield from _coverage_link_text_on(session, checklist, run, batch)
+
+
+def _coverage_link_text_on(
+    session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef], batch: int
+) -> Iterator[str]:
+    provisions = loaders.load_provisions(session, checklist.id)
+    connection = session.connection()
+    cov, link = Coverage.__table__.c, CoverageLink.__table__.c
+    instrument = Instrument.__table__.c
+    ids_of = [p.id for p in provisions] or [0]
+    in_checklist = cov.provision_id.between(min(ids_of), max(ids_of))
+    version_cell = csvio.text_cell(checklist.code)
+    codes = [(p.id, csvio.text_cell(p.code)) for p in provisions]
+    text, plain_row = csvio.text_cell, csvio.plain_row
+    out = csvio.TextRows()
+    add, writerow = out.add, out.writerow
+    pending = 0
+    size = max(1, GROUP_ROWS // max(1, len(provisions)))
+    for start in range(0, len(countries), size):
+        group = countries[start : start + size]
+        of_group = (cov.country_id.in_([ref.id for ref in group]), in_checklist)
+        judged: dict[int, dict[int, tuple]] = {}
+        for country_id, provision_id, coverage_id, example, version in _plain_rows(
+            connection,
+            sa.select(cov.country_id, cov.provision_id, cov.id, cov.is_example, cov.version).where(
+                *of_group
+            ),
+        ):
+            judged.setdefault(country_id, {})[provision_id] = (
+                coverage_id,
+                "true" if example else "false",
+                str(version),
+            )
+        # Each judgement's links by instrument id (the order they were made among equals),
+        # with the instrument's original title when it is the country's own.
+        links: dict[int, list] = {}
+        for coverage_id, *found in _plain_rows(
+            connection,
+            sa.select(
+                link.coverage_id,
+                link.instrument_id,
+                link.extent,
+                link.articles,
+                link.excerpt,
+                link.excerpt_lang,
+                link.translation,
+                link.translation_status,
+                link.article_url,
+                instrument.title,
+                sa.case((instrument.country_id == cov.country_id, 1), else_=0),
+            )
+            .select_from(
+                CoverageLink.__table__.join(Coverage.__table__).join(
+                    Instrument.__table__, instrument.id == link.instrument_id
+                )
+            )
+            .where(*of_group)
+            .order_by(link.coverage_id, link.instrument_id, link.id),
+        ):
+            links.setdefault(coverage_id, []).append(found)
+        no_judgement: dict[int, tuple] = {}
+        for ref in group:
+            iso3 = text(ref.iso3)
+            get = judged.get(ref.id, no_judgement).get
+            for provision_id, code in codes:
+                found = get(provision_id)
+                if found is None or found[0] not in links:
+                    continue
+                coverage_id, example, version = found
+                for (instrument_id, extent, articles, excerpt, excerpt_lang, translation,
+                     status, url, title, own) in links[coverage_id]:  # fmt: skip
+                    cells = (
+                        iso3,
+                        version_cell,
+                        code,
+                        str(instrument_id),
+                        text(title) if own else "",
+                        extent,
+                        text(articles),
+                        text(excerpt),
+                        text(excerpt_lang),
+                        text(translation),
+                        status or "",
+                        text(url),
+                        example,
+                        version,
+                    )
+                    line = plain_row(cells)
+                    if line is None:
+                        writerow(cells)
+                    else:
+                        add(line)
+                    pending += 1
+            if pending >= batch:
+                yield out.take()
+                pending = 0
+    if pending:
+        yield out.take()
+
+
 # --- milestones ---------------------------------------------------------------------------------
 
 MILESTONE_FIELDS = tuple(MILESTONE)  # the milestone's own fields (``tracker.fields``)
@@ -661,19 +995,17 @@ def project_milestone_records(session: Session) -> Iterator[dict]:
 
 
 def milestone_records(
-    session: Session,
-    countries: Sequence[CountryRef],
-    batch: int = BATCH_ROWS,
-    *,
-    with_project: bool = False,
+    session: Session, countries: Sequence[CountryRef], *, with_project: bool = False
 ) -> Iterator[dict]:
-    """milestones.csv: each country's milestones, after the project's own timeline when
-    ``with_project`` (the unfiltered file)."""
+    """milestones.csv: each country's milestones in id order, after the project's own timeline
+    when ``with_project`` (the unfiltered file); read in groups of countries (1 query, then 1 a
+    group)."""
     if with_project:
         yield from project_milestone_records(session)
-    for ref in countries:
-        for chunk in country_chunks(session, Milestone, ref.id, batch):
-            for milestone in chunk:
+    for group in country_groups(session, Milestone, countries):
+        found = rows_by_country(session, Milestone, group)
+        for ref in group:
+            for milestone in found.get(ref.id, ()):
                 yield milestone_record(milestone, ref.iso3)
 
 
@@ -696,10 +1028,11 @@ def monitor_records(session: Session, countries: Sequence[CountryRef]) -> Iterat
                 "source_url": value.source_url,
                 "note": value.note,
             }
+
+
 def all_milestone_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
     """milestones.csv without a country filter: the project's timeline, then every country's."""
     return milestone_records(session, countries, with_project=True)
-
 
 
 # --- translations of records' texts ---------------------------------------------------------------
@@ -726,49 +1059,111 @@ def text_translation_record(
     }
 
 
+# The records whose texts are translated, with their country (translations of judgements name
+# their provision), in the order of their own files.
+_TRANSLATED = (("instrument", Instrument), ("coverage", Coverage), ("milestone", Milestone))
+
+
 def _translations_joined(model: type[SQLModel], entity: str):
     return select(TextTranslation).join(
         model, sa.and_(TextTranslation.entity == entity, TextTranslation.entity_id == model.id)
     )
 
 
+def _joined(entity: str, model: type[SQLModel]):
+    translation = TextTranslation.__table__.c
+    return sa.and_(translation.entity == entity, translation.entity_id == model.__table__.c.id)
+
+
+def translation_counts(session: Session, country_ids: Sequence[int]) -> dict[int, int]:
+    """How many translations each country's records have, by country id (1 query)."""
+    translation = TextTranslation.__table__
+    counted = sa.union_all(
+        *(
+            sa.select(model.__table__.c.country_id.label("country_id"))
+            .select_from(translation.join(model.__table__, _joined(entity, model)))
+            .where(model.__table__.c.country_id.in_(country_ids))
+            for entity, model in _TRANSLATED
+        )
+    ).subquery()
+    return dict(
+        session.connection()
+        .execute(sa.select(counted.c.country_id, sa.func.count()).group_by(counted.c.country_id))
+        .all()
+    )
+
+
 def country_translation_records(session: Session, ref: CountryRef) -> Iterator[dict]:
     """One country's translations: its instruments', its judgements', its milestones' (3
     queries), each in the order of its own file, then by field and locale."""
-    order = (TextTranslation.field, TextTranslation.locale)
-    query = _translations_joined(Instrument, "instrument").where(Instrument.country_id == ref.id)
-    for translation in session.exec(query.order_by(Instrument.id, *order)).all():
-        yield text_translation_record(translation, ref.iso3)
+    return _group_translation_records(session, [ref])
+
+
+def _group_translation_records(session: Session, group: Sequence[CountryRef]) -> Iterator[dict]:
+    """The translations of a group of countries' records, country by country as
+    ``country_translation_records`` gives them (3 queries)."""
+    translation = TextTranslation.__table__
+    t = translation.c
+    ids = [ref.id for ref in group]
+    order = (t.field, t.locale)
+    found: dict[int, list] = {ref.id: [] for ref in group}
+    connection = session.connection()
+    instrument = Instrument.__table__.c
+    for row in connection.execute(
+        sa.select(translation, instrument.country_id.label("of_country"))
+        .select_from(translation.join(Instrument.__table__, _joined("instrument", Instrument)))
+        .where(instrument.country_id.in_(ids))
+        .order_by(instrument.id, *order)
+    ):
+        found[row.of_country].append((row, None))
+    cov, provision = Coverage.__table__.c, Provision.__table__.c
+    version = ChecklistVersion.__table__.c
     judged = (
-        select(TextTranslation, ChecklistVersion.code, Provision.code)
-        .join(
-            Coverage,
-            sa.and_(TextTranslation.entity == "coverage", TextTranslation.entity_id == Coverage.id),
+        sa.select(
+            translation,
+            cov.country_id.label("of_country"),
+            version.code.label("checklist_code"),
+            provision.code.label("provision_code"),
         )
-        .join(Provision, Provision.id == Coverage.provision_id)
-        .join(ChecklistVersion, ChecklistVersion.id == Provision.checklist_id)
-        .where(Coverage.country_id == ref.id)
-        .order_by(ChecklistVersion.id, Provision.position, Provision.id, *order)
+        .select_from(
+            translation.join(Coverage.__table__, _joined("coverage", Coverage))
+            .join(Provision.__table__, provision.id == cov.provision_id)
+            .join(ChecklistVersion.__table__, version.id == provision.checklist_id)
+        )
+        .where(cov.country_id.in_(ids))
+        .order_by(version.id, provision.position, provision.id, *order)
     )
-    for translation, version, code in session.exec(judged).all():
-        yield text_translation_record(translation, ref.iso3, (version, code))
-    query = _translations_joined(Milestone, "milestone").where(Milestone.country_id == ref.id)
-    for translation in session.exec(query.order_by(Milestone.id, *order)).all():
-        yield text_translation_record(translation, ref.iso3)
+    for row in connection.execute(judged):
+        found[row.of_country].append((row, (row.checklist_code, row.provision_code)))
+    milestone = Milestone.__table__.c
+    for row in connection.execute(
+        sa.select(translation, milestone.country_id.label("of_country"))
+        .select_from(translation.join(Milestone.__table__, _joined("milestone", Milestone)))
+        .where(milestone.country_id.in_(ids))
+        .order_by(milestone.id, *order)
+    ):
+        found[row.of_country].append((row, None))
+    for ref in group:  # each country's instruments', judgements', milestones' (as read)
+        for row, provision_of in found[ref.id]:
+            yield text_translation_record(row, ref.iso3, provision_of)
 
 
 def text_translation_records(
     session: Session, countries: Sequence[CountryRef], *, with_project: bool = False
 ) -> Iterator[dict]:
     """text_translations.csv: after the project's own timeline's when ``with_project`` (the
-    unfiltered file), each country's translations."""
+    unfiltered file), each country's translations, read in groups of countries (1 query, then
+    3 a group)."""
     if with_project:
         query = _translations_joined(Milestone, "milestone").where(Milestone.country_id.is_(None))
         order = (Milestone.id, TextTranslation.field, TextTranslation.locale)
         for translation in session.exec(query.order_by(*order)).all():
             yield text_translation_record(translation, None)
-    for ref in countries:
-        yield from country_translation_records(session, ref)
+    if not countries:
+        return
+    counts = translation_counts(session, [ref.id for ref in countries])
+    for group in groups_of(countries, counts):
+        yield from _group_translation_records(session, group)
 
 
 def all_text_translation_records(
@@ -778,8 +1173,15 @@ def all_text_translation_records(
     return text_translation_records(session, countries, with_project=True)
 
 
-# Exports written as CSV text directly (the rest are formatted from their records).
-TEXTS = {"coverage": coverage_text}
+# Exports written as CSV text directly (the rest are formatted from their records), by records
+# function: the unfiltered milestones.csv holds the project's timeline too.
+TEXTS = {
+    coverage_records: coverage_text,
+    instrument_records: instrument_text,
+    coverage_link_records: coverage_link_text,
+    milestone_records: milestone_text,
+    all_milestone_records: all_milestone_text,
+}
 
 
 def export_text(
@@ -788,7 +1190,7 @@ def export_text(
     """An export's CSV text in chunks, its header first: from its own text writer where it has
     one, else its ``records`` formatted by ``csvio.format_batches``, a batch of rows a chunk."""
     yield csvio.header_text(table, bom=bom)
-    written = TEXTS.get(table.name)
+    written = TEXTS.get(records)
     if written is not None:
         yield from written(session, countries)
         return
