@@ -207,3 +207,20 @@ def test_every_export_of_the_working_copy_is_its_records_written_row_by_row(app,
             assert "".join(datasets.export_text(table, records, session, countries)) == expected
     if name in ("instruments", "milestones"):
         assert expected.count("\r\n") > 4
+
+
+@pytest.mark.parametrize("name", ["countries", "monitor_values"])
+def test_a_country_without_a_publication_is_exported_as_its_records_give_it(app, client, awkward,
+                                                                            make_country, name):
+    """countries.csv and monitor_values.csv are written from the summaries the overview keeps
+    per publication; a country asked for that has none is read as every export reads it (the
+    public sees nothing of it: it has no row)."""
+    make_country(iso3="ZZB", iso2="ZB")
+    for query, codes in (("?country=ZZB", ["ZZB"]), ("?country=ZZB&country=ZZA", ["ZZA", "ZZB"]),
+                         ("", [])):  # fmt: skip
+        expected = reference(app, name, codes)
+        assert served(client, name, query) == expected
+        assert served(client, name, query) == expected  # kept, then again
+    if name == "countries":
+        assert b"\r\nZZA," in expected and b"ZZB" not in expected
+        assert served(client, name, "?country=ZZB").count(b"\r\n") == 1  # the header alone

@@ -119,8 +119,13 @@ def _kg(value: float | None) -> float | int | None:
 
 
 def country_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
-    """countries.csv (7 queries)."""
-    summaries = figures.country_summaries(session, DEFAULT_LOCALE, [c.id for c in countries])
+    """countries.csv (10 queries)."""
+    ids = [c.id for c in countries]
+    return summary_records(figures.country_summaries(session, DEFAULT_LOCALE, ids))
+
+
+def summary_records(summaries: Iterable[CountrySummary]) -> Iterator[dict]:
+    """countries.csv from the countries' summaries (in English, ISO3 order)."""
     for summary in summaries:
         yield country_record(summary)
 
@@ -1014,7 +1019,12 @@ def milestone_records(
 
 def monitor_records(session: Session, countries: Sequence[CountryRef]) -> Iterator[dict]:
     """monitor_values.csv: every published value beside the value derived now (10 queries)."""
-    summaries = figures.country_summaries(session, DEFAULT_LOCALE, [c.id for c in countries])
+    ids = [c.id for c in countries]
+    return monitor_summary_records(figures.country_summaries(session, DEFAULT_LOCALE, ids))
+
+
+def monitor_summary_records(summaries: Iterable[CountrySummary]) -> Iterator[dict]:
+    """monitor_values.csv from the countries' summaries (in English, ISO3 order)."""
     for summary in summaries:
         for value in sorted(summary.published, key=lambda v: (v.edition, GEM.index(v.indicator))):
             derived = summary.gem[value.indicator] if summary.gem is not None else None
@@ -1201,6 +1211,10 @@ def export_text(
         )
     )
 
+
+# The exports made of the countries' summaries (the figures the overview shows), by the
+# function that writes them from summaries made already.
+FROM_SUMMARIES = {"countries": summary_records, "monitor_values": monitor_summary_records}
 
 RECORDS = {
     "countries": country_records,

@@ -20,13 +20,14 @@ body up to 4 MB is kept under the publications it was read from, and a repeat do
 memory (``tracker.web.exportcache``).
 """
 
+import functools
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
 from tracker.formats import tables
 from tracker.formats.tables import TABLES, Table
-from tracker.i18n import current_lang
+from tracker.i18n import DEFAULT_LOCALE, current_lang
 from tracker.read import loaders
 from tracker.read import rows as datasets
 from tracker.web import published
@@ -79,6 +80,10 @@ def export_csv(name: str):
     if name == "text_translations" and not filtered:
         records = datasets.all_text_translation_records  # the project timeline's too
 
+    if name in datasets.FROM_SUMMARIES:  # the overview's figures, computed once per publication
+        summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
+        records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
+
     replica = published.replica()
     headers = {
         "Content-Type": CSV_MIMETYPE,
@@ -99,6 +104,10 @@ def export_csv(name: str):
             yield from kept.keep(key, text)
 
     return Response(stream_with_context(generate()), headers=headers)
+
+
+def _of_summaries(write, summaries, _session, _countries):
+    return write(summaries)
 
 
 def _kept() -> ExportCache:

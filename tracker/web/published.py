@@ -16,7 +16,7 @@ the date (``url_defaults``).
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -162,12 +162,14 @@ class KeptObjects:
         self,
         kind: Hashable,
         compute: Callable[[list[int]], Iterable[tuple[int, object]]],
+        only: Collection[int] | None = None,
     ) -> dict[int, object]:
         """Each country's object on the request's replica (country id -> object), computed by
         ``compute(country ids)`` only for the countries not kept; a country ``compute`` gives
-        nothing for is left out."""
+        nothing for is left out. ``only``: those countries alone (of those published)."""
         found = replica()
-        keys = {cid: (kind, found.stamp, cid, pid) for cid, pid in found.by_country}
+        keys = {cid: (kind, found.stamp, cid, pid) for cid, pid in found.by_country
+                if only is None or cid in only}  # fmt: skip
         out: dict[int, object] = {}
         with self._lock:
             for cid, key in keys.items():
@@ -197,16 +199,26 @@ def kept() -> KeptObjects:
     return found
 
 
-def country_summaries(locale: str) -> list[figures.CountrySummary]:
-    """Every country's summary on the publications in force, in ISO3 order, as
-    ``figures.country_summaries`` makes them: each computed once per publication (and checklist)
-    and language, so the first overview after a publication computes the country published, not
-    all of them (10 queries on the replica then, none when all are kept)."""
+def country_summaries(
+    locale: str, country_ids: Collection[int] | None = None
+) -> list[figures.CountrySummary]:
+    """Every country's summary on the publications in force (or those of ``country_ids``), in
+    ISO3 order, as ``figures.country_summaries`` makes them: each computed once per publication
+    (and checklist) and language, so the first overview after a publication computes the country
+    published, not all of them (10 queries on the replica then, none when all are kept). A
+    country asked for that has no publication is computed on the replica each time (as the
+    exports read it)."""
     made = kept().per_country(
         ("summary", locale),
         lambda ids: ((s.country.id, s) for s in figures.country_summaries(session(), locale, ids)),
+        only=country_ids,
     )
-    return sorted(made.values(), key=lambda s: s.country.iso3)
+    found = list(made.values())
+    if country_ids is not None:
+        missing = [cid for cid in country_ids if cid not in made]
+        if missing:
+            found += figures.country_summaries(session(), locale, missing)
+    return sorted(found, key=lambda s: s.country.iso3)
 
 
 def checklist_items() -> dict[int, list[figures.CoverageItem]]:
