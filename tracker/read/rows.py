@@ -7,13 +7,15 @@ Each ``*_records`` function yields one ``dict`` per row, keyed by the column nam
 ``CountrySummary`` objects and coverage.csv ``CoverageItem`` objects. The importer compares a
 file's parsed values with the same dicts, so "unchanged" means "would export the same cells".
 
-Rows are read per country and in keyset batches, so memory stays flat whatever the row count
-(the exports stream them; ``make bench`` measures coverage.csv). The exports are written by
-``export_text``: from each export's records through per-column formatters, or for coverage.csv (a
-million rows at 250 countries of 4,000 provisions) as CSV text from plain driver rows
-(``coverage_text``), which a test keeps byte for byte equal to ``coverage_records`` written row by
-row. To change an export: its columns in ``tracker.formats.tables``, its rows here (for
-coverage.csv, in both ``coverage_record`` and ``coverage_text``).
+Rows are read in groups of countries (about ``GROUP_ROWS`` rows a group: a few queries a group,
+not a few a country), so memory stays flat whatever the row count (the exports stream them;
+``make bench`` measures them). The exports are written by ``export_text``: coverage.csv,
+coverage_links.csv, instruments.csv and milestones.csv as CSV text from plain driver rows
+(``TEXTS``: a million rows at 250 countries of 4,000 provisions), which a test keeps byte for byte
+equal to their records written row by row, on SQLite's and PostgreSQL's rows; the others from
+their records through per-column formatters. To change an export: its columns in
+``tracker.formats.tables``, its rows here (for those in ``TEXTS``, in both the record and the
+text writer).
 """
 
 from collections.abc import Iterable, Iterator, Sequence
