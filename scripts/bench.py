@@ -10,13 +10,20 @@ production gunicorn configuration (``gunicorn.conf.py``) on loopback, and prints
 - each page cold: the first request after a change written through the write layer;
 - a 304 (If-None-Match) next to an empty-body answer;
 - bytes per page, and queries per page (in process) on both data sets;
-- ``coverage.csv`` at 8,000 and 1,000,000 rows: rows/s and the worker's peak RSS, next to the
-  sqlite3 CLI writing the same rows as CSV from the same file and Datasette streaming them (installed
-  into ``build/bench/datasette-venv`` on first use).
+- every CSV export with at least ``MIN_ROWS`` rows in the data set (``--exports`` picks some), at
+  8,000 coverage rows (the 200-country set) and 1,000,000 (250 countries x 4,000 provisions, 4
+  instruments and no milestones per country; ``--skip-large`` skips it): seconds and CPU seconds of
+  a first and a repeat download from one gunicorn worker, its peak RSS, next to the sqlite3 CLI
+  writing the same rows as CSV (the tracker's file imported into a table of the same SQLite file)
+  and Datasette streaming that table (installed into ``build/bench/datasette-venv`` on first use).
+  Each export is timed in ``--csv-rounds`` rounds (tracker, CLI, Datasette, then the other way
+  round), every tracker round on a new worker warmed by one request to a different, small export;
+  the medians and the median ratios are printed.
 
-    make bench                       # everything (about 6 minutes on 2 cores)
+    make bench                       # everything (the exports at a million rows take minutes)
     BENCH_SECONDS=2 make bench       # shorter wrk runs
     .venv/bin/python scripts/bench.py --skip-csv --skip-demo
+    .venv/bin/python scripts/bench.py --skip-pages --exports coverage,coverage_links --skip-large
 
 Not a test: figures depend on the machine and on what else runs on it; ratios are taken within one
 run so both sides see the same machine. Record a run in docs/benchmarks.md with the command.
@@ -229,7 +236,8 @@ def build_synthetic(
                         "updated_at": now,
                     }
                 )
-                for k in range(1 + p % 2):
+                # one or two links, in turns over the judged provisions (p itself is always odd)
+                for k in range(1 + (p // 2) % 2):
                     link_id += 1
                     link_rows.append(
                         {
@@ -596,19 +604,30 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def timed_download(url: str, pids: list[int]) -> tuple[float, int, float]:
+def timed_download(url: str, pids: list[int], keep: Path | None = None) -> tuple[float, int, float]:
+    """Seconds, bytes and the processes' peak RSS (MB) of one download; ``keep`` writes the body
+    to that file as it arrives (the client's work, not the server's)."""
     stop = threading.Event()
     peak: list[float] = []
     watcher = threading.Thread(target=_peak_rss, args=(pids, stop, peak))
     watcher.start()
+    sink = open(keep, "wb") if keep else None  # noqa: SIM115
     t0 = time.perf_counter()
     size = 0
-    with urllib.request.urlopen(url, timeout=600) as response:
-        while chunk := response.read(1 << 16):
-            size += len(chunk)
-    elapsed = time.perf_counter() - t0
-    stop.set()
-    watcher.join()
+    try:
+        with urllib.request.urlopen(url, timeout=1800) as response:
+            if response.status != 200:
+                raise SystemExit(f"{url}: {response.status}")
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
+                if sink:
+                    sink.write(chunk)
+    finally:
+        elapsed = time.perf_counter() - t0
+        if sink:
+            sink.close()
+        stop.set()
+        watcher.join()
     return elapsed, size, peak[0]
 
 
@@ -620,137 +639,203 @@ def _watch(pids: list[int]) -> tuple[threading.Event, list[float], threading.Thr
     return stop, peak, watcher
 
 
-def measure_csv(label: str, path: Path, url: str) -> list[dict]:
-    """coverage.csv from the tracker, then the same rows from the sqlite3 CLI and Datasette."""
-    results = []
-    copy = OUT / f"coverage-{label}.csv"
-    # One worker, as the sqlite3 CLI and Datasette are one process: the download then meets the
-    # worker that was warmed (imports, catalogs and the replica of the publications in force,
-    # whose building at a million rows takes longer than the download itself).
+# Every CSV export (tracker/web/exports.py), and the rows its data set holds for it, counted in the
+# source tables before anything is timed: an export of fewer than MIN_ROWS rows is named, not timed.
+EXPORTS = {
+    "countries": "SELECT count(*) FROM country",
+    "checklist": "SELECT count(*) FROM provision",
+    "instruments": "SELECT count(*) FROM instrument",
+    "coverage": "SELECT (SELECT count(*) FROM country) * (SELECT count(*) FROM provision)",
+    "milestones": "SELECT count(*) FROM milestone",
+    "monitor_values": "SELECT count(*) FROM monitor_value",
+    "coverage_links": "SELECT count(*) FROM coverage_link",
+    "text_translations": "SELECT count(*) FROM text_translation",
+}
+MIN_ROWS = 100
+CSV_ROUNDS = 3
+
+
+def sqlite(path: Path, sql: str) -> str:
+    return subprocess.run(
+        ["sqlite3", str(path), sql], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _table(name: str) -> str:
+    return f"bench_{name}_csv"
+
+
+def _tracker_round(label: str, url: str, name: str, keep: Path | None) -> dict:
+    """One export from a fresh worker: started, warmed by one request to a different, small
+    export (imports, catalogs, the replica of the publications in force, whose building at a
+    million rows takes longer than most downloads), then the first download and a repeat."""
     env = {"DATABASE_URL": url, "SECRET_KEY": "bench-only", "WEB_CONCURRENCY": "1"}
     app = Server("wsgi:app", env, f"csv-{label}")
     try:
-        get(app.base + "/exports/checklist.csv")
-        cpu = cpu_seconds(app.worker_pids())
-        elapsed, size, rss = timed_download(app.base + "/exports/coverage.csv", app.worker_pids())
-        cpu = cpu_seconds(app.worker_pids()) - cpu
-        with urllib.request.urlopen(app.base + "/exports/coverage.csv", timeout=600) as r:
-            with open(copy, "wb") as f:
-                shutil.copyfileobj(r, f, 1 << 20)
-        # A repeat download: sent from memory where the finished file is kept (small exports).
-        repeat_cpu = cpu_seconds(app.worker_pids())
-        repeat, _size, repeat_rss = timed_download(
-            app.base + "/exports/coverage.csv", app.worker_pids()
-        )
-        repeat_cpu = cpu_seconds(app.worker_pids()) - repeat_cpu
+        warm = "countries" if name == "checklist" else "checklist"
+        status, _headers, _body = get(f"{app.base}/exports/{warm}.csv")
+        if status != 200:
+            raise SystemExit(f"{warm}.csv: {status}")
+        pids = app.worker_pids()
+        export = f"{app.base}/exports/{name}.csv"
+        cpu = cpu_seconds(pids)
+        first, size, rss = timed_download(export, pids)
+        cpu = cpu_seconds(pids) - cpu
+        # A repeat download: sent from memory where the finished file is kept (up to 4 MB).
+        repeat_cpu = cpu_seconds(pids)
+        repeat, repeat_size, repeat_rss = timed_download(export, pids, keep)
+        repeat_cpu = cpu_seconds(pids) - repeat_cpu
     finally:
         app.stop()
-    with open(copy, "rb") as f:
-        rows = sum(1 for _ in f) - 1
-    results.append(
-        {"who": "tracker coverage.csv, first download", "rows": rows, "s": elapsed, "rss": rss,
-         "bytes": size, "cpu": cpu}
-    )
-    results.append(
-        {"who": "tracker coverage.csv, repeat download", "rows": rows, "s": repeat,
-         "rss": repeat_rss, "bytes": size, "cpu": repeat_cpu}
-    )
-    # the same rows as a table in the same file
-    subprocess.run(["sqlite3", str(path), "DROP TABLE IF EXISTS bench_coverage_csv"], check=True)
-    subprocess.run(["sqlite3", str(path), f".import --csv {copy} bench_coverage_csv"], check=True)
-    try:
-        t0 = time.perf_counter()
-        with open(os.devnull, "wb") as sink:
-            proc = subprocess.Popen(
-                ["sqlite3", "-csv", "-header", str(path), "SELECT * FROM bench_coverage_csv"],
-                stdout=sink,
-            )
-            stop, peak, watcher = _watch([proc.pid])
-            _pid, _status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = _status
-            stop.set()
-            watcher.join()
-        results.append(
-            {
-                "who": "sqlite3 CLI, same rows",
-                "rows": rows,
-                "s": time.perf_counter() - t0,
-                "rss": peak[0],
-                "bytes": None,
-                "cpu": usage.ru_utime + usage.ru_stime,
-            }
+    return {"s": first, "cpu": cpu, "rss": max(rss, repeat_rss), "bytes": size,
+            "repeat_s": repeat, "repeat_cpu": repeat_cpu, "repeat_bytes": repeat_size}  # fmt: skip
+
+
+def _cli_round(path: Path, name: str) -> dict:
+    """The sqlite3 CLI writing the imported table as CSV (to /dev/null)."""
+    t0 = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        proc = subprocess.Popen(
+            ["sqlite3", "-csv", "-header", str(path), f"SELECT * FROM {_table(name)}"],
+            stdout=sink,
         )
-        exe = datasette_bin()
+        stop, peak, watcher = _watch([proc.pid])
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = status
+        stop.set()
+        watcher.join()
+    return {"s": time.perf_counter() - t0, "cpu": usage.ru_utime + usage.ru_stime, "rss": peak[0]}
+
+
+class Datasette:
+    """Datasette serving the data set's file (with the imported tables), on loopback."""
+
+    def __init__(self, label: str, path: Path):
+        self.path = path
         port = free_port()
-        log = open(OUT / f"datasette-{label}.log", "w")  # noqa: SIM115
-        ds = subprocess.Popen(
-            [
-                str(exe),
-                "serve",
-                str(path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--setting",
-                "sql_time_limit_ms",
-                "600000",
-            ],
-            stdout=log,
+        self.log = open(OUT / f"datasette-{label}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [str(datasette_bin()), "serve", str(path), "--host", "127.0.0.1", "--port", str(port),
+             "--setting", "sql_time_limit_ms", "1800000"],
+            stdout=self.log,
             stderr=subprocess.STDOUT,
-        )
+        )  # fmt: skip
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/-/versions.json", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"Datasette did not start; see {self.log.name}")
+
+    def round(self, name: str) -> dict:
+        pids = [self.proc.pid]
+        cpu = cpu_seconds(pids)
+        url = f"{self.base}/{self.path.stem}/{_table(name)}.csv?_stream=on&_size=max"
+        elapsed, size, rss = timed_download(url, pids)
+        return {"s": elapsed, "cpu": cpu_seconds(pids) - cpu, "rss": rss, "bytes": size}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(15)
+        self.log.close()
+
+
+def measure_csv(label: str, path: Path, url: str, names: list[str], rounds: int) -> dict:
+    """Each export of ``names`` from the tracker, and the same rows (its file imported into a
+    table of the same SQLite file) from the sqlite3 CLI and Datasette, in ``rounds`` rounds taken
+    in turns (tracker, CLI, Datasette; then Datasette, CLI, tracker...): each round gives the
+    ratios, and the medians are printed. Every tracker round starts a new worker, so no export
+    meets a worker that an earlier export (or round) grew or filled with its kept files."""
+    counts = {name: int(sqlite(path, EXPORTS[name])) for name in names}
+    measured = [name for name in names if counts[name] >= MIN_ROWS]
+    runs: dict[str, dict[str, list[dict]]] = {n: {"app": [], "cli": [], "ds": []} for n in measured}
+    rows: dict[str, int] = {}
+    try:
+        for name in measured:  # round 0's tracker download gives the file to import
+            copy = OUT / f"{name}-{label}.csv"
+            runs[name]["app"].append(_tracker_round(label, url, name, copy))
+            sqlite(path, f"DROP TABLE IF EXISTS {_table(name)}")
+            sqlite(path, f".import --csv {copy} {_table(name)}")
+            copy.unlink()
+            rows[name] = int(sqlite(path, f"SELECT count(*) FROM {_table(name)}"))
+            runs[name]["cli"].append(_cli_round(path, name))
+        ds = Datasette(label, path)
         try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                try:
-                    urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
-                    break
-                except OSError:
-                    time.sleep(0.3)
-            cpu = cpu_seconds([ds.pid])
-            elapsed, size, rss = timed_download(
-                f"{base}/{path.stem}/bench_coverage_csv.csv?_stream=on&_size=max", [ds.pid]
-            )
-            cpu = cpu_seconds([ds.pid]) - cpu
-            results.append(
-                {
-                    "who": "Datasette, same table",
-                    "rows": rows,
-                    "s": elapsed,
-                    "rss": rss,
-                    "bytes": size,
-                    "cpu": cpu,
-                }
-            )
+            for name in measured:
+                runs[name]["ds"].append(ds.round(name))
+            for turn in range(1, rounds):
+                for name in measured:
+                    if turn % 2:
+                        runs[name]["ds"].append(ds.round(name))
+                        runs[name]["cli"].append(_cli_round(path, name))
+                        runs[name]["app"].append(_tracker_round(label, url, name, None))
+                    else:
+                        runs[name]["app"].append(_tracker_round(label, url, name, None))
+                        runs[name]["cli"].append(_cli_round(path, name))
+                        runs[name]["ds"].append(ds.round(name))
         finally:
-            ds.terminate()
-            ds.wait(15)
-            log.close()
+            ds.stop()
     finally:
-        subprocess.run(
-            ["sqlite3", str(path), "DROP TABLE IF EXISTS bench_coverage_csv"], check=True
-        )
-        copy.unlink(missing_ok=True)
-    return results
+        for name in measured:
+            sqlite(path, f"DROP TABLE IF EXISTS {_table(name)}")
+    return {"counts": counts, "rows": rows, "runs": runs}
 
 
-def print_csv(label: str, results: list[dict]) -> None:
-    first, repeat, cli, ds = results
-    print(f"\n## coverage.csv, {label}\n")
-    print("| who | rows | seconds | rows/s | CPU seconds | peak RSS MB |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for r in results:
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def _ratios(runs: dict[str, list[dict]], side: str, key: str, app_key: str) -> float:
+    """The median over rounds of the reference's figure over the tracker's (higher is faster)."""
+    return statistics.median(
+        ref[key] / max(app[app_key], 0.001)
+        for app, ref in zip(runs["app"], runs[side], strict=True)
+    )
+
+
+def print_csv(label: str, result: dict, rounds: int) -> None:
+    counts, rows, runs = result["counts"], result["rows"], result["runs"]
+    print(f"\n## CSV exports, {label} (medians of {rounds} rounds)\n")
+    print(
+        "| export | rows | MB | first s | first CPU s | repeat s | repeat CPU s | peak RSS MB "
+        "| CLI s | CLI CPU s | Datasette s | Datasette CPU s | of CLI (CPU) | × Datasette (CPU) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, r in runs.items():
+        app, cli, ds = r["app"], r["cli"], r["ds"]
         print(
-            f"| {r['who']} | {r['rows']:,} | {r['s']:.2f} | {r['rows'] / r['s']:,.0f} "
-            f"| {r['cpu']:.2f} | {r['rss']:.0f} |"
+            f"| {name}.csv | {rows[name]:,} | {app[0]['bytes'] / 1e6:.1f} "
+            f"| {_median(app, 's'):.3f} | {_median(app, 'cpu'):.3f} "
+            f"| {_median(app, 'repeat_s'):.3f} | {_median(app, 'repeat_cpu'):.3f} "
+            f"| {max(a['rss'] for a in app):.0f} "
+            f"| {_median(cli, 's'):.3f} | {_median(cli, 'cpu'):.3f} "
+            f"| {_median(ds, 's'):.3f} | {_median(ds, 'cpu'):.3f} "
+            f"| **{_ratios(r, 'cli', 's', 's'):.2f}** ({_ratios(r, 'cli', 'cpu', 'cpu'):.2f}) "
+            f"| **{_ratios(r, 'ds', 's', 's'):.1f}×** ({_ratios(r, 'ds', 'cpu', 'cpu'):.1f}×) |"
         )
-    for name, tracker in (("first", first), ("repeat", repeat)):
+    print("\nRepeat download (the same worker's second request) against the same references:")
+    for name, r in runs.items():
         print(
-            f"\n{name} download: tracker / sqlite3 CLI: **{cli['s'] / tracker['s']:.2f}** (CPU: "
-            f"{cli['cpu'] / max(tracker['cpu'], 0.01):.2f}); tracker / Datasette: "
-            f"**{ds['s'] / tracker['s']:.1f}x** (CPU: {ds['cpu'] / max(tracker['cpu'], 0.01):.1f}x)"
+            f"- {name}.csv: {_ratios(r, 'cli', 's', 'repeat_s'):.2f} of the CLI "
+            f"(CPU {_ratios(r, 'cli', 'cpu', 'repeat_cpu'):.2f}), "
+            f"{_ratios(r, 'ds', 's', 'repeat_s'):.1f}× Datasette "
+            f"(CPU {_ratios(r, 'ds', 'cpu', 'repeat_cpu'):.1f}×)"
         )
+    odd = []
+    for name, r in runs.items():
+        sizes = {a["bytes"] for a in r["app"]} | {a["repeat_bytes"] for a in r["app"]}
+        if len(sizes) > 1:
+            odd.append(f"{name}.csv came in different sizes: {sorted(sizes)}")
+        if rows.get(name) != counts[name] and name != "checklist":
+            odd.append(f"{name}.csv has {rows[name]:,} rows, its tables {counts[name]:,}")
+    skipped = [f"{n}.csv ({c} rows)" for n, c in counts.items() if c < MIN_ROWS]
+    if skipped:
+        print(f"\nNot timed, fewer than {MIN_ROWS} rows in this data set: {', '.join(skipped)}.")
+    for line in odd:
+        print(f"\nNote: {line}.")
 
 
 def main() -> None:
@@ -773,6 +858,16 @@ def main() -> None:
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--skip-csv", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument(
+        "--exports", default=",".join(EXPORTS), metavar="NAME,...",
+        help="the CSV exports to measure (default: every one with at least "
+        f"{MIN_ROWS} rows in the data set)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--csv-rounds", type=int, default=CSV_ROUNDS,
+        help="rounds of tracker, sqlite3 CLI and Datasette per export; medians are given",
+    )  # fmt: skip
+    parser.add_argument("--skip-large", action="store_true", help="no 1,000,000-row data set")
     parser.add_argument("--change", nargs=2, metavar=("URL", "ISO3"), help=argparse.SUPPRESS)
     parser.add_argument("--publish", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -800,16 +895,33 @@ def main() -> None:
         print(f"\n(built {args.countries} countries in {time.perf_counter() - t0:.0f} s)")
         print_pages(f"{args.countries} countries", measure_pages("big", big, args.seconds))
     if not args.skip_csv:
+        names = [n.strip().removesuffix(".csv") for n in args.exports.split(",") if n.strip()]
+        unknown = sorted(set(names) - set(EXPORTS))
+        if unknown:
+            raise SystemExit(f"unknown exports: {', '.join(unknown)} (known: {', '.join(EXPORTS)})")
+        rounds = args.csv_rounds
         small = OUT / "big.db"
         if not small.exists() or args.skip_pages:
             build_synthetic(small, args.countries, 40, 20, 15)
-        print_csv(f"{args.countries * 40:,} rows", measure_csv("8k", small, f"sqlite:///{small}"))
-        t0 = time.perf_counter()
-        large = OUT / "million.db"
-        n = args.large[0] * args.large[1]
-        build_synthetic(large, args.large[0], args.large[1], 4, 0)
-        print(f"\n(built {n:,} coverage rows in {time.perf_counter() - t0:.0f} s)")
-        print_csv(f"{n:,} rows", measure_csv("1m", large, f"sqlite:///{large}"))
+        print_csv(
+            f"{args.countries * 40:,} coverage rows ({args.countries} countries × 40 provisions)",
+            measure_csv("8k", small, f"sqlite:///{small}", names, rounds),
+            rounds,
+        )
+        print(f"\n({datetime.now(UTC):%H:%M} UTC, {load_average()})")
+        if not args.skip_large:
+            t0 = time.perf_counter()
+            large = OUT / "million.db"
+            countries, provisions = args.large
+            build_synthetic(large, countries, provisions, 4, 0)
+            print(
+                f"\n(built {countries * provisions:,} coverage rows in {time.perf_counter() - t0:.0f} s)"
+            )
+            print_csv(
+                f"{countries * provisions:,} coverage rows ({countries} × {provisions:,})",
+                measure_csv("1m", large, f"sqlite:///{large}", names, rounds),
+                rounds,
+            )
     print(f"\n(finished {datetime.now(UTC):%H:%M} UTC, {load_average()})")
 
 
