@@ -376,10 +376,10 @@ class Server:
         self.log.close()
 
 
-def get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+def get(url: str, headers: dict | None = None, timeout: int = 60) -> tuple[int, dict, bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -673,7 +673,8 @@ def _tracker_round(label: str, url: str, name: str, keep: Path | None) -> dict:
     app = Server("wsgi:app", env, f"csv-{label}")
     try:
         warm = "countries" if name == "checklist" else "checklist"
-        status, _headers, _body = get(f"{app.base}/exports/{warm}.csv")
+        # the replica at a million rows on a loaded machine: minutes
+        status, _headers, _body = get(f"{app.base}/exports/{warm}.csv", timeout=900)
         if status != 200:
             raise SystemExit(f"{warm}.csv: {status}")
         pids = app.worker_pids()
