@@ -64,6 +64,21 @@ def free_port() -> int:
 # --- data sets ---------------------------------------------------------------------------------
 
 
+def wait_until_answering(url: str, seconds: float, what: str) -> None:
+    """Return once ``url`` answers (any HTTP status: the same-bytes reference has no /healthz);
+    exit when it has not within ``seconds``."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{what} did not start")
+
+
 def migrate(url: str) -> None:
     env = {**os.environ, "DATABASE_URL": url}
     subprocess.run(
@@ -350,16 +365,7 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=2).read()
-                return
-            except urllib.error.HTTPError:
-                return  # answering: the reference has no /healthz
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit(f"{name} did not start; see {OUT / (name + '.log')}")
+        wait_until_answering(self.base + "/healthz", 30, f"{name}; see {OUT / (name + '.log')}")
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(
@@ -722,14 +728,7 @@ class Datasette:
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         self.base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/-/versions.json", timeout=2).read()
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit(f"Datasette did not start; see {self.log.name}")
+        wait_until_answering(self.base + "/-/versions.json", 60, f"Datasette; see {self.log.name}")
 
     def round(self, name: str) -> dict:
         pids = [self.proc.pid]

@@ -350,7 +350,8 @@ class _Sink:
 
 class TextRows:
     """CSV text collected row by row: ``writerow`` and ``writerows`` write cells as
-    ``csv.writer`` does (``None`` as an empty cell, a number as ``str`` writes it), ``add``
+    ``csv.writer`` does (``None`` as an empty cell, a number as ``str`` writes it), ``write`` a
+    row of cell texts the same way, ``add``
     appends a row written already (``row_text``, or pieces of it: ``field_text``); ``take``
     returns the text collected since the last ``take``."""
 
@@ -360,6 +361,15 @@ class TextRows:
         writer = csv.writer(_Sink(self.add))
         self.writerow = writer.writerow
         self.writerows = writer.writerows
+
+    def write(self, cells: Sequence[str]) -> None:
+        """A row of cell texts: joined with commas when none needs quotes (``plain_row``), else
+        as ``csv.writer`` writes it (the same text either way, faster when it is plain)."""
+        line = plain_row(cells)
+        if line is None:
+            self.writerow(cells)
+        else:
+            self.add(line)
 
     def take(self) -> str:
         text = "".join(self._parts)

@@ -41,7 +41,6 @@ from tracker.models import (
     CoverageSource,
     Instrument,
     InstrumentRelation,
-    InstrumentSource,
     InstrumentTitle,
     Milestone,
     Provision,
@@ -352,16 +351,10 @@ def _cell_makers(table, model: type[SQLModel], special: dict) -> tuple[list, lis
 def _rows_text(rows: Iterable[Sequence], makers: Sequence, batch: int) -> Iterator[str]:
     """CSV text of plain rows through ``makers``, ``batch`` rows a chunk."""
     out = csvio.TextRows()
-    add, writerow = out.add, out.writerow
-    plain_row = csvio.plain_row
+    write = out.write
     pending = 0
     for row in rows:
-        cells = [make(row) for make in makers]
-        line = plain_row(cells)
-        if line is None:
-            writerow(cells)
-        else:
-            add(line)
+        write([make(row) for make in makers])
         pending += 1
         if pending >= batch:
             yield out.take()
@@ -409,7 +402,7 @@ def instrument_text(
 
         return cell
 
-    def relation(kind):
+    def relation(kind: RelationKind):
         def make(at):
             def cell(row):
                 found = extra["relations"].get(row[0])
@@ -427,26 +420,13 @@ def instrument_text(
         **{kind.value: relation(kind) for kind in RelationKind},
     }
     read, makers = _cell_makers(tables.INSTRUMENTS, Instrument, special)
-    connection = session.connection()
-    source = InstrumentSource.__table__.c
     for group in country_groups(session, Instrument, countries):
         ids = [ref.id for ref in group]
-        titles, relations = instrument_extras(session, country_ids=ids)
-        extra["titles"] = titles
-        extra["relations"] = {
-            key: {kind.value: targets for kind, targets in found.items()}
-            for key, found in relations.items()
+        extra["titles"], extra["relations"] = instrument_extras(session, country_ids=ids)
+        extra["sources"] = {
+            key: csvio.encode_sources(source_cells(found))
+            for key, found in loaders.instrument_sources(session, country_ids=ids).items()
         }
-        sources: dict[int, list] = {}
-        for instrument_id, kind, url, note in _plain_rows(
-            connection,
-            sa.select(source.instrument_id, source.kind, source.url, source.note)
-            .join(Instrument.__table__, Instrument.__table__.c.id == source.instrument_id)
-            .where(Instrument.__table__.c.country_id.in_(ids))
-            .order_by(source.id),
-        ):
-            sources.setdefault(instrument_id, []).append((kind, url, note or None))
-        extra["sources"] = {key: csvio.encode_sources(found) for key, found in sources.items()}
         found = _by_country(session, read, group)
         yield from _rows_text(
             (row for ref in group for row in found.get(ref.id, ())), makers, batch
@@ -691,10 +671,9 @@ def _coverage_text_on(
     for (extent, status), pair in scores.items():
         by_status.setdefault(status, {})[extent] = pair
     escape, escaped_start = csvio.escape_text, csvio.ESCAPE_START
-    plain_row = csvio.plain_row
     no_links = ("", 0.0, 0.0)
     out = csvio.TextRows()
-    add, writerow = out.add, out.writerow
+    add, write = out.add, out.write
     pending = 0
     size = max(1, GROUP_ROWS // max(1, len(provisions)))
     for start in range(0, len(countries), size):
@@ -803,11 +782,7 @@ def _coverage_text_on(
                     sources_cell.get(cov_id, ""),
                     lang or "",
                 )
-                line = plain_row(cells)
-                if line is None:
-                    writerow(cells)
-                else:
-                    add(line)
+                write(cells)
             pending += len(codes)
             if pending >= batch:
                 yield out.take()
@@ -892,9 +867,9 @@ def _coverage_link_text_on(
     in_checklist = cov.provision_id.between(min(ids_of), max(ids_of))
     version_cell = csvio.text_cell(checklist.code)
     codes = [(p.id, csvio.text_cell(p.code)) for p in provisions]
-    text, plain_row = csvio.text_cell, csvio.plain_row
+    text = csvio.text_cell
     out = csvio.TextRows()
-    add, writerow = out.add, out.writerow
+    write = out.write
     pending = 0
     size = max(1, GROUP_ROWS // max(1, len(provisions)))
     for start in range(0, len(countries), size):
@@ -966,11 +941,7 @@ def _coverage_link_text_on(
                         example,
                         version,
                     )
-                    line = plain_row(cells)
-                    if line is None:
-                        writerow(cells)
-                    else:
-                        add(line)
+                    write(cells)
                     pending += 1
             if pending >= batch:
                 yield out.take()
