@@ -1,6 +1,7 @@
 """The editor's journey end to end in a real browser (issue 13, Proof), and the forms of an
 instrument and a country in the browser: axe-core finds no WCAG 2.1 A/AA violation in English
-and Arabic, and screenshots at a phone's and a desktop's width go to build/screenshots/.
+and Arabic, and (with ``SCREENSHOTS=1``, as in ``.ci/run``) screenshots at a phone's and a
+desktop's width go to build/screenshots/.
 
 Selectors are what a person reads (labels, roles, link and button text), so the test follows the
 pages as they are used, whatever their markup. Skipped like tests/test_browser.py when Chromium
@@ -15,10 +16,10 @@ from sqlmodel import select
 from tests.test_browser import (  # noqa: F401  (fixtures)
     ARGS,
     CHROMIUM,
-    SCREENSHOTS,
     browser,
     live_server,
     playwright_api,
+    screenshot,
     violations,
 )
 
@@ -168,7 +169,6 @@ def test_the_instrument_and_country_forms_have_no_axe_violations(
 ):
     from tracker.models import Country, Coverage, CoverageLink
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # A judgement of Zambia with a coverage link: its evidence page picks the excerpt's language.
     judged = session.exec(
         select(Coverage.id)
@@ -185,7 +185,7 @@ def test_the_instrument_and_country_forms_have_no_axe_violations(
         sign_in(pg, live_server, people["admin"])
         for name, path in pages.items():
             assert pg.goto(f"{live_server}/{lang}{path}").ok, path
-            pg.screenshot(path=str(SCREENSHOTS / f"{lang}_form_{name}_{width}.png"), full_page=True)
+            screenshot(pg, f"{lang}_form_{name}_{width}.png")
             overflow = pg.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
@@ -199,8 +199,7 @@ def test_the_instrument_and_country_forms_have_no_axe_violations(
         pg.locator("#iso3").fill("XXX")
         pg.locator("form.stack-form button[type=submit]").click()
         assert pg.locator(".error-summary").is_visible()
-        pg.screenshot(path=str(SCREENSHOTS / f"{lang}_form_country_error_{width}.png"),
-                      full_page=True)
+        screenshot(pg, f"{lang}_form_country_error_{width}.png")
         if width == 1280 and (v := violations(pg)):
             found["country form with errors"] = v
         context.close()
