@@ -9,6 +9,7 @@ holds the write lock, so the other one waits for it instead).
 import io
 import re
 import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -41,15 +42,37 @@ def is_write(statement: str) -> bool:
 @contextmanager
 def held_before_first_write(engine, thread_name: str, hold: Hold, when=is_write):
     """Hold the thread ``thread_name`` before its first UPDATE/INSERT/DELETE (or first statement
-    that ``when`` accepts) until ``hold.done``."""
+    that ``when`` accepts) until ``hold.done``.
+
+    On SQLite a request that may write holds the write lock from its ``BEGIN IMMEDIATE`` on: a
+    ``BEGIN IMMEDIATE`` that another thread sends after it cannot return before the held request
+    commits, so once one has been sent the hold ends there, with the two transactions in the
+    same order as after a hold to its timeout (which is what a hold on SQLite used to be: 2 s
+    idle per test). ``hold.released_in_time`` still says whether ``done`` came."""
     held = set()
+    begins = []  # (thread name, DBAPI connection, IMMEDIATE?) for each BEGIN, in the order sent
+
+    def queued_behind(connection) -> bool:
+        """Another thread sent BEGIN IMMEDIATE after ``connection``'s own BEGIN IMMEDIATE."""
+        sent = list(begins)
+        mine = [i for i, (_name, conn, _immediate) in enumerate(sent) if conn is connection]
+        if not mine or not sent[mine[-1]][2]:
+            return False
+        return any(immediate and name != thread_name for name, _c, immediate in sent[mine[-1] + 1:])
 
     def before(conn, cursor, statement, params, context, executemany):
         name = threading.current_thread().name
+        words = statement.split(None, 2)
+        if words and words[0].upper() == "BEGIN":
+            begins.append((name, cursor.connection, words[1:2] == ["IMMEDIATE"]))
         if name == thread_name and name not in held and when(statement):
             held.add(name)
             hold.holding.set()
-            hold.released_in_time = hold.done.wait(PAUSE_SECONDS)
+            deadline = time.monotonic() + PAUSE_SECONDS
+            while not hold.done.wait(0.01) and time.monotonic() < deadline:
+                if queued_behind(cursor.connection):
+                    break
+            hold.released_in_time = hold.done.is_set()
 
     sa.event.listen(engine, "before_cursor_execute", before)
     try:
