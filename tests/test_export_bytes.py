@@ -25,6 +25,7 @@ from tracker.codes import (
 from tracker.formats import csvio
 from tracker.formats.tables import TABLES
 from tracker.models import (
+    Coverage,
     CoverageSource,
     InstrumentRelation,
     InstrumentSource,
@@ -35,7 +36,7 @@ from tracker.models import (
 )
 from tracker.read import loaders
 from tracker.read import rows as datasets
-from tracker.web import published, staff_exports
+from tracker.web import exportcache, published, staff_exports
 
 
 def reference(app, name: str, codes: list[str], bom: bool = False) -> bytes:
@@ -61,8 +62,9 @@ def served(client, name: str, query: str = "") -> bytes:
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))
-def test_every_export_of_the_demo_data_is_its_records_written_row_by_row(app, client, demo_data,
-                                                                         name):
+def test_every_export_of_the_demo_data_is_its_records_written_row_by_row(
+    app, client, demo_data, name
+):
     expected = reference(app, name, [])
     assert expected.count(b"\r\n") > 1 or name in ("monitor_values", "text_translations")
     assert served(client, name) == expected
@@ -79,8 +81,9 @@ AWKWARD_TEXTS = [
 
 
 @pytest.fixture
-def awkward(session, scored_record, make_country, make_instrument, make_coverage,
-            make_milestone, publish):
+def awkward(
+    session, scored_record, make_country, make_instrument, make_coverage, make_milestone, publish
+):
     """Kenya's scored record plus a second country whose every text is awkward: formula-like
     starts, commas, quotes, line breaks, non-Latin scripts, links inserted out of instrument
     order, articles with ';' and '%', source links with and without a note, provisions nobody
@@ -164,15 +167,16 @@ def awkward(session, scored_record, make_country, make_instrument, make_coverage
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))
-def test_every_export_of_awkward_values_is_its_records_written_row_by_row(app, client, awkward,
-                                                                          name, monkeypatch):
+def test_every_export_of_awkward_values_is_its_records_written_row_by_row(
+    app, client, awkward, name, monkeypatch
+):
     expected = reference(app, name, [])
     assert expected.count(b"\r\n") > 2
     assert served(client, name) == expected
     assert served(client, name, "?country=ZZA&bom=1") == reference(app, name, ["ZZA"], bom=True)
-    # in groups of one country, in batches of 7 rows: the same bytes
+    # in groups of one country, in chunks of 7 bytes: the same bytes
     monkeypatch.setattr(datasets, "GROUP_ROWS", 1)
-    monkeypatch.setattr(datasets, "BATCH_ROWS", 7)
+    monkeypatch.setattr(exportcache, "CHUNK_BYTES", 7)
     assert served(client, name, "?country=KEN&country=ZZA") == reference(app, name, ["KEN", "ZZA"])
 
 
@@ -210,8 +214,9 @@ def test_every_export_of_the_working_copy_is_its_records_written_row_by_row(app,
 
 
 @pytest.mark.parametrize("name", ["countries", "monitor_values"])
-def test_a_country_without_a_publication_is_exported_as_its_records_give_it(app, client, awkward,
-                                                                            make_country, name):
+def test_a_country_without_a_publication_is_exported_as_its_records_give_it(
+    app, client, awkward, make_country, name
+):
     """countries.csv and monitor_values.csv are written from the summaries the overview keeps
     per publication; a country asked for that has none is read as every export reads it (the
     public sees nothing of it: it has no row)."""
@@ -224,3 +229,86 @@ def test_a_country_without_a_publication_is_exported_as_its_records_give_it(app,
     if name == "countries":
         assert b"\r\nZZA," in expected and b"ZZB" not in expected
         assert served(client, name, "?country=ZZB").count(b"\r\n") == 1  # the header alone
+
+
+# --- after a publication: the unchanged countries' rows copied from the body kept before ---------
+
+WRITTEN_BY_COUNTRY = ("coverage", "coverage_links", "instruments", "milestones")
+
+
+@pytest.fixture
+def read_for(monkeypatch):
+    """The countries (ISO3 codes) each export read its rows for, call by call."""
+    calls: list[list[str]] = []
+    original = datasets.export_pieces
+
+    def spy(table, records, session, countries):
+        calls.append([ref.iso3 for ref in countries])
+        return original(table, records, session, countries)
+
+    monkeypatch.setattr(datasets, "export_pieces", spy)
+    return calls
+
+
+def _more_for(session, country, make_instrument, make_milestone, make_coverage) -> None:
+    """A new instrument, milestone and judgement (linked to the instrument) of ``country``."""
+    judged = set(
+        session.exec(select(Coverage.provision_id).where(Coverage.country_id == country.id))
+    )
+    provision = session.exec(
+        select(Provision).where(Provision.id.not_in(judged)).order_by(Provision.id)
+    ).first()
+    added = make_instrument(country, title="Added after the first download, 2026")
+    make_milestone(country, title="Added after the first download")
+    make_coverage(country, provision, links=[(added, "partial", "s. 9")], evidence="New, 2026")
+    session.commit()
+
+
+@pytest.mark.parametrize("name", WRITTEN_BY_COUNTRY)
+def test_after_a_publication_only_the_country_published_is_read_again(
+    app, client, session, awkward, name, read_for, publish, make_instrument, make_milestone,
+    make_coverage,
+):  # fmt: skip
+    other, _ids = awkward
+    before = served(client, name)
+    filtered = served(client, name, "?country=ZZA&country=KEN")
+    _more_for(session, other, make_instrument, make_milestone, make_coverage)
+    publish(other)
+    read_for.clear()
+    after = served(client, name)
+    assert after == reference(app, name, [])  # as a body read afresh gives it
+    added = b"New, 2026" if name == "coverage" else b"Added after the first download"
+    assert added in after and added not in before
+    assert read_for == [["ZZA"]]  # the other countries' rows were copied
+    assert served(client, name, "?country=ZZA&country=KEN") == reference(app, name, ["ZZA", "KEN"])
+    assert read_for == [["ZZA"], ["ZZA"]]
+    assert filtered != served(client, name, "?country=ZZA&country=KEN")
+    # a repeat is sent from memory: nothing is read
+    assert served(client, name) == after and len(read_for) == 2
+
+
+def test_a_country_not_published_again_is_copied_whole_and_its_bytes_are_unchanged(
+    app, client, session, awkward, read_for, publish
+):
+    other, _ids = awkward
+    served(client, "coverage", "?country=KEN")
+    publish(other)  # another country's publication: KEN's rows are those kept
+    read_for.clear()
+    assert served(client, "coverage", "?country=KEN") == reference(app, "coverage", ["KEN"])
+    assert read_for == [[]]
+
+
+def test_a_change_to_the_shared_rows_reads_every_country_again(
+    app, client, session, awkward, read_for, publish
+):
+    """Rows of no country (the project's timeline) are part of the shared state: a change to
+    them makes every kept row unusable, whatever the publications."""
+    from tracker.models import Milestone, MilestoneKind
+
+    served(client, "milestones")
+    session.add(Milestone(country_id=None, kind=MilestoneKind.OTHER, title="Project, added"))
+    session.commit()
+    read_for.clear()
+    after = served(client, "milestones")
+    assert after == reference(app, "milestones", []) and b"Project, added" in after
+    assert len(read_for) == 1 and "ZZA" in read_for[0] and len(read_for[0]) > 1

@@ -39,7 +39,7 @@ def fast_text(session, name: str) -> str:
 
 def body_rows(session, countries) -> list[tuple[str, ...]]:
     """coverage.csv's rows as ``coverage_text`` writes them, read back as cells."""
-    text = "".join(datasets.coverage_text(session, countries))
+    text = "".join(text for _country, text in datasets.coverage_text(session, countries))
     return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
 
 

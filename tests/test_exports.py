@@ -275,21 +275,30 @@ def test_dates_are_iso_8601(client, make_country, make_milestone, publish):
     assert (row["planned_on"], row["actual_on"]) == ("2024-02-03", "2024-12-31")
 
 
-def test_large_exports_stream_in_batches(app, client, session, make_country, make_milestone, publish):
-    from tracker.formats.csvio import BATCH_ROWS
+def test_large_exports_stream_in_chunks_of_whole_rows(
+    app, client, session, make_country, make_milestone, publish, monkeypatch
+):
+    """The body is sent in chunks of at least CHUNK_BYTES (each a write to the socket), never a
+    row at a time nor the whole file at once; each chunk ends with a whole row."""
     from tracker.models import Milestone, MilestoneKind
+    from tracker.web import exportcache
 
-    country = make_country()
+    countries = [make_country() for _ in range(7)]
     session.add_all(
-        Milestone(country_id=country.id, kind=MilestoneKind.OTHER, title=f"m{i}")
-        for i in range(BATCH_ROWS * 2 + 3)
+        Milestone(country_id=country.id, kind=MilestoneKind.OTHER, title=f"milestone {i:03}")
+        for country in countries
+        for i in range(30)
     )
     session.commit()
     publish()  # the public side serves publications
+    monkeypatch.setattr(exportcache, "CHUNK_BYTES", 5_000)
     chunks = list(client.get("/exports/milestones.csv").response)
-    assert len(chunks) == 1 + 3  # the header, two full batches and the rest
-    assert [chunk.count(b"\r\n") for chunk in chunks] == [1, BATCH_ROWS, BATCH_ROWS, 3]
-    assert len(rows(client.get("/exports/milestones.csv"))) == BATCH_ROWS * 2 + 3
+    # 7 countries of 30 rows (about 2,500 bytes each): more than one chunk, fewer than one a country
+    assert 1 < len(chunks) < len(countries)
+    assert all(len(chunk) >= 5_000 for chunk in chunks[:-1])
+    assert all(chunk.endswith(b"\r\n") for chunk in chunks)
+    assert sum(chunk.count(b"\r\n") for chunk in chunks) == 1 + 7 * 30
+    assert len(rows(client.get("/exports/milestones.csv"))) == 7 * 30
 
 
 def test_exports_page_lists_every_file_and_column(client):

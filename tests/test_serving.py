@@ -508,3 +508,19 @@ def test_the_replica_cache_keeps_to_its_byte_budget(engine, world, session, staf
     with Session(engine) as s:
         kept = tiny.get(s, both)
     assert list(tiny._entries.values()) == [kept]  # over budget on its own, but kept
+
+
+def test_the_rows_kept_for_the_next_publication_go_with_their_body():
+    """Where each country's rows lie in a kept body is known while the body is kept, never
+    longer (it would hold the body's bytes), and a country's rows are only ever given for the
+    publication they were read from."""
+    from tracker.web.exportcache import ExportCache
+
+    kept = ExportCache(max_bytes=12)
+    body = b"".join(kept.keep_pieces("a", [(None, "h\n"), (1, "one\n"), (2, "")], "f", {1: 7, 2: 8}))
+    assert body == b"h\none\n"
+    earlier = kept.earlier("f")
+    assert earlier.rows_of(1, 7) == b"one\n" and earlier.rows_of(2, 8) == b""
+    assert earlier.rows_of(1, 9) is None and earlier.rows_of(3, None) is None
+    list(kept.keep_pieces("b", [(None, "123456789")]))  # over max_bytes together: "a" goes
+    assert kept.earlier("f") is None and len(kept) == 1 and kept.size == 9

@@ -9,10 +9,12 @@ file's parsed values with the same dicts, so "unchanged" means "would export the
 
 Rows are read in groups of countries (about ``GROUP_ROWS`` rows a group: a few queries a group,
 not a few a country), so memory stays flat whatever the row count (the exports stream them;
-``make bench`` measures them). The exports are written by ``export_text``: coverage.csv,
-coverage_links.csv, instruments.csv and milestones.csv as CSV text from plain driver rows
-(``TEXTS``: a million rows at 250 countries of 4,000 provisions), which a test keeps byte for byte
-equal to their records written row by row, on SQLite's and PostgreSQL's rows; the others from
+``make bench`` measures them). The exports are written by ``export_pieces``: coverage.csv,
+coverage_links.csv, instruments.csv and milestones.csv as CSV text from plain driver rows, a piece
+a country (``TEXTS``: a million rows at 250 countries of 4,000 provisions; the public side
+copies an unchanged country's piece from the body it kept before a publication), which a test
+keeps byte for byte equal to their records written row by row, on SQLite's and PostgreSQL's
+rows; the others from
 their records through per-column formatters. To change an export: its columns in
 ``tracker.formats.tables``, its rows here (for those in ``TEXTS``, in both the record and the
 text writer).
@@ -30,7 +32,6 @@ from tracker import dates, scoring
 from tracker.codes import Extent, InstrumentStatus, RelationKind
 from tracker.fields import INSTRUMENT, INSTRUMENT_DATES, MILESTONE, MILESTONE_DATES
 from tracker.formats import csvio, tables
-from tracker.formats.csvio import BATCH_ROWS
 from tracker.formats.tables import GEM
 from tracker.i18n import DEFAULT_LOCALE, country_name
 from tracker.models import (
@@ -223,6 +224,11 @@ def instrument_extras(
 
 GROUP_ROWS = 20_000  # the exports read about this many rows at a time (a group of countries)
 
+# A piece of an export's text: the rows of one country (its id), or rows of no country (None:
+# the project's own timeline, or an export not written a country at a time). The text writers
+# (``TEXTS``) give one piece per country with rows, in the countries' order.
+Piece = tuple[int | None, str]
+
 
 def country_groups(
     session: Session, model: type[SQLModel], countries: Sequence[CountryRef], rows: int = GROUP_ROWS
@@ -348,19 +354,24 @@ def _cell_makers(table, model: type[SQLModel], special: dict) -> tuple[list, lis
     return read, makers
 
 
-def _rows_text(rows: Iterable[Sequence], makers: Sequence, batch: int) -> Iterator[str]:
-    """CSV text of plain rows through ``makers``, ``batch`` rows a chunk."""
+def _rows_text(rows: Iterable[Sequence], makers: Sequence) -> str:
+    """CSV text of plain rows through ``makers``."""
     out = csvio.TextRows()
     write = out.write
-    pending = 0
     for row in rows:
         write([make(row) for make in makers])
-        pending += 1
-        if pending >= batch:
-            yield out.take()
-            pending = 0
-    if pending:
-        yield out.take()
+    return out.take()
+
+
+def _country_pieces(
+    group: Sequence[CountryRef], found: dict[int, list], makers: Sequence
+) -> Iterator[Piece]:
+    """Each country's rows of ``found`` (plain rows by country id) as one piece of text, in the
+    group's order; a country without rows gives none."""
+    for ref in group:
+        rows = found.get(ref.id)
+        if rows:
+            yield ref.id, _rows_text(rows, makers)
 
 
 def _iso3_cells(countries: Sequence[CountryRef]) -> dict:
@@ -381,12 +392,10 @@ def _by_country(session: Session, read: list, group: Sequence[CountryRef]) -> di
     return found
 
 
-def instrument_text(
-    session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
-) -> Iterator[str]:
-    """instruments.csv's rows as CSV text (no header), as ``instrument_records`` written row by
-    row gives them (a test compares the bytes): plain rows read in groups of countries (1
-    query, then 5 a group)."""
+def instrument_text(session: Session, countries: Sequence[CountryRef]) -> Iterator[Piece]:
+    """instruments.csv's rows as CSV text (no header), a piece a country, as
+    ``instrument_records`` written row by row gives them (a test compares the bytes): plain rows
+    read in groups of countries (1 query, then 5 a group)."""
     iso3 = _iso3_cells(countries)
     extra: dict = {}  # the group's English titles, relations and sources
 
@@ -427,22 +436,16 @@ def instrument_text(
             key: csvio.encode_sources(source_cells(found))
             for key, found in loaders.instrument_sources(session, country_ids=ids).items()
         }
-        found = _by_country(session, read, group)
-        yield from _rows_text(
-            (row for ref in group for row in found.get(ref.id, ())), makers, batch
-        )
+        yield from _country_pieces(group, _by_country(session, read, group), makers)
 
 
 def milestone_text(
-    session: Session,
-    countries: Sequence[CountryRef],
-    batch: int = BATCH_ROWS,
-    *,
-    with_project: bool = False,
-) -> Iterator[str]:
-    """milestones.csv's rows as CSV text (no header), as ``milestone_records`` written row by
-    row gives them: the project's own timeline first when ``with_project``, then plain rows
-    read in groups of countries (1 query, then 1 a group)."""
+    session: Session, countries: Sequence[CountryRef], *, with_project: bool = False
+) -> Iterator[Piece]:
+    """milestones.csv's rows as CSV text (no header), a piece a country, as
+    ``milestone_records`` written row by row gives them: the project's own timeline first when
+    ``with_project`` (a piece of no country), then plain rows read in groups of countries (1
+    query, then 1 a group)."""
     iso3 = _iso3_cells(countries)
     read, makers = _cell_makers(
         tables.MILESTONES, Milestone, {"country_iso3": lambda at: lambda row: iso3[row[1]]}
@@ -452,15 +455,13 @@ def milestone_text(
             session.connection(),
             sa.select(*read).where(read[1].is_(None)).order_by(read[0]),
         )
-        yield from _rows_text(project, makers, batch)
+        if project:
+            yield None, _rows_text(project, makers)
     for group in country_groups(session, Milestone, countries):
-        found = _by_country(session, read, group)
-        yield from _rows_text(
-            (row for ref in group for row in found.get(ref.id, ())), makers, batch
-        )
+        yield from _country_pieces(group, _by_country(session, read, group), makers)
 
 
-def all_milestone_text(session: Session, countries: Sequence[CountryRef]) -> Iterator[str]:
+def all_milestone_text(session: Session, countries: Sequence[CountryRef]) -> Iterator[Piece]:
     """milestones.csv without a country filter: the project's timeline, then every country's."""
     return milestone_text(session, countries, with_project=True)
 
@@ -600,11 +601,9 @@ class _Made(dict):
         return value
 
 
-def coverage_text(
-    session: Session, countries: Sequence[CountryRef], batch: int | None = None
-) -> Iterator[str]:
-    """coverage.csv's rows as CSV text (no header), in chunks of about ``batch`` rows (whole
-    countries): the rows of ``coverage_records`` as ``format_row`` and ``csv.writer`` write them
+def coverage_text(session: Session, countries: Sequence[CountryRef]) -> Iterator[Piece]:
+    """coverage.csv's rows as CSV text (no header), a piece a country: the rows of
+    ``coverage_records`` as ``format_row`` and ``csv.writer`` write them
     (a test compares the bytes on awkward values), read as plain driver rows with no object per
     row, for exports of a million rows.
 
@@ -617,9 +616,8 @@ def coverage_text(
     take 6 queries and 250 of 4,000 take 202, with memory flat. A country is written on its own
     checklist version (``loaders.country_checklists``): countries on another version than the
     one before them start a new run (2 more queries)."""
-    batch = BATCH_ROWS if batch is None else batch
     for checklist, run in by_checklist(session, countries):
-        yield from _coverage_text_on(session, checklist, run, batch)
+        yield from _coverage_text_on(session, checklist, run)
 
 
 def by_checklist(
@@ -644,8 +642,8 @@ def by_checklist(
 
 
 def _coverage_text_on(
-    session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef], batch: int
-) -> Iterator[str]:
+    session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef]
+) -> Iterator[Piece]:
     provisions = loaders.load_provisions(session, checklist.id)
     connection = session.connection()
     cov, link, source = Coverage.__table__.c, CoverageLink.__table__.c, CoverageSource.__table__.c
@@ -673,8 +671,7 @@ def _coverage_text_on(
     escape, escaped_start = csvio.escape_text, csvio.ESCAPE_START
     no_links = ("", 0.0, 0.0)
     out = csvio.TextRows()
-    add, write = out.add, out.write
-    pending = 0
+    add, write, take = out.add, out.write, out.take
     size = max(1, GROUP_ROWS // max(1, len(provisions)))
     for start in range(0, len(countries), size):
         group = countries[start : start + size]
@@ -783,12 +780,7 @@ def _coverage_text_on(
                     lang or "",
                 )
                 write(cells)
-            pending += len(codes)
-            if pending >= batch:
-                yield out.take()
-                pending = 0
-    if pending:
-        yield out.take()
+            yield ref.id, take()
 
 
 # --- coverage links -------------------------------------------------------------------------------
@@ -846,19 +838,17 @@ def _coverage_link_records_on(
                 )
 
 
-def coverage_link_text(
-    session: Session, countries: Sequence[CountryRef], batch: int = BATCH_ROWS
-) -> Iterator[str]:
-    """coverage_links.csv's rows as CSV text (no header), as ``coverage_link_records`` written
-    row by row gives them (a test compares the bytes): plain rows read in groups of countries
-    as coverage.csv reads them (2 queries, then 2 a group)."""
+def coverage_link_text(session: Session, countries: Sequence[CountryRef]) -> Iterator[Piece]:
+    """coverage_links.csv's rows as CSV text (no header), a piece a country with links, as
+    ``coverage_link_records`` written row by row gives them (a test compares the bytes): plain
+    rows read in groups of countries as coverage.csv reads them (2 queries, then 2 a group)."""
     for checklist, run in by_checklist(session, countries):
-        yield from _coverage_link_text_on(session, checklist, run, batch)
+        yield from _coverage_link_text_on(session, checklist, run)
 
 
 def _coverage_link_text_on(
-    session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef], batch: int
-) -> Iterator[str]:
+    session: Session, checklist: ChecklistInfo, countries: Sequence[CountryRef]
+) -> Iterator[Piece]:
     provisions = loaders.load_provisions(session, checklist.id)
     connection = session.connection()
     cov, link = Coverage.__table__.c, CoverageLink.__table__.c
@@ -943,11 +933,9 @@ def _coverage_link_text_on(
                     )
                     write(cells)
                     pending += 1
-            if pending >= batch:
-                yield out.take()
+            if pending:
+                yield ref.id, out.take()
                 pending = 0
-    if pending:
-        yield out.take()
 
 
 # --- milestones ---------------------------------------------------------------------------------
@@ -1167,22 +1155,32 @@ TEXTS = {
 }
 
 
-def export_text(
-    table, records, session: Session, countries: Sequence[CountryRef], *, bom: bool = False
-) -> Iterator[str]:
-    """An export's CSV text in chunks, its header first: from its own text writer where it has
-    one, else its ``records`` formatted by ``csvio.format_batches``, a batch of rows a chunk."""
-    yield csvio.header_text(table, bom=bom)
+def export_pieces(
+    table, records, session: Session, countries: Sequence[CountryRef]
+) -> Iterator[Piece]:
+    """An export's rows as CSV text (no header): from its own text writer where it has one (a
+    piece a country), else its ``records`` formatted by ``csvio.format_batches`` (pieces of no
+    country, a batch of rows each)."""
     written = TEXTS.get(records)
     if written is not None:
         yield from written(session, countries)
         return
     header = table.header
-    yield from csvio.cells_text(
+    for text in csvio.cells_text(
         csvio.format_batches(
             table, ([record[c] for c in header] for record in records(session, countries))
         )
-    )
+    ):
+        yield None, text
+
+
+def export_text(
+    table, records, session: Session, countries: Sequence[CountryRef], *, bom: bool = False
+) -> Iterator[str]:
+    """An export's CSV text, its header first, then its pieces (``export_pieces``)."""
+    yield csvio.header_text(table, bom=bom)
+    for _country, text in export_pieces(table, records, session, countries):
+        yield text
 
 
 # The exports made of the countries' summaries (the figures the overview shows), by the

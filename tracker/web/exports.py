@@ -13,19 +13,22 @@ URL map:
     day (UTC) instead of the latest (400 for anything else than a day of the calendar)
 
 The files are a contract for analysts: column names, codes and formats are defined once in
-``tracker.formats.tables`` and only ever extended. CSV bodies are streamed in batches from a session of
-their own (STYLE.md, G10.b), in chunks of CSV text (``tracker.read.rows.export_text``);
-everything that can fail (the country filter) is checked before the first byte is sent. A finished
-body up to 4 MB is kept under the publications it was read from, and a repeat download is sent from
-memory (``tracker.web.exportcache``).
+``tracker.formats.tables`` and only ever extended. CSV bodies are streamed from a session of
+their own (STYLE.md, G10.b), as pieces of CSV text (``tracker.read.rows.export_pieces``: a piece a
+country for the exports written a country at a time) sent in writes of about 64 KB; everything
+that can fail (the country filter) is checked before the first byte is sent. A finished body up
+to 4 MB is kept under the publications it was read from: a repeat download is sent from memory,
+and after a publication only the countries whose publication changed are read again, the others'
+rows copied from the body kept before (``tracker.web.exportcache``).
 """
 
 import functools
+import itertools
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
-from tracker.formats import tables
+from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
 from tracker.i18n import DEFAULT_LOCALE, current_lang
 from tracker.read import loaders
@@ -90,20 +93,52 @@ def export_csv(name: str):
         "Content-Disposition": f'attachment; filename="{download_name(table, countries, filtered)}"',
         "X-Content-Type-Options": "nosniff",
     }
-    # Everything the body depends on: the publications read, the countries, options, language.
-    key = (name, replica.by_country, replica.stamp, filtered, bom, current_lang(),
-           tuple((c.id, c.iso3, c.name) for c in countries))  # fmt: skip
+    # Everything the body depends on: the publications read, the countries, options, language;
+    # its family is the same but for the publications (``tracker.web.exportcache``).
+    family = (name, replica.stamp, filtered, bom, current_lang(),
+              tuple((c.id, c.iso3, c.name) for c in countries))  # fmt: skip
+    key = (replica.by_country, *family)
     kept = _kept()
     body = kept.get(key)
     if body is not None:
         return Response(body, headers=headers)
+    by_country = dict(replica.by_country)
+    by_countries = records in datasets.TEXTS  # written a country at a time
+    earlier = kept.earlier(family) if by_countries else None
 
     def generate():
         with replica.session() as session:  # the publications in force (issue 12)
-            text = datasets.export_text(table, records, session, countries, bom=bom)
-            yield from kept.keep(key, text)
+            if earlier is None:
+                pieces = datasets.export_pieces(table, records, session, countries)
+            else:
+                pieces = _reusing(earlier, by_country, table, records, session, countries)
+            header = (None, csvio.header_text(table, bom=bom))
+            yield from kept.keep_pieces(
+                key, itertools.chain((header,), pieces),
+                family=family if by_countries else None, by_country=by_country,
+            )  # fmt: skip
 
     return Response(stream_with_context(generate()), headers=headers)
+
+
+def _reusing(earlier, by_country, table, records, session, countries):
+    """The pieces of an export written a country at a time, the rows of each country whose
+    publication is the one ``earlier`` read copied from it, the others' read now (every piece of
+    no country too: the project's timeline); in the countries' order."""
+    copied = {ref.id: earlier.rows_of(ref.id, by_country.get(ref.id)) for ref in countries}
+    stale = [ref for ref in countries if copied[ref.id] is None]
+    fresh: dict[int | None, list[str]] = {}
+    for country_id, text in datasets.export_pieces(table, records, session, stale):
+        fresh.setdefault(country_id, []).append(text)
+    for text in fresh.pop(None, ()):
+        yield None, text
+    for ref in countries:
+        found = copied[ref.id]
+        if found is not None:
+            yield ref.id, found
+        else:
+            for text in fresh.get(ref.id, ()):
+                yield ref.id, text
 
 
 def _of_summaries(write, summaries, _session, _countries):
