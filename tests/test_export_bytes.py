@@ -264,11 +264,15 @@ def _more_for(session, country, make_instrument, make_milestone, make_coverage) 
     session.commit()
 
 
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "compressed"])
 @pytest.mark.parametrize("name", WRITTEN_BY_COUNTRY)
 def test_after_a_publication_only_the_country_published_is_read_again(
-    app, client, session, awkward, name, read_for, publish, make_instrument, make_milestone,
-    make_coverage,
+    app, client, session, awkward, name, compressed, read_for, publish, make_instrument,
+    make_milestone, make_coverage,
 ):  # fmt: skip
+    """Whether the body before was kept as it is or compressed (as a large one is)."""
+    if compressed:
+        app.extensions["tracker.exports"] = exportcache.ExportCache(max_entry_bytes=1)
     other, _ids = awkward
     before = served(client, name)
     filtered = served(client, name, "?country=ZZA&country=KEN")

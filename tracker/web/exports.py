@@ -99,9 +99,11 @@ def export_csv(name: str):
               tuple((c.id, c.iso3, c.name) for c in countries))  # fmt: skip
     key = (replica.by_country, *family)
     kept = _kept()
-    body = kept.get(key)
-    if body is not None:
-        return Response(body, headers=headers)
+    found = kept.get(key)
+    if found is not None:
+        if found.body is not None:
+            return Response(found.body, headers=headers)
+        return Response(found.chunks(), headers={**headers, "Content-Length": str(found.size)})
     by_country = dict(replica.by_country)
     by_countries = records in datasets.TEXTS  # written a country at a time
     earlier = kept.earlier(family) if by_countries else None
