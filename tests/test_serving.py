@@ -551,3 +551,16 @@ def test_the_rows_kept_for_the_next_publication_go_with_their_body():
         kept.max_bytes = kept.size + 50
         list(kept.keep_pieces("b", [(None, bytes(range(60)))]))  # over max_bytes together
         assert kept.earlier("f") is None and len(kept) == 1 and kept.get("a") is None
+
+
+def test_rows_copied_from_a_compressed_body_are_not_compressed_again():
+    from tracker.web.exportcache import ExportCache
+
+    kept = ExportCache(max_entry_bytes=5)  # every body compressed
+    list(kept.keep_pieces("a", [(None, "h\n"), (1, "one\n" * 50)], "f", {1: 7}))
+    copied = kept.earlier("f").rows_of(1, 7)
+    assert copied == b"one\n" * 50
+    list(kept.keep_pieces("b", [(None, "h\n"), (1, copied), (2, "two\n")], "f", {1: 7, 2: 8}))
+    before, after = kept.get("a").packed[1][1], kept.get("b").packed[1][1]
+    assert after is before  # the same compressed bytes, taken as they were
+    assert b"".join(kept.get("b").chunks()) == b"h\n" + b"one\n" * 50 + b"two\n"

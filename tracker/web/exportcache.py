@@ -68,13 +68,24 @@ class Kept:
         yield from _joined(zlib.decompress(data) for _c, data in self.packed)
 
     def rows_of(self, country_id: int, publication_id: int | None) -> bytes | None:
-        """The country's rows as kept, if they were read from this publication."""
+        """The country's rows as kept, if they were read from this publication (``Copied``
+        bytes, which also carry them compressed when they were kept so)."""
         if publication_id is None or self.by_country.get(country_id) != publication_id:
             return None
         start, end = self.spans.get(country_id, (0, 0))
         if self.body is not None:
             return self.body[start:end]
-        return b"".join(zlib.decompress(data) for _c, data in self.packed[start:end])
+        packed = [data for _c, data in self.packed[start:end]]
+        rows = Copied(b"".join(zlib.decompress(data) for data in packed))
+        rows.packed = packed[0] if len(packed) == 1 else None
+        return rows
+
+
+class Copied(bytes):
+    """A country's rows copied from a kept body, with their zlib data when the body held them
+    compressed as one piece (``packed``): a body kept compressed again takes it as it is."""
+
+    packed: bytes | None = None
 
 
 def _joined(parts: Iterable[bytes]) -> Iterator[bytes]:
@@ -91,6 +102,12 @@ def _joined(parts: Iterable[bytes]) -> Iterator[bytes]:
             waiting = 0
     if pending:
         yield b"".join(pending)
+
+
+def _compressed(data: bytes) -> bytes:
+    """zlib data of ``data`` (the copy's own when it was kept compressed)."""
+    packed = getattr(data, "packed", None)
+    return packed if packed is not None else zlib.compress(data, LEVEL)
 
 
 class _Collector:
@@ -112,14 +129,14 @@ class _Collector:
         self.size += len(data)
         if not self.compressed and self.size > self.plain:
             self.compressed = True
-            self.pieces = [(c, zlib.compress(d, LEVEL)) for c, d in self.pieces]
+            self.pieces = [(c, _compressed(d)) for c, d in self.pieces]
             self.held = sum(len(d) for _c, d in self.pieces)
             self.spans = {}
             for i, (c, _d) in enumerate(self.pieces):
                 if c is not None:
                     self.spans[c] = (self.spans[c][0] if c in self.spans else i, i + 1)
         if self.compressed:
-            data = zlib.compress(data, LEVEL)
+            data = _compressed(data)
             start, end = len(self.pieces), len(self.pieces) + 1
         else:
             start, end = self.size - len(data), self.size
