@@ -67,10 +67,14 @@ class Kept:
             return
         yield from _joined(zlib.decompress(data) for _c, data in self.packed)
 
+    def holds(self, country_id: int, publication_id: int | None) -> bool:
+        """Whether the country's rows here were read from this publication."""
+        return publication_id is not None and self.by_country.get(country_id) == publication_id
+
     def rows_of(self, country_id: int, publication_id: int | None) -> bytes | None:
         """The country's rows as kept, if they were read from this publication (``Copied``
         bytes, which also carry them compressed when they were kept so)."""
-        if publication_id is None or self.by_country.get(country_id) != publication_id:
+        if not self.holds(country_id, publication_id):
             return None
         start, end = self.spans.get(country_id, (0, 0))
         if self.body is not None:

@@ -126,21 +126,25 @@ def export_csv(name: str):
 def _reusing(earlier, by_country, table, records, session, countries):
     """The pieces of an export written a country at a time, the rows of each country whose
     publication is the one ``earlier`` read copied from it, the others' read now (every piece of
-    no country too: the project's timeline); in the countries' order."""
-    copied = {ref.id: earlier.rows_of(ref.id, by_country.get(ref.id)) for ref in countries}
-    stale = [ref for ref in countries if copied[ref.id] is None]
-    fresh: dict[int | None, list[str]] = {}
-    for country_id, text in datasets.export_pieces(table, records, session, stale):
-        fresh.setdefault(country_id, []).append(text)
-    for text in fresh.pop(None, ()):
-        yield None, text
+    no country too: the project's timeline); in the countries' order, one piece at a time (the
+    writer gives the stale countries' pieces in their order)."""
+    copy = {ref.id for ref in countries if earlier.holds(ref.id, by_country.get(ref.id))}
+    fresh = datasets.export_pieces(
+        table, records, session, [ref for ref in countries if ref.id not in copy]
+    )
+    pending = next(fresh, None)
+    while pending is not None and pending[0] is None:
+        yield pending
+        pending = next(fresh, None)
     for ref in countries:
-        found = copied[ref.id]
-        if found is not None:
-            yield ref.id, found
-        else:
-            for text in fresh.get(ref.id, ()):
-                yield ref.id, text
+        if ref.id in copy:
+            yield ref.id, earlier.rows_of(ref.id, by_country[ref.id])
+            continue
+        while pending is not None and pending[0] == ref.id:
+            yield pending
+            pending = next(fresh, None)
+    if pending is not None:  # a writer gave a piece out of the countries' order
+        raise RuntimeError(f"{table.name}: a piece of country {pending[0]} out of order")
 
 
 def _of_summaries(write, summaries, _session, _countries):
