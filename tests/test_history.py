@@ -227,3 +227,40 @@ def test_out_of_range_history_filters_are_not_a_server_error(
     assert response.status_code == 200
     assert ("Zambia instrument" in response.text) is shown
     assert ("No changes match." in response.text) is not shown
+
+
+def test_a_restored_judgement_cites_no_other_countrys_instrument(
+    client, sign_in, staff, session, engine, make_checklist, make_instrument
+):
+    """SQLite gives a new row the highest id again: after a Zambian act and the judgement citing
+    it are deleted, a Rwandan instrument may take the act's id. Restoring the judgement must not
+    make Zambia's record cite Rwanda's law."""
+    from tracker.codes import Extent
+    from tracker.models import Coverage, CoverageLink, Provision
+
+    make_checklist(n=2)
+    provision = session.exec(select(Provision).where(Provision.code == "AAA-01")).one()
+    act = make_instrument(staff.zmb, title="Zambian act")
+    actor = changes.Actor("editor.zmb@example.org")
+    coverage = Coverage(country_id=staff.zmb.id, provision_id=provision.id)
+    coverage.links.append(CoverageLink(instrument_id=act.id, extent=Extent.FULL, articles="s. 3"))
+    with write.transaction(session):
+        changes.create(session, coverage, actor)
+    act_id, coverage_id = act.id, coverage.id
+    with write.transaction(session):
+        changes.delete(session, coverage, actor, expected_version=None)
+    deletion = _records(engine)[-1]
+    assert deletion.action is ChangeAction.DELETE and deletion.entity_id == coverage_id
+    with write.transaction(session):
+        changes.delete(session, session.get(Instrument, act_id), actor, expected_version=None)
+    make_instrument(staff.rwa, id=act_id, title="Rwandan law")
+
+    sign_in(staff.admin)
+    assert client.post(f"/en/manage/history/{deletion.id}/restore").status_code == 303
+    with Session(engine) as s:
+        restored = s.get(Coverage, coverage_id)
+        assert restored is not None and restored.country_id == staff.zmb.id
+        assert restored.links == []
+    export = client.get("/en/manage/export/coverage.csv?country=ZMB")
+    assert export.status_code == 200
+    assert "AAA-01" in export.text and "Rwandan law" not in export.text

@@ -474,7 +474,8 @@ def restore(session: Session, record: ChangeRecord, actor: Actor) -> SQLModel:
     """Recreate a deleted row from its deletion record's ``before`` values, under its old id.
 
     The row comes back one version above the one that was deleted, with its owned children
-    (instrument titles, relations to and coverage links to instruments that still exist), and the
+    (instrument titles, relations to and coverage links to instruments of the same country that
+    still exist), and the
     restore is recorded (action ``restore``) like any other change.
     """
     model = RESTORABLE.get(record.entity)
@@ -518,7 +519,11 @@ def restore(session: Session, record: ChangeRecord, actor: Actor) -> SQLModel:
         ).first():
             raise CannotRestore("this provision has a newer coverage record")
         for link in before.get("links") or []:
-            if session.get(Instrument, link["instrument_id"]) is not None:
+            # The instrument must still exist and be the coverage's country's: SQLite gives a
+            # new row the highest id again, so a deleted instrument's id may now be another
+            # country's instrument (as relations above).
+            cited = session.get(Instrument, link["instrument_id"])
+            if cited is not None and cited.country_id == obj.country_id:
                 obj.links.append(
                     CoverageLink(
                         instrument_id=link["instrument_id"],
