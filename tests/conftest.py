@@ -122,6 +122,12 @@ def _dispose_engines_made_by_the_test():
 
     before = set(db.ENGINES)
     yield
+    _dispose_engines_since(before)
+
+
+def _dispose_engines_since(before: set) -> None:
+    from tracker import db
+
     for engine in set(db.ENGINES) - before:
         engine.dispose()
 
@@ -366,8 +372,14 @@ def _kind_for(request) -> str:
 def database_url(request, databases, tmp_path) -> str:
     """A fresh database for this test: empty, with the schema (``app``), with the demo data, or
     with one of the ``DATA_SETS``."""
+    from tracker import db
+
     url = databases.new(_kind_for(request), tmp_path)
+    before = set(db.ENGINES)
     yield url
+    # The apps a test built for itself close their connections before their database is dropped
+    # (on PostgreSQL an open one made each DROP wait 5 s three times, then end it by force).
+    _dispose_engines_since(before)
     databases.release(url)
 
 
