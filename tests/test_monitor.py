@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from tracker import scoring, write
 from tracker.codes import GemIndicator, InstrumentStatus, InstrumentType
-from tracker.models import ChangeRecord, CountryFact, Milestone, MonitorValue
+from tracker.models import ChangeRecord, CountryFact, Milestone, MonitorValue, Provision
 from tracker.write import changes
 
 NL, EPR, CT, RT = (
@@ -259,6 +259,46 @@ def test_demo_rows_are_dated_when_their_files_were_checked(client, demo_data):
     api = {c["iso3"]: c for c in client.get("/api/v1/countries").json["countries"]}
     assert api["ZMB"]["last_update"] == "2026-12-01" and api["ZMB"]["is_example"] is True
     assert "<dt>Last update</dt><dd>December 1, 2026</dd>" in client.get("/en/countries/ZMB").text
+
+
+def test_last_update_and_example_flag_follow_the_judgements(
+    client, session, make_country, make_checklist, make_instrument, make_coverage, publish
+):
+    """A judgement changed after everything else dates the record; one example judgement marks
+    it as example data. On the overview's path (countries.csv, the API list) and the country's
+    own page alike."""
+    checklist = make_checklist(n=3)
+    provisions = session.exec(
+        select(Provision).where(Provision.checklist_id == checklist.id).order_by(Provision.position)
+    ).all()
+    country = make_country(iso3="ZZJ", iso2="ZJ")
+    act = make_instrument(country, status=InstrumentStatus.IN_FORCE)
+    older = make_coverage(country, provisions[0], links=[(act, "full")])
+    newest = make_coverage(country, provisions[1], links=[(act, "partial")])
+    dated = [
+        (country, datetime(2020, 5, 17, tzinfo=UTC)),
+        (act, datetime(2020, 5, 17, tzinfo=UTC)),
+        (older, datetime(2021, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        (newest, datetime(2021, 3, 4, 10, 0, 1, tzinfo=UTC)),
+    ]
+    for row, at in dated:
+        row.created_at = row.updated_at = at
+        session.add(row)
+    session.commit()
+    publish()
+    [row] = csv_rows(client.get("/exports/countries.csv"))
+    assert (row["last_update"], row["is_example"]) == ("2021-03-04", "false")
+    assert client.get("/api/v1/countries").json["countries"][0]["last_update"] == "2021-03-04"
+    assert "<dt>Last update</dt><dd>March 4, 2021</dd>" in client.get("/en/countries/ZZJ").text
+
+    older.is_example = True
+    older.updated_at = datetime(2020, 6, 1, tzinfo=UTC)  # earlier than the newest judgement
+    session.add(older)
+    session.commit()
+    publish(country)
+    [row] = csv_rows(client.get("/exports/countries.csv"))
+    assert (row["last_update"], row["is_example"]) == ("2021-03-04", "true")
+    assert client.get("/api/v1/countries/ZZJ").json["is_example"] is True
 
 
 def test_last_update_follows_a_deletion(client, session, make_country, make_milestone, publish):

@@ -19,7 +19,13 @@ from sqlmodel import Session
 
 from tracker.i18n import DEFAULT_LOCALE
 from tracker.read import loaders
-from tracker.read.figures import CountrySummary, country_summaries, coverage_items, summarize
+from tracker.read.figures import (
+    CountrySummary,
+    JudgedDigest,
+    country_summaries,
+    coverage_items,
+    summarize,
+)
 from tracker.read.loaders import (
     CategoryInfo,
     ChecklistInfo,
@@ -119,7 +125,7 @@ def compare_report(
     milestones = loaders.milestone_stats(session, ids)
     if checklist is None:
         summaries = tuple(
-            summarize(country, ref, None, [], None, instruments.get(country.id, InstrumentStats()),
+            summarize(country, ref, None, JudgedDigest(), None, instruments.get(country.id, InstrumentStats()),
                       milestones.get(country.id, MilestoneStats()))
             for ref, country in chosen
         )
@@ -133,7 +139,7 @@ def compare_report(
         progress, country_items = coverage_items(provisions, judgements, country.id)
         items.append(country_items)
         summaries.append(
-            summarize(country, ref, checklist, country_items, progress,
+            summarize(country, ref, checklist, JudgedDigest.of(country_items), progress,
                       instruments.get(country.id, InstrumentStats()),
                       milestones.get(country.id, MilestoneStats()))
         )

@@ -113,6 +113,44 @@ def coverage_items(
     return scoring.progress_of([item.score for item in items]), items
 
 
+class JudgedScorer:
+    """Countries' progress on one list of provisions from ``loaders.JudgedFigures.judged``: the
+    same figures as ``coverage_items`` gives, without an item per provision (the overview and
+    countries.csv show the figures only). Judgements alike in one call are scored once, keyed
+    by the provision's id rather than the whole provision row."""
+
+    def __init__(self, provisions: Sequence[ProvisionRow]):
+        self._rows = [(p.id, p, _not_judged(p).score) for p in provisions]
+        self._scored: dict[tuple, ProvisionScore] = {}
+
+    def progress(self, judged: Mapping[int, tuple[bool, str, tuple]]) -> scoring.Progress:
+        scores = []
+        scored = self._scored
+        for pid, provision, unjudged in self._rows:
+            found = judged.get(pid)
+            if found is None:
+                scores.append(unjudged)
+                continue
+            key = (pid, found)
+            score = scored.get(key)
+            if score is None:
+                score = scored[key] = _coded_score(provision, *found)
+            scores.append(score)
+        return scoring.progress_of(scores)
+
+
+@functools.lru_cache(maxsize=65536)
+def _coded_score(
+    provision: ProvisionRow, applicable: bool, implementation: str, links: tuple
+) -> ProvisionScore:
+    """``_judged_score`` of a judgement read as the database's codes (``judgement_figures``):
+    the codes become enum members once per distinct judgement."""
+    return _judged_score(
+        provision, bool(applicable), Implementation(implementation),
+        tuple((Extent(e), InstrumentStatus(s)) for e, s in links),
+    )  # fmt: skip
+
+
 @functools.lru_cache(maxsize=65536)
 def _judged_score(
     provision: ProvisionRow,
@@ -182,11 +220,27 @@ class CountrySummary:
         return self.milestones.total
 
 
+class JudgedDigest(NamedTuple):
+    """What a summary reads of a country's judgements: when one last changed and whether one is
+    an example (``loaders.JudgedFigures`` carries the same two)."""
+
+    latest: datetime | None = None
+    has_example: bool = False
+
+    @classmethod
+    def of(cls, items: Sequence[CoverageItem]) -> "JudgedDigest":
+        judged = [item.coverage for item in items if item.coverage is not None]
+        return cls(
+            loaders.latest(*(cov.updated_at for cov in judged)),
+            any(cov.is_example for cov in judged),
+        )
+
+
 def summarize(
     country: Country,
     ref: CountryRef,
     checklist: ChecklistInfo | None,
-    items: Sequence[CoverageItem],
+    judged: "JudgedDigest | loaders.JudgedFigures",
     progress: scoring.Progress | None,
     instruments: InstrumentStats,
     milestones: MilestoneStats,
@@ -194,13 +248,12 @@ def summarize(
     published: Sequence[PublishedRow] = (),
     deleted_at: datetime | None = None,
 ) -> CountrySummary:
-    """A country's summary from its coverage items and counts.
+    """A country's summary from its progress, what it reads of its judgements and counts.
 
     The last update is the latest change to the country's record: the country row, its
     instruments, milestones, judgements, e-waste figures and published Monitor values, or the
     latest deletion of one of them (``deleted_at``, from history). The stage comes from its
     instruments (``scoring.stage``)."""
-    judged = [item.coverage for item in items if item.coverage is not None]
     if progress is not None:
         # National e-waste legislation follows the country's instruments, not a provision.
         progress = replace(
@@ -218,12 +271,12 @@ def summarize(
             country.updated_at,
             instruments.latest,
             milestones.latest,
-            *(cov.updated_at for cov in judged),
+            judged.latest,
             *(f.updated_at for f in facts),
             *(v.updated_at for v in published),
             deleted_at,
         ),
-        has_example=any(cov.is_example for cov in judged),
+        has_example=judged.has_example,
         facts=facts[0] if facts else None,
         monitor=scoring.compare_monitor(
             progress.gem if progress is not None else None,
@@ -237,7 +290,8 @@ def summarize(
     )
 
 
-_NOTHING: tuple[list[ProvisionRow], Judgements] = ([], Judgements({}, {}))
+_NOTHING: tuple[JudgedScorer, dict[int, loaders.JudgedFigures]] = (JudgedScorer([]), {})
+_UNJUDGED = loaders.JudgedFigures({}, None, False)
 
 
 def country_summaries(
@@ -254,13 +308,13 @@ def country_summaries(
     # Each checklist version the countries are on, with its provisions and judgements (2 queries
     # per version: 2 in all while every country is on the current version).
     versions = sorted({c.id for c in checklists.values() if c is not None})
-    by_version: dict[int, tuple[list[ProvisionRow], Judgements]] = {}
+    by_version: dict[int, tuple[JudgedScorer, dict[int, loaders.JudgedFigures]]] = {}
     for version in versions:
         on_it = [cid for cid, c in checklists.items() if c is not None and c.id == version]
         judged = country_ids if len(versions) == 1 else on_it
         by_version[version] = (
-            loaders.load_provisions(session, version),
-            loaders.load_judgements(session, version, judged, with_texts=False),
+            JudgedScorer(loaders.load_provisions(session, version)),
+            loaders.judgement_figures(session, version, judged),
         )
     instruments = loaders.instrument_stats(session, country_ids)
     milestones = loaders.milestone_stats(session, country_ids)
@@ -271,15 +325,15 @@ def country_summaries(
     out = []
     for ref, country in countries:
         checklist = checklists[country.id]
-        provisions, judgements = by_version.get(checklist.id if checklist else None, _NOTHING)
-        progress, items = coverage_items(provisions, judgements, country.id)
+        scorer, judgements = by_version.get(checklist.id if checklist else None, _NOTHING)
+        judged = judgements.get(country.id, _UNJUDGED)
         out.append(
             summarize(
                 country,
                 ref,
                 checklist,
-                items,
-                progress if checklist is not None else None,
+                judged,
+                scorer.progress(judged.judged) if checklist is not None else None,
                 instruments.get(country.id, InstrumentStats()),
                 milestones.get(country.id, MilestoneStats()),
                 facts.get(country.id, ()),

@@ -349,6 +349,92 @@ def load_judgements(
     return Judgements(coverage, links, sources)
 
 
+def plain_rows(connection: sa.Connection, query) -> list[tuple]:
+    """A query's rows as the driver returns them (plain tuples, codes as stored, booleans and
+    timestamps as the driver has them): no result processing, for the largest reads."""
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+@dataclass(frozen=True)
+class JudgedFigures:
+    """What one country's figures read of its judgements (``judgement_figures``): by provision
+    id, whether it applies, the implementation code and the sorted (extent, instrument status)
+    codes of its links; when a judgement last changed; whether one is an
+    example. Codes stay the database's strings: ``tracker.read.figures`` turns each distinct
+    judgement into enum members once, not each of a million rows."""
+
+    judged: dict[int, tuple[bool, str, tuple[tuple[str, str], ...]]]
+    latest: datetime | None
+    has_example: bool
+
+
+def judgement_figures(
+    session: Session, checklist_id: int, country_ids: Sequence[int] | None = None
+) -> dict[int, JudgedFigures]:
+    """Each country's judgements as its figures read them (2 queries, as
+    ``load_judgements(with_texts=False)``), without a row object, an enum member or a timestamp
+    per judgement: the overview and countries.csv score every judgement of every country, a
+    million of them in the largest data set the benchmark reads."""
+    in_checklist = sa.select(_PROVISION.id).where(_PROVISION.checklist_id == checklist_id)
+    where = [_COVERAGE.provision_id.in_(in_checklist.scalar_subquery())]
+    if country_ids is not None:
+        where.append(_COVERAGE.country_id.in_(list(country_ids)))
+    connection = session.connection()
+    links: dict[int, list[tuple[str, str]]] = {}
+    for coverage_id, extent, status in plain_rows(
+        connection,
+        sa.select(_LINK.coverage_id, _LINK.extent, _INSTRUMENT.status)
+        .select_from(
+            CoverageLink.__table__.join(Coverage.__table__, _COVERAGE.id == _LINK.coverage_id)
+            .join(Instrument.__table__, _INSTRUMENT.id == _LINK.instrument_id)
+        )
+        .where(*where),  # in any order: a provision's score takes the best of its links
+    ):  # fmt: skip
+        found = links.get(coverage_id)
+        if found is None:
+            links[coverage_id] = [(extent, status)]
+        else:
+            found.append((extent, status))
+    judged: dict[int, dict[int, tuple[bool, str, tuple[tuple[str, str], ...]]]] = {}
+    stamps: dict[int, object] = {}
+    examples: set[int] = set()
+    nothing: tuple[tuple[str, str], ...] = ()
+    for coverage_id, country_id, provision_id, applicable, implementation, example, at in (
+        plain_rows(
+            connection,
+            sa.select(
+                _COVERAGE.id, _COVERAGE.country_id, _COVERAGE.provision_id, _COVERAGE.applicable,
+                _COVERAGE.implementation, _COVERAGE.is_example, _COVERAGE.updated_at,
+            ).where(*where),
+        )
+    ):  # fmt: skip
+        found = links.get(coverage_id)
+        provisions = judged.get(country_id)
+        if provisions is None:
+            provisions = judged[country_id] = {}
+            stamps[country_id] = at
+        elif at > stamps[country_id]:
+            stamps[country_id] = at
+        # sorted: judgements alike have one key however their links came
+        provisions[provision_id] = (applicable, implementation, nothing if found is None
+                                    else tuple(sorted(found)))  # fmt: skip
+        if example:
+            examples.add(country_id)
+    # The latest raw timestamp is the latest timestamp: SQLite keeps them as text in one fixed
+    # format (SQLAlchemy's), whose order is time order; PostgreSQL's driver gives datetimes.
+    stamp = _COVERAGE.updated_at.type._cached_result_processor(connection.dialect, None)
+    return {
+        cid: JudgedFigures(
+            provisions, stamp(stamps[cid]) if stamp else stamps[cid], cid in examples
+        )
+        for cid, provisions in judged.items()
+    }
+
+
 def instrument_sources(
     session: Session,
     instrument_ids: Iterable[int] | None = None,

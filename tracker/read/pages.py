@@ -42,6 +42,7 @@ from tracker.read import sources as register
 from tracker.read.figures import (
     CountrySummary,
     CoverageItem,
+    JudgedDigest,
     country_summaries,
     coverage_items,
     summarize,
@@ -605,7 +606,7 @@ def _summary(
         country,
         loaders.country_ref(country, locale),
         checklist,
-        items,
+        JudgedDigest.of(items),
         progress,
         InstrumentStats.of(instruments),
         MilestoneStats.of(milestones),

@@ -384,7 +384,7 @@ def _by_country(session: Session, read: list, group: Sequence[CountryRef]) -> di
     """The plain rows of ``read`` (id and country id first) of the group's countries, in id
     order, by country id (1 query)."""
     found: dict[int, list] = {}
-    for row in _plain_rows(
+    for row in loaders.plain_rows(
         session.connection(),
         sa.select(*read).where(read[1].in_([ref.id for ref in group])).order_by(read[0]),
     ):
@@ -451,7 +451,7 @@ def milestone_text(
         tables.MILESTONES, Milestone, {"country_iso3": lambda at: lambda row: iso3[row[1]]}
     )
     if with_project:
-        project = _plain_rows(
+        project = loaders.plain_rows(
             session.connection(),
             sa.select(*read).where(read[1].is_(None)).order_by(read[0]),
         )
@@ -579,16 +579,6 @@ def _levels_of_links() -> dict[tuple[str, str], tuple[float, float]]:
     return pairs
 
 
-def _plain_rows(connection, query) -> list[tuple]:
-    """A query's rows as the driver returns them (plain tuples, codes as stored, booleans as
-    the driver has them): no result processing, for the exports' largest tables."""
-    result = connection.execute(query)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
-
-
 class _Made(dict):
     """``make(key)`` by key, each made once."""
 
@@ -681,7 +671,7 @@ def _coverage_text_on(
         judged: dict[int, dict[int, tuple]] = {
             country_id: {row[1]: row for row in rows}
             for country_id, rows in groupby(
-                _plain_rows(
+                loaders.plain_rows(
                     connection,
                     sa.select(
                         cov.country_id,
@@ -704,7 +694,7 @@ def _coverage_text_on(
         # Each instrument's scores by extent (its status decides them).
         scored = {
             instrument_id: by_status[status]
-            for instrument_id, status in _plain_rows(
+            for instrument_id, status in loaders.plain_rows(
                 connection,
                 sa.select(instrument.id, instrument.status).where(instrument.country_id.in_(ids)),
             )
@@ -714,7 +704,7 @@ def _coverage_text_on(
         suffix = _Made(lambda articles: csvio.articles_suffix(articles or None))
         links: dict[int, tuple[str, float, float]] = {}
         last = None
-        for coverage_id, instrument_id, extent, articles in _plain_rows(
+        for coverage_id, instrument_id, extent, articles in loaders.plain_rows(
             connection,
             sa.select(link.coverage_id, link.instrument_id, link.extent, link.articles)
             .select_from(CoverageLink.__table__.join(Coverage.__table__))
@@ -734,7 +724,7 @@ def _coverage_text_on(
                     drafts if drafts > best_drafts else best_drafts,
                 )
         sources: dict[int, list] = {}
-        for coverage_id, kind, url, note in _plain_rows(
+        for coverage_id, kind, url, note in loaders.plain_rows(
             connection,
             sa.select(source.coverage_id, source.kind, source.url, source.note)
             .select_from(CoverageSource.__table__.join(Coverage.__table__))
@@ -866,7 +856,7 @@ def _coverage_link_text_on(
         group = countries[start : start + size]
         of_group = (cov.country_id.in_([ref.id for ref in group]), in_checklist)
         judged: dict[int, dict[int, tuple]] = {}
-        for country_id, provision_id, coverage_id, example, version in _plain_rows(
+        for country_id, provision_id, coverage_id, example, version in loaders.plain_rows(
             connection,
             sa.select(cov.country_id, cov.provision_id, cov.id, cov.is_example, cov.version).where(
                 *of_group
@@ -880,7 +870,7 @@ def _coverage_link_text_on(
         # Each judgement's links by instrument id (the order they were made among equals),
         # with the instrument's original title when it is the country's own.
         links: dict[int, list] = {}
-        for coverage_id, *found in _plain_rows(
+        for coverage_id, *found in loaders.plain_rows(
             connection,
             sa.select(
                 link.coverage_id,
