@@ -10,7 +10,7 @@ the API and the importer's comparison.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -359,6 +359,20 @@ def plain_rows(connection: sa.Connection, query) -> list[tuple]:
         result.close()
 
 
+def plain_batches(connection: sa.Connection, query, size: int = 50_000) -> Iterator[tuple]:
+    """``plain_rows`` one row at a time, fetched ``size`` at a time: a read of a million rows
+    never holds a Python tuple for each at once (SQLite steps its statement as rows are read;
+    psycopg keeps PostgreSQL's answer in libpq's memory). Not ``stream_results``: its result
+    buffers the first row itself, which reading the driver's cursor would skip."""
+    result = connection.execute(query)
+    try:
+        cursor = result.cursor
+        while batch := cursor.fetchmany(size):
+            yield from batch
+    finally:
+        result.close()
+
+
 @dataclass(frozen=True)
 class JudgedFigures:
     """What one country's figures read of its judgements (``judgement_figures``): by provision
@@ -385,7 +399,7 @@ def judgement_figures(
         where.append(_COVERAGE.country_id.in_(list(country_ids)))
     connection = session.connection()
     links: dict[int, list[tuple[str, str]]] = {}
-    for coverage_id, extent, status in plain_rows(
+    for coverage_id, extent, status in plain_batches(
         connection,
         sa.select(_LINK.coverage_id, _LINK.extent, _INSTRUMENT.status)
         .select_from(
@@ -404,7 +418,7 @@ def judgement_figures(
     examples: set[int] = set()
     nothing: tuple[tuple[str, str], ...] = ()
     for coverage_id, country_id, provision_id, applicable, implementation, example, at in (
-        plain_rows(
+        plain_batches(
             connection,
             sa.select(
                 _COVERAGE.id, _COVERAGE.country_id, _COVERAGE.provision_id, _COVERAGE.applicable,
