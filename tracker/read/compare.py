@@ -125,7 +125,8 @@ def compare_report(
     milestones = loaders.milestone_stats(session, ids)
     if checklist is None:
         summaries = tuple(
-            summarize(country, ref, None, JudgedDigest(), None, instruments.get(country.id, InstrumentStats()),
+            summarize(country, ref, None, JudgedDigest(), None,
+                      instruments.get(country.id, InstrumentStats()),
                       milestones.get(country.id, MilestoneStats()))
             for ref, country in chosen
         )

@@ -139,12 +139,11 @@ class JudgedScorer:
         return scoring.progress_of(scores)
 
 
-@functools.lru_cache(maxsize=65536)
 def _coded_score(
     provision: ProvisionRow, applicable: bool, implementation: str, links: tuple
 ) -> ProvisionScore:
-    """``_judged_score`` of a judgement read as the database's codes (``judgement_figures``):
-    the codes become enum members once per distinct judgement."""
+    """``_judged_score`` of a judgement read as the database's codes (``judgement_figures``;
+    ``JudgedScorer`` calls it once per distinct judgement)."""
     return _judged_score(
         provision, bool(applicable), Implementation(implementation),
         tuple((Extent(e), InstrumentStatus(s)) for e, s in links),

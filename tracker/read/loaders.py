@@ -440,7 +440,8 @@ def judgement_figures(
             examples.add(country_id)
     # The latest raw timestamp is the latest timestamp: SQLite keeps them as text in one fixed
     # format (SQLAlchemy's), whose order is time order; PostgreSQL's driver gives datetimes.
-    stamp = _COVERAGE.updated_at.type._cached_result_processor(connection.dialect, None)
+    kind = _COVERAGE.updated_at.type.dialect_impl(connection.dialect)
+    stamp = kind.result_processor(connection.dialect, None)
     return {
         cid: JudgedFigures(
             provisions, stamp(stamps[cid]) if stamp else stamps[cid], cid in examples
