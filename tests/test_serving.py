@@ -12,8 +12,17 @@ from synthetic import run_together
 
 from tracker import create_app, write
 from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus
-from tracker.models import Coverage, Instrument, Milestone, MonitorValue, Provision
-from tracker.write import changes, record, replica
+from tracker.models import (
+    Coverage,
+    Instrument,
+    Milestone,
+    MonitorValue,
+    Provision,
+    Publication,
+    PublicationFigures,
+)
+from tracker.read import stored
+from tracker.write import changes, record, replica, review
 
 SOURCE = "https://dev.globalewaste.org/map"
 
@@ -136,6 +145,7 @@ def test_a_row_added_and_deleted_between_publications_does_not_move_the_last_upd
             if "updated_at" in table.c:
                 where = record.conditions(staff.zmb.id)[table.name]
                 session.execute(table.update().where(where).values(updated_at=old))
+    session.expire_all()  # the objects this session holds read 2020 again, as a request's would
     publish(staff.zmb)
     [zambia] = [r for r in csv_rows(client.get("/exports/countries.csv")) if r["iso3"] == "ZMB"]
     assert zambia["last_update"] == "2020-05-17" and published_on != "2020-05-17"
@@ -564,3 +574,102 @@ def test_rows_copied_from_a_compressed_body_are_not_compressed_again():
     before, after = kept.get("a").packed[1][1], kept.get("b").packed[1][1]
     assert after is before  # the same compressed bytes, taken as they were
     assert b"".join(kept.get("b").chunks()) == b"h\n" + b"one\n" * 50 + b"two\n"
+
+
+# --- countries.csv's figures, stored with the publications (issue 14) ---------------------------
+
+
+def stored_figures(session) -> list[tuple[int, str, dict]]:
+    table = PublicationFigures.__table__
+    query = sa.select(table.c.publication_id, table.c.basis, table.c.figures)
+    query = query.order_by(table.c.publication_id, table.c.basis)
+    found = [tuple(row) for row in session.connection().execute(query)]
+    session.commit()  # the next read sees what other apps wrote since (a new snapshot)
+    return found
+
+
+def fresh_download(app_config, url: str = "/exports/countries.csv") -> tuple[bytes, bool]:
+    """``url`` from a new app on the same database (a new worker), and whether it built a
+    replica of the publications to answer."""
+    fresh = create_app(dict(app_config))
+    try:
+        body = fresh.test_client().get(url).get_data()
+        return body, bool(len(fresh.extensions.get("tracker.replicas") or ()))
+    finally:
+        fresh.extensions["engine"].dispose()
+
+
+def test_a_new_worker_reads_countries_csv_from_the_figures_stored_at_publication(
+    app_config, session, world
+):
+    """Publishing stores the publication's row of countries.csv: a worker that has kept nothing
+    serves the file without building a replica or scoring a judgement, and the bytes are those
+    the read layer computes from the publications when nothing is stored."""
+    staff, _acts = world
+    rows = stored_figures(session)
+    publications = {p.country_id: p for p in session.exec(select(Publication)).all()}
+    assert sorted(pid for pid, _b, _f in rows) == sorted(p.id for p in publications.values())
+    assert {basis for _p, basis, _f in rows} == {
+        stored.basis(replica.shared_stamp(session))
+    }  # fmt: skip
+    for pid, _basis, values in rows:  # what the publication froze, as it froze it
+        assert values == session.get(Publication, pid).figures
+    body, built = fresh_download(app_config)
+    assert not built
+    zambia = next(r for r in csv.DictReader(io.StringIO(body.decode())) if r["iso3"] == "ZMB")
+    # One of 2 provisions judged: AAA-01 (core), partly addressed by an act in force.
+    assert (zambia["provisions_assessed"], zambia["provisions_total"]) == ("1", "2")
+    assert zambia["instruments"] == "1" and zambia["milestones_total"] == "1"
+
+    with write.transaction(session):  # nothing stored: the first worker computes and stores
+        session.execute(sa.delete(PublicationFigures))
+    computed, built = fresh_download(app_config)
+    assert built and computed == body
+    assert stored_figures(session) == rows
+    again, built = fresh_download(app_config)
+    assert not built and again == body
+
+
+def test_figures_stored_on_another_basis_are_computed_again(
+    app_config, session, world, make_checklist, monkeypatch
+):
+    """A row is served only on the basis it was computed on: after a change of the shared tables
+    (here a new checklist version being prepared) or of the code, the first download computes
+    the rows again, stores them beside the old ones and serves the same figures."""
+    body, _built = fresh_download(app_config)
+    before = stored_figures(session)
+    make_checklist(n=3, code="T.2", current=False)
+    after_checklist, built = fresh_download(app_config)
+    assert built and after_checklist == body
+    assert len(stored_figures(session)) == 2 * len(before)
+    monkeypatch.setattr(stored, "code_fingerprint", lambda: "other code")
+    after_code, built = fresh_download(app_config)
+    assert built and after_code == body
+    assert len(stored_figures(session)) == 3 * len(before)
+
+
+def test_a_failure_to_store_figures_still_serves_them(app_config, session, world, monkeypatch):
+    """Storing the computed rows is a transaction of its own: when it fails (a database that
+    refuses the write), the download gets the same file and nothing half-written stays."""
+    body, _built = fresh_download(app_config)
+    with write.transaction(session):
+        session.execute(sa.delete(PublicationFigures))
+
+    def refuse(*_args, **_kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(review, "keep_figures", refuse)
+    served, built = fresh_download(app_config)
+    assert built and served == body
+    assert stored_figures(session) == []
+
+
+def test_two_workers_storing_the_same_figures_store_them_once(session, world):
+    """Two workers that computed the same rows at the same moment both store them: the second
+    insert leaves the first row as it is, and neither fails."""
+    rows = stored_figures(session)
+    pid, basis, values = rows[0]
+    with write.transaction(session):
+        review.keep_figures(session, basis, {pid: {**values, "instruments": 99}})
+        review.keep_figures(session, "b" * 64, {pid: values})
+    assert stored_figures(session) == sorted([*rows, (pid, "b" * 64, values)])

@@ -730,6 +730,25 @@ class Publication(SQLModel, table=True):
     figures: dict = Field(default_factory=dict, sa_type=JSON)
 
 
+class PublicationFigures(SQLModel, table=True):
+    """A publication's row of countries.csv as computed on one *basis*: the shared tables as they
+    stood (their stamp) and the code that computed them (``tracker.read.stored``).
+
+    The publish transaction stores the row it froze; a worker that finds none for the current
+    basis (the checklist or the code changed since) computes it once and stores it, so every
+    worker and instance then reads the figures of 250 countries in one query instead of scoring
+    a million judgements. A cache, never a record: nothing here is shown that the publication
+    would not give, and any row may be deleted (it is computed again).
+    """
+
+    __tablename__ = "publication_figures"
+
+    publication_id: int = Field(foreign_key="publication.id", primary_key=True)
+    basis: str = Field(max_length=64, primary_key=True)
+    figures: dict = Field(default_factory=dict, sa_type=JSON)
+    computed_at: datetime = Field(default_factory=utcnow)
+
+
 class Review(SQLModel, table=True):
     """One round of review of a country's working copy: opened when it is submitted, kept (with
     its exchange) once it is published, as the publication's review record (staff only)."""

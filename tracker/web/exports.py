@@ -22,6 +22,7 @@ and after a publication only the countries whose publication changed are read ag
 rows copied from the body kept before (``tracker.web.exportcache``).
 """
 
+import contextlib
 import functools
 import itertools
 from datetime import UTC, datetime
@@ -83,11 +84,7 @@ def export_csv(name: str):
     if name == "text_translations" and not filtered:
         records = datasets.all_text_translation_records  # the project timeline's too
 
-    if name in datasets.FROM_SUMMARIES:  # the overview's figures, computed once per publication
-        summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
-        records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
-
-    replica = published.replica()
+    state = published.state()
     headers = {
         "Content-Type": CSV_MIMETYPE,
         "Content-Disposition": f'attachment; filename="{download_name(table, countries, filtered)}"',
@@ -95,21 +92,32 @@ def export_csv(name: str):
     }
     # Everything the body depends on: the publications read, the countries, options, language;
     # its family is the same but for the publications (``tracker.web.exportcache``).
-    family = (name, replica.stamp, filtered, bom, current_lang(),
+    family = (name, state.stamp, filtered, bom, current_lang(),
               tuple((c.id, c.iso3, c.name) for c in countries))  # fmt: skip
-    key = (replica.by_country, *family)
+    key = (state.by_country, *family)
     kept = _kept()
     found = kept.get(key)
     if found is not None:
         if found.body is not None:
             return Response(found.body, headers=headers)
         return Response(found.chunks(), headers={**headers, "Content-Length": str(found.size)})
-    by_country = dict(replica.by_country)
+
+    ids = [c.id for c in countries]
+    replica = None  # countries.csv's rows are stored with the publications: no replica to read
+    if name == "countries":
+        records = functools.partial(_given, published.country_records(ids))
+    elif name in datasets.FROM_SUMMARIES:  # the overview's figures, computed once per publication
+        summaries = published.country_summaries(DEFAULT_LOCALE, ids)
+        records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
+    if name not in datasets.FROM_SUMMARIES:
+        replica = published.replica()
+    by_country = dict(state.by_country)
     by_countries = records in datasets.TEXTS  # written a country at a time
     earlier = kept.earlier(family) if by_countries else None
 
     def generate():
-        with replica.session() as session:  # the publications in force (issue 12)
+        # the publications in force (issue 12)
+        with replica.session() if replica is not None else contextlib.nullcontext() as session:
             if earlier is None:
                 pieces = datasets.export_pieces(table, records, session, countries)
             else:
@@ -149,6 +157,10 @@ def _reusing(earlier, by_country, table, records, session, countries):
 
 def _of_summaries(write, summaries, _session, _countries):
     return write(summaries)
+
+
+def _given(records, _session, _countries):
+    return records
 
 
 def _kept() -> ExportCache:

@@ -20,14 +20,16 @@ from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from flask import current_app, g, request, url_for
 from sqlmodel import Session
 
-from tracker import db
-from tracker.i18n import _
-from tracker.read import figures, loaders, pages, publications
+from tracker import db, write
+from tracker.i18n import DEFAULT_LOCALE, _
+from tracker.read import figures, loaders, pages, publications, stored
 from tracker.web.errors import abort_with
-from tracker.write.replica import Replica, ReplicaCache
+from tracker.write import review as review_write
+from tracker.write.replica import Replica, ReplicaCache, shared_stamp
 
 _EXTENSION = "tracker.replicas"
 _KEPT = "tracker.published_objects"
@@ -121,12 +123,33 @@ def in_force() -> dict[int, publications.PublicationInfo]:
     return g.published_in_force
 
 
+@dataclass(frozen=True)
+class State:
+    """What the public reads, as the database gives it at this request: the publications in
+    force (sorted country id, publication id pairs) and the stamp of the shared tables."""
+
+    by_country: tuple[tuple[int, int], ...]
+    stamp: str
+
+
+def state() -> State:
+    """The publications in force and the shared tables' stamp (2 queries, once per request):
+    enough to name what a page or an export shows without building or updating a replica."""
+    if "published_state" not in g:
+        found = in_force()
+        g.published_state = State(
+            tuple(sorted((country_id, p.id) for country_id, p in found.items())),
+            shared_stamp(db.get_session()),
+        )
+    return g.published_state
+
+
 def replica() -> Replica:
     """The replica of the publications in force (built on first use, then kept)."""
     if "published_replica" not in g:
-        found = in_force()
+        found = state()
         g.published_replica = _cache().get(
-            db.get_session(), {country_id: p.id for country_id, p in found.items()}
+            db.get_session(), dict(found.by_country), stamp=found.stamp
         )
     return g.published_replica
 
@@ -219,6 +242,44 @@ def country_summaries(
         if missing:
             found += figures.country_summaries(session(), locale, missing)
     return sorted(found, key=lambda s: s.country.iso3)
+
+
+def country_records(country_ids: Collection[int]) -> list[dict]:
+    """countries.csv's rows of these countries on the publications in force, in ISO3 order.
+
+    A published country's row is read as stored for its publication on the current basis
+    (``tracker.read.stored``: 1 query for them all), so no worker scores judgements that another
+    worker or instance, or the publish transaction, scored already. The rows not stored yet (the
+    checklist or the code changed since) are computed on the replica (``country_summaries``) and
+    stored in a transaction of their own: if that fails the download still gets them, and the next
+    one computes them again. A country asked for that has no publication is computed each time."""
+    found, asked = state(), set(country_ids)
+    wanted = {cid: pid for cid, pid in found.by_country if cid in asked}
+    on = stored.basis(found.stamp)
+    rows = stored.figures_of(db.get_session(), wanted.values(), on)
+    missing = [cid for cid, pid in wanted.items() if pid not in rows]
+    if missing:
+        made = {wanted[s.country.id]: review_write.frozen_figures(s)
+                for s in country_summaries(DEFAULT_LOCALE, missing)}  # fmt: skip
+        _keep_figures(on, made)
+        rows.update(made)
+    out = [rows[pid] for pid in wanted.values() if pid in rows]
+    unpublished = [cid for cid in country_ids if cid not in wanted]
+    if unpublished:
+        out += [review_write.frozen_figures(s)
+                for s in country_summaries(DEFAULT_LOCALE, unpublished)]  # fmt: skip
+    return sorted(out, key=lambda r: r["iso3"])
+
+
+def _keep_figures(on: str, made: dict[int, dict]) -> None:
+    """Store computed rows for every worker (``review.keep_figures``), in a session of its own:
+    a failure is logged and costs only a computation next time."""
+    try:
+        with Session(current_app.extensions["engine"]) as dbs, write.transaction(dbs):
+            review_write.keep_figures(dbs, on, made)
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.warning("could not store the figures of %d publications", len(made),
+                                   exc_info=True)  # fmt: skip
 
 
 def checklist_items() -> dict[int, list[figures.CoverageItem]]:

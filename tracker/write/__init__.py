@@ -38,10 +38,11 @@ _OPEN = "tracker.write.transaction"
 _PUBLIC_WRITE = "tracker.write.public_write"
 
 # Tables no public page, export or API answer shows: writing them does not change the data version
-# (a sign-in must not invalidate every cached page).
+# (a sign-in must not invalidate every cached page). The figures stored with publications are a
+# cache of what the publications give (``tracker.read.stored``): storing them changes nothing shown.
 PRIVATE_TABLES = frozenset(
     {"user_account", "login_attempt", "staff_session", "import_receipt", "form_receipt",
-     "data_version"}
+     "data_version", "publication_figures"}
 )
 
 

@@ -346,13 +346,16 @@ class ReplicaCache:
         # seconds and hundreds of MB; the threads of a worker would each pay it).
         self._making: dict[tuple, threading.Lock] = {}
 
-    def get(self, session: Session, in_force: Mapping[int, int] | Sequence[int]) -> Replica:
+    def get(
+        self, session: Session, in_force: Mapping[int, int] | Sequence[int],
+        stamp: str | None = None,
+    ) -> Replica:  # fmt: skip
         """The replica of these publications (country id -> publication id): found (the
-        stamp's query only), updated from the latest replica with the same shared tables when
-        only some countries' publications differ (+1 query), or built (+1 and 1 per shared
-        table)."""
+        stamp's query only, none when ``stamp`` is given), updated from the latest replica with
+        the same shared tables when only some countries' publications differ (+1 query), or
+        built (+1 and 1 per shared table)."""
         pairs = _pairs(in_force)
-        stamp = shared_stamp(session)
+        stamp = shared_stamp(session) if stamp is None else stamp
         key = (pairs, stamp)
         with self._lock:
             found = self._found(key)
@@ -384,6 +387,10 @@ class ReplicaCache:
                 with self._lock:
                     self._making.pop(key, None)
         return replica
+
+    def __len__(self) -> int:
+        """Replicas kept."""
+        return len(self._entries)
 
     def _found(self, key: tuple) -> Replica | None:
         """The kept replica under ``key`` (the caller holds the lock)."""

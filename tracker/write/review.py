@@ -13,10 +13,12 @@ database's unique (country, number) pair settles two publications made at the sa
 the caller's ``tracker.write.transaction`` commits.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from tracker.codes import ChangeAction, CommentKind, ReviewState
@@ -25,11 +27,12 @@ from tracker.models import (
     ChangeRecord,
     Country,
     Publication,
+    PublicationFigures,
     Review,
     ReviewComment,
     utcnow,
 )
-from tracker.read import figures, loaders, publications, rows
+from tracker.read import figures, loaders, publications, rows, stored
 from tracker.write import changes, record, replica
 from tracker.write.changes import Actor
 
@@ -198,6 +201,31 @@ def last_deletion(session: Session, country_id: int) -> datetime | None:
     return max(dates, default=None)
 
 
+def frozen_figures(summary: figures.CountrySummary) -> dict:
+    """A country's row of countries.csv as a publication freezes it and as its stored figures
+    hold it (``tracker.read.stored``): JSON values, dates as ISO text."""
+    return {k: record.encode(v) for k, v in rows.country_record(summary).items()}
+
+
+def keep_figures(session: Session, on: str, rows_by_publication: Mapping[int, dict]) -> None:
+    """Store countries.csv's rows of these publications (publication id -> ``frozen_figures``)
+    as computed on basis ``on`` (``tracker.read.stored.basis``). A row another worker or
+    instance stored first is left as it is (INSERT ... ON CONFLICT DO NOTHING): both computed
+    the same row."""
+    if not rows_by_publication:
+        return
+    table = PublicationFigures.__table__
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        session.get_bind().dialect.name
+    ]
+    at = utcnow()
+    session.connection().execute(
+        insert(table).on_conflict_do_nothing(),
+        [{"publication_id": pid, "basis": on, "figures": values, "computed_at": at}
+         for pid, values in sorted(rows_by_publication.items())],
+    )  # fmt: skip
+
+
 def freeze(session: Session, country_id: int) -> Frozen:
     """The working copy as a publication would freeze it (read only)."""
     checklist = loaders.current_checklist(session)
@@ -210,10 +238,8 @@ def freeze(session: Session, country_id: int) -> Frozen:
     [summary] = figures.country_summaries(
         session, DEFAULT_LOCALE, [country_id], deletions={country_id: deleted_at}
     )
-    values = {k: record.encode(v) for k, v in rows.country_record(summary).items()}
-    return Frozen(
-        snapshot, values, checklist.id if checklist else None, checklist.code if checklist else None
-    )
+    return Frozen(snapshot, frozen_figures(summary), checklist.id if checklist else None,
+                  checklist.code if checklist else None)  # fmt: skip
 
 
 def freeze_snapshot(session: Session, snapshot: dict) -> Frozen:
@@ -224,10 +250,8 @@ def freeze_snapshot(session: Session, snapshot: dict) -> Frozen:
     country_id = snapshot["country_id"]
     with replica.from_snapshots(session, [snapshot]).session() as frozen:
         [summary] = figures.country_summaries(frozen, DEFAULT_LOCALE, [country_id])
-    values = {k: record.encode(v) for k, v in rows.country_record(summary).items()}
-    return Frozen(
-        snapshot, values, checklist.id if checklist else None, checklist.code if checklist else None
-    )
+    return Frozen(snapshot, frozen_figures(summary), checklist.id if checklist else None,
+                  checklist.code if checklist else None)  # fmt: skip
 
 
 def publish(
@@ -283,6 +307,10 @@ def publish(
             session.flush()
     except sa.exc.IntegrityError as exc:
         raise PublishConflict(str(country.iso3)) from exc
+    # The row countries.csv will serve, so that no worker computes it again (tracker.read.stored).
+    keep_figures(
+        session, stored.basis(replica.shared_stamp(session)), {publication.id: frozen.figures}
+    )
     summary = f"{country.iso3} #{publication.number}"
     after = {"country_id": country.id, "number": publication.number, "message": message,
              "checklist_code": frozen.checklist_code}  # fmt: skip

@@ -1,0 +1,57 @@
+"""countries.csv's rows as stored with the publications (``models.PublicationFigures``, issue 14).
+
+A publication's row of countries.csv is a function of three things: the publication (which never
+changes), the shared tables (the checklist versions and their texts, whose state
+``tracker.write.replica.shared_stamp`` sums up) and the code that scores it. ``basis`` names the
+last two in 64 characters, so a row stored under the current basis is the row the read layer
+would compute now, on any worker of any instance. A change to the checklist or a deployment of
+other code gives another basis: the rows are computed again (once, by the first worker that needs
+them) rather than served stale.
+
+The code's part is the SHA-256 of every Python file of the ``tracker`` package, not a version
+number someone must remember to raise: any change to the code computes the figures again, even
+one that could not move them, which costs one computation per deployment.
+"""
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Collection
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from tracker.models import PublicationFigures
+
+_TABLE = PublicationFigures.__table__
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """SHA-256 of the tracker package's Python files (their paths and bytes). Where the sources
+    cannot be read, a token of this process alone: rows are then shared by no other process,
+    which is slower but never stale."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    files = sorted(package.rglob("*.py"))
+    for path in files:
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest() if files else secrets.token_hex(32)
+
+
+def basis(stamp: str) -> str:
+    """The basis of figures computed now on shared tables of this ``stamp``."""
+    return hashlib.sha256(f"{code_fingerprint()}\n{stamp}".encode()).hexdigest()
+
+
+def figures_of(session: Session, publication_ids: Collection[int], on: str) -> dict[int, dict]:
+    """The rows stored for these publications on basis ``on`` (publication id -> record; 1
+    query, none when none is asked)."""
+    if not publication_ids:
+        return {}
+    query = sa.select(_TABLE.c.publication_id, _TABLE.c.figures).where(
+        _TABLE.c.basis == on, _TABLE.c.publication_id.in_(sorted(publication_ids))
+    )
+    return {pid: values for pid, values in session.connection().execute(query)}
