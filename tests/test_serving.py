@@ -673,3 +673,29 @@ def test_two_workers_storing_the_same_figures_store_them_once(session, world):
         review.keep_figures(session, basis, {pid: {**values, "instruments": 99}})
         review.keep_figures(session, "b" * 64, {pid: values})
     assert stored_figures(session) == sorted([*rows, (pid, "b" * 64, values)])
+
+
+def test_countries_csv_after_a_publication_on_another_instance(app_config, session, world, publish):
+    """A worker that served countries.csv, after Zambia publishes on another instance: Zambia's
+    row moves (its act now addresses the provision fully), Rwanda's stays byte for byte, and the
+    file is the one a worker that kept nothing serves."""
+    staff, acts = world
+    reader_app = create_app(dict(app_config))
+    try:
+        reader = reader_app.test_client()
+        before = reader.get("/exports/countries.csv").get_data()
+        draft_edit(session, staff.zmb, acts["ZMB"])
+        publish(staff.zmb)  # on "this" instance
+        after = reader.get("/exports/countries.csv").get_data()
+        fresh, _built = fresh_download(app_config)
+        assert after == fresh
+        old = {r["iso3"]: r for r in csv.DictReader(io.StringIO(before.decode()))}
+        new = {r["iso3"]: r for r in csv.DictReader(io.StringIO(after.decode()))}
+        assert new["RWA"] == old["RWA"]
+        assert float(new["ZMB"]["legal_in_force"]) > float(old["ZMB"]["legal_in_force"])
+        assert new["ZMB"]["implementation"] != old["ZMB"]["implementation"]  # initiated -> operational
+        # ?country= is a file of its own, and names one country only.
+        zambia = reader.get("/exports/countries.csv?country=ZMB").get_data().decode()
+        assert [r["iso3"] for r in csv.DictReader(io.StringIO(zambia))] == ["ZMB"]
+    finally:
+        reader_app.extensions["engine"].dispose()

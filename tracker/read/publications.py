@@ -102,6 +102,19 @@ def in_force(
     }
 
 
+def in_force_ids(session: Session, as_of: date | None = None) -> tuple[tuple[int, int], ...]:
+    """``in_force`` as sorted (country id, publication id) pairs alone (1 query): what an
+    answer that is named by its publications needs, without reading their messages and dates."""
+    latest = sa.select(_PUB.country_id, sa.func.max(_PUB.number).label("number"))
+    if as_of is not None:
+        latest = latest.where(_PUB.published_at < end_of(as_of))
+    latest = latest.group_by(_PUB.country_id).subquery()
+    query = sa.select(_PUB.country_id, _PUB.id).join(
+        latest, sa.and_(latest.c.country_id == _PUB.country_id, latest.c.number == _PUB.number)
+    )
+    return tuple(sorted(tuple(row) for row in session.connection().execute(query)))
+
+
 def of_country(session: Session, country_id: int) -> list[PublicationInfo]:
     """A country's publications, newest first (1 query)."""
     query = sa.select(*_INFO_COLUMNS).where(_PUB.country_id == country_id)

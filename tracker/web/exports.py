@@ -102,26 +102,28 @@ def export_csv(name: str):
             return Response(found.body, headers=headers)
         return Response(found.chunks(), headers={**headers, "Content-Length": str(found.size)})
 
-    ids = [c.id for c in countries]
     replica = None  # countries.csv's rows are stored with the publications: no replica to read
-    if name == "countries":
-        records = functools.partial(_given, published.country_records(ids))
-    elif name in datasets.FROM_SUMMARIES:  # the overview's figures, computed once per publication
-        summaries = published.country_summaries(DEFAULT_LOCALE, ids)
+    if name == "monitor_values":  # the overview's figures, computed once per publication
+        summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
         records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
-    if name not in datasets.FROM_SUMMARIES:
+    elif name != "countries":
         replica = published.replica()
     by_country = dict(state.by_country)
-    by_countries = records in datasets.TEXTS  # written a country at a time
+    # written a country at a time
+    by_countries = records in datasets.TEXTS or name == "countries"
     earlier = kept.earlier(family) if by_countries else None
 
     def generate():
         # the publications in force (issue 12)
         with replica.session() if replica is not None else contextlib.nullcontext() as session:
-            if earlier is None:
-                pieces = datasets.export_pieces(table, records, session, countries)
+            if name == "countries":
+                pieces_of = functools.partial(_country_pieces, table)
             else:
-                pieces = _reusing(earlier, by_country, table, records, session, countries)
+                pieces_of = functools.partial(datasets.export_pieces, table, records, session)
+            if earlier is None:
+                pieces = pieces_of(countries)
+            else:
+                pieces = _reusing(earlier, by_country, table, pieces_of, countries)
             header = (None, csvio.header_text(table, bom=bom))
             yield from kept.keep_pieces(
                 key, itertools.chain((header,), pieces),
@@ -131,15 +133,14 @@ def export_csv(name: str):
     return Response(stream_with_context(generate()), headers=headers)
 
 
-def _reusing(earlier, by_country, table, records, session, countries):
+def _reusing(earlier, by_country, table, pieces_of, countries):
     """The pieces of an export written a country at a time, the rows of each country whose
-    publication is the one ``earlier`` read copied from it, the others' read now (every piece of
-    no country too: the project's timeline); in the countries' order, one piece at a time (the
-    writer gives the stale countries' pieces in their order)."""
+    publication is the one ``earlier`` read copied from it, the others' read now by
+    ``pieces_of(countries)`` (every piece of no country too: the project's timeline); in the
+    countries' order, one piece at a time (the writer gives the stale countries' pieces in their
+    order)."""
     copy = {ref.id for ref in countries if earlier.holds(ref.id, by_country.get(ref.id))}
-    fresh = datasets.export_pieces(
-        table, records, session, [ref for ref in countries if ref.id not in copy]
-    )
+    fresh = pieces_of([ref for ref in countries if ref.id not in copy])
     pending = next(fresh, None)
     while pending is not None and pending[0] is None:
         yield pending
@@ -159,8 +160,17 @@ def _of_summaries(write, summaries, _session, _countries):
     return write(summaries)
 
 
-def _given(records, _session, _countries):
-    return records
+def _country_pieces(table, countries):
+    """countries.csv's rows, a piece a country in the countries' order: each as stored with its
+    publication (``published.country_records``), none for a country without a row."""
+    records = published.country_records([ref.id for ref in countries])
+    present = [ref.id for ref in countries if ref.id in records]
+    header = table.header
+    batches = csvio.format_batches(table, ([records[cid][c] for c in header] for cid in present))
+    text = csvio.TextRows()
+    for cid, cells in zip(present, itertools.chain.from_iterable(batches), strict=True):
+        text.write(cells)
+        yield cid, text.take()
 
 
 def _kept() -> ExportCache:

@@ -133,14 +133,18 @@ class State:
 
 
 def state() -> State:
-    """The publications in force and the shared tables' stamp (2 queries, once per request):
-    enough to name what a page or an export shows without building or updating a replica."""
+    """The publications in force and the shared tables' stamp (2 queries, once per request; 1
+    when ``in_force`` was read already): enough to name what a page or an export shows without
+    building or updating a replica."""
     if "published_state" not in g:
-        found = in_force()
-        g.published_state = State(
-            tuple(sorted((country_id, p.id) for country_id, p in found.items())),
-            shared_stamp(db.get_session()),
-        )
+        if "published_in_force" in g:
+            pairs = tuple(sorted((cid, p.id) for cid, p in g.published_in_force.items()))
+        else:
+            day = as_of()
+            pairs = publications.in_force_ids(
+                db.get_session(), day.day if day is not None else None
+            )
+        g.published_state = State(pairs, shared_stamp(db.get_session()))
     return g.published_state
 
 
@@ -244,8 +248,9 @@ def country_summaries(
     return sorted(found, key=lambda s: s.country.iso3)
 
 
-def country_records(country_ids: Collection[int]) -> list[dict]:
-    """countries.csv's rows of these countries on the publications in force, in ISO3 order.
+def country_records(country_ids: Collection[int]) -> dict[int, dict]:
+    """countries.csv's rows of these countries on the publications in force (country id ->
+    record; a country the read layer gives no row is left out).
 
     A published country's row is read as stored for its publication on the current basis
     (``tracker.read.stored``: 1 query for them all), so no worker scores judgements that another
@@ -257,18 +262,18 @@ def country_records(country_ids: Collection[int]) -> list[dict]:
     wanted = {cid: pid for cid, pid in found.by_country if cid in asked}
     on = stored.basis(found.stamp)
     rows = stored.figures_of(db.get_session(), wanted.values(), on)
-    missing = [cid for cid, pid in wanted.items() if pid not in rows]
+    out = {cid: rows[pid] for cid, pid in wanted.items() if pid in rows}
+    missing = [cid for cid in wanted if cid not in out]
     if missing:
-        made = {wanted[s.country.id]: review_write.frozen_figures(s)
+        made = {s.country.id: review_write.frozen_figures(s)
                 for s in country_summaries(DEFAULT_LOCALE, missing)}  # fmt: skip
-        _keep_figures(on, made)
-        rows.update(made)
-    out = [rows[pid] for pid in wanted.values() if pid in rows]
-    unpublished = [cid for cid in country_ids if cid not in wanted]
+        _keep_figures(on, {wanted[cid]: values for cid, values in made.items()})
+        out.update(made)
+    unpublished = [cid for cid in asked if cid not in wanted]
     if unpublished:
-        out += [review_write.frozen_figures(s)
-                for s in country_summaries(DEFAULT_LOCALE, unpublished)]  # fmt: skip
-    return sorted(out, key=lambda r: r["iso3"])
+        out.update((s.country.id, review_write.frozen_figures(s))
+                   for s in country_summaries(DEFAULT_LOCALE, unpublished))  # fmt: skip
+    return out
 
 
 def _keep_figures(on: str, made: dict[int, dict]) -> None:
