@@ -2,6 +2,7 @@
 every public surface, the replica it reads, and what a deletion means for "last update"."""
 
 import csv
+import functools
 import io
 from datetime import UTC, datetime
 
@@ -648,7 +649,9 @@ def test_figures_stored_on_another_basis_are_computed_again(
     assert len(stored_figures(session)) == 3 * len(before)
 
 
-def test_a_failure_to_store_figures_still_serves_them(app_config, session, world, monkeypatch):
+def test_a_failure_to_store_figures_still_serves_them(
+    app_config, session, world, monkeypatch, caplog
+):
     """Storing the computed rows is a transaction of its own: when it fails (a database that
     refuses the write), the download gets the same file and nothing half-written stays."""
     body, _built = fresh_download(app_config)
@@ -662,6 +665,7 @@ def test_a_failure_to_store_figures_still_serves_them(app_config, session, world
     served, built = fresh_download(app_config)
     assert built and served == body
     assert stored_figures(session) == []
+    assert "could not store the figures of 2 publications" in caplog.text  # one WARNING line
 
 
 def test_two_workers_storing_the_same_figures_store_them_once(session, world):
@@ -699,3 +703,29 @@ def test_countries_csv_after_a_publication_on_another_instance(app_config, sessi
         assert [r["iso3"] for r in csv.DictReader(io.StringIO(zambia))] == ["ZMB"]
     finally:
         reader_app.extensions["engine"].dispose()
+
+
+def test_two_instances_computing_the_same_figures_at_once_store_them_once(
+    app_config, session, world, caplog
+):
+    """Nothing stored, two instances asked for countries.csv at the same moment: both compute
+    the rows, both answer 200 with the same file, and each publication keeps one row."""
+    body, _built = fresh_download(app_config)
+    rows = stored_figures(session)
+    with write.transaction(session):
+        session.execute(sa.delete(PublicationFigures))
+    apps = [create_app(dict(app_config)) for _ in range(2)]
+    try:
+        clients = [a.test_client() for a in apps]
+
+        def ask(n):
+            answer = clients[n].get("/exports/countries.csv")
+            return answer.status_code, answer.get_data()
+
+        got = run_together(*((n, functools.partial(ask, n)) for n in range(2)))
+    finally:
+        for a in apps:
+            a.extensions["engine"].dispose()
+    assert list(got.values()) == [(200, body), (200, body)]
+    assert [(p, b) for p, b, _f in stored_figures(session)] == [(p, b) for p, b, _f in rows]
+    assert "could not store" not in caplog.text
