@@ -84,7 +84,7 @@ def export_csv(name: str):
     if name == "text_translations" and not filtered:
         records = datasets.all_text_translation_records  # the project timeline's too
 
-    state = published.state()
+    state = published.state(pairs_only=True)
     headers = {
         "Content-Type": CSV_MIMETYPE,
         "Content-Disposition": f'attachment; filename="{download_name(table, countries, filtered)}"',

@@ -132,13 +132,14 @@ class State:
     stamp: str
 
 
-def state() -> State:
+def state(pairs_only: bool = False) -> State:
     """The publications in force and the shared tables' stamp (2 queries, once per request; 1
     when ``in_force`` was read already): enough to name what a page or an export shows without
-    building or updating a replica."""
+    building or updating a replica. ``pairs_only``: for an answer that reads nothing else of the
+    publications (an export), whose query reads no message or date."""
     if "published_state" not in g:
-        if "published_in_force" in g:
-            pairs = tuple(sorted((cid, p.id) for cid, p in g.published_in_force.items()))
+        if not pairs_only or "published_in_force" in g:
+            pairs = tuple(sorted((cid, p.id) for cid, p in in_force().items()))
         else:
             day = as_of()
             pairs = publications.in_force_ids(
