@@ -5,6 +5,7 @@ import csv
 import functools
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -729,3 +730,59 @@ def test_two_instances_computing_the_same_figures_at_once_store_them_once(
     assert list(got.values()) == [(200, body), (200, body)]
     assert [(p, b) for p, b, _f in stored_figures(session)] == [(p, b) for p, b, _f in rows]
     assert "could not store" not in caplog.text
+
+
+def test_the_basis_follows_the_checklist_the_code_and_the_libraries(monkeypatch, tmp_path):
+    """Figures stored on one basis are never read on another: another stamp of the shared
+    tables, another Babel (country names) or another line of the tracker's code each give
+    another basis; the same give the same."""
+    import babel
+
+    first = stored.basis("stamp")
+    assert stored.basis("stamp") == first and len(first) == 64
+    assert stored.basis("another stamp") != first
+    try:
+        stored.code_fingerprint.cache_clear()
+        monkeypatch.setattr(babel, "__version__", "0.0.1")
+        assert stored.basis("stamp") != first
+        monkeypatch.undo()
+        stored.code_fingerprint.cache_clear()
+        assert stored.basis("stamp") == first
+        package = tmp_path / "tracker" / "read"  # the same module, one line longer
+        package.mkdir(parents=True)
+        source = Path(stored.__file__).read_text()
+        (package / "stored.py").write_text(source + "\n# another line\n")
+        monkeypatch.setattr(stored, "__file__", str(package / "stored.py"))
+        stored.code_fingerprint.cache_clear()
+        changed = stored.basis("stamp")
+        (package / "stored.py").write_text(source)
+        stored.code_fingerprint.cache_clear()
+        assert stored.basis("stamp") != changed
+    finally:
+        monkeypatch.undo()
+        stored.code_fingerprint.cache_clear()
+
+
+def test_checklist_csv_reads_the_shared_tables_and_outlives_a_publication(
+    app_config, session, world, publish, make_checklist
+):
+    """checklist.csv is the checklist versions alone: a new worker writes it without a replica
+    of the publications, a publication leaves the kept file as it is (sent from memory, with its
+    length), and a new checklist version being prepared is in the next download."""
+    staff, acts = world
+    body, built = fresh_download(app_config, "/exports/checklist.csv")
+    assert not built and b"T.1,AAA-01" in body
+    reader_app = create_app(dict(app_config))
+    try:
+        reader = reader_app.test_client()
+        assert reader.get("/exports/checklist.csv").get_data() == body
+        draft_edit(session, staff.zmb, acts["ZMB"])
+        publish(staff.zmb)
+        again = reader.get("/exports/checklist.csv")
+        assert again.get_data() == body and again.headers["Content-Length"] == str(len(body))
+        make_checklist(n=1, code="T.2", current=False)
+        after = reader.get("/exports/checklist.csv").get_data()
+        assert b"T.2,AAA-01" in after and after.startswith(body.splitlines(keepends=True)[0])
+        assert len(reader_app.extensions.get("tracker.replicas") or ()) == 0
+    finally:
+        reader_app.extensions["engine"].dispose()

@@ -19,7 +19,8 @@ country for the exports written a country at a time) sent in writes of about 64 
 that can fail (the country filter) is checked before the first byte is sent. A finished body up
 to 4 MB is kept under the publications it was read from: a repeat download is sent from memory,
 and after a publication only the countries whose publication changed are read again, the others'
-rows copied from the body kept before (``tracker.web.exportcache``).
+rows copied from the body kept before (``tracker.web.exportcache``). countries.csv's rows are
+read as stored with the publications (``tracker.read.stored``), without a replica.
 """
 
 import contextlib
@@ -29,6 +30,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
+from tracker import db
 from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
 from tracker.i18n import DEFAULT_LOCALE, current_lang
@@ -94,7 +96,9 @@ def export_csv(name: str):
     # its family is the same but for the publications (``tracker.web.exportcache``).
     family = (name, state.stamp, filtered, bom, current_lang(),
               tuple((c.id, c.iso3, c.name) for c in countries))  # fmt: skip
-    key = (state.by_country, *family)
+    # checklist.csv holds the shared tables alone: the same file whatever is published.
+    shared_only = name == "checklist"
+    key = (() if shared_only else state.by_country, *family)
     kept = _kept()
     found = kept.get(key)
     if found is not None:
@@ -102,11 +106,15 @@ def export_csv(name: str):
             return Response(found.body, headers=headers)
         return Response(found.chunks(), headers={**headers, "Content-Length": str(found.size)})
 
-    replica = None  # countries.csv's rows are stored with the publications: no replica to read
-    if name == "monitor_values":  # the overview's figures, computed once per publication
+    # countries.csv's rows are stored with the publications, checklist.csv's are the shared
+    # tables: neither reads a replica.
+    replica = None
+    if shared_only:  # read now, on the request's session: the very state its stamp names
+        written = list(datasets.export_pieces(table, records, db.get_session(), countries))
+    elif name == "monitor_values":  # the overview's figures, computed once per publication
         summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
         records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
-    elif name != "countries":
+    if name not in ("countries", "checklist", "monitor_values"):
         replica = published.replica()
     by_country = dict(state.by_country)
     # written a country at a time
@@ -118,6 +126,8 @@ def export_csv(name: str):
         with replica.session() if replica is not None else contextlib.nullcontext() as session:
             if name == "countries":
                 pieces_of = functools.partial(_country_pieces, table)
+            elif shared_only:
+                pieces_of = lambda _countries: iter(written)  # noqa: E731
             else:
                 pieces_of = functools.partial(datasets.export_pieces, table, records, session)
             if earlier is None:
