@@ -786,3 +786,41 @@ def test_checklist_csv_reads_the_shared_tables_and_outlives_a_publication(
         assert len(reader_app.extensions.get("tracker.replicas") or ()) == 0
     finally:
         reader_app.extensions["engine"].dispose()
+
+
+BY_COUNTRY = ("coverage", "instruments", "milestones", "coverage_links")
+
+
+def test_by_country_exports_after_a_publication_read_the_country_published_alone(
+    app_config, session, world, publish
+):
+    """A worker that served the exports written a country at a time, after Zambia publishes on
+    another instance: each export is byte for byte a new worker's, Rwanda's rows are copied from
+    the file kept, and Zambia's are read from a replica of Zambia's publication alone; the
+    worker's replica of every publication is neither rewritten nor copied for it."""
+    staff, acts = world
+    reader_app = create_app(dict(app_config))
+    try:
+        reader = reader_app.test_client()
+        before = {n: reader.get(f"/exports/{n}.csv").get_data() for n in BY_COUNTRY}
+        replicas = reader_app.extensions["tracker.replicas"]
+        assert len(replicas) == 1
+        draft_edit(session, staff.zmb, acts["ZMB"])
+        publish(staff.zmb)
+        after = {n: reader.get(f"/exports/{n}.csv").get_data() for n in BY_COUNTRY}
+        assert len(replicas) == 1  # the replica of every publication was not brought up to date
+        for name in BY_COUNTRY:
+            fresh, _built = fresh_download(app_config, f"/exports/{name}.csv")
+            assert after[name] == fresh, name
+            rwanda = [line for line in after[name].splitlines() if b"RWA" in line]
+            assert rwanda and rwanda == [ln for ln in before[name].splitlines() if b"RWA" in ln]
+        assert b"Draft title nobody reviewed" in after["instruments"]
+        assert b"Draft milestone" in after["milestones"]
+        assert b"Draft evidence" in after["coverage"]
+        # A page needs every country: it brings the replica up to date, and the exports then
+        # read that one again.
+        assert reader.get("/en/countries/ZMB").status_code == 200
+        assert len(replicas) == 2
+        assert reader.get("/exports/coverage.csv?bom=1").get_data() == b"\xef\xbb\xbf" + after["coverage"]
+    finally:
+        reader_app.extensions["engine"].dispose()

@@ -114,12 +114,17 @@ def export_csv(name: str):
     elif name == "monitor_values":  # the overview's figures, computed once per publication
         summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
         records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
-    if name not in ("countries", "checklist", "monitor_values"):
-        replica = published.replica()
     by_country = dict(state.by_country)
     # written a country at a time
     by_countries = records in datasets.TEXTS or name == "countries"
     earlier = kept.earlier(family) if by_countries else None
+    if name not in ("countries", "checklist", "monitor_values"):
+        if earlier is None:
+            replica = published.replica()
+        else:  # the countries whose publication changed since the body kept: read those alone
+            replica = published.replica_of(
+                [ref.id for ref in countries if not earlier.holds(ref.id, by_country.get(ref.id))]
+            )
 
     def generate():
         # the publications in force (issue 12)

@@ -159,6 +159,23 @@ def replica() -> Replica:
     return g.published_replica
 
 
+def replica_of(country_ids: Collection[int]) -> Replica:
+    """A replica holding at least the publications in force of these countries: the request's
+    replica when this worker keeps it already, else one of those publications alone
+    (``ReplicaCache.some``) when they are a few: a quarter of the countries published at most,
+    or one. What an export reads for the countries whose publication changed since the body it
+    kept, the other countries' rows being copied from that body."""
+    found = state()
+    full = _cache().kept(dict(found.by_country), found.stamp)
+    if full is not None:
+        return full
+    asked = set(country_ids)
+    wanted = {cid: pid for cid, pid in found.by_country if cid in asked}
+    if len(wanted) > max(len(found.by_country) // 4, 1):
+        return replica()
+    return _cache().some(db.get_session(), wanted, found.stamp)
+
+
 def session() -> Session:
     """The request's read-only session on the publications in force (closed at teardown)."""
     if "published_session" not in g:

@@ -217,22 +217,27 @@ def _snapshots(
 _BATCH = 16  # snapshots decoded and written together
 
 
-def build(session: Session, in_force: Mapping[int, int] | Sequence[int]) -> Replica:
+def build(
+    session: Session, in_force: Mapping[int, int] | Sequence[int], templates: list | None = None
+) -> Replica:
     """A replica of the given publications, by country (1 query for the snapshots, 1 per
-    shared table)."""
+    shared table); ``templates`` receives a replica of none of them on the same shared tables
+    (``from_template``), copied on the way."""
     pairs = _pairs(in_force)
     checklists: dict[int, int | None] = {}
     snapshots = _snapshots(session, [pid for _c, pid in pairs], checklists)
-    return from_snapshots(session, snapshots, pairs, checklists=checklists)
+    return from_snapshots(session, snapshots, pairs, checklists=checklists, templates=templates)
 
 
 def from_snapshots(
     session: Session, snapshots: Iterable[dict], by_country: tuple[tuple[int, int], ...] = (),
     stamp: str = "", checklists: Mapping[int, int | None] | None = None,
+    templates: list | None = None,
 ) -> Replica:
     """A replica of snapshots given as data (1 query per shared table); ``checklists`` gives
     each country's checklist version (by default, the current one for every country), read
-    once every snapshot is written (``build`` fills it as they arrive)."""
+    once every snapshot is written (``build`` fills it as they arrive). ``templates``, when
+    given, receives a copy made before any snapshot is written: a replica of no publication."""
     connection = session.connection()
     store = _Store()
     try:
@@ -250,6 +255,11 @@ def from_snapshots(
                 if table.name in unowned:
                     query = sa.select(table).where(unowned[table.name])
                     _insert(out, table, [dict(r) for r in connection.execute(query).mappings()])
+        if templates is not None:
+            template = _Store()
+            store.keeper.backup(template.keeper)
+            templates.append(_replica((), template, stamp, ()))
+        with target.begin() as out:
             _load_snapshots(out, snapshots)
     except BaseException:
         store.keeper.close()
@@ -284,6 +294,24 @@ def update(session: Session, base: Replica, in_force: Mapping[int, int]) -> Repl
     checklists = {c: v for c, v in base.checklists if c in new and c not in fresh}
     checklists.update(fresh)
     return _replica(pairs, store, base.stamp, tuple(sorted(checklists.items())))
+
+
+def from_template(session: Session, template: Replica, in_force: Mapping[int, int]) -> Replica:
+    """A replica of these publications on a copy of ``template``, a replica of no publication
+    with the same shared tables (1 query for the snapshots)."""
+    pairs = _pairs(in_force)
+    checklists: dict[int, int | None] = {}
+    snapshots = _snapshots(session, [pid for _c, pid in pairs], checklists)
+    store = _Store()
+    try:
+        with closing(template.store.reader()) as source:
+            source.backup(store.keeper)
+        with _writer(store.keeper).begin() as out:
+            _load_snapshots(out, snapshots)
+    except BaseException:
+        store.keeper.close()
+        raise
+    return _replica(pairs, store, template.stamp, tuple(sorted(checklists.items())))
 
 
 @functools.lru_cache(maxsize=4)
@@ -329,6 +357,9 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> Non
         connection.execute(table.insert(), group)
 
 
+SOME = 4  # replicas of a few publications kept (``ReplicaCache.some``)
+
+
 class ReplicaCache:
     """The most recently used replicas, keyed by the publications in force and the stamp of the
     shared tables, both read from the database: an instance that serves a replica built before
@@ -345,6 +376,8 @@ class ReplicaCache:
         # making waits for it instead of making its own (at a million rows a build costs
         # seconds and hundreds of MB; the threads of a worker would each pay it).
         self._making: dict[tuple, threading.Lock] = {}
+        self._templates: dict[str, Replica] = {}  # a replica of no publication, by stamp
+        self._some: OrderedDict[tuple, Replica] = OrderedDict()  # ``some``'s, by key
 
     def get(
         self, session: Session, in_force: Mapping[int, int] | Sequence[int],
@@ -375,7 +408,10 @@ class ReplicaCache:
                         and _few(base.by_country, pairs)):  # fmt: skip
                     replica = update(session, base, dict(pairs))
                 else:
-                    replica = replace(build(session, in_force), stamp=stamp)
+                    made: list[Replica] = []
+                    replica = replace(build(session, in_force, made), stamp=stamp)
+                    with self._lock:  # the shared tables of one stamp at a time
+                        self._templates = {stamp: replace(made[0], stamp=stamp)}
                 with self._lock:
                     self._entries[key] = replica
                     while len(self._entries) > 1 and (
@@ -391,6 +427,35 @@ class ReplicaCache:
     def __len__(self) -> int:
         """Replicas kept."""
         return len(self._entries)
+
+    def kept(self, in_force: Mapping[int, int], stamp: str) -> Replica | None:
+        """The replica of these publications if this cache keeps it (no query)."""
+        with self._lock:
+            return self._found((_pairs(in_force), stamp))
+
+    def some(self, session: Session, in_force: Mapping[int, int], stamp: str) -> Replica:
+        """A replica of these publications alone, for reading the few countries whose
+        publication changed (1 query for their snapshots): the shared tables come from a replica
+        of no publication made once per stamp and copied (1 query per shared table, once), so
+        the replica of every publication is neither copied nor rewritten (at a million coverage
+        rows it holds 175 MB). The last ``SOME`` are kept."""
+        pairs = _pairs(in_force)
+        with self._lock:
+            found = self._some.get((pairs, stamp))
+            if found is not None:
+                self._some.move_to_end((pairs, stamp))
+                return found
+            template = self._templates.get(stamp)
+        if template is None:
+            template = replace(build(session, {}), stamp=stamp)
+            with self._lock:
+                self._templates = {stamp: template}
+        made = from_template(session, template, dict(pairs))
+        with self._lock:
+            self._some[(pairs, stamp)] = made
+            while len(self._some) > SOME:
+                self._some.popitem(last=False)
+        return made
 
     def _found(self, key: tuple) -> Replica | None:
         """The kept replica under ``key`` (the caller holds the lock)."""
