@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlmodel import func, select
 
 from tests.conftest import PASSWORD
+from tracker import write
 from tracker.db import make_engine
-from tracker.models import ChangeRecord, LoginAttempt, Milestone
+from tracker.models import ChangeRecord, LoginAttempt, Milestone, PublicationFigures
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 READ_MESSAGE = "The database cannot be reached at the moment."
@@ -95,7 +96,8 @@ def test_an_unreachable_database_is_a_503_everywhere_and_passes(
     working = app.extensions["engine"]
     swap_engine(make_engine(unreachable_url(working, tmp_path)))
 
-    for url in ("/en/", "/en/countries/ZMB", "/en/checklist", "/exports/coverage.csv"):
+    for url in ("/en/", "/en/countries/ZMB", "/en/checklist", "/exports/coverage.csv",
+                "/exports/countries.csv", "/exports/checklist.csv"):  # fmt: skip
         assert_503(client.get(url), READ_MESSAGE)
     assert_503(
         client.post("/en/login", data={"email": "admin@example.org", "password": PASSWORD}),
@@ -130,11 +132,16 @@ def test_a_read_only_database_serves_reads_and_refuses_writes_cleanly(
 ):
     make_milestone(country=staff.zmb)
     publish()  # the public side serves publications
+    with write.transaction(session):  # countries.csv will compute its rows and try to store them
+        session.execute(sa.delete(PublicationFigures))
     before = counts(session)
     swap_engine(read_only_engine(app.extensions["engine"]))
 
     assert client.get("/en/countries/ZMB").status_code == 200
     assert client.get("/exports/milestones.csv").status_code == 200
+    figures = client.get("/exports/countries.csv")
+    assert figures.status_code == 200
+    assert [line[:4] for line in figures.text.splitlines()[1:]] == ["RWA,", "ZMB,"]
     assert client.get("/api/v1/countries/ZMB").status_code == 200
 
     login = client.post("/en/login", data={"email": "admin@example.org", "password": PASSWORD})

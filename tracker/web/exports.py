@@ -106,31 +106,35 @@ def export_csv(name: str):
             return Response(found.body, headers=headers)
         return Response(found.chunks(), headers={**headers, "Content-Length": str(found.size)})
 
-    # countries.csv's rows are stored with the publications, checklist.csv's are the shared
-    # tables: neither reads a replica.
-    replica = None
-    if shared_only:  # read now, on the request's session: the very state its stamp names
-        written = list(datasets.export_pieces(table, records, db.get_session(), countries))
-    elif name == "monitor_values":  # the overview's figures, computed once per publication
-        summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
-        records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
     by_country = dict(state.by_country)
     # written a country at a time
     by_countries = records in datasets.TEXTS or name == "countries"
     earlier = kept.earlier(family) if by_countries else None
-    if name not in ("countries", "checklist", "monitor_values"):
-        if earlier is None:
-            replica = published.replica()
-        else:  # the countries whose publication changed since the body kept: read those alone
-            replica = published.replica_of(
-                [ref.id for ref in countries if not earlier.holds(ref.id, by_country.get(ref.id))]
-            )
+    # the countries to read: those whose publication changed since the body kept, or all
+    fresh = [ref for ref in countries
+             if earlier is None or not earlier.holds(ref.id, by_country.get(ref.id))]  # fmt: skip
+    # Whatever reads the database is read here, before the first byte: countries.csv's rows
+    # (stored with the publications) and checklist.csv's (the shared tables, on the request's
+    # session, the very state its stamp names) read no replica; the other exports read one
+    # built or brought up to date here, or one of the few publications that changed.
+    replica = None
+    if name == "countries":
+        stored_rows = published.country_records([ref.id for ref in fresh])
+    elif shared_only:
+        written = list(datasets.export_pieces(table, records, db.get_session(), countries))
+    elif name == "monitor_values":  # the overview's figures, computed once per publication
+        summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
+        records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
+    elif earlier is None:
+        replica = published.replica()
+    else:
+        replica = published.replica_of([ref.id for ref in fresh])
 
     def generate():
         # the publications in force (issue 12)
         with replica.session() if replica is not None else contextlib.nullcontext() as session:
             if name == "countries":
-                pieces_of = functools.partial(_country_pieces, table)
+                pieces_of = functools.partial(_country_pieces, table, stored_rows)
             elif shared_only:
                 pieces_of = lambda _countries: iter(written)  # noqa: E731
             else:
@@ -175,10 +179,10 @@ def _of_summaries(write, summaries, _session, _countries):
     return write(summaries)
 
 
-def _country_pieces(table, countries):
-    """countries.csv's rows, a piece a country in the countries' order: each as stored with its
-    publication (``published.country_records``), none for a country without a row."""
-    records = published.country_records([ref.id for ref in countries])
+def _country_pieces(table, records, countries):
+    """countries.csv's rows (``records``: country id -> record, as
+    ``published.country_records`` gives them), a piece a country in the countries' order, none
+    for a country without a row."""
     present = [ref.id for ref in countries if ref.id in records]
     header = table.header
     batches = csvio.format_batches(table, ([records[cid][c] for c in header] for cid in present))
