@@ -77,6 +77,14 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
+def _latest(as_of: date | None) -> sa.Subquery:
+    """Each country's latest publication number (made by the end of ``as_of``)."""
+    latest = sa.select(_PUB.country_id, sa.func.max(_PUB.number).label("number"))
+    if as_of is not None:
+        latest = latest.where(_PUB.published_at < end_of(as_of))
+    return latest.group_by(_PUB.country_id).subquery()
+
+
 def in_force(
     session: Session, as_of: date | None = None, *, with_figures: bool = True
 ) -> dict[int, PublicationInfo]:
@@ -85,10 +93,7 @@ def in_force(
     Without ``with_figures`` their ``figures`` are left empty: SQLite stores them after the
     frozen rows, so reading them reads every publication's snapshot (200 ms at a million
     coverage rows, on every request that finds the publications in force)."""
-    latest = sa.select(_PUB.country_id, sa.func.max(_PUB.number).label("number"))
-    if as_of is not None:
-        latest = latest.where(_PUB.published_at < end_of(as_of))
-    latest = latest.group_by(_PUB.country_id).subquery()
+    latest = _latest(as_of)
     columns = [c for c in _INFO_COLUMNS if with_figures or c is not _PUB.figures]
     query = (
         sa.select(*columns, Country.__table__.c.iso3, Country.__table__.c.iso2)
@@ -105,10 +110,7 @@ def in_force(
 def in_force_ids(session: Session, as_of: date | None = None) -> tuple[tuple[int, int], ...]:
     """``in_force`` as sorted (country id, publication id) pairs alone (1 query): what an
     answer that is named by its publications needs, without reading their messages and dates."""
-    latest = sa.select(_PUB.country_id, sa.func.max(_PUB.number).label("number"))
-    if as_of is not None:
-        latest = latest.where(_PUB.published_at < end_of(as_of))
-    latest = latest.group_by(_PUB.country_id).subquery()
+    latest = _latest(as_of)
     query = sa.select(_PUB.country_id, _PUB.id).join(
         latest, sa.and_(latest.c.country_id == _PUB.country_id, latest.c.number == _PUB.number)
     )

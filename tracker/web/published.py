@@ -298,7 +298,7 @@ def _keep_figures(on: str, made: dict[int, dict]) -> None:
     """Store computed rows for every worker (``review.keep_figures``), in a session of its own:
     a failure is logged and costs only a computation next time."""
     try:
-        with Session(current_app.extensions["engine"]) as dbs, write.transaction(dbs):
+        with db.standalone_session() as dbs, write.transaction(dbs):
             review_write.keep_figures(dbs, on, made)
     except sa.exc.SQLAlchemyError:
         current_app.logger.warning("could not store the figures of %d publications", len(made),
