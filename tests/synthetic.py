@@ -247,7 +247,7 @@ def publish_all(session, *countries, message: str = "Published by the test") -> 
 
 
 # Publications are final (no DELETE reaches them): their tables are dropped and made again.
-FINAL = ("publication_figures", "review_comment", "review", "publication")
+FINAL = ("publication_figures", "publication_pieces", "review_comment", "review", "publication")
 
 
 def wipe(session) -> None:

@@ -22,6 +22,7 @@ from tracker.models import (
     Provision,
     Publication,
     PublicationFigures,
+    PublicationPiece,
 )
 from tracker.read import stored
 from tracker.write import changes, record, replica, review
@@ -48,6 +49,9 @@ def world(session, staff, make_checklist, make_instrument, make_milestone, make_
 def draft_edit(session, zmb, act) -> None:
     """A working-copy change to everything the public sees of Zambia: the act's title, its
     judgement (partial becomes full, so the figures move), its milestone, a Monitor value."""
+    # End the test's read transaction first: a download since may have stored rows
+    # (``publication_pieces``), and SQLite refuses a write on a snapshot older than a commit.
+    session.commit()
     with write.transaction(session):
         act = session.get(Instrument, act.id)
         changes.update(session, act, changes.DEMO_DATA, {"title": "Draft title nobody reviewed"},
@@ -704,6 +708,148 @@ def test_countries_csv_after_a_publication_on_another_instance(app_config, sessi
         assert [r["iso3"] for r in csv.DictReader(io.StringIO(zambia))] == ["ZMB"]
     finally:
         reader_app.extensions["engine"].dispose()
+
+
+# --- the other exports' rows, stored with the publications (issue 14) ---------------------------
+
+BY_COUNTRY = ("instruments", "coverage", "milestones", "coverage_links")
+
+
+def stored_pieces(session) -> dict[tuple[int, str], list[str]]:
+    """(publication id, export) -> the bases its rows are stored on."""
+    table = PublicationPiece.__table__
+    found: dict[tuple[int, str], list[str]] = {}
+    query = sa.select(table.c.publication_id, table.c.export, table.c.basis).order_by(
+        table.c.publication_id, table.c.export, table.c.basis
+    )
+    for pid, export, basis in session.connection().execute(query):
+        found.setdefault((pid, export), []).append(basis)
+    session.commit()
+    return found
+
+
+@pytest.mark.parametrize("name", BY_COUNTRY)
+def test_a_new_worker_copies_the_rows_another_worker_stored(
+    app_config, session, world, name, monkeypatch
+):
+    """The first worker to write an export stores each published country's rows: a worker that
+    has kept nothing then sends the same bytes without building a replica of the publications
+    or reading a row of them (the project's timeline of milestones.csv is shared, not
+    published), and a filtered download copies the same rows."""
+    from tracker.read import rows as datasets
+
+    assert stored_pieces(session) == {}  # publishing stores none: the first download does
+    first, built = fresh_download(app_config, f"/exports/{name}.csv")
+    assert built
+    publications = {p.country_id: p.id for p in session.exec(select(Publication)).all()}
+    on = stored.basis(replica.shared_stamp(session))
+    assert stored_pieces(session) == {(pid, name): [on] for pid in publications.values()}
+
+    read_for = []
+    original = datasets.export_pieces
+    monkeypatch.setattr(datasets, "export_pieces", lambda t, r, s, countries: (
+        read_for.append([c.iso3 for c in countries]) or original(t, r, s, countries)))  # fmt: skip
+    again, built = fresh_download(app_config, f"/exports/{name}.csv")
+    assert again == first and not built
+    assert read_for == ([[]] if name == "milestones" else [])  # the project's rows alone
+    zambia, _built = fresh_download(app_config, f"/exports/{name}.csv?country=ZMB")
+    every = list(csv.DictReader(io.StringIO(first.decode())))
+    assert list(csv.DictReader(io.StringIO(zambia.decode()))) == [
+        row for row in every if row["country_iso3"] == "ZMB"
+    ]
+    assert {row["country_iso3"] for row in every} >= {"ZMB", "RWA"}
+    assert read_for == ([[]] if name == "milestones" else [])
+
+
+def test_rows_stored_on_another_basis_are_written_again(
+    app_config, session, world, make_checklist, monkeypatch
+):
+    """Rows are copied only on the basis they were written on: after a change of the checklist
+    tables or of the code the next worker writes them again (from a replica), stores them
+    beside the old ones, and sends the same bytes."""
+    body, _built = fresh_download(app_config, "/exports/coverage.csv")
+    before = stored_pieces(session)
+    make_checklist(n=3, code="T.2", current=False)
+    after_checklist, built = fresh_download(app_config, "/exports/coverage.csv")
+    assert built and after_checklist == body
+    assert all(len(bases) == 2 for bases in stored_pieces(session).values())
+    monkeypatch.setattr(stored, "code_fingerprint", lambda: "other code")
+    after_code, built = fresh_download(app_config, "/exports/coverage.csv")
+    assert built and after_code == body
+    found = stored_pieces(session)
+    assert found.keys() == before.keys() and all(len(b) == 3 for b in found.values())
+
+
+def test_a_failure_to_store_rows_still_sends_them(app_config, session, world, monkeypatch, caplog):
+    """Storing the rows written is a transaction of its own, after the body: when the database
+    refuses it, the download is whole and the next worker writes them again."""
+    def refuse(*_args, **_kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(review, "keep_pieces", refuse)
+    first, built = fresh_download(app_config, "/exports/instruments.csv")
+    assert built and b"Environmental Management Act" in first and b"Law 2024" in first
+    assert stored_pieces(session) == {}
+    assert "could not store the instruments rows of 2 publications" in caplog.text
+    monkeypatch.undo()
+    again, built = fresh_download(app_config, "/exports/instruments.csv")
+    assert built and again == first and len(stored_pieces(session)) == 2
+
+
+def test_two_workers_storing_the_same_rows_store_them_once(session, world):
+    """A second insert of rows stored already leaves the first as it is, and does not fail."""
+    pid = session.exec(select(Publication.id)).first()
+    with write.transaction(session):
+        review.keep_pieces(session, "coverage", "a" * 64, {pid: b"first"})
+        review.keep_pieces(session, "coverage", "a" * 64, {pid: b"second"})
+        review.keep_pieces(session, "milestones", "a" * 64, {pid: b"other export"})
+    table = PublicationPiece.__table__
+    query = sa.select(table.c.export, table.c.rows).order_by(table.c.export)
+    assert [tuple(r) for r in session.connection().execute(query)] == [
+        ("coverage", b"first"), ("milestones", b"other export")
+    ]  # fmt: skip
+
+
+def test_a_download_cut_short_stores_no_rows(app_config, session, world):
+    """Rows are stored once the whole body is written: a reader who goes away after the first
+    bytes leaves nothing behind that a later download would copy."""
+    fresh = create_app(dict(app_config))
+    try:
+        answer = fresh.test_client().get("/exports/coverage.csv", buffered=False)
+        next(iter(answer.response))  # the header and the first rows, then the reader leaves
+        answer.close()
+    finally:
+        fresh.extensions["engine"].dispose()
+    assert stored_pieces(session) == {}
+
+
+def test_a_country_published_again_stores_its_new_rows_and_keeps_the_others(
+    app_config, session, world, publish
+):
+    """After Zambia publishes again, a worker that kept the body before writes Zambia's rows
+    alone and stores them under its new publication; a new worker then copies every country's
+    rows, and the bytes are those a worker that read everything afresh sends."""
+    staff, acts = world
+    reader_app = create_app(dict(app_config))
+    try:
+        reader = reader_app.test_client()
+        reader.get("/exports/coverage_links.csv").get_data()
+        draft_edit(session, staff.zmb, acts["ZMB"])
+        publish(staff.zmb)
+        after = reader.get("/exports/coverage_links.csv").get_data()
+    finally:
+        reader_app.extensions["engine"].dispose()
+    latest = {p.country_id: p.id for p in session.exec(select(Publication)).all()}
+    found = stored_pieces(session)
+    assert (latest[staff.zmb.id], "coverage_links") in found
+    assert len([key for key in found if key[1] == "coverage_links"]) == 3  # ZMB's old and new
+    copied, built = fresh_download(app_config, "/exports/coverage_links.csv")
+    assert copied == after and not built
+    assert b"Draft title nobody reviewed" in after
+    with write.transaction(session):
+        session.execute(sa.delete(PublicationPiece))
+    afresh, built = fresh_download(app_config, "/exports/coverage_links.csv")
+    assert afresh == after and built
 
 
 def test_two_instances_computing_the_same_figures_at_once_store_them_once(

@@ -749,6 +749,27 @@ class PublicationFigures(SQLModel, table=True):
     computed_at: datetime = Field(default_factory=utcnow)
 
 
+class PublicationPiece(SQLModel, table=True):
+    """One country's rows of a CSV export written a country at a time (instruments, coverage,
+    milestones, coverage_links), as its publication gives them on one *basis* (the shared tables
+    as they stood and the code, ``tracker.read.stored``): the CSV text without its header,
+    compressed with zlib (an empty text when the publication has no such rows).
+
+    The first worker that writes a country's rows stores them, so every other worker and
+    instance, and every worker started later, copies them instead of building a replica of the
+    publications and writing them again. A cache, never a record: any row may be deleted (the
+    rows are written again).
+    """
+
+    __tablename__ = "publication_pieces"
+
+    publication_id: int = Field(foreign_key="publication.id", primary_key=True)
+    export: str = Field(max_length=32, primary_key=True)
+    basis: str = Field(max_length=64, primary_key=True)
+    rows: bytes = Field(sa_type=sa.LargeBinary)
+    computed_at: datetime = Field(default_factory=utcnow)
+
+
 class Review(SQLModel, table=True):
     """One round of review of a country's working copy: opened when it is submitted, kept (with
     its exchange) once it is published, as the publication's review record (staff only)."""

@@ -1145,6 +1145,11 @@ TEXTS = {
 }
 
 
+# The text writers that also give rows of no country (the project's own timeline, read from the
+# shared tables): what they write needs a replica even when every country's rows are at hand.
+WITH_SHARED_ROWS = frozenset({all_milestone_records})
+
+
 def export_pieces(
     table, records, session: Session, countries: Sequence[CountryRef]
 ) -> Iterator[Piece]:

@@ -1,4 +1,6 @@
-"""countries.csv's rows as stored with the publications (``models.PublicationFigures``, issue 14).
+"""What the exports read as stored with the publications (issue 14): countries.csv's row of each
+publication (``models.PublicationFigures``) and the other exports' rows of each country
+(``models.PublicationPiece``, zlib data of the CSV text, ``PIECE_LEVEL``).
 
 A publication's row of countries.csv is a function of three things: the publication (which never
 changes), the shared tables (the checklist versions and their texts, whose state
@@ -13,6 +15,10 @@ versions of Python and of the libraries that shape a row (Babel's country names,
 reading of the values), not a version number someone must remember to raise: any change to the
 code or to those computes the figures again, even one that could not move them, which costs one
 computation per deployment.
+
+A country's rows of an export written a country at a time depend on nothing else: not on the
+other countries, the language or the options of the download (the header alone carries the byte
+order mark), so one stored text serves every download that holds the country.
 """
 
 import functools
@@ -26,9 +32,12 @@ import babel
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker.models import PublicationFigures
+from tracker.models import PublicationFigures, PublicationPiece
 
 _TABLE = PublicationFigures.__table__
+_PIECES = PublicationPiece.__table__
+# zlib's fastest level, as the export cache keeps a large body (tracker.web.exportcache)
+PIECE_LEVEL = 1
 
 
 @functools.cache
@@ -60,3 +69,17 @@ def figures_of(session: Session, publication_ids: Collection[int], on: str) -> d
         _TABLE.c.basis == on, _TABLE.c.publication_id.in_(sorted(publication_ids))
     )
     return {pid: values for pid, values in session.connection().execute(query)}
+
+
+def pieces_of(
+    session: Session, export: str, publication_ids: Collection[int], on: str
+) -> dict[int, bytes]:
+    """An export's rows stored for these publications on basis ``on`` (publication id -> zlib
+    data of the CSV text; 1 query, none when none is asked)."""
+    if not publication_ids:
+        return {}
+    query = sa.select(_PIECES.c.publication_id, _PIECES.c.rows).where(
+        _PIECES.c.export == export, _PIECES.c.basis == on,
+        _PIECES.c.publication_id.in_(sorted(publication_ids)),
+    )  # fmt: skip
+    return {pid: bytes(rows) for pid, rows in session.connection().execute(query)}

@@ -26,6 +26,7 @@ read as stored with the publications (``tracker.read.stored``), without a replic
 import contextlib
 import functools
 import itertools
+import zlib
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
@@ -34,10 +35,10 @@ from tracker import db
 from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
 from tracker.i18n import DEFAULT_LOCALE, current_lang
-from tracker.read import loaders
+from tracker.read import loaders, stored
 from tracker.read import rows as datasets
 from tracker.web import published
-from tracker.web.exportcache import ExportCache
+from tracker.web.exportcache import Copied, ExportCache
 from tracker.web.filters import selected_countries
 from tracker.web.urls import external_url, link
 
@@ -115,9 +116,11 @@ def export_csv(name: str):
              if earlier is None or not earlier.holds(ref.id, by_country.get(ref.id))]  # fmt: skip
     # Whatever reads the database is read here, before the first byte: countries.csv's rows
     # (stored with the publications) and checklist.csv's (the shared tables, on the request's
-    # session, the very state its stamp names) read no replica; the other exports read one
-    # built or brought up to date here, or one of the few publications that changed.
-    replica = None
+    # session, the very state its stamp names) read no replica. The other exports written a
+    # country at a time copy the rows stored with the publications (``tracker.read.stored``) and
+    # read the rest from a replica built or brought up to date here, or one of the few
+    # publications whose rows are not stored; what they read there they store.
+    replica, ready = None, {}
     if name == "countries":
         stored_rows = published.country_records([ref.id for ref in fresh])
     elif shared_only:
@@ -125,10 +128,18 @@ def export_csv(name: str):
     elif name == "monitor_values":  # the overview's figures, computed once per publication
         summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
         records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
-    elif earlier is None:
-        replica = published.replica()
     else:
-        replica = published.replica_of([ref.id for ref in fresh])
+        if by_countries:
+            ready = published.stored_pieces(name, [ref.id for ref in fresh])
+            fresh = [ref for ref in fresh if ref.id not in ready]
+        if not by_countries or (earlier is None and not ready):
+            replica = published.replica()
+        elif fresh or records in datasets.WITH_SHARED_ROWS:
+            replica = published.replica_of([ref.id for ref in fresh])
+    # the published countries whose rows are written now, to be stored once the body is sent
+    storing = {ref.id for ref in fresh if ref.id in by_country} if by_countries else set()
+    if name == "countries":
+        storing = set()
 
     def generate():
         # the publications in force (issue 12)
@@ -137,36 +148,69 @@ def export_csv(name: str):
                 pieces_of = functools.partial(_country_pieces, table, stored_rows)
             elif shared_only:
                 pieces_of = lambda _countries: iter(written)  # noqa: E731
+            elif session is None and by_countries:  # every country's rows stored, no shared rows
+                pieces_of = lambda _countries: iter(())  # noqa: E731
             else:
                 pieces_of = functools.partial(datasets.export_pieces, table, records, session)
-            if earlier is None:
+            made: dict[int, bytes] = {}
+            if storing:
+                pieces_of = functools.partial(_packing, pieces_of, storing, made)
+            if earlier is None and not ready:
                 pieces = pieces_of(countries)
             else:
-                pieces = _reusing(earlier, by_country, table, pieces_of, countries)
+                copies = {cid: functools.partial(_unpacked, data) for cid, data in ready.items()}
+                if earlier is not None:
+                    copies.update(
+                        (ref.id, functools.partial(earlier.rows_of, ref.id, by_country[ref.id]))
+                        for ref in countries if earlier.holds(ref.id, by_country.get(ref.id))
+                    )  # fmt: skip
+                pieces = _reusing(copies, table, pieces_of, countries)
             header = (None, csvio.header_text(table, bom=bom))
             yield from kept.keep_pieces(
                 key, itertools.chain((header,), pieces),
                 family=family if by_countries else None, by_country=by_country,
             )  # fmt: skip
+        if storing:  # the whole body was sent: every country's rows are known (or none)
+            published.keep_pieces(name, {cid: made.get(cid, _NO_ROWS) for cid in storing})
 
     return Response(stream_with_context(generate()), headers=headers)
 
 
-def _reusing(earlier, by_country, table, pieces_of, countries):
-    """The pieces of an export written a country at a time, the rows of each country whose
-    publication is the one ``earlier`` read copied from it, the others' read now by
-    ``pieces_of(countries)`` (every piece of no country too: the project's timeline); in the
-    countries' order, one piece at a time (the writer gives the stale countries' pieces in their
-    order)."""
-    copy = {ref.id for ref in countries if earlier.holds(ref.id, by_country.get(ref.id))}
-    fresh = pieces_of([ref for ref in countries if ref.id not in copy])
+_NO_ROWS = zlib.compress(b"", stored.PIECE_LEVEL)
+
+
+def _unpacked(data: bytes) -> Copied:
+    """A country's rows as stored (zlib data), with that data for a body kept compressed."""
+    rows = Copied(zlib.decompress(data))
+    rows.packed = data
+    return rows
+
+
+def _packing(pieces_of, storing, made, countries):
+    """The pieces ``pieces_of(countries)`` gives, each country's of ``storing`` also compressed
+    into ``made`` (country id -> zlib data) to be stored."""
+    for country_id, piece in pieces_of(countries):
+        if country_id in storing:
+            rows = Copied(piece.encode("utf-8") if isinstance(piece, str) else piece)
+            rows.packed = made[country_id] = zlib.compress(rows, stored.PIECE_LEVEL)
+            piece = rows
+        yield country_id, piece
+
+
+def _reusing(copies, table, pieces_of, countries):
+    """The pieces of an export written a country at a time: the rows of each country in
+    ``copies`` (country id -> a function giving them: copied from a body kept, or as stored),
+    the others' read now by ``pieces_of(countries)`` (every piece of no country too: the
+    project's timeline); in the countries' order, one piece at a time (the writer gives the
+    other countries' pieces in their order)."""
+    fresh = pieces_of([ref for ref in countries if ref.id not in copies])
     pending = next(fresh, None)
     while pending is not None and pending[0] is None:
         yield pending
         pending = next(fresh, None)
     for ref in countries:
-        if ref.id in copy:
-            yield ref.id, earlier.rows_of(ref.id, by_country[ref.id])
+        if ref.id in copies:
+            yield ref.id, copies[ref.id]()
             continue
         while pending is not None and pending[0] == ref.id:
             yield pending

@@ -305,6 +305,33 @@ def _keep_figures(on: str, made: dict[int, dict]) -> None:
                                    exc_info=True)  # fmt: skip
 
 
+def stored_pieces(export: str, country_ids: Collection[int]) -> dict[int, bytes]:
+    """An export's rows of these countries as stored for their publications in force on the
+    current basis (country id -> zlib data of the CSV text, ``tracker.read.stored``; 1 query):
+    a country without a publication, or whose rows nobody stored yet, is left out."""
+    found, asked = state(), set(country_ids)
+    wanted = {cid: pid for cid, pid in found.by_country if cid in asked}
+    rows = stored.pieces_of(db.get_session(), export, wanted.values(), stored.basis(found.stamp))
+    return {cid: rows[pid] for cid, pid in wanted.items() if pid in rows}
+
+
+def keep_pieces(export: str, made: dict[int, bytes]) -> None:
+    """Store an export's rows of these published countries (country id -> zlib data of the CSV
+    text, written on the publications in force) for every worker, in a session of its own
+    (``review.keep_pieces``): a failure is logged and costs only writing them again next time."""
+    found = state()
+    by_country = dict(found.by_country)
+    rows = {by_country[cid]: data for cid, data in made.items() if cid in by_country}
+    if not rows:
+        return
+    try:
+        with db.standalone_session() as dbs, write.transaction(dbs):
+            review_write.keep_pieces(dbs, export, stored.basis(found.stamp), rows)
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.warning("could not store the %s rows of %d publications", export,
+                                   len(rows), exc_info=True)  # fmt: skip
+
+
 def checklist_items() -> dict[int, list[figures.CoverageItem]]:
     """Every country's coverage items on the current checklist (``pages.checklist_items``), each
     computed once per publication and checklist (3 queries on the replica when some are new)."""

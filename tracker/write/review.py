@@ -28,6 +28,7 @@ from tracker.models import (
     Country,
     Publication,
     PublicationFigures,
+    PublicationPiece,
     Review,
     ReviewComment,
     utcnow,
@@ -223,6 +224,26 @@ def keep_figures(session: Session, on: str, rows_by_publication: Mapping[int, di
         insert(table).on_conflict_do_nothing(),
         [{"publication_id": pid, "basis": on, "figures": values, "computed_at": at}
          for pid, values in sorted(rows_by_publication.items())],
+    )  # fmt: skip
+
+
+def keep_pieces(
+    session: Session, export: str, on: str, rows_by_publication: Mapping[int, bytes]
+) -> None:
+    """Store one export's rows of these publications (publication id -> the rows' CSV text,
+    compressed: ``tracker.read.stored``) as written on basis ``on``. Rows another worker or
+    instance stored first are left as they are: both wrote the same text."""
+    if not rows_by_publication:
+        return
+    table = PublicationPiece.__table__
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        session.get_bind().dialect.name
+    ]
+    at = utcnow()
+    session.connection().execute(
+        insert(table).on_conflict_do_nothing(),
+        [{"publication_id": pid, "export": export, "basis": on, "rows": rows, "computed_at": at}
+         for pid, rows in sorted(rows_by_publication.items())],
     )  # fmt: skip
 
 
