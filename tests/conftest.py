@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-import jinja2
 import pytest
 import sqlalchemy as sa
 from babel.messages.mofile import write_mo
@@ -395,29 +394,10 @@ def app_config(database_url, translations_dir) -> dict:
     }
 
 
-class SharedBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates shared by the test apps: each app would otherwise compile every template
-    again (a third of the suite's time). Jinja checks each entry against the template's source."""
-
-    def __init__(self):
-        self.store: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket) -> None:
-        if bucket.key in self.store:
-            bucket.bytecode_from_string(self.store[bucket.key])
-
-    def dump_bytecode(self, bucket) -> None:
-        self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-TEMPLATE_CACHE = SharedBytecodeCache()
-
-
 @pytest.fixture
 def bare_app(app_config):
     """An app whose database has no tables at all (for migration tests), unless ``app`` is used."""
-    app = create_app(app_config)
-    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    app = create_app(app_config)  # its templates compiled once per process (tracker.web.compiled)
     engine = app.extensions["engine"]
     yield app
     engine.dispose()

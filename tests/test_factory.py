@@ -95,3 +95,30 @@ def test_throttle_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("LOGIN_WINDOW_SECONDS", "-5")
     with pytest.raises(ConfigError, match="LOGIN_WINDOW_SECONDS"):
         from_environment(tmp_path)
+
+
+def test_templates_are_compiled_once_per_process_and_again_when_they_change(app):
+    """Every app of a process shares its compiled templates (the suite makes one app per test):
+    a second environment renders without compiling, an edited template is compiled again, and
+    an environment with other extensions never takes another's code."""
+    from jinja2 import DictLoader, Environment
+
+    from tracker.web.compiled import COMPILED, CompiledTemplates
+
+    cache, compiled = CompiledTemplates(), []
+
+    class Counting(Environment):
+        def compile(self, source, name=None, *args, **kwargs):
+            compiled.append(name)
+            return super().compile(source, name, *args, **kwargs)
+
+    loader = DictLoader({"t.html": "{{ x }}!"})
+    assert Counting(loader=loader, bytecode_cache=cache).get_template("t.html").render(x=1) == "1!"
+    assert Counting(loader=loader, bytecode_cache=cache).get_template("t.html").render(x=2) == "2!"
+    assert compiled == ["t.html"]
+    loader.mapping["t.html"] = "{{ x }}?"
+    assert Counting(loader=loader, bytecode_cache=cache).get_template("t.html").render(x=3) == "3?"
+    assert compiled == ["t.html", "t.html"]
+    Counting(loader=loader, bytecode_cache=cache, extensions=["jinja2.ext.do"]).get_template("t.html")
+    assert len(compiled) == 3
+    assert app.jinja_env.bytecode_cache is COMPILED

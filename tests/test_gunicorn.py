@@ -99,7 +99,7 @@ def _wait_until_up(port: int, process: subprocess.Popen, log: Path) -> None:
 
 @pytest.mark.slow
 def test_a_long_export_to_a_slow_client_outlives_the_worker_timeout(tmp_path):
-    countries, provisions = 200, 1000  # 200,000 rows, about 17 MB
+    countries, provisions = 100, 1000  # 100,000 rows, about 8.5 MB: twice the 4 MB socket buffers
     database = tmp_path / "big.db"
     _build(database, countries, provisions)
     port = _free_port()
@@ -133,9 +133,9 @@ def test_a_long_export_to_a_slow_client_outlives_the_worker_timeout(tmp_path):
         )
     try:
         _wait_until_up(port, process, log)
-        # A client with a small receive buffer reading 16 KB every 10 ms: the 17 MB take at least
-        # 10 s, and even with 4 MB of socket buffers filled at once the worker is still writing
-        # well past the 4 s heartbeat timeout.
+        # A client with a small receive buffer that reads the first megabyte, then nothing for
+        # 7 s, then the rest: even with 4 MB of socket buffers filled at once the worker is
+        # still writing, blocked on a full socket, well past the 4 s heartbeat timeout.
         client = socket.socket()
         client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         # The first request after the server starts builds the replica of the 200 publications
@@ -147,9 +147,12 @@ def test_a_long_export_to_a_slow_client_outlives_the_worker_timeout(tmp_path):
         )
         started = time.monotonic()
         received = bytearray()
+        paused = False
         while chunk := client.recv(16384):
             received += chunk
-            time.sleep(0.01)
+            if not paused and len(received) > 1 << 20:
+                paused = True
+                time.sleep(7)
         elapsed = time.monotonic() - started
         client.close()
     finally:
@@ -161,7 +164,7 @@ def test_a_long_export_to_a_slow_client_outlives_the_worker_timeout(tmp_path):
     assert b"transfer-encoding: chunked" in head.lower()
     # A whole chunked body ends with the zero-length chunk; a killed worker never sends it.
     assert body.endswith(b"\r\n0\r\n\r\n"), f"the export was cut after {len(body):,} bytes"
-    assert elapsed > 10, f"the download took only {elapsed:.1f} s: the test proves nothing"
+    assert paused and elapsed > 7, f"the download took only {elapsed:.1f} s: the test proves nothing"
     text = _dechunk(body).decode()
     lines = text.splitlines()
     assert len(lines) == 1 + countries * provisions

@@ -10,6 +10,10 @@ from tracker import config as config_module
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config -> database -> i18n -> blueprints -> errors -> CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    from tracker.web.compiled import COMPILED
+
+    # templates compiled once per process, whatever the number of apps (``tracker.web.compiled``)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED}
     if test_config is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
