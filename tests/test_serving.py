@@ -730,17 +730,20 @@ def stored_pieces(session) -> dict[tuple[int, str], list[str]]:
 
 @pytest.mark.parametrize("name", BY_COUNTRY)
 def test_a_new_worker_copies_the_rows_another_worker_stored(
-    app_config, session, world, name, monkeypatch
+    app_config, session, world, name, monkeypatch, make_country, make_instrument
 ):
     """The first worker to write an export stores each published country's rows: a worker that
     has kept nothing then sends the same bytes without building a replica of the publications
     or reading a row of them (the project's timeline of milestones.csv is shared, not
-    published), and a filtered download copies the same rows."""
+    published), and a filtered download copies the same rows. A country with no publication
+    has no rows to read either, whatever its working copy holds."""
     from tracker.read import rows as datasets
 
     assert stored_pieces(session) == {}  # publishing stores none: the first download does
     first, built = fresh_download(app_config, f"/exports/{name}.csv")
     assert built
+    make_instrument(make_country(iso3="QZZ"), title="Draft act of a country not published")
+    session.commit()
     publications = {p.country_id: p.id for p in session.exec(select(Publication)).all()}
     on = stored.basis(replica.shared_stamp(session))
     assert stored_pieces(session) == {(pid, name): [on] for pid in publications.values()}
@@ -823,32 +826,39 @@ def test_a_download_cut_short_stores_no_rows(app_config, session, world):
     assert stored_pieces(session) == {}
 
 
+@pytest.mark.parametrize("name", ["coverage", "coverage_links"])
 def test_a_country_published_again_stores_its_new_rows_and_keeps_the_others(
-    app_config, session, world, publish
+    app_config, session, world, publish, name, make_country, make_instrument
 ):
     """After Zambia publishes again, a worker that kept the body before writes Zambia's rows
     alone and stores them under its new publication; a new worker then copies every country's
-    rows, and the bytes are those a worker that read everything afresh sends."""
+    rows, and the bytes are those a worker that read everything afresh sends. A country that
+    has never published (here with a draft act) stays out of the file on every path: it once
+    got a row per provision when read beside the country published again."""
     staff, acts = world
+    make_instrument(make_country(iso3="QZZ"), title="Draft act of a country not published")
+    session.commit()
     reader_app = create_app(dict(app_config))
     try:
         reader = reader_app.test_client()
-        reader.get("/exports/coverage_links.csv").get_data()
+        reader.get(f"/exports/{name}.csv").get_data()
         draft_edit(session, staff.zmb, acts["ZMB"])
         publish(staff.zmb)
-        after = reader.get("/exports/coverage_links.csv").get_data()
+        after = reader.get(f"/exports/{name}.csv").get_data()
     finally:
         reader_app.extensions["engine"].dispose()
     latest = {p.country_id: p.id for p in session.exec(select(Publication)).all()}
     found = stored_pieces(session)
-    assert (latest[staff.zmb.id], "coverage_links") in found
-    assert len([key for key in found if key[1] == "coverage_links"]) == 3  # ZMB's old and new
-    copied, built = fresh_download(app_config, "/exports/coverage_links.csv")
+    assert (latest[staff.zmb.id], name) in found
+    assert len([key for key in found if key[1] == name]) == 3  # ZMB's old and new
+    copied, built = fresh_download(app_config, f"/exports/{name}.csv")
     assert copied == after and not built
-    assert b"Draft title nobody reviewed" in after
+    if name == "coverage_links":  # the act's title is in its links
+        assert b"Draft title nobody reviewed" in after
+    assert b"QZZ" not in after
     with write.transaction(session):
         session.execute(sa.delete(PublicationPiece))
-    afresh, built = fresh_download(app_config, "/exports/coverage_links.csv")
+    afresh, built = fresh_download(app_config, f"/exports/{name}.csv")
     assert afresh == after and built
 
 

@@ -131,6 +131,8 @@ def export_csv(name: str):
     else:
         if by_countries:
             ready = published.stored_pieces(name, [ref.id for ref in fresh])
+            # a country with no publication in force has no rows in these exports
+            ready.update((ref.id, _NO_ROWS) for ref in fresh if ref.id not in by_country)
             fresh = [ref for ref in fresh if ref.id not in ready]
         if not by_countries or (earlier is None and not ready):
             replica = published.replica()
