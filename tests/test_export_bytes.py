@@ -10,9 +10,10 @@ line ends, the BOM), on the demo data and on a set made of awkward values.
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
-from tracker import db
+from tracker import db, write
 from tracker.codes import (
     DatePrecision,
     GemIndicator,
@@ -32,6 +33,7 @@ from tracker.models import (
     InstrumentTitle,
     MonitorValue,
     Provision,
+    PublicationPiece,
     TextTranslation,
 )
 from tracker.read import loaders
@@ -264,13 +266,16 @@ def _more_for(session, country, make_instrument, make_milestone, make_coverage) 
     session.commit()
 
 
+@pytest.mark.parametrize("stored", [True, False], ids=["stored", "not-stored"])
 @pytest.mark.parametrize("compressed", [False, True], ids=["plain", "compressed"])
 @pytest.mark.parametrize("name", WRITTEN_BY_COUNTRY)
 def test_after_a_publication_only_the_country_published_is_read_again(
-    app, client, session, awkward, name, compressed, read_for, publish, make_instrument,
+    app, client, session, awkward, name, compressed, stored, read_for, publish, make_instrument,
     make_milestone, make_coverage,
 ):  # fmt: skip
-    """Whether the body before was kept as it is or compressed (as a large one is)."""
+    """Whether the body before was kept as it is or compressed (as a large one is), and whether
+    the publish transaction stored the country's rows (``publication_pieces``: then they are
+    copied, and nothing is read) or they were deleted since (then they alone are read)."""
     if compressed:
         app.extensions["tracker.exports"] = exportcache.ExportCache(max_entry_bytes=1)
     other, _ids = awkward
@@ -278,19 +283,24 @@ def test_after_a_publication_only_the_country_published_is_read_again(
     filtered = served(client, name, "?country=ZZA&country=KEN")
     _more_for(session, other, make_instrument, make_milestone, make_coverage)
     publish(other)
+    if not stored:
+        with write.transaction(session):
+            session.execute(sa.delete(PublicationPiece))
     read_for.clear()
     after = served(client, name)
     assert after == reference(app, name, [])  # as a body read afresh gives it
     added = b"New, 2026" if name == "coverage" else b"Added after the first download"
     assert added in after and added not in before
-    assert read_for == [["ZZA"]]  # the other countries' rows were copied
-    # The filtered file copies ZZA's new rows as the download before stored them with its
-    # publication (``publication_pieces``), and KEN's from the filtered body kept: nothing read.
+    shared = [[]] if name == "milestones" else []  # the project's timeline, read every time
+    # the other countries' rows copied from the body kept, ZZA's as stored or read
+    assert read_for == (shared if stored else [["ZZA"]])
+    # The filtered file copies ZZA's new rows as stored (by the publication, or by the download
+    # before), and KEN's from the filtered body kept: nothing is read.
     assert served(client, name, "?country=ZZA&country=KEN") == reference(app, name, ["ZZA", "KEN"])
-    assert read_for == [["ZZA"]]
+    assert read_for == (shared if stored else [["ZZA"]])
     assert filtered != served(client, name, "?country=ZZA&country=KEN")
     # a repeat is sent from memory: nothing is read
-    assert served(client, name) == after and len(read_for) == 1
+    assert served(client, name) == after and read_for == (shared if stored else [["ZZA"]])
 
 
 def test_a_country_not_published_again_is_copied_whole_and_its_bytes_are_unchanged(

@@ -1169,6 +1169,18 @@ def export_pieces(
         yield None, text
 
 
+def country_texts(session: Session, country: CountryRef) -> dict[str, str]:
+    """One country's rows of each export written a country at a time (export name -> CSV text
+    without its header, empty when it has none), as ``export_pieces`` writes them on
+    ``session`` (a few queries an export)."""
+    out = {}
+    for name, records in RECORDS.items():
+        if records in TEXTS:
+            pieces = export_pieces(tables.TABLES[name], records, session, [country])
+            out[name] = "".join(text for cid, text in pieces if cid == country.id)
+    return out
+
+
 def export_text(
     table, records, session: Session, countries: Sequence[CountryRef], *, bom: bool = False
 ) -> Iterator[str]:

@@ -13,6 +13,7 @@ database's unique (country, number) pair settles two publications made at the sa
 the caller's ``tracker.write.transaction`` commits.
 """
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -300,6 +301,7 @@ def publish(
     ).one()
     if after is not None and (last or 0) != after:
         raise PublishConflict(str(country.iso3))
+    of_working_copy = frozen is None  # what is frozen is the record as it stands now
     frozen = frozen or freeze(session, country.id)
     if not unchanged and last:
         latest = session.exec(
@@ -328,10 +330,15 @@ def publish(
             session.flush()
     except sa.exc.IntegrityError as exc:
         raise PublishConflict(str(country.iso3)) from exc
-    # The row countries.csv will serve, so that no worker computes it again (tracker.read.stored).
-    keep_figures(
-        session, stored.basis(replica.shared_stamp(session)), {publication.id: frozen.figures}
-    )
+    # The row countries.csv will serve and, when the working copy is what is published, the rows
+    # of the other exports, so that no worker computes them again (tracker.read.stored).
+    on = stored.basis(replica.shared_stamp(session))
+    keep_figures(session, on, {publication.id: frozen.figures})
+    if of_working_copy:
+        ref = loaders.country_ref(country, DEFAULT_LOCALE)
+        for export, text in rows.country_texts(session, ref).items():
+            data = zlib.compress(text.encode("utf-8"), stored.PIECE_LEVEL)
+            keep_pieces(session, export, on, {publication.id: data})
     summary = f"{country.iso3} #{publication.number}"
     after = {"country_id": country.id, "number": publication.number, "message": message,
              "checklist_code": frozen.checklist_code}  # fmt: skip
