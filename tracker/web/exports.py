@@ -120,7 +120,7 @@ def export_csv(name: str):
     # country at a time copy the rows stored with the publications (``tracker.read.stored``) and
     # read the rest from a replica built or brought up to date here, or one of the few
     # publications whose rows are not stored; what they read there they store.
-    replica, ready = None, {}
+    replica, ready, shared_rows = None, {}, []
     if name == "countries":
         stored_rows = published.country_records([ref.id for ref in fresh])
     elif shared_only:
@@ -136,8 +136,12 @@ def export_csv(name: str):
             fresh = [ref for ref in fresh if ref.id not in ready]
         if not by_countries or (earlier is None and not ready):
             replica = published.replica()
-        elif fresh or records in datasets.WITH_SHARED_ROWS:
+        elif fresh:
             replica = published.replica_of([ref.id for ref in fresh])
+        elif records in datasets.WITH_SHARED_ROWS:
+            # the project's own rows alone: shared, read on the request's session as
+            # checklist.csv is (the state the stamp names), no replica
+            shared_rows = list(datasets.export_pieces(table, records, db.get_session(), []))
     # the published countries whose rows are written now, to be stored once the body is sent
     storing = {ref.id for ref in fresh if ref.id in by_country} if by_countries else set()
     if name == "countries":
@@ -150,8 +154,8 @@ def export_csv(name: str):
                 pieces_of = functools.partial(_country_pieces, table, stored_rows)
             elif shared_only:
                 pieces_of = lambda _countries: iter(written)  # noqa: E731
-            elif session is None and by_countries:  # every country's rows stored, no shared rows
-                pieces_of = lambda _countries: iter(())  # noqa: E731
+            elif session is None and by_countries:  # every country's rows stored
+                pieces_of = lambda _countries: iter(shared_rows)  # noqa: E731
             else:
                 pieces_of = functools.partial(datasets.export_pieces, table, records, session)
             made: dict[int, bytes] = {}
