@@ -214,18 +214,10 @@ def keep_figures(session: Session, on: str, rows_by_publication: Mapping[int, di
     as computed on basis ``on`` (``tracker.read.stored.basis``). A row another worker or
     instance stored first is left as it is (INSERT ... ON CONFLICT DO NOTHING): both computed
     the same row."""
-    if not rows_by_publication:
-        return
-    table = PublicationFigures.__table__
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-        session.get_bind().dialect.name
-    ]
     at = utcnow()
-    session.connection().execute(
-        insert(table).on_conflict_do_nothing(),
-        [{"publication_id": pid, "basis": on, "figures": values, "computed_at": at}
-         for pid, values in sorted(rows_by_publication.items())],
-    )  # fmt: skip
+    _insert_missing(session, PublicationFigures.__table__,
+                    [{"publication_id": pid, "basis": on, "figures": values, "computed_at": at}
+                     for pid, values in sorted(rows_by_publication.items())])  # fmt: skip
 
 
 def keep_pieces(
@@ -234,18 +226,20 @@ def keep_pieces(
     """Store one export's rows of these publications (publication id -> the rows' CSV text,
     compressed: ``tracker.read.stored``) as written on basis ``on``. Rows another worker or
     instance stored first are left as they are: both wrote the same text."""
-    if not rows_by_publication:
+    at = utcnow()
+    _insert_missing(session, PublicationPiece.__table__,
+                    [{"publication_id": pid, "export": export, "basis": on, "rows": rows,
+                      "computed_at": at} for pid, rows in sorted(rows_by_publication.items())])  # fmt: skip
+
+
+def _insert_missing(session: Session, table: sa.Table, values: list[dict]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING of these rows, on either database (none: nothing)."""
+    if not values:
         return
-    table = PublicationPiece.__table__
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
         session.get_bind().dialect.name
     ]
-    at = utcnow()
-    session.connection().execute(
-        insert(table).on_conflict_do_nothing(),
-        [{"publication_id": pid, "export": export, "basis": on, "rows": rows, "computed_at": at}
-         for pid, rows in sorted(rows_by_publication.items())],
-    )  # fmt: skip
+    session.connection().execute(insert(table).on_conflict_do_nothing(), values)
 
 
 def freeze(session: Session, country_id: int) -> Frozen:
