@@ -890,6 +890,34 @@ def test_a_country_published_again_stores_its_new_rows_and_keeps_the_others(
     assert afresh == after and built
 
 
+def test_the_store_command_leaves_no_export_for_a_reader_to_write(
+    app, app_config, runner, session, world, monkeypatch
+):
+    """``flask exports store`` after a deployment of other code: every export's rows of the
+    publications in force get stored on the new basis, so a new worker's downloads build no
+    replica and send the bytes a worker writing everything afresh sends; run again, it finds
+    everything stored and builds nothing."""
+    before = {name: fresh_download(app_config, f"/exports/{name}.csv")[0]
+              for name in (*BY_COUNTRY, "countries")}  # fmt: skip
+    monkeypatch.setattr(stored, "code_fingerprint", lambda: "the code deployed")
+    result = runner.invoke(args=["exports", "store"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("the rows of 2 of 2 publications in force stored") == 5
+    on = stored.basis(replica.shared_stamp(session))
+    assert {key for key, bases in stored_pieces(session).items() if on in bases} == {
+        (pid, name) for pid in session.exec(select(Publication.id)) for name in BY_COUNTRY
+    }  # fmt: skip
+    assert {pid for pid, basis, _f in stored_figures(session) if basis == on} == set(
+        session.exec(select(Publication.id))
+    )
+    for name, body in before.items():
+        again, built = fresh_download(app_config, f"/exports/{name}.csv")
+        assert again == body and not built, name
+    assert len(app.extensions.get("tracker.replicas") or ()) == 1  # the command's own, once
+    again = runner.invoke(args=["exports", "store"])
+    assert again.exit_code == 0 and again.output.count("2 of 2") == 5
+
+
 def test_two_instances_computing_the_same_figures_at_once_store_them_once(
     app_config, session, world, caplog
 ):
