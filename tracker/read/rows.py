@@ -138,25 +138,29 @@ def summary_records(summaries: Iterable[CountrySummary]) -> Iterator[dict]:
 def checklist_records(session: Session, countries: Sequence[CountryRef] = ()) -> Iterator[dict]:
     """Every provision of every checklist version (the country filter does not apply)."""
     text_en = sa.orm.aliased(ProvisionText)
+    # columns, not Provision objects: at 4,000 provisions making the objects took most of the time
     query = (
-        select(ChecklistVersion.code, Category.code, Provision, text_en.title, text_en.guidance)
+        sa.select(ChecklistVersion.code, Category.code, Provision.code, Provision.level,
+                  Provision.position, Provision.gem_indicator, text_en.title, text_en.guidance,
+                  Provision.sources, Provision.retired)  # fmt: skip
         .join(Provision, Provision.checklist_id == ChecklistVersion.id)
         .join(Category, Category.id == Provision.category_id)
         .outerjoin(text_en, sa.and_(text_en.provision_id == Provision.id, text_en.locale == "en"))
         .order_by(ChecklistVersion.code, Category.position, Provision.position, Provision.code)
     )
-    for version, category, provision, title, guidance in session.exec(query):
+    for (version, category, code, level, position, gem, title, guidance, sources,
+         retired) in session.execute(query):  # fmt: skip
         yield {
             "checklist_version": version,
-            "code": provision.code,
+            "code": code,
             "category": category,
-            "level": provision.level.value,
-            "position": provision.position,
-            "gem_indicator": provision.gem_indicator.value if provision.gem_indicator else None,
+            "level": level.value,
+            "position": position,
+            "gem_indicator": gem.value if gem else None,
             "title_en": title,
             "guidance_en": guidance,
-            "sources": provision.sources,
-            "retired": provision.retired,
+            "sources": sources,
+            "retired": retired,
         }
 
 
