@@ -66,7 +66,8 @@ def post_worker_init(worker):
     the code that names the figures and export rows stored with the publications (it reads every
     file of the package) and SQLAlchemy's configuration of the models (30 ms).
     """
-    if getattr(worker.wsgi, "name", None) == "tracker":  # not the bench's reference server
+    app = getattr(worker, "wsgi", None)  # the app the worker loaded
+    if getattr(app, "name", None) == "tracker":  # not the bench's reference server
         import sqlalchemy.orm
 
         from tracker.read import stored

@@ -53,12 +53,21 @@ def test_the_config_streams_with_threads():
 def test_each_worker_freezes_what_it_loaded_and_collects_less_often():
     """A cold page allocates a few hundred thousand short-lived objects: with Python's default
     thresholds they paid for full collections walking the whole process (docs/deploy.md)."""
+    from types import SimpleNamespace
+
+    from tracker.read import stored
+
     settings = runpy.run_path(str(CONFIG))
     before = gc.get_threshold()
+    stored.code_fingerprint.cache_clear()
     try:
-        settings["post_worker_init"](None)
+        settings["post_worker_init"](SimpleNamespace(wsgi=None))  # another app: no warm-up
+        assert stored.code_fingerprint.cache_info().currsize == 0
+        settings["post_worker_init"](SimpleNamespace(wsgi=SimpleNamespace(name="tracker")))
         assert gc.get_freeze_count() > 0
         assert gc.get_threshold()[0] >= 10_000
+        # the code's digest is computed before the first request, not by it
+        assert stored.code_fingerprint.cache_info().currsize == 1
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
