@@ -107,11 +107,6 @@ def demo_load(if_empty: bool) -> None:
 
 # --- exports ------------------------------------------------------------------------------------
 
-# The exports whose rows are stored with the publications (``tracker.read.stored``), countries.csv
-# last: its rows are computed on the replica the others may have built.
-STORED_EXPORTS = ("instruments", "coverage", "milestones", "coverage_links", "countries")
-
-
 @exports_cli.command("store")
 def exports_store() -> None:
     """Store every export's rows of the publications in force that are not stored for this code.
@@ -121,13 +116,14 @@ def exports_store() -> None:
     at a million coverage rows) while a reader waits. It downloads each export once, in this
     process, as that first reader would, and prints how many publications' rows are stored.
     """
-    from tracker.read import publications, stored
+    from tracker.read import publications, rows, stored
     from tracker.write.replica import shared_stamp
 
     config = current_app.config
     host = config.get("SERVER_NAME") or (config.get("TRUSTED_HOSTS") or ["localhost"])[0]
     client = current_app.test_client()
-    for name in STORED_EXPORTS:
+    # countries.csv last: its rows are computed on the replica the others may have built
+    for name in (*rows.BY_COUNTRY, "countries"):
         started = time.perf_counter()
         answer = client.get(f"/exports/{name}.csv", base_url=f"http://{host.lstrip('.')}",
                             buffered=False)  # fmt: skip

@@ -1178,10 +1178,9 @@ def country_texts(session: Session, country: CountryRef) -> dict[str, str]:
     without its header, empty when it has none), as ``export_pieces`` writes them on
     ``session`` (a few queries an export)."""
     out = {}
-    for name, records in RECORDS.items():
-        if records in TEXTS:
-            pieces = export_pieces(tables.TABLES[name], records, session, [country])
-            out[name] = "".join(text for cid, text in pieces if cid == country.id)
+    for name in BY_COUNTRY:
+        pieces = export_pieces(tables.TABLES[name], RECORDS[name], session, [country])
+        out[name] = "".join(text for cid, text in pieces if cid == country.id)
     return out
 
 
@@ -1208,3 +1207,7 @@ RECORDS = {
     "coverage_links": coverage_link_records,
     "text_translations": text_translation_records,
 }
+
+# The exports written a country at a time, whose rows are stored with each publication
+# (``tracker.read.stored``).
+BY_COUNTRY = tuple(name for name, records in RECORDS.items() if records in TEXTS)

@@ -143,9 +143,8 @@ def export_csv(name: str):
             # checklist.csv is (the state the stamp names), no replica
             shared_rows = list(datasets.export_pieces(table, records, db.get_session(), []))
     # the published countries whose rows are written now, to be stored once the body is sent
-    storing = {ref.id for ref in fresh if ref.id in by_country} if by_countries else set()
-    if name == "countries":
-        storing = set()
+    storing = ({ref.id for ref in fresh if ref.id in by_country}
+               if by_countries and name != "countries" else set())  # fmt: skip
 
     def generate():
         # the publications in force (issue 12)

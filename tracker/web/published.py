@@ -13,6 +13,7 @@ in UTC; a later day than today serves today's. Links from such a page to those e
 the date (``url_defaults``).
 """
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -159,6 +160,13 @@ def replica() -> Replica:
     return g.published_replica
 
 
+def _in_force_of(country_ids: Collection[int]) -> dict[int, int]:
+    """The publications in force of these countries (country id -> publication id; none for a
+    country without one), from the request's state."""
+    asked = set(country_ids)
+    return {cid: pid for cid, pid in state().by_country if cid in asked}
+
+
 def replica_of(country_ids: Collection[int]) -> Replica:
     """A replica holding at least the publications in force of these countries: the request's
     replica when this worker keeps it already, else one of those publications alone
@@ -169,8 +177,7 @@ def replica_of(country_ids: Collection[int]) -> Replica:
     full = _cache().kept(dict(found.by_country), found.stamp)
     if full is not None:
         return full
-    asked = set(country_ids)
-    wanted = {cid: pid for cid, pid in found.by_country if cid in asked}
+    wanted = _in_force_of(country_ids)
     if len(wanted) > max(len(found.by_country) // 4, 1):
         return replica()
     return _cache().some(db.get_session(), wanted, found.stamp)
@@ -276,8 +283,7 @@ def country_records(country_ids: Collection[int]) -> dict[int, dict]:
     checklist or the code changed since) are computed on the replica (``country_summaries``) and
     stored in a transaction of their own: if that fails the download still gets them, and the next
     one computes them again. A country asked for that has no publication is computed each time."""
-    found, asked = state(), set(country_ids)
-    wanted = {cid: pid for cid, pid in found.by_country if cid in asked}
+    found, asked, wanted = state(), set(country_ids), _in_force_of(country_ids)
     on = stored.basis(found.stamp)
     rows = stored.figures_of(db.get_session(), wanted.values(), on)
     out = {cid: rows[pid] for cid, pid in wanted.items() if pid in rows}
@@ -297,21 +303,26 @@ def country_records(country_ids: Collection[int]) -> dict[int, dict]:
 def _keep_figures(on: str, made: dict[int, dict]) -> None:
     """Store computed rows for every worker (``review.keep_figures``), in a session of its own:
     a failure is logged and costs only a computation next time."""
+    _store_apart(functools.partial(review_write.keep_figures, on=on, rows_by_publication=made),
+                 f"the figures of {len(made)} publications")  # fmt: skip
+
+
+def _store_apart(store: Callable[[Session], None], what: str) -> None:
+    """``store(session)`` in a session and transaction of its own: cached rows for every
+    worker, whose loss costs only computing them again, so a failure is one WARNING line."""
     try:
         with db.standalone_session() as dbs, write.transaction(dbs):
-            review_write.keep_figures(dbs, on, made)
+            store(dbs)
     except sa.exc.SQLAlchemyError:
-        current_app.logger.warning("could not store the figures of %d publications", len(made),
-                                   exc_info=True)  # fmt: skip
+        current_app.logger.warning("could not store %s", what, exc_info=True)
 
 
 def stored_pieces(export: str, country_ids: Collection[int]) -> dict[int, bytes]:
     """An export's rows of these countries as stored for their publications in force on the
     current basis (country id -> zlib data of the CSV text, ``tracker.read.stored``; 1 query):
     a country without a publication, or whose rows nobody stored yet, is left out."""
-    found, asked = state(), set(country_ids)
-    wanted = {cid: pid for cid, pid in found.by_country if cid in asked}
-    rows = stored.pieces_of(db.get_session(), export, wanted.values(), stored.basis(found.stamp))
+    wanted = _in_force_of(country_ids)
+    rows = stored.pieces_of(db.get_session(), export, wanted.values(), stored.basis(state().stamp))
     return {cid: rows[pid] for cid, pid in wanted.items() if pid in rows}
 
 
@@ -319,17 +330,12 @@ def keep_pieces(export: str, made: dict[int, bytes]) -> None:
     """Store an export's rows of these published countries (country id -> zlib data of the CSV
     text, written on the publications in force) for every worker, in a session of its own
     (``review.keep_pieces``): a failure is logged and costs only writing them again next time."""
-    found = state()
-    by_country = dict(found.by_country)
-    rows = {by_country[cid]: data for cid, data in made.items() if cid in by_country}
-    if not rows:
-        return
-    try:
-        with db.standalone_session() as dbs, write.transaction(dbs):
-            review_write.keep_pieces(dbs, export, stored.basis(found.stamp), rows)
-    except sa.exc.SQLAlchemyError:
-        current_app.logger.warning("could not store the %s rows of %d publications", export,
-                                   len(rows), exc_info=True)  # fmt: skip
+    rows = {pid: made[cid] for cid, pid in _in_force_of(made).items()}
+    if rows:
+        on = stored.basis(state().stamp)
+        _store_apart(functools.partial(review_write.keep_pieces, export=export, on=on,
+                                       rows_by_publication=rows),
+                     f"the {export} rows of {len(rows)} publications")  # fmt: skip
 
 
 def checklist_items() -> dict[int, list[figures.CoverageItem]]:
