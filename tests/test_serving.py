@@ -4,6 +4,7 @@ every public surface, the replica it reads, and what a deletion means for "last 
 import csv
 import functools
 import io
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tracker.models import (
     Publication,
     PublicationFigures,
     PublicationPiece,
+    SharedPiece,
 )
 from tracker.read import stored
 from tracker.write import changes, record, replica, review
@@ -903,6 +905,7 @@ def test_the_store_command_leaves_no_export_for_a_reader_to_write(
     result = runner.invoke(args=["exports", "store"])
     assert result.exit_code == 0, result.output
     assert result.output.count("the rows of 2 of 2 publications in force stored") == 5
+    assert "checklist.csv: the rows of the shared tables stored" in result.output
     on = stored.basis(replica.shared_stamp(session))
     assert {key for key, bases in stored_pieces(session).items() if on in bases} == {
         (pid, name) for pid in session.exec(select(Publication.id)) for name in BY_COUNTRY
@@ -998,6 +1001,93 @@ def test_checklist_csv_reads_the_shared_tables_and_outlives_a_publication(
         assert len(reader_app.extensions.get("tracker.replicas") or ()) == 0
     finally:
         reader_app.extensions["engine"].dispose()
+
+
+def stored_shared(session) -> dict[tuple[str, str], bytes]:
+    """(export, basis) -> the CSV text stored for the rows of no country."""
+    session.commit()  # a new snapshot: what other apps wrote since
+    table = SharedPiece.__table__
+    query = sa.select(table.c.export, table.c.basis, table.c.rows)
+    found = {(e, b): zlib.decompress(r) for e, b, r in session.connection().execute(query)}
+    session.commit()
+    return found
+
+
+@pytest.fixture
+def read_for(monkeypatch):
+    """The countries (ISO3 codes) each export read its rows for, call by call."""
+    from tracker.read import rows as datasets
+
+    calls: list[list[str]] = []
+    original = datasets.export_pieces
+    monkeypatch.setattr(datasets, "export_pieces", lambda t, r, s, countries: (
+        calls.append([c.iso3 for c in countries]) or original(t, r, s, countries)))  # fmt: skip
+    return calls
+
+
+def test_checklist_csv_rows_are_stored_once_for_every_worker(
+    app_config, session, world, make_checklist, read_for
+):
+    """The first worker to write checklist.csv stores its rows (the shared tables alone) under
+    their basis; a worker started later copies them, reading no provision, with or without the
+    byte order mark; a new checklist version being prepared gives a new basis, and its rows are
+    written and stored again beside the old."""
+    on = stored.basis(replica.shared_stamp(session))
+    first, _built = fresh_download(app_config, "/exports/checklist.csv")
+    header, rows = first.split(b"\n", 1)
+    assert header.startswith(b"checklist_version,") and b"T.1,AAA-01" in rows
+    assert stored_shared(session) == {("checklist", on): rows}
+    assert read_for == [[]]
+    read_for.clear()
+    again, built = fresh_download(app_config, "/exports/checklist.csv")
+    with_bom, _built = fresh_download(app_config, "/exports/checklist.csv?bom=1")
+    assert again == first and not built and with_bom == "\ufeff".encode() + first
+    assert read_for == []  # copied, not written
+    make_checklist(n=1, code="T.2", current=False)
+    after, _built = fresh_download(app_config, "/exports/checklist.csv")
+    assert b"T.2,AAA-01" in after and read_for == [[]]
+    new_on = stored.basis(replica.shared_stamp(session))
+    assert stored_shared(session) == {("checklist", on): rows,
+                                      ("checklist", new_on): after.split(b"\n", 1)[1]}  # fmt: skip
+
+
+def test_the_project_timeline_of_milestones_csv_is_stored_once(
+    app_config, session, world, read_for
+):
+    """milestones.csv's rows of no country (the project's own timeline, shared): once every
+    country's rows are stored, the first worker writes the project's rows and stores them, and
+    the next copies them: a new worker then reads nothing at all, and sends the same bytes."""
+    from tracker.models import MilestoneKind
+
+    session.add(Milestone(country_id=None, kind=MilestoneKind.OTHER, title="Project launch, a test"))
+    session.commit()  # the shared tables changed: the countries' rows are written again
+    written, built = fresh_download(app_config, "/exports/milestones.csv")
+    assert built and stored_shared(session) == {}  # read from the replica with the rest
+    read_for.clear()
+    first, built = fresh_download(app_config, "/exports/milestones.csv")
+    assert first == written and not built and read_for == [[]]
+    [(key, text)] = [(k, t) for k, t in stored_shared(session).items() if k[0] == "milestones"]
+    assert b"Project launch, a test" in text and text in first
+    read_for.clear()
+    again, built = fresh_download(app_config, "/exports/milestones.csv")
+    assert again == first and not built and read_for == []
+
+
+def test_a_failure_to_store_the_shared_rows_still_sends_them(
+    app_config, session, world, monkeypatch, caplog
+):
+    """Storing checklist.csv's rows is a transaction of its own: when the database refuses it,
+    the file is whole, one warning is logged, and the next worker writes them again."""
+    def refuse(*_args, **_kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(review, "keep_shared_piece", refuse)
+    first, _built = fresh_download(app_config, "/exports/checklist.csv")
+    assert b"T.1,AAA-01" in first and stored_shared(session) == {}
+    assert caplog.text.count("could not store the checklist rows of the shared tables") == 1
+    monkeypatch.undo()
+    again, _built = fresh_download(app_config, "/exports/checklist.csv")
+    assert again == first and len(stored_shared(session)) == 1
 
 
 def test_by_country_exports_after_a_publication_read_the_country_published_alone(

@@ -109,7 +109,8 @@ def demo_load(if_empty: bool) -> None:
 
 @exports_cli.command("store")
 def exports_store() -> None:
-    """Store every export's rows of the publications in force that are not stored for this code.
+    """Store every export's rows of the publications in force (and checklist.csv's rows) that
+    are not stored for this code.
 
     Run it after a deployment of other code or a change to the checklist tables: otherwise the
     first download of each export writes them (from a replica of every publication: about 20 s
@@ -123,7 +124,7 @@ def exports_store() -> None:
     host = config.get("SERVER_NAME") or (config.get("TRUSTED_HOSTS") or ["localhost"])[0]
     client = current_app.test_client()
     # countries.csv last: its rows are computed on the replica the others may have built
-    for name in (*rows.BY_COUNTRY, "countries"):
+    for name in ("checklist", *rows.BY_COUNTRY, "countries"):
         started = time.perf_counter()
         answer = client.get(f"/exports/{name}.csv", base_url=f"http://{host.lstrip('.')}",
                             buffered=False)  # fmt: skip
@@ -137,6 +138,12 @@ def exports_store() -> None:
         with db.standalone_session() as session:
             pids = [pid for _cid, pid in publications.in_force_ids(session, None)]
             on = stored.basis(shared_stamp(session))
+            if name == "checklist":  # the shared tables' rows alone
+                kept = stored.shared_piece_of(session, name, on) is not None
+                click.echo(f"{name}.csv: the rows of the shared tables "
+                           f"{'stored' if kept else 'not stored'} "
+                           f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
+                continue
             if name == "countries":
                 found = stored.figures_of(session, pids, on)
             else:

@@ -770,6 +770,25 @@ class PublicationPiece(SQLModel, table=True):
     computed_at: datetime = Field(default_factory=utcnow)
 
 
+class SharedPiece(SQLModel, table=True):
+    """An export's rows that depend on the shared tables alone (checklist.csv's rows, the
+    project's own timeline in milestones.csv), as written on one *basis* (the shared tables as
+    they stood and the code, ``tracker.read.stored``): the CSV text without its header,
+    compressed with zlib.
+
+    The first worker that writes them stores them, so a worker started later copies them
+    instead of reading and formatting thousands of provisions. A cache, never a record: any row
+    may be deleted (the rows are written again).
+    """
+
+    __tablename__ = "shared_pieces"
+
+    export: str = Field(max_length=32, primary_key=True)
+    basis: str = Field(max_length=64, primary_key=True)
+    rows: bytes = Field(sa_type=sa.LargeBinary)
+    computed_at: datetime = Field(default_factory=utcnow)
+
+
 class Review(SQLModel, table=True):
     """One round of review of a country's working copy: opened when it is submitted, kept (with
     its exchange) once it is published, as the publication's review record (staff only)."""

@@ -18,7 +18,9 @@ computation per deployment.
 
 A country's rows of an export written a country at a time depend on nothing else: not on the
 other countries, the language or the options of the download (the header alone carries the byte
-order mark), so one stored text serves every download that holds the country.
+order mark), so one stored text serves every download that holds the country. The rows that
+belong to no country (checklist.csv's, the project's timeline in milestones.csv) depend on the
+shared tables and the code alone, so the same basis names them (``models.SharedPiece``).
 """
 
 import functools
@@ -32,10 +34,11 @@ import babel
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker.models import PublicationFigures, PublicationPiece
+from tracker.models import PublicationFigures, PublicationPiece, SharedPiece
 
 _TABLE = PublicationFigures.__table__
 _PIECES = PublicationPiece.__table__
+_SHARED = SharedPiece.__table__
 # zlib's fastest level, as the export cache keeps a large body (tracker.web.exportcache)
 PIECE_LEVEL = 1
 
@@ -83,3 +86,11 @@ def pieces_of(
         _PIECES.c.publication_id.in_(sorted(publication_ids)),
     )  # fmt: skip
     return {pid: bytes(rows) for pid, rows in session.connection().execute(query)}
+
+
+def shared_piece_of(session: Session, export: str, on: str) -> bytes | None:
+    """An export's rows of no country stored on basis ``on`` (zlib data of the CSV text), or
+    None when nobody stored them (1 query)."""
+    query = sa.select(_SHARED.c.rows).where(_SHARED.c.export == export, _SHARED.c.basis == on)
+    found = session.connection().execute(query).scalar_one_or_none()
+    return None if found is None else bytes(found)

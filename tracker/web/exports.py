@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
-from tracker import db
 from tracker.formats import csvio, tables
 from tracker.formats.tables import TABLES, Table
 from tracker.i18n import DEFAULT_LOCALE, current_lang
@@ -123,8 +122,9 @@ def export_csv(name: str):
     replica, ready, shared_rows = None, {}, []
     if name == "countries":
         stored_rows = published.country_records([ref.id for ref in fresh])
-    elif shared_only:
-        written = list(datasets.export_pieces(table, records, db.get_session(), countries))
+    elif shared_only:  # stored once for every worker: 4,000 provisions take 50 ms to write
+        written = [(None, published.shared_rows(name, functools.partial(
+            datasets.export_pieces, table, records, countries=[])))]  # fmt: skip
     elif name == "monitor_values":  # the overview's figures, computed once per publication
         summaries = published.country_summaries(DEFAULT_LOCALE, [c.id for c in countries])
         records = functools.partial(_of_summaries, datasets.FROM_SUMMARIES[name], summaries)
@@ -139,9 +139,10 @@ def export_csv(name: str):
         elif fresh:
             replica = published.replica_of([ref.id for ref in fresh])
         elif records in datasets.WITH_SHARED_ROWS:
-            # the project's own rows alone: shared, read on the request's session as
-            # checklist.csv is (the state the stamp names), no replica
-            shared_rows = list(datasets.export_pieces(table, records, db.get_session(), []))
+            # the project's own rows alone: shared, stored or read on the request's session
+            # as checklist.csv's are (the state the stamp names), no replica
+            shared_rows = [(None, published.shared_rows(name, functools.partial(
+                datasets.export_pieces, table, records, countries=[])))]  # fmt: skip
     # the published countries whose rows are written now, to be stored once the body is sent
     storing = ({ref.id for ref in fresh if ref.id in by_country}
                if by_countries and name != "countries" else set())  # fmt: skip

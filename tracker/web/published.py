@@ -16,6 +16,7 @@ the date (``url_defaults``).
 import functools
 import re
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
@@ -336,6 +337,23 @@ def keep_pieces(export: str, made: dict[int, bytes]) -> None:
         _store_apart(functools.partial(review_write.keep_pieces, export=export, on=on,
                                        rows_by_publication=rows),
                      f"the {export} rows of {len(rows)} publications")  # fmt: skip
+
+
+def shared_rows(export: str, write: Callable[[Session], Iterable[tuple[None, str]]]) -> bytes | str:
+    """An export's rows of no country (the CSV text of checklist.csv's rows, or of the project's
+    own timeline), as stored on the current basis (``tracker.read.stored``; 1 query): a new
+    worker copies them. Rows nobody stored are written now by ``write`` on the request's session
+    (the very state its stamp names) and stored for every worker, in a session of their own: a
+    failure is logged and the rows are still given."""
+    on = stored.basis(state().stamp)
+    data = stored.shared_piece_of(db.get_session(), export, on)
+    if data is not None:
+        return zlib.decompress(data)
+    text = "".join(piece for _none, piece in write(db.get_session()))
+    packed = zlib.compress(text.encode("utf-8"), stored.PIECE_LEVEL)
+    _store_apart(functools.partial(review_write.keep_shared_piece, export=export, on=on, rows=packed),
+                 f"the {export} rows of the shared tables")  # fmt: skip
+    return text
 
 
 def checklist_items() -> dict[int, list[figures.CoverageItem]]:

@@ -40,10 +40,10 @@ _PUBLIC_WRITE = "tracker.write.public_write"
 # Tables no public page, export or API answer shows: writing them does not change the data version
 # (a sign-in must not invalidate every cached page). The figures stored with publications are a
 # cache of what the publications give (``tracker.read.stored``), and so are the exports' rows
-# stored with them: storing them changes nothing shown.
+# stored with them or with the shared tables: storing them changes nothing shown.
 PRIVATE_TABLES = frozenset(
     {"user_account", "login_attempt", "staff_session", "import_receipt", "form_receipt",
-     "data_version", "publication_figures", "publication_pieces"}
+     "data_version", "publication_figures", "publication_pieces", "shared_pieces"}
 )
 
 

@@ -32,6 +32,7 @@ from tracker.models import (
     PublicationPiece,
     Review,
     ReviewComment,
+    SharedPiece,
     utcnow,
 )
 from tracker.read import figures, loaders, publications, rows, stored
@@ -230,6 +231,14 @@ def keep_pieces(
     _insert_missing(session, PublicationPiece.__table__,
                     [{"publication_id": pid, "export": export, "basis": on, "rows": rows,
                       "computed_at": at} for pid, rows in sorted(rows_by_publication.items())])  # fmt: skip
+
+
+def keep_shared_piece(session: Session, export: str, on: str, rows: bytes) -> None:
+    """Store one export's rows of no country (the CSV text, compressed: ``tracker.read.stored``)
+    as written on basis ``on``. Rows another worker or instance stored first are left as they
+    are: both wrote the same text."""
+    _insert_missing(session, SharedPiece.__table__,
+                    [{"export": export, "basis": on, "rows": rows, "computed_at": utcnow()}])
 
 
 def _insert_missing(session: Session, table: sa.Table, values: list[dict]) -> None:
