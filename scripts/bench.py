@@ -705,12 +705,14 @@ def _tracker_round(label: str, url: str, name: str, keep: Path | None, iso3: str
         repeat, repeat_cpu, repeat_size, repeat_rss = download(keep)
         change(url, iso3)
         after, after_cpu, after_size, after_rss = download()
+        # the floor: one request that reads nothing (/healthz), from the same client, same worker
+        floor = statistics.median(timed_download(f"{app.base}/healthz", pids)[0] for _ in range(5))
     finally:
         app.stop()
     return {"s": first, "cpu": cpu, "rss": max(rss, repeat_rss, after_rss), "bytes": size,
             "repeat_s": repeat, "repeat_cpu": repeat_cpu, "repeat_bytes": repeat_size,
             "after_s": after, "after_cpu": after_cpu, "after_bytes": after_size,
-            "warm_s": warmed}  # fmt: skip
+            "warm_s": warmed, "floor_s": floor}  # fmt: skip
 
 
 def _cli_round(path: Path, name: str) -> dict:
@@ -869,6 +871,15 @@ def print_csv(label: str, result: dict, rounds: int) -> None:
             f"\nA new worker's first request (checklist.csv, or countries.csv: no replica): "
             f"median {statistics.median(warm):.2f} s, "
             f"{min(warm):.2f} to {max(warm):.2f} s over {len(warm)} workers."
+        )
+    floors = [a["floor_s"] for r in runs.values() for a in r["app"] if "floor_s" in a]
+    if floors:
+        floor = statistics.median(floors)
+        print(
+            f"\nThe floor of one download from this client: /healthz (no query, 32 bytes) in "
+            f"the same workers, median {floor * 1000:.1f} ms ({min(floors) * 1000:.1f} to "
+            f"{max(floors) * 1000:.1f}); 5× Datasette is under that floor for an export whose "
+            f"Datasette download takes less than {5 * floor * 1000:.0f} ms."
         )
     odd = []
     for name, r in runs.items():
