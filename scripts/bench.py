@@ -773,11 +773,14 @@ def measure_csv(label: str, path: Path, url: str, names: list[str], rounds: int)
     runs: dict[str, dict[str, list[dict]]] = {n: {"app": [], "cli": [], "ds": []} for n in measured}
     rows: dict[str, int] = {}
     try:
-        stored = "publication_pieces" in sqlite(path, ".tables")
+        tables = sqlite(path, ".tables").split()
+        stored, shared = "publication_pieces" in tables, "shared_pieces" in tables
         for name in measured:  # round 0's tracker download gives the file to import
             copy = OUT / f"{name}-{label}.csv"
             if stored:  # the first worker after a deployment: none of the rows stored is on its basis
                 sqlite(path, f"DELETE FROM publication_pieces WHERE export = '{name}'")
+            if shared:  # checklist.csv's rows, and the project's timeline of milestones.csv
+                sqlite(path, f"DELETE FROM shared_pieces WHERE export = '{name}'")
             runs[name]["app"].append(_tracker_round(label, url, name, copy, iso3))
             sqlite(path, f"DROP TABLE IF EXISTS {_table(name)}")
             sqlite(path, f".import --csv {copy} {_table(name)}")

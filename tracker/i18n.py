@@ -168,8 +168,13 @@ def language_in_readers_language(code: str | None) -> str:
 
 def country_name(iso2: str, lang: str | None = None) -> str:
     """A country's name in the reader's language from CLDR, then the fallbacks, then English."""
-    code = (iso2 or "").upper()
-    lang = lang or current_lang()
+    return _country_name((iso2 or "").upper(), lang or current_lang())
+
+
+@functools.lru_cache(maxsize=8192)
+def _country_name(code: str, lang: str) -> str:
+    """``country_name`` of an upper-case code (CLDR's data never changes in a process; an
+    export names every country at each request)."""
     for candidate in (lang, *CLDR_FALLBACKS.get(lang, ()), DEFAULT_LOCALE):
         name = _territories(candidate).get(code)
         if name:
