@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
-from synthetic import run_together
+from synthetic import count_queries, run_together
 
 from tracker import create_app, write
 from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus
 from tracker.models import (
+    Country,
     Coverage,
     Instrument,
     Milestone,
@@ -1125,3 +1126,57 @@ def test_by_country_exports_after_a_publication_read_the_country_published_alone
         assert reader.get("/exports/coverage.csv?bom=1").get_data() == b"\xef\xbb\xbf" + after["coverage"]
     finally:
         reader_app.extensions["engine"].dispose()
+
+
+# --- what a download read, kept under the data version (issue 14) -------------------------------
+
+
+def test_a_repeat_download_at_the_same_data_version_reads_the_version_alone(app, client, world):
+    """Until something changes, a repeat download (of a whole export or of one country's) reads
+    nothing but the data version: not which publications are in force, not the stamp of the
+    checklist, not the countries."""
+    engine = app.extensions["engine"]
+    for url in ("/exports/countries.csv", "/exports/coverage.csv?country=ZMB"):
+        first = client.get(url).get_data()
+        with count_queries(engine) as statements:
+            again = client.get(url).get_data()
+        assert again == first
+        assert [s for s in statements if "data_version" not in s] == []
+
+
+def test_a_country_added_on_another_instance_is_known_at_the_next_download(
+    app_config, session, world
+):
+    """The countries a download names were read at the version a worker saw last: a country
+    added on another instance is known to the filter of its next download."""
+    reader_app = create_app(dict(app_config))
+    try:
+        reader = reader_app.test_client()
+        refused = reader.get("/exports/countries.csv?country=MWI")
+        assert refused.status_code == 400
+        session.commit()
+        with write.transaction(session):
+            changes.create(session, Country(iso3="MWI", iso2="MW", languages="en"),
+                           changes.DEMO_DATA)  # fmt: skip
+        answer = reader.get("/exports/countries.csv?country=MWI")
+        assert answer.status_code == 200
+        assert csv_rows(answer) == []  # nothing published yet: no row
+    finally:
+        reader_app.extensions["engine"].dispose()
+
+
+def test_a_checklist_changed_by_hand_is_served_once_the_version_is_bumped_by_hand(
+    app, client, session, world
+):
+    """What ``tracker.web.caching`` tells operators: a change made in the database by hand
+    (here with the row's version moved, as the write layer moves it) is served once the data
+    version is bumped by hand, as every cached page is."""
+    before = client.get("/exports/checklist.csv").get_data().decode()
+    session.commit()
+    with app.extensions["engine"].begin() as connection:
+        connection.execute(sa.text("UPDATE provision SET code = code || '-x', version = version + 1"))
+    assert client.get("/exports/checklist.csv").get_data().decode() == before
+    with app.extensions["engine"].begin() as connection:
+        connection.execute(sa.text("UPDATE data_version SET value = value + 1"))
+    after = client.get("/exports/checklist.csv").get_data().decode()
+    assert after != before and "-x," in after

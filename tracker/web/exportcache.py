@@ -17,7 +17,8 @@ which publication each country's rows were read from: the next download reads on
 countries whose publication changed and copies the others' rows (``Kept.rows_of``).
 
 Never stale across instances: the key is read from the database at every request (the
-publications in force and the stamp of the shared tables, ``tracker.web.published.replica``), so
+publications in force and the stamp of the shared tables, ``tracker.web.published.state``; read
+again only when the data version moved since a request read them, ``published.AtVersion``), so
 after a publication on any instance the next download asks for a new key and streams again.
 Memory stays flat whatever the size of an export: what is held never passes ``max_bytes`` (the
 oldest bodies go first), a body over its limit is never held (the stream stops collecting it),

@@ -6,13 +6,16 @@ from flask import request
 from tracker import db
 from tracker.i18n import _
 from tracker.read import loaders
+from tracker.web import published
 from tracker.web.errors import abort_with
 
 
 def selected_countries() -> list[loaders.CountryRef]:
     """The ``?country=`` filter as country references; 400 for any unknown code."""
     codes = request.args.getlist("country")
-    countries, unknown = loaders.resolve_countries(db.get_session(), codes)
+    countries, unknown = published.at_version().get(
+        ("countries", tuple(codes)), lambda: loaders.resolve_countries(db.get_session(), codes)
+    )
     if unknown:
         abort_with(
             400,

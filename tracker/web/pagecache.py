@@ -31,6 +31,10 @@ from tracker.i18n import LANG_COOKIE
 from tracker.models import DataVersion
 
 MARK = "tracker.page_cache.version"  # set by ``conditional`` on a cacheable public answer
+# The data version read before the app was called, left in the environ for the app: what an
+# answer that is not kept reads from the database may be kept under it
+# (``tracker.web.published.AtVersion``).
+VERSION_READ = "tracker.page_cache.version_read"
 # The one read of the data version (a primary-key lookup), shared with ``tracker.web.caching``.
 VERSION_QUERY = sa.select(DataVersion.value).where(DataVersion.id == 1)
 # The same read as the middleware sends it: plain SQL on a pooled driver connection, which costs a
@@ -123,6 +127,7 @@ class PageCache:
         version = self._version()
         if version is None:
             return self.wsgi_app(environ, start_response)
+        environ[VERSION_READ] = version
         entry = self._get(self._key(environ, version))
         if entry is not None:
             return self._serve(environ, start_response, entry)
