@@ -18,6 +18,7 @@ from tracker.codes import Extent, GemIndicator, Implementation, InstrumentStatus
 from tracker.models import (
     Country,
     Coverage,
+    DataVersion,
     Instrument,
     Milestone,
     MonitorValue,
@@ -920,6 +921,59 @@ def test_the_store_command_leaves_no_export_for_a_reader_to_write(
     assert len(app.extensions.get("tracker.replicas") or ()) == 1  # the command's own, once
     again = runner.invoke(args=["exports", "store"])
     assert again.exit_code == 0 and again.output.count("2 of 2") == 5
+
+
+def bases_stored(session) -> dict[str, set[str]]:
+    """Table -> the bases its rows are stored on."""
+    found = {name: set() for name in ("publication_figures", "publication_pieces", "shared_pieces")}
+    for name in found:
+        found[name] = set(session.connection().execute(sa.text(f"SELECT basis FROM {name}")).scalars())
+    session.commit()
+    return found
+
+
+def test_the_prune_command_deletes_the_rows_of_earlier_code_alone(
+    app_config, runner, session, world, monkeypatch
+):
+    """A deployment of other code, ``flask exports store``, then ``flask exports prune``: the rows
+    stored for the earlier code go (2 publications: 2 rows of countries.csv, 2 × 4 of the
+    exports written a country at a time, checklist.csv's and the project timeline's), the
+    current ones stay, the downloads send the same bytes without building a replica and the
+    data version (so every cached page) does not move. ``--dry-run`` counts the same rows and
+    deletes none; run again, the command finds nothing to delete."""
+    names = ("checklist", *BY_COUNTRY, "countries")
+    before = {name: fresh_download(app_config, f"/exports/{name}.csv")[0] for name in names}
+    earlier = stored.basis(replica.shared_stamp(session))
+    monkeypatch.setattr(stored, "code_fingerprint", lambda: "the code deployed")
+    session.commit()  # the next reads see what the command writes (a new snapshot)
+    assert runner.invoke(args=["exports", "store"]).exit_code == 0
+    now = stored.basis(replica.shared_stamp(session))
+    both = {"publication_figures": {earlier, now}, "publication_pieces": {earlier, now},
+            "shared_pieces": {earlier, now}}  # fmt: skip
+    assert bases_stored(session) == both
+    version = session.exec(select(DataVersion.value)).one()
+    session.commit()
+    counts = ["publication_figures: 2 rows", "publication_pieces: 8 rows", "shared_pieces: 2 rows"]
+
+    dry = runner.invoke(args=["exports", "prune", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.splitlines() == [
+        f"{count} of earlier bases would be deleted (nothing was deleted: --dry-run)"
+        for count in counts
+    ]
+    assert bases_stored(session) == both
+
+    result = runner.invoke(args=["exports", "prune"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"{count} of earlier bases deleted" for count in counts]
+    assert bases_stored(session) == {name: {now} for name in both}
+    for name, body in before.items():
+        again, built = fresh_download(app_config, f"/exports/{name}.csv")
+        assert again == body and not built, name
+    assert session.exec(select(DataVersion.value)).one() == version
+    session.commit()
+    again = runner.invoke(args=["exports", "prune"])
+    assert again.output.count(" 0 rows of earlier bases deleted") == 3, again.output
 
 
 def test_two_instances_computing_the_same_figures_at_once_store_them_once(

@@ -241,6 +241,28 @@ def keep_shared_piece(session: Session, export: str, on: str, rows: bytes) -> No
                     [{"export": export, "basis": on, "rows": rows, "computed_at": utcnow()}])
 
 
+# The tables of rows stored on a basis (``tracker.read.stored``): caches, each row computed again
+# when it is missing.
+STORED_TABLES = (PublicationFigures.__table__, PublicationPiece.__table__, SharedPiece.__table__)
+
+
+def forget_other_bases(session: Session, on: str, *, dry_run: bool = False) -> dict[str, int]:
+    """Delete the rows of ``STORED_TABLES`` stored on any basis but ``on`` (table name -> rows
+    deleted; with ``dry_run``, the rows that would be, and nothing deleted). Rows of earlier
+    code or of an earlier state of the checklist tables are never read again by this code; an
+    instance still running other code computes and stores its own rows again. Changes nothing
+    shown, so the data version does not move (``tracker.write.PRIVATE_TABLES``)."""
+    counts = {}
+    for table in STORED_TABLES:
+        other = table.c.basis != on
+        if dry_run:
+            query = sa.select(sa.func.count()).select_from(table).where(other)
+            counts[table.name] = session.connection().execute(query).scalar_one()
+        else:
+            counts[table.name] = session.connection().execute(sa.delete(table).where(other)).rowcount
+    return counts
+
+
 def _insert_missing(session: Session, table: sa.Table, values: list[dict]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING of these rows, on either database (none: nothing)."""
     if not values:
