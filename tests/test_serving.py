@@ -923,11 +923,14 @@ def test_the_store_command_leaves_no_export_for_a_reader_to_write(
     assert again.exit_code == 0 and again.output.count("2 of 2") == 5
 
 
+STORED = ("publication_figures", "publication_pieces", "shared_pieces")
+
+
 def bases_stored(session) -> dict[str, set[str]]:
     """Table -> the bases its rows are stored on."""
-    found = {name: set() for name in ("publication_figures", "publication_pieces", "shared_pieces")}
-    for name in found:
-        found[name] = set(session.connection().execute(sa.text(f"SELECT basis FROM {name}")).scalars())
+    connection = session.connection()
+    found = {name: set(connection.execute(sa.text(f"SELECT basis FROM {name}")).scalars())
+             for name in STORED}  # fmt: skip
     session.commit()
     return found
 
@@ -948,8 +951,7 @@ def test_the_prune_command_deletes_the_rows_of_earlier_code_alone(
     session.commit()  # the next reads see what the command writes (a new snapshot)
     assert runner.invoke(args=["exports", "store"]).exit_code == 0
     now = stored.basis(replica.shared_stamp(session))
-    both = {"publication_figures": {earlier, now}, "publication_pieces": {earlier, now},
-            "shared_pieces": {earlier, now}}  # fmt: skip
+    both = {name: {earlier, now} for name in STORED}
     assert bases_stored(session) == both
     version = session.exec(select(DataVersion.value)).one()
     session.commit()
